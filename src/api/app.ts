@@ -1,0 +1,84 @@
+import express, { type Express } from 'express';
+import { adminRouter } from '../admin/routes.js';
+import type { AdminSessions } from '../admin/sessions.js';
+import type { Metrics } from '../metrics.js';
+import { requireApiToken, tokenMatcher } from './auth.js';
+import type { ApiContext } from './context.js';
+import { errorHandler, notFoundRoute } from './errors.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { toExpressHandler } from './route.js';
+import { apiRoutes } from './routes/index.js';
+
+export interface AppOptions {
+  metrics: Metrics;
+  sessions: AdminSessions;
+  version: string;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping: () => Promise<void>;
+}
+
+/** The HTTP surface: health and metrics, /api/v1 (bearer token), /admin (session), errors as JSON. */
+export function createApp(ctx: ApiContext, options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const routes = apiRoutes(ctx);
+  const openApi = buildOpenApiDocument(routes, { version: options.version, serverUrl: ctx.config.server.publicUrl });
+  const matchToken = tokenMatcher(ctx.config.api.tokens);
+
+  app.use((req, res, next) => {
+    const stop = options.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // Label by the matched route pattern, not the raw path, to keep metric cardinality bounded.
+      const pattern = (res.locals['route'] as string | undefined) ?? (req.route as { path?: string } | undefined)?.path;
+      const labels = { method: req.method, route: pattern ?? 'unmatched' };
+      stop(labels);
+      options.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/', (_req, res) => res.redirect(302, '/admin'));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', version: options.version });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await options.ping();
+      res.json({ status: 'ready', database: 'ok' });
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'not ready', database: 'unreachable', code: 'TEMPORARY', error: 'database unreachable' });
+    }
+  });
+  const metricsAuth = ctx.config.server.metricsRequireToken ? [requireApiToken(matchToken)] : [];
+  app.get('/metrics', ...metricsAuth, async (_req, res) => {
+    options.metrics.changeFeedSeq.set(await ctx.store.changes.latestSeq());
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+
+  // The API description is public: it contains no data, and clients need it before they have a token.
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  const api = express.Router();
+  api.use(requireApiToken(matchToken));
+  api.use(express.json({ limit: '10mb' }));
+  for (const route of routes) {
+    const handler = toExpressHandler(route);
+    api[route.method](route.path, async (req, res) => {
+      res.locals['route'] = `/api/v1${route.path}`;
+      await handler(req, res, () => undefined);
+      if (route.method !== 'get') ctx.notifyChange();
+    });
+  }
+  api.use(notFoundRoute);
+  app.use('/api/v1', api);
+  app.use('/api', requireApiToken(matchToken), notFoundRoute);
+
+  app.use('/admin', adminRouter(ctx, options.sessions));
+  app.use(notFoundRoute);
+  app.use(errorHandler(ctx.log));
+  return app;
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+
+/** What route handlers may use. Built once by the app; no route opens its own connections. */
+export interface ApiContext {
+  store: Store;
+  config: Config;
+  log: Logger;
+  /** Tell background workers (webhooks, sync) that data changed, so they need not wait for a poll. */
+  notifyChange: () => void;
+}

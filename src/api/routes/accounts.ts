@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { accountInputSchema, accountPatchSchema } from '../../domain/account.js';
+import type { ApiContext } from '../context.js';
+import { crudRoutes } from '../crud.js';
+
+export const accountRoutes = (ctx: ApiContext) =>
+  crudRoutes({
+    resource: 'accounts',
+    schemaId: 'Account',
+    noun: 'account',
+    input: accountInputSchema,
+    patch: accountPatchSchema,
+    filters: {
+      owner: z.string().optional().describe('owner user id'),
+      domain: z.string().optional().describe('accounts with this e-mail domain'),
+      name: z.string().optional().describe('exact name'),
+    },
+    toFilter: (query) => query,
+    repository: () => ctx.store.accounts,
+  });

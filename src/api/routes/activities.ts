@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { activityInputSchema, activityKinds, activityPatchSchema, regardingSchema } from '../../domain/activity.js';
+import { timestamp } from '../../domain/fields.js';
+import { idParams, ref } from '../common.js';
+import type { ApiContext } from '../context.js';
+import { crudRoutes } from '../crud.js';
+import { defineRoute } from '../route.js';
+
+export const activityRoutes = (ctx: ApiContext) => [
+  ...crudRoutes({
+    resource: 'activities',
+    schemaId: 'Activity',
+    noun: 'activity',
+    input: activityInputSchema,
+    patch: activityPatchSchema,
+    filters: {
+      kind: z.enum(activityKinds).optional(),
+      owner: z.string().optional().describe('owner user id'),
+      contact: z.string().optional().describe('contact id: a party of the activity, or what it is regarding'),
+      account: z.string().optional().describe('account id: a party at the account, or what it is regarding'),
+      regarding: z.string().optional().describe('id of the regarding record, or type:id'),
+      queue: z.string().optional().describe('shared mailbox id'),
+      since: timestamp.optional().describe('changed at or after this instant'),
+      messageId: z.string().optional().describe('RFC 5322 Message-ID'),
+    },
+    toFilter: (query) => query,
+    repository: () => ctx.store.activities,
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/activities/:id/regarding',
+    tag: 'activities',
+    summary: 'Set the record an activity is regarding (PATCH with regarding: null clears it)',
+    params: idParams,
+    body: regardingSchema,
+    errors: [404],
+    response: { description: 'the updated activity', schema: ref('Activity') },
+    handler: async ({ params, body }) => ctx.store.activities.setRegarding(params.id, body),
+  }),
+];

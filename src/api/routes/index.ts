@@ -1,0 +1,24 @@
+import type { ApiContext } from '../context.js';
+import type { AnyRoute } from '../route.js';
+import { accountRoutes } from './accounts.js';
+import { activityRoutes } from './activities.js';
+import { changeRoutes } from './changes.js';
+import { contactRoutes } from './contacts.js';
+import { leadRoutes } from './leads.js';
+import { opportunityRoutes } from './opportunities.js';
+import { userRoutes } from './users.js';
+import { webhookRoutes } from './webhooks.js';
+
+/** Every /api/v1 route; the OpenAPI document is generated from this same list. */
+export function apiRoutes(ctx: ApiContext): AnyRoute[] {
+  return [
+    ...accountRoutes(ctx),
+    ...contactRoutes(ctx),
+    ...leadRoutes(ctx),
+    ...opportunityRoutes(ctx),
+    ...activityRoutes(ctx),
+    ...changeRoutes(ctx),
+    ...webhookRoutes(ctx),
+    ...userRoutes(ctx),
+  ];
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { opportunityInputSchema, opportunityPatchSchema, opportunityStages } from '../../domain/opportunity.js';
+import type { ApiContext } from '../context.js';
+import { crudRoutes } from '../crud.js';
+
+export const opportunityRoutes = (ctx: ApiContext) =>
+  crudRoutes({
+    resource: 'opportunities',
+    schemaId: 'Opportunity',
+    noun: 'opportunity',
+    input: opportunityInputSchema,
+    patch: opportunityPatchSchema,
+    filters: {
+      owner: z.string().optional().describe('owner user id'),
+      account: z.string().optional().describe('account id'),
+      stage: z.enum(opportunityStages).optional(),
+    },
+    toFilter: ({ account, ...rest }) => ({ ...rest, accountId: account }),
+    repository: () => ctx.store.opportunities,
+  });

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema. Every key here is documented in config.example.yaml.
+ * Numbers and booleans also accept their string spelling, because `${ENV}` substitution always
+ * yields strings (`port: ${IMAP_PORT}`).
+ */
+/** An error message that says "is required" for a missing key and "expected ..." otherwise. */
+const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `expected ${what}`);
+
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: expected('a number') }).int('expected a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+  );
+
+const flag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean({ error: expected('true or false') }),
+);
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const text = z.string({ error: expected('a string') });
+const nonEmpty = text.min(1, 'must not be empty');
+const id = nonEmpty.regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -');
+const address = z.email({ error: expected('an e-mail address') });
+const httpUrl = z.url({ protocol: /^https?$/, error: expected('an http(s) URL') });
+
+export const securityModes = ['none', 'starttls', 'tls'] as const;
+
+const mailServer = z.object({
+  host: nonEmpty,
+  port: integer(1, 65535),
+  security: z.enum(securityModes, { error: expected('none, starttls or tls') }).default('tls'),
+  username: nonEmpty,
+  password: text,
+  /** Accept self-signed certificates: only for test servers. */
+  allowInsecureTls: flag.default(false),
+});
+
+const davServer = z.object({
+  url: httpUrl,
+  username: nonEmpty,
+  password: text,
+});
+
+const userMail = z.object({
+  trackedFolders: z.array(nonEmpty).default(['CRM']),
+  trackingKeyword: nonEmpty.default('$CRM'),
+  autoTrack: z.enum(['none', 'replies', 'known-senders', 'all'], { error: expected('none, replies, known-senders or all') }).default('replies'),
+  sentFolder: nonEmpty.optional(),
+  folders: z.array(nonEmpty).optional(),
+  importSince: z.iso.date({ error: expected('a date such as 2026-01-31') }).optional(),
+});
+
+const userCalendar = z.object({
+  crmCalendar: nonEmpty.default('CRM'),
+  trackCategory: nonEmpty.default('CRM'),
+});
+
+const userTasks = z.object({ crmTaskList: nonEmpty.default('CRM') });
+
+const userContacts = z.object({
+  addressBook: nonEmpty.default('CRM'),
+  direction: z.enum(['two-way', 'crm-to-client'], { error: expected('two-way or crm-to-client') }).default('two-way'),
+});
+
+export const userConfigSchema = z.object({
+  id,
+  name: nonEmpty,
+  email: address,
+  imap: mailServer.optional(),
+  smtp: mailServer.optional(),
+  caldav: davServer.optional(),
+  carddav: davServer.optional(),
+  mail: userMail.prefault({}),
+  calendar: userCalendar.prefault({}),
+  tasks: userTasks.prefault({}),
+  contacts: userContacts.prefault({}),
+});
+
+export const sharedMailboxConfigSchema = z.object({
+  id,
+  address,
+  imap: mailServer,
+  folders: z.array(nonEmpty).min(1).default(['INBOX']),
+  unknownSender: z.enum(['lead', 'unresolved'], { error: expected('lead or unresolved') }).default('unresolved'),
+  processed: z
+    .union([z.object({ keyword: nonEmpty }).strict(), z.object({ moveTo: nonEmpty }).strict()], {
+      error: 'expected { keyword: ... } or { moveTo: ... }',
+    })
+    .default({ keyword: '$CRMImported' }),
+  importSince: z.iso.date({ error: expected('a date such as 2026-01-31') }).optional(),
+  owner: id.optional(),
+});
+
+const listenAddress = nonEmpty.regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080');
+
+export const configSchema = z.object({
+  database: nonEmpty
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'expected sqlite:PATH (postgres:// is not supported yet)')
+    .default('sqlite:./data/crm-bridge.db'),
+  dataDir: nonEmpty.default('./data'),
+  server: z
+    .object({
+      listen: listenAddress.default('127.0.0.1:8080'),
+      publicUrl: httpUrl.optional(),
+      /** Require an API token for /metrics as well; off so Prometheus can scrape without one. */
+      metricsRequireToken: flag.default(false),
+      shutdownTimeoutSeconds: integer(1, 3600).default(30),
+    })
+    .prefault({}),
+  secretKey: text.optional(),
+  api: z
+    .object({
+      // An entry whose token is empty (an unset `${VAR:-}`) is dropped, so the example file
+      // starts without a token instead of failing or shipping a guessable one.
+      tokens: z.preprocess(
+        (value) => (Array.isArray(value) ? value.filter((entry: unknown) => !(isMapping(entry) && entry['token'] === '')) : value),
+        z
+          .array(
+            z.object({
+              name: id,
+              token: text.min(16, 'must be at least 16 characters'),
+            }),
+          )
+          .default([]),
+      ),
+    })
+    .prefault({}),
+  admin: z
+    .object({
+      /** Password for user `admin`; when unset, CRM_BRIDGE_ADMIN_PASSWORD or a generated one. */
+      password: text.optional(),
+      sessionHours: integer(1, 24 * 90).default(12),
+    })
+    .prefault({}),
+  logging: z
+    .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: expected('trace, debug, info, warn, error, fatal or silent') }).default('info') })
+    .prefault({}),
+  mail: z
+    .object({
+      domain: nonEmpty.optional(),
+      trackingToken: z.object({ enabled: flag.default(true), prefix: nonEmpty.default('CRM:') }).prefault({}),
+    })
+    .prefault({}),
+  attachments: z
+    .object({
+      maxBytes: integer(0, 2 ** 31).default(25 * 1024 * 1024),
+    })
+    .prefault({}),
+  sync: z
+    .object({
+      intervalSeconds: integer(5, 86_400).default(300),
+    })
+    .prefault({}),
+  webhookDelivery: z
+    .object({
+      timeoutSeconds: integer(1, 300).default(10),
+      /** Failed deliveries are retried for ever, at most this far apart (at-least-once). */
+      maxBackoffSeconds: integer(1, 86_400).default(3600),
+    })
+    .prefault({}),
+  webhooks: z
+    .array(
+      z.object({
+        id,
+        url: httpUrl,
+        secret: text.min(16, 'must be at least 16 characters'),
+        events: z.array(nonEmpty).default(['*']),
+      }),
+    )
+    .default([]),
+  users: z.array(userConfigSchema).default([]),
+  sharedMailboxes: z.array(sharedMailboxConfigSchema).default([]),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type UserConfig = z.infer<typeof userConfigSchema>;
+export type SharedMailboxConfig = z.infer<typeof sharedMailboxConfigSchema>;
+export type MailServerConfig = z.infer<typeof mailServer>;
+export type DavServerConfig = z.infer<typeof davServer>;

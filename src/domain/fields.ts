@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * Field schemas shared by the CRM records. They live in the domain because they are the rules of
+ * the model (what an e-mail address or a timestamp is); the API validates with the same schemas
+ * and generates its OpenAPI document from them.
+ */
+export const recordId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:@-]+$/, 'expected an id of letters, digits and _ . : @ -');
+export const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
+export const emailAddress = z.email().max(320);
+export const shortText = z.string().max(500);
+export const longText = z.string().max(1_000_000);
+export const userId = recordId.describe('id of a CRM user (users[].id in the configuration)');
+export const domainName = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'expected a domain name such as example.com')
+  .transform((value) => value.toLowerCase());
+
+export const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+
+/** Lower-cased, trimmed form used to compare e-mail addresses (RFC 5321 §2.4 allows case-sensitive
+ * local parts, but every mail system in practice treats them case-insensitively). */
+export function normalizeEmail(address: string): string {
+  return address.trim().toLowerCase();
+}

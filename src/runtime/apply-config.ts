@@ -1,0 +1,37 @@
+import type { Config } from '../config/schema.js';
+import type { CredentialOwner } from '../store/credentials.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Bring the database in line with the configuration at start-up: users exist as CRM users, their
+ * connection passwords are stored encrypted, configured webhooks are registered (and ones removed
+ * from the file are switched off).
+ */
+export async function applyConfig(store: Store, config: Config): Promise<void> {
+  await store.atomically(async (tx) => {
+    const keep: Array<{ ownerType: CredentialOwner; ownerId: string; kind: string }> = [];
+    for (const user of config.users) {
+      await tx.users.upsert({ id: user.id, name: user.name, email: user.email });
+      for (const kind of ['imap', 'smtp', 'caldav', 'carddav'] as const) {
+        const connection = user[kind];
+        if (!connection) continue;
+        await tx.credentials.put('user', user.id, kind, connection.password);
+        keep.push({ ownerType: 'user', ownerId: user.id, kind });
+      }
+    }
+    for (const box of config.sharedMailboxes) {
+      await tx.credentials.put('shared-mailbox', box.id, 'imap', box.imap.password);
+      keep.push({ ownerType: 'shared-mailbox', ownerId: box.id, kind: 'imap' });
+    }
+    await tx.credentials.removeAllExcept(keep);
+
+    const latest = await tx.changes.latestSeq();
+    const configured = new Set(config.webhooks.map((hook) => hook.id));
+    for (const hook of config.webhooks) {
+      await tx.webhooks.upsert({ id: hook.id, url: hook.url, secret: hook.secret, events: hook.events, origin: 'config' }, latest);
+    }
+    for (const hook of await tx.webhooks.list()) {
+      if (hook.origin === 'config' && !configured.has(hook.id) && hook.active) await tx.webhooks.deactivate(hook.id);
+    }
+  });
+}

@@ -1,0 +1,37 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { openDatabase, migrateToLatest, type OpenDatabase } from '../store/database.js';
+import { BlobStore } from '../store/blob-store.js';
+import { SecretBox } from '../store/secret-box.js';
+import { Store } from '../store/store.js';
+import { applyConfig } from './apply-config.js';
+import { resolveSecretKey } from './secret-key.js';
+
+export interface Runtime {
+  config: Config;
+  database: OpenDatabase;
+  store: Store;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Everything `serve` and `sync --once` share: database (migrated), key, store, applied config. */
+export async function openRuntime(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+  const database = openDatabase(config.database);
+  try {
+    if (options.migrate !== false) {
+      const result = await migrateToLatest(database.db);
+      for (const migration of result.results ?? []) log.info({ migration: migration.migrationName }, 'applied database migration');
+    }
+    const box = new SecretBox(resolveSecretKey(config.secretKey, config.dataDir, log));
+    const blobs = new BlobStore(join(resolve(config.dataDir), 'attachments'), config.attachments.maxBytes);
+    const store = new Store(database.db, box, blobs);
+    await store.credentials.verifyKey();
+    await applyConfig(store, config);
+    return { config, database, store, log, close: () => database.close() };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

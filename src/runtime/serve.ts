@@ -1,0 +1,86 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { bootstrapAdmin, adminUser } from '../admin/bootstrap.js';
+import { AdminSessions } from '../admin/sessions.js';
+import { createApp } from '../api/app.js';
+import type { Config } from '../config/schema.js';
+import { createMetrics } from '../metrics.js';
+import { packageVersion } from '../version.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { openRuntime } from './open-runtime.js';
+import { startWorkerLoop } from './worker-loop.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  /** Graceful stop: no new requests, in-flight work finished, connections and database closed. */
+  stop(): Promise<void>;
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const index = listen.lastIndexOf(':');
+  return { host: listen.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(listen.slice(index + 1)) };
+}
+
+/** `crm-bridge serve`: API, admin UI, webhooks and sync workers in one process. */
+export async function startServer(config: Config, log: Logger, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<RunningServer> {
+  const runtime = await openRuntime(config, log);
+  const { store } = runtime;
+  const metrics = createMetrics();
+  const version = packageVersion();
+
+  const dispatcher = new WebhookDispatcher(store, log.child({ component: 'webhooks' }), {
+    timeoutMs: config.webhookDelivery.timeoutSeconds * 1000,
+    maxBackoffSeconds: config.webhookDelivery.maxBackoffSeconds,
+  }, metrics);
+  const webhookLoop = startWorkerLoop('webhooks', 1000, async () => {
+    await dispatcher.runOnce();
+  }, log);
+
+  const ctx = { store, config, log, notifyChange: () => webhookLoop.wake() };
+  const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping() });
+
+  const { host, port } = parseListen(config.server.listen);
+  const server = app.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await webhookLoop.stop();
+    await runtime.close();
+    throw error;
+  }
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+
+  const admin = await bootstrapAdmin(store, config.admin.password ?? process.env['CRM_BRIDGE_ADMIN_PASSWORD']);
+  log.info({ url, version, database: runtime.database.location, users: config.users.length, sharedMailboxes: config.sharedMailboxes.length }, 'crm-bridge is serving');
+  print(`crm-bridge ${version} listening on ${url}`);
+  print(`Admin UI: ${url}/admin`);
+  if (admin.generatedPassword) {
+    print(`First start: log in as "${adminUser}" with password ${admin.generatedPassword}`);
+    print('This password is shown only once; set CRM_BRIDGE_ADMIN_PASSWORD to choose your own.');
+  } else if (admin.source === 'configured') {
+    print(`Log in as "${adminUser}" with the configured admin password.`);
+  }
+  if (config.api.tokens.length === 0) log.warn('no API tokens configured (api.tokens): every /api/v1 route will answer 401');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down: finishing requests and work in flight');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await webhookLoop.stop();
+      const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutSeconds * 1000);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      await runtime.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, server, stop };
+}

@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { Account, AccountInput, AccountPatch } from '../domain/account.js';
+import { idPrefixes } from '../domain/ids.js';
+import type { Page, PageRequest } from './pagination.js';
+import { RecordRepository, patched } from './record-repository.js';
+import { assertReference } from './references.js';
+import type { Database } from './schema.js';
+
+export interface AccountFilter {
+  owner?: string | undefined;
+  domain?: string | undefined;
+  name?: string | undefined;
+}
+
+export class AccountRepository extends RecordRepository<Account, AccountInput, AccountPatch> {
+  protected readonly entity = 'account';
+  protected readonly table = 'accounts';
+  protected readonly idPrefix = idPrefixes.account;
+
+  list(filter: AccountFilter, request: PageRequest): Promise<Page<Account>> {
+    let query = this.unit.db.selectFrom('accounts').select('accounts.id');
+    if (filter.owner !== undefined) query = query.where('accounts.owner', '=', filter.owner);
+    if (filter.name !== undefined) query = query.where('accounts.name', '=', filter.name);
+    if (filter.domain !== undefined) {
+      const domain = filter.domain.toLowerCase();
+      query = query.where((eb) => eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'accounts.id').where('domain', '=', domain)));
+    }
+    return this.page(query, request);
+  }
+
+  protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Account[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', [...ids]).execute();
+    const domains = await db.selectFrom('account_domains').selectAll().where('account_id', 'in', [...ids]).orderBy('position').execute();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      if (!row) return [];
+      return [{
+        id: row.id,
+        name: row.name,
+        domains: domains.filter((domain) => domain.account_id === id).map((domain) => domain.domain),
+        owner: row.owner,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      }];
+    });
+  }
+
+  protected async insert(db: Kysely<Database>, id: string, input: AccountInput, now: string): Promise<void> {
+    await db.insertInto('accounts').values({ id, name: input.name, owner: input.owner ?? null, created_at: now, updated_at: now }).execute();
+    await this.writeDomains(db, id, input.domains ?? []);
+  }
+
+  protected async patch(db: Kysely<Database>, current: Account, changes: AccountPatch, now: string): Promise<void> {
+    await db
+      .updateTable('accounts')
+      .set({ name: patched(changes, 'name', current.name), owner: patched(changes, 'owner', current.owner) ?? null, updated_at: now })
+      .where('id', '=', current.id)
+      .execute();
+    if (changes.domains !== undefined) await this.writeDomains(db, current.id, changes.domains);
+  }
+
+  protected async checkReferences(db: Kysely<Database>, input: AccountInput | AccountPatch): Promise<void> {
+    await assertReference(db, 'users', input.owner, 'owner');
+  }
+
+  private async writeDomains(db: Kysely<Database>, accountId: string, domains: readonly string[]): Promise<void> {
+    await db.deleteFrom('account_domains').where('account_id', '=', accountId).execute();
+    const unique = [...new Set(domains.map((domain) => domain.toLowerCase()))];
+    if (unique.length > 0) {
+      await db.insertInto('account_domains').values(unique.map((domain, position) => ({ account_id: accountId, position, domain }))).execute();
+    }
+  }
+}

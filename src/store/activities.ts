@@ -1,0 +1,252 @@
+import type { Kysely } from 'kysely';
+import type { Activity, ActivityInput, ActivityPatch, ActivitySource, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
+import { BridgeError } from '../domain/errors.js';
+import { normalizeEmail } from '../domain/fields.js';
+import { idPrefixes } from '../domain/ids.js';
+import type { Page, PageRequest } from './pagination.js';
+import { RecordRepository, patched } from './record-repository.js';
+import { assertReference, regardingTables } from './references.js';
+import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database } from './schema.js';
+
+export interface ActivityFilter {
+  kind?: string | undefined;
+  owner?: string | undefined;
+  /** Activities with this contact as a party or as the regarding record. */
+  contact?: string | undefined;
+  /** Activities with a party at this account or regarding it. */
+  account?: string | undefined;
+  /** A regarding record id, or `type:id`. */
+  regarding?: string | undefined;
+  queue?: string | undefined;
+  /** Changed at or after this instant. */
+  since?: string | undefined;
+  messageId?: string | undefined;
+}
+
+export class ActivityRepository extends RecordRepository<Activity, ActivityInput, ActivityPatch> {
+  protected readonly entity = 'activity';
+  protected readonly table = 'activities';
+  protected readonly idPrefix = idPrefixes.activity;
+
+  list(filter: ActivityFilter, request: PageRequest): Promise<Page<Activity>> {
+    let query = this.unit.db.selectFrom('activities').select('activities.id');
+    if (filter.kind !== undefined) query = query.where('activities.kind', '=', filter.kind);
+    if (filter.owner !== undefined) query = query.where('activities.owner', '=', filter.owner);
+    if (filter.queue !== undefined) query = query.where('activities.queue', '=', filter.queue);
+    if (filter.since !== undefined) query = query.where('activities.updated_at', '>=', new Date(filter.since).toISOString());
+    if (filter.messageId !== undefined) query = query.where('activities.message_id', '=', filter.messageId);
+    if (filter.regarding !== undefined) {
+      const [type, id] = filter.regarding.includes(':') ? filter.regarding.split(':', 2) : [undefined, filter.regarding];
+      query = query.where('activities.regarding_id', '=', id!);
+      if (type !== undefined) query = query.where('activities.regarding_type', '=', type);
+    }
+    for (const [value, column, regardingType] of [
+      [filter.contact, 'contact_id', 'contact'],
+      [filter.account, 'account_id', 'account'],
+    ] as const) {
+      if (value === undefined) continue;
+      query = query.where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where(column, '=', value)),
+          eb.and([eb('activities.regarding_type', '=', regardingType), eb('activities.regarding_id', '=', value)]),
+        ]),
+      );
+    }
+    return this.page(query, request);
+  }
+
+  async setRegarding(id: string, regarding: Regarding | null): Promise<Activity> {
+    return this.update(id, { regarding });
+  }
+
+  /** Record that this activity was (also) seen at a remote place; idempotent. */
+  async addSource(activityId: string, source: Omit<ActivitySource, 'seenAt'>, seenAt = new Date().toISOString()): Promise<void> {
+    await this.unit.db
+      .insertInto('activity_sources')
+      .values({ activity_id: activityId, type: source.type, source_id: source.sourceId, ref: source.ref, seen_at: seenAt })
+      .onConflict((oc) => oc.columns(['type', 'source_id', 'ref']).doUpdateSet({ activity_id: activityId, seen_at: seenAt }))
+      .execute();
+  }
+
+  /** The activity a remote item was stored as, if any. */
+  async findBySource(type: ActivitySource['type'], sourceId: string, ref: string): Promise<Activity | undefined> {
+    const row = await this.unit.db.selectFrom('activity_sources').select('activity_id').where('type', '=', type).where('source_id', '=', sourceId).where('ref', '=', ref).executeTakeFirst();
+    return row ? this.get(row.activity_id) : undefined;
+  }
+
+  protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Activity[]> {
+    if (ids.length === 0) return [];
+    const list = [...ids];
+    const rows = await db.selectFrom('activities').selectAll().where('id', 'in', list).execute();
+    const parties = await db.selectFrom('activity_parties').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
+    const sources = await db.selectFrom('activity_sources').selectAll().where('activity_id', 'in', list).orderBy('seen_at').execute();
+    const attachments = await db.selectFrom('attachments').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      if (!row) return [];
+      return [toActivity(
+        row,
+        parties.filter((party) => party.activity_id === id).map(toParty),
+        sources.filter((source) => source.activity_id === id).map((source) => ({ type: source.type as ActivitySource['type'], sourceId: source.source_id, ref: source.ref, seenAt: source.seen_at })),
+        attachments.filter((attachment) => attachment.activity_id === id).map(toAttachment),
+      )];
+    });
+  }
+
+  protected async insert(db: Kysely<Database>, id: string, input: ActivityInput, now: string): Promise<void> {
+    await db
+      .insertInto('activities')
+      .values({
+        id,
+        kind: input.kind,
+        subject: input.subject,
+        owner: input.owner ?? null,
+        start_at: isoOrNull(input.start),
+        end_at: isoOrNull(input.end),
+        due_at: isoOrNull(input.due),
+        all_day: input.allDay ? 1 : 0,
+        time_zone: input.timeZone ?? null,
+        location: input.location ?? null,
+        status: input.status ?? (input.kind === 'email_in' || input.kind === 'email_out' ? 'completed' : 'open'),
+        priority: input.priority ?? 'normal',
+        busy_status: input.busyStatus ?? (input.kind === 'appointment' || input.kind === 'meeting' ? 'busy' : null),
+        message_id: input.messageId ?? null,
+        in_reply_to: input.inReplyTo ?? null,
+        references_json: JSON.stringify(input.references ?? []),
+        thread_id: input.threadId ?? null,
+        regarding_type: input.regarding?.type ?? null,
+        regarding_id: input.regarding?.id ?? null,
+        correlation_method: null,
+        correlation_activity_id: null,
+        queue: input.queue ?? null,
+        body_text: input.bodyText ?? null,
+        body_html: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await this.writeParties(db, id, input.parties ?? []);
+  }
+
+  protected async patch(db: Kysely<Database>, current: Activity, changes: ActivityPatch, now: string): Promise<void> {
+    const regarding = patched(changes, 'regarding', current.regarding);
+    await db
+      .updateTable('activities')
+      .set({
+        subject: changes.subject ?? current.subject,
+        owner: patched(changes, 'owner', current.owner) ?? null,
+        start_at: isoOrNull(patched(changes, 'start', current.start)),
+        end_at: isoOrNull(patched(changes, 'end', current.end)),
+        due_at: isoOrNull(patched(changes, 'due', current.due)),
+        all_day: (changes.allDay ?? current.allDay) ? 1 : 0,
+        time_zone: patched(changes, 'timeZone', current.timeZone) ?? null,
+        location: patched(changes, 'location', current.location) ?? null,
+        status: changes.status ?? current.status,
+        priority: changes.priority ?? current.priority,
+        busy_status: patched(changes, 'busyStatus', current.busyStatus) ?? null,
+        message_id: patched(changes, 'messageId', current.messageId) ?? null,
+        in_reply_to: patched(changes, 'inReplyTo', current.inReplyTo) ?? null,
+        references_json: JSON.stringify(changes.references ?? current.references),
+        thread_id: patched(changes, 'threadId', current.threadId) ?? null,
+        regarding_type: regarding?.type ?? null,
+        regarding_id: regarding?.id ?? null,
+        queue: patched(changes, 'queue', current.queue) ?? null,
+        body_text: patched(changes, 'bodyText', current.bodyText) ?? null,
+        updated_at: now,
+      })
+      .where('id', '=', current.id)
+      .execute();
+    if (changes.parties !== undefined) await this.writeParties(db, current.id, changes.parties);
+    const start = patched(changes, 'start', current.start);
+    const end = patched(changes, 'end', current.end);
+    if (start && end && Date.parse(end) < Date.parse(start)) {
+      throw new BridgeError('INVALID_INPUT', 'end: must not be before start', { details: [{ path: 'end', message: 'must not be before start' }] });
+    }
+  }
+
+  protected async checkReferences(db: Kysely<Database>, input: ActivityInput | ActivityPatch): Promise<void> {
+    await assertReference(db, 'users', input.owner, 'owner');
+    if (input.regarding) await assertReference(db, regardingTables[input.regarding.type], input.regarding.id, 'regarding.id');
+    for (const [index, party] of (input.parties ?? []).entries()) {
+      await assertReference(db, 'contacts', party.contactId, `parties[${index}].contactId`);
+      await assertReference(db, 'accounts', party.accountId, `parties[${index}].accountId`);
+      await assertReference(db, 'leads', party.leadId, `parties[${index}].leadId`);
+      await assertReference(db, 'users', party.userId, `parties[${index}].userId`);
+    }
+  }
+
+  private async writeParties(db: Kysely<Database>, activityId: string, parties: readonly PartyInput[]): Promise<void> {
+    await db.deleteFrom('activity_parties').where('activity_id', '=', activityId).execute();
+    if (parties.length === 0) return;
+    await db
+      .insertInto('activity_parties')
+      .values(
+        parties.map((party, position) => ({
+          activity_id: activityId,
+          position,
+          role: party.role,
+          address: party.address,
+          address_normalized: normalizeEmail(party.address),
+          name: party.name ?? null,
+          contact_id: party.contactId ?? null,
+          account_id: party.accountId ?? null,
+          lead_id: party.leadId ?? null,
+          user_id: party.userId ?? null,
+        })),
+      )
+      .execute();
+  }
+}
+
+function isoOrNull(value: string | null | undefined): string | null {
+  return value ? new Date(value).toISOString() : null;
+}
+
+function toParty(row: ActivityPartiesTable): Party {
+  return {
+    role: row.role as Party['role'],
+    address: row.address,
+    name: row.name,
+    contactId: row.contact_id,
+    accountId: row.account_id,
+    leadId: row.lead_id,
+    userId: row.user_id,
+  };
+}
+
+export function toAttachment(row: AttachmentsTable): Attachment {
+  return { id: row.id, filename: row.filename, contentType: row.content_type, size: row.size, sha256: row.sha256, stored: row.stored === 1 };
+}
+
+function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySource[], attachments: Attachment[]): Activity {
+  return {
+    id: row.id,
+    kind: row.kind as Activity['kind'],
+    subject: row.subject,
+    owner: row.owner,
+    start: row.start_at,
+    end: row.end_at,
+    due: row.due_at,
+    allDay: row.all_day === 1,
+    timeZone: row.time_zone,
+    location: row.location,
+    status: row.status as Activity['status'],
+    priority: row.priority as Activity['priority'],
+    busyStatus: row.busy_status as Activity['busyStatus'],
+    messageId: row.message_id,
+    inReplyTo: row.in_reply_to,
+    references: JSON.parse(row.references_json) as string[],
+    threadId: row.thread_id,
+    regarding: row.regarding_type && row.regarding_id ? { type: row.regarding_type as Regarding['type'], id: row.regarding_id } : null,
+    parties,
+    correlation: row.correlation_method && row.correlation_activity_id ? { method: row.correlation_method as NonNullable<Activity['correlation']>['method'], activityId: row.correlation_activity_id } : null,
+    queue: row.queue,
+    bodyText: row.body_text,
+    bodyHtml: row.body_html,
+    sources,
+    attachments,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

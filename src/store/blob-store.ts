@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  /** false when the content was over the size limit and only its hash and size were kept. */
+  stored: boolean;
+}
+
+/**
+ * Content-addressed files (attachments): `<dir>/ab/cd/<sha256>`. The same file attached to many
+ * messages is stored once; a write goes to a temporary name and is renamed into place, so a crash
+ * never leaves a truncated file under a valid name.
+ */
+export class BlobStore {
+  constructor(
+    private readonly dir: string,
+    readonly maxBytes: number,
+  ) {}
+
+  pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
+    return join(this.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(content: Buffer): Promise<StoredBlob> {
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    if (content.length > this.maxBytes) return { sha256, size: content.length, stored: false };
+    const target = this.pathOf(sha256);
+    if (!existsSync(target)) {
+      await mkdir(join(target, '..'), { recursive: true });
+      const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await writeFile(temporary, content, { flag: 'wx' });
+        await rename(temporary, target);
+      } finally {
+        await rm(temporary, { force: true });
+      }
+    }
+    return { sha256, size: content.length, stored: true };
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.pathOf(sha256));
+  }
+
+  open(sha256: string): Readable {
+    return createReadStream(this.pathOf(sha256));
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
+import { BridgeError } from '../domain/errors.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  /** Where the data lives, for log lines and the admin UI (never includes credentials). */
+  location: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the database named by a URL. Only `sqlite:PATH` (or `sqlite::memory:`) exists today; the
+ * repositories use portable kysely queries, so `postgres://` needs only a dialect branch here.
+ */
+export function openDatabase(url: string, cwd: string = process.cwd()): OpenDatabase {
+  if (!url.startsWith('sqlite:')) {
+    throw new BridgeError('CONFIG', `database: unsupported database URL "${url.replace(/\/\/[^@]*@/, '//***@')}" (only sqlite:PATH is supported yet)`);
+  }
+  const path = url.slice('sqlite:'.length);
+  const memory = path === ':memory:' || path === '';
+  const file = memory ? ':memory:' : resolve(cwd, path);
+  if (!memory) mkdirSync(dirname(file), { recursive: true });
+  let handle: SqliteDatabase.Database;
+  try {
+    handle = new SqliteDatabase(file);
+    // WAL lets the API read while the sync engine writes; NORMAL is durable across process crashes
+    // (only an OS crash can lose the last transactions), which is what a kill -9 test exercises.
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 5000');
+  } catch (error) {
+    throw new BridgeError('CONFIG', `database: cannot open SQLite database ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return {
+    db,
+    location: memory ? 'sqlite (in memory)' : `sqlite ${file}`,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((entry) => entry.status === 'Error');
+    throw new BridgeError('INTERNAL', `database migration ${failed?.migrationName ?? ''} failed: ${(result.error as Error).message}`, { cause: result.error });
+  }
+  return result;
+}

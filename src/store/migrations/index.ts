@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+/**
+ * Numbered migrations, listed statically so the compiled build needs no directory scan.
+ * Add a file `NNNN-slug.ts` and a line here; never edit a migration that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

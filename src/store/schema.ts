@@ -1,0 +1,258 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes as kysely sees them. Column types stay portable: text, integer, real. Booleans
+ * are 0/1 integers and timestamps ISO 8601 text, so the same SQL runs on SQLite and Postgres.
+ */
+export interface Database {
+  users: UsersTable;
+  credentials: CredentialsTable;
+  settings: SettingsTable;
+  admin_sessions: AdminSessionsTable;
+  accounts: AccountsTable;
+  account_domains: AccountDomainsTable;
+  contacts: ContactsTable;
+  contact_emails: ContactEmailsTable;
+  contact_phones: ContactPhonesTable;
+  leads: LeadsTable;
+  opportunities: OpportunitiesTable;
+  activities: ActivitiesTable;
+  activity_parties: ActivityPartiesTable;
+  activity_sources: ActivitySourcesTable;
+  attachments: AttachmentsTable;
+  changes: ChangesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  sync_status: SyncStatusTable;
+  sync_cursors: SyncCursorsTable;
+  sync_errors: SyncErrorsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Connection secrets (IMAP, SMTP, DAV passwords), AES-256-GCM encrypted with `secretKey`. */
+export interface CredentialsTable {
+  owner_type: string;
+  owner_id: string;
+  kind: string;
+  secret: string;
+  updated_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface AdminSessionsTable {
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  owner: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccountDomainsTable {
+  account_id: string;
+  position: number;
+  domain: string;
+}
+
+export interface ContactsTable {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string;
+  company: string | null;
+  title: string | null;
+  account_id: string | null;
+  owner: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactEmailsTable {
+  contact_id: string;
+  position: number;
+  email: string;
+  email_normalized: string;
+}
+
+export interface ContactPhonesTable {
+  contact_id: string;
+  position: number;
+  phone: string;
+}
+
+export interface LeadsTable {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  email_normalized: string | null;
+  company: string | null;
+  source: string | null;
+  status: string;
+  owner: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OpportunitiesTable {
+  id: string;
+  name: string;
+  account_id: string | null;
+  contact_id: string | null;
+  stage: string;
+  amount: number | null;
+  currency: string | null;
+  close_date: string | null;
+  owner: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  kind: string;
+  subject: string;
+  owner: string | null;
+  start_at: string | null;
+  end_at: string | null;
+  due_at: string | null;
+  all_day: number;
+  time_zone: string | null;
+  location: string | null;
+  status: string;
+  priority: string;
+  busy_status: string | null;
+  message_id: string | null;
+  in_reply_to: string | null;
+  references_json: string;
+  thread_id: string | null;
+  regarding_type: string | null;
+  regarding_id: string | null;
+  correlation_method: string | null;
+  correlation_activity_id: string | null;
+  queue: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ActivityPartiesTable {
+  activity_id: string;
+  position: number;
+  role: string;
+  address: string;
+  address_normalized: string;
+  name: string | null;
+  contact_id: string | null;
+  account_id: string | null;
+  lead_id: string | null;
+  user_id: string | null;
+}
+
+export interface ActivitySourcesTable {
+  activity_id: string;
+  type: string;
+  source_id: string;
+  ref: string;
+  seen_at: string;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  activity_id: string;
+  position: number;
+  filename: string | null;
+  content_type: string;
+  size: number;
+  sha256: string;
+  stored: number;
+  created_at: string;
+}
+
+export interface ChangesTable {
+  seq: Generated<number>;
+  entity: string;
+  entity_id: string;
+  op: string;
+  at: string;
+  data: string | null;
+}
+
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  secret: string;
+  events_json: string;
+  origin: string;
+  active: number;
+  /** Last change-feed sequence delivered (2xx) to this endpoint. */
+  cursor_seq: number;
+  /** Attempts made at the change after cursor_seq, and when to try it again. */
+  attempts: number;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: string;
+  change_seq: number;
+  attempt: number;
+  outcome: string;
+  http_status: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
+}
+
+/** DESIGN.md principle 1: one row per synced item and pair of sides. */
+export interface SyncStatusTable {
+  pair: string;
+  identity: string;
+  crm_ref: string | null;
+  crm_version: string | null;
+  crm_hash: string | null;
+  remote_ref: string | null;
+  remote_version: string | null;
+  remote_hash: string | null;
+  origin: string;
+  tombstone: number;
+  /** Intent recorded before a remote create/update/delete (DESIGN.md principle 3). */
+  pending: string | null;
+  updated_at: string;
+}
+
+export interface SyncCursorsTable {
+  pair: string;
+  collection: string;
+  cursor: string;
+  updated_at: string;
+}
+
+export interface SyncErrorsTable {
+  id: Generated<number>;
+  source: string;
+  item_ref: string | null;
+  code: string;
+  message: string;
+  at: string;
+}

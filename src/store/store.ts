@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import { AccountRepository } from './accounts.js';
+import { ActivityRepository } from './activities.js';
+import { AttachmentRepository } from './attachments.js';
+import type { BlobStore } from './blob-store.js';
+import { ChangeRepository } from './changes.js';
+import { ContactRepository } from './contacts.js';
+import { CredentialRepository } from './credentials.js';
+import { LeadRepository } from './leads.js';
+import { OpportunityRepository } from './opportunities.js';
+import type { UnitOfWork } from './record-repository.js';
+import type { Database } from './schema.js';
+import type { SecretBox } from './secret-box.js';
+import { SettingsRepository } from './settings.js';
+import { SyncCursorRepository } from './sync-cursors.js';
+import { SyncErrorRepository } from './sync-errors.js';
+import { SyncStatusRepository } from './sync-status.js';
+import { UserRepository } from './users.js';
+import { WebhookRepository } from './webhooks.js';
+
+/**
+ * All repositories over one executor. `transaction()` hands the work a Store bound to the
+ * transaction, so several repositories can change data atomically; inside a transaction it simply
+ * reuses it (kysely has no nested transactions).
+ */
+export class Store implements UnitOfWork {
+  readonly accounts: AccountRepository;
+  readonly contacts: ContactRepository;
+  readonly leads: LeadRepository;
+  readonly opportunities: OpportunityRepository;
+  readonly activities: ActivityRepository;
+  readonly attachments: AttachmentRepository;
+  readonly changes: ChangeRepository;
+  readonly users: UserRepository;
+  readonly credentials: CredentialRepository;
+  readonly settings: SettingsRepository;
+  readonly webhooks: WebhookRepository;
+  readonly syncStatus: SyncStatusRepository;
+  readonly syncCursors: SyncCursorRepository;
+  readonly syncErrors: SyncErrorRepository;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly box: SecretBox,
+    readonly blobs: BlobStore,
+  ) {
+    this.accounts = new AccountRepository(this);
+    this.contacts = new ContactRepository(this);
+    this.leads = new LeadRepository(this);
+    this.opportunities = new OpportunityRepository(this);
+    this.activities = new ActivityRepository(this);
+    this.attachments = new AttachmentRepository(db, blobs);
+    this.changes = new ChangeRepository(db);
+    this.users = new UserRepository(db);
+    this.credentials = new CredentialRepository(db, box);
+    this.settings = new SettingsRepository(db);
+    this.webhooks = new WebhookRepository(db, box);
+    this.syncStatus = new SyncStatusRepository(db);
+    this.syncCursors = new SyncCursorRepository(db);
+    this.syncErrors = new SyncErrorRepository(db);
+  }
+
+  async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this.db);
+    return this.db.transaction().execute(work);
+  }
+
+  /** Run `work` with a Store whose repositories all write in one transaction. */
+  async atomically<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.transaction((db) => work(new Store(db, this.box, this.blobs)));
+  }
+}

@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { ErrorCode } from '../domain/errors.js';
+import type { Database } from './schema.js';
+
+export interface SyncErrorRecord {
+  id: number;
+  source: string;
+  itemRef: string | null;
+  code: ErrorCode;
+  message: string;
+  at: string;
+}
+
+/** Per-item and per-source failures, kept so the admin UI and the sync summary can show them. */
+export class SyncErrorRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async record(source: string, itemRef: string | null, code: ErrorCode, message: string, at = new Date().toISOString()): Promise<void> {
+    await this.db.insertInto('sync_errors').values({ source, item_ref: itemRef, code, message: message.slice(0, 2000), at }).execute();
+  }
+
+  async recent(limit: number, source?: string): Promise<SyncErrorRecord[]> {
+    let query = this.db.selectFrom('sync_errors').selectAll().orderBy('id', 'desc').limit(limit);
+    if (source !== undefined) query = query.where('source', '=', source);
+    const rows = await query.execute();
+    return rows.map((row) => ({ id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code as ErrorCode, message: row.message, at: row.at }));
+  }
+}
