@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { BridgeError, type ErrorDetail } from '../domain/errors.js';
 import { formatKeyPath } from '../domain/key-path.js';
 import { issuesToDetails } from '../domain/validation.js';
-import { substituteTree, type SubstitutionError } from './env-substitution.js';
+import { protectReferences, substituteTree, type SubstitutionError } from './env-substitution.js';
 import { configSchema, type Config } from './schema.js';
 
 export interface LoadedConfig {
@@ -35,7 +35,8 @@ export function loadConfigFile(file: string, env: Readonly<Record<string, string
 
 /** Parse, substitute and validate; collect every error before failing so one run shows them all. */
 export function parseConfigText(source: string, env: Readonly<Record<string, string | undefined>>): { config: Config; warnings: ErrorDetail[] } {
-  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  const protectedText = protectReferences(source);
+  const document = parseDocument(protectedText.text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const details = document.errors.map((error) => {
       const position = error.linePos?.[0];
@@ -48,7 +49,7 @@ export function parseConfigText(source: string, env: Readonly<Record<string, str
     throw new BridgeError('CONFIG', 'the configuration must be a mapping of keys to values', { details: [{ path: '(root)', message: 'expected a mapping' }] });
   }
   const substitutionErrors: SubstitutionError[] = [];
-  const substituted = substituteTree(raw, env, substitutionErrors);
+  const substituted = substituteTree(raw, env, protectedText, substitutionErrors);
   const result = configSchema.safeParse(substituted);
   const details: ErrorDetail[] = [...substitutionErrors];
   if (!result.success) details.push(...issuesToDetails(result.error.issues));
