@@ -97,7 +97,7 @@ export const sharedMailboxConfigSchema = z.object({
   owner: id.optional(),
 });
 
-const listenAddress = nonEmpty.regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080');
+const listenAddress = z.preprocess((value) => (typeof value === 'number' ? String(value) : value), nonEmpty.regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8080'));
 
 export const configSchema = z.object({
   database: nonEmpty

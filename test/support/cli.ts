@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Runs the real command line (src/cli.ts through tsx) the way a user runs `npx crm-bridge`. */
+const cliEntry = resolve('src/cli.ts');
+// Resolved here, not by the child: the child runs in a temp dir without node_modules.
+const tsxLoader = import.meta.resolve('tsx');
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'crm-bridge-cli-'));
+}
+
+export function writeConfig(dir: string, yaml: string): string {
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string> }): ChildProcess {
+  return spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export async function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolveCode) => child.on('close', resolveCode));
+  return { code, stdout, stderr };
+}
+
+/** Start `serve`, wait for its "listening on" line, and return a handle to stop it with a signal. */
+export async function startServe(configFile: string, cwd: string, env: Record<string, string> = {}) {
+  const child = spawnCli(['serve', '--config', configFile], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolveCode) => child.on('close', resolveCode));
+  const deadline = Date.now() + 30_000;
+  while (!/listening on (\S+)/.test(stdout)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${stdout}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = /listening on (\S+)/.exec(stdout)![1]!;
+  return {
+    url,
+    output: () => ({ stdout, stderr }),
+    async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
