@@ -1,0 +1,27 @@
+/**
+ * Benchmark runner: `npm run bench [-- NAME] [--records N]`. Prints a Markdown table with the date,
+ * the machine and Node version, ready to paste into bench/RESULTS.md.
+ */
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchStoreAndApi, type BenchRow } from './store-and-api.js';
+
+const benches: Record<string, (options: { records: number }) => Promise<BenchRow[]>> = {
+  'store-and-api': ({ records }) => benchStoreAndApi(records),
+};
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string', default: '5000' } } });
+const names = positionals.length > 0 ? positionals : Object.keys(benches);
+const records = Number(values.records);
+
+console.log(`date: ${new Date().toISOString()}  machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB  node: ${process.version}`);
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  console.log(`\n### ${name}\n\n| measure | value |\n|---|---|`);
+  for (const row of await bench({ records })) console.log(`| ${row.measure} | ${row.value} |`);
+}
