@@ -13,7 +13,8 @@ export interface ApiHarness {
   url: string;
   t: TestStore;
   config: Config;
-  /** fetch against the app with the API token unless `token: null`. */
+  /** fetch against the app with the API token unless `token: null`. The body is parsed JSON of any shape. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }

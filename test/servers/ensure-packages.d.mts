@@ -1,0 +1,27 @@
+// Types for ensure-packages.mjs (plain JS so that it runs before anything is compiled).
+
+export interface ServerBinaries {
+  dovecot?: string;
+  imap?: string;
+  lmtp?: string;
+  radicale?: { command: string; args: string[] };
+  xandikos?: string;
+}
+
+export interface PackageCheck {
+  ok: boolean;
+  /** Human-readable descriptions of what is missing. */
+  missing: string[];
+  /** Debian packages that would provide what is missing. */
+  missingPackages: string[];
+  binaries: ServerBinaries;
+}
+
+export declare const DEBIAN_PACKAGES: readonly string[];
+export declare const INSTALL_COMMAND: string;
+export declare function checkServerPackages(): PackageCheck;
+export declare function describeMissing(result: PackageCheck): string;
+/** Throws an Error naming what is missing and how to install it. */
+export declare function assertServerPackages(): Required<ServerBinaries>;
+/** The CLI behaviour; returns the exit code. */
+export declare function ensureServerPackages(): number;

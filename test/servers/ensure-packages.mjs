@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Checks that the real servers the integration tests run against are installed:
+// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos.
+//
+// Run directly (`node test/servers/ensure-packages.mjs`, done by `npm test`): if anything is
+// missing and we are root with apt-get, installs the Debian packages; otherwise exits 1
+// naming what is missing and the command that installs it. It never skips silently.
+//
+// Imported (by test/servers/global-setup.ts and the server modules): `checkServerPackages()`
+// reports what was found, `assertServerPackages()` throws a clear error if anything is missing.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos'];
+export const INSTALL_COMMAND =
+  'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
+
+const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
+const DOVECOT_LIBEXEC_DIRS = ['/usr/lib/dovecot', '/usr/libexec/dovecot', '/usr/local/libexec/dovecot'];
+
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** First executable named `name` on PATH (plus the sbin dirs, which root's PATH may lack). */
+function which(name) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SBIN_DIRS];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Dovecot's libexec dir from the binary itself, falling back to the usual locations. */
+function dovecotLibexecDirs(dovecot) {
+  const dirs = [];
+  if (dovecot !== undefined) {
+    try {
+      const out = execFileSync(dovecot, ['--build-options'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5000,
+      });
+      // e.g. "Module dir: /usr/lib/dovecot/modules"
+      const m = /Module dir:\s*(\S+)/.exec(out);
+      if (m?.[1] !== undefined) dirs.push(m[1].replace(/\/modules\/?$/, ''));
+    } catch {
+      // fall back below
+    }
+  }
+  for (const d of DOVECOT_LIBEXEC_DIRS) if (!dirs.includes(d)) dirs.push(d);
+  return dirs;
+}
+
+function findInDirs(dirs, name) {
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * How to run Radicale: the `radicale` script, or a Python that can import it. Note that a
+ * pyenv/venv `python3` first on PATH usually cannot see Debian's dist-packages, so the
+ * system interpreter is tried before `python3` from PATH.
+ */
+function findRadicale() {
+  const script = which('radicale');
+  if (script !== undefined) return { command: script, args: [] };
+  for (const py of ['/usr/bin/python3', which('python3')]) {
+    if (py === undefined || !isExecutable(py)) continue;
+    const r = spawnSync(py, ['-c', 'import radicale'], { stdio: 'ignore', timeout: 10_000 });
+    if (r.status === 0) return { command: py, args: ['-m', 'radicale'] };
+  }
+  return undefined;
+}
+
+/**
+ * @returns {{
+ *   ok: boolean,
+ *   missing: string[],
+ *   missingPackages: string[],
+ *   binaries: {
+ *     dovecot?: string, imap?: string, lmtp?: string,
+ *     radicale?: { command: string, args: string[] }, xandikos?: string,
+ *   },
+ * }}
+ */
+export function checkServerPackages() {
+  const missing = [];
+  const missingPackages = new Set();
+  const binaries = {};
+
+  const dovecot = which('dovecot');
+  if (dovecot === undefined) {
+    missing.push('dovecot (the Dovecot master binary)');
+    missingPackages.add('dovecot-imapd');
+  } else {
+    binaries.dovecot = dovecot;
+  }
+  const libexec = dovecotLibexecDirs(dovecot);
+  const imap = findInDirs(libexec, 'imap');
+  if (imap === undefined || findInDirs(libexec, 'imap-login') === undefined) {
+    missing.push(`Dovecot IMAP service (imap/imap-login in ${libexec.join(' or ')})`);
+    missingPackages.add('dovecot-imapd');
+  } else {
+    binaries.imap = imap;
+  }
+  const lmtp = findInDirs(libexec, 'lmtp');
+  if (lmtp === undefined) {
+    missing.push(`Dovecot LMTP service (lmtp in ${libexec.join(' or ')})`);
+    missingPackages.add('dovecot-lmtpd');
+  } else {
+    binaries.lmtp = lmtp;
+  }
+  const radicale = findRadicale();
+  if (radicale === undefined) {
+    missing.push('radicale (neither a `radicale` executable nor a python3 that can import radicale)');
+    missingPackages.add('radicale');
+  } else {
+    binaries.radicale = radicale;
+  }
+  const xandikos = which('xandikos');
+  if (xandikos === undefined) {
+    missing.push('xandikos');
+    missingPackages.add('xandikos');
+  } else {
+    binaries.xandikos = xandikos;
+  }
+
+  return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
+}
+
+export function describeMissing(result) {
+  return (
+    `The integration tests need real servers that are not installed:\n` +
+    result.missing.map((m) => `  - ${m}`).join('\n') +
+    `\nInstall them (as root) with:\n  ${INSTALL_COMMAND}\n` +
+    `or run \`node test/servers/ensure-packages.mjs\` as root, which does that.`
+  );
+}
+
+/** Throws an Error naming what is missing (and how to install it); returns the binaries otherwise. */
+export function assertServerPackages() {
+  const result = checkServerPackages();
+  if (!result.ok) throw new Error(describeMissing(result));
+  return result.binaries;
+}
+
+function canInstallWithApt() {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  return isRoot && which('apt-get') !== undefined;
+}
+
+function run(cmd, args, extraEnv) {
+  console.error(`ensure-packages: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  return r.status === 0;
+}
+
+/** CLI behaviour: check, install if possible, exit 1 with a precise message otherwise. */
+export function ensureServerPackages() {
+  let result = checkServerPackages();
+  if (result.ok) {
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale and xandikos are installed');
+    return 0;
+  }
+  console.error(describeMissing(result));
+  if (!canInstallWithApt()) {
+    console.error('ensure-packages: cannot install automatically (not root, or no apt-get).');
+    return 1;
+  }
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  if (!run('apt-get', ['update'], env)) {
+    console.error('ensure-packages: `apt-get update` failed');
+  }
+  if (!run('apt-get', ['install', '-y', ...DEBIAN_PACKAGES], env)) {
+    console.error(`ensure-packages: installing failed; run this yourself:\n  ${INSTALL_COMMAND}`);
+    return 1;
+  }
+  result = checkServerPackages();
+  if (!result.ok) {
+    console.error(`ensure-packages: still missing after apt-get install:\n${describeMissing(result)}`);
+    return 1;
+  }
+  console.log('ensure-packages: installed ' + DEBIAN_PACKAGES.join(', '));
+  return 0;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  process.exitCode = ensureServerPackages();
+}
