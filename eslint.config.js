@@ -25,4 +25,13 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // MIME parsing is part of the ingestion pipeline (DESIGN.md: src/mail "parse -> classify ...").
+    files: ['src/mail/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: protocolLibraries.filter((name) => name !== 'mailparser').map((name) => ({ name, message: 'Protocol libraries belong in adapters/ (DESIGN.md).' })),
+      }],
+    },
+  },
 );
