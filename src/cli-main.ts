@@ -7,6 +7,7 @@ import { createLogger } from './logging.js';
 import { openDatabase, migrateToLatest } from './store/database.js';
 import { openRuntime } from './runtime/open-runtime.js';
 import { startServer } from './runtime/serve.js';
+import { createRunners } from './runtime/runners.js';
 import { formatSummary, runSyncPass } from './sync/run-once.js';
 import { sourcesOf } from './sync/sources.js';
 import { packageVersion } from './version.js';
@@ -68,7 +69,7 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
   process.once('SIGTERM', abort);
   process.once('SIGINT', abort);
   try {
-    const summary = await runSyncPass(sourcesOf(loaded.config), new Map(), runtime.store, log, controller.signal);
+    const summary = await runSyncPass(sourcesOf(loaded.config), createRunners(loaded.config, runtime.store, log), runtime.store, log, controller.signal);
     for (const line of formatSummary(summary)) out(line);
     return summary.ok ? 0 : 1;
   } finally {

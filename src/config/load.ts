@@ -38,7 +38,8 @@ export function parseConfigText(source: string, env: Readonly<Record<string, str
   const protectedText = protectReferences(source);
   const document = parseDocument(protectedText.text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    const details = document.errors.map((error) => {
+    // One syntax error makes the parser report every later token; the first few say what is wrong.
+    const details = document.errors.slice(0, 3).map((error) => {
       const position = error.linePos?.[0];
       return { path: position ? `line ${position.line}, column ${position.col}` : '(yaml)', message: error.message.split('\n')[0] ?? error.message };
     });

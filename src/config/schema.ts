@@ -54,6 +54,8 @@ const userMail = z.object({
   sentFolder: nonEmpty.optional(),
   folders: z.array(nonEmpty).optional(),
   importSince: z.iso.date({ error: expected('a date such as 2026-01-31') }).optional(),
+  /** Create a contact for every unknown external address of tracked mail. */
+  createContacts: flag.default(false),
 });
 
 const userCalendar = z.object({
@@ -155,6 +157,10 @@ export const configSchema = z.object({
   sync: z
     .object({
       intervalSeconds: integer(5, 86_400).default(300),
+      /** Keep an IMAP IDLE connection per watched folder under `serve` so new mail arrives at once. */
+      idle: flag.default(true),
+      /** A message that fails to import is retried on this many passes before it is left alone. */
+      maxItemAttempts: integer(1, 100).default(5),
     })
     .prefault({}),
   webhookDelivery: z

@@ -15,6 +15,8 @@ export type RegardingType = (typeof regardingTypes)[number];
 export const partyRoles = ['from', 'sender', 'reply_to', 'to', 'cc', 'bcc', 'organizer', 'attendee', 'optional_attendee'] as const;
 export const correlationMethods = ['in-reply-to', 'references', 'token', 'smart'] as const;
 export const priorities = ['low', 'normal', 'high'] as const;
+/** How an e-mail was sent: by a person, or automatically (RFC 3834 auto-replies, RFC 3464 bounces). */
+export const mailClassifications = ['normal', 'auto_reply', 'out_of_office', 'bounce'] as const;
 
 export const regardingSchema = z
   .object({ type: z.enum(regardingTypes), id: recordId })
@@ -102,6 +104,7 @@ export const activitySchema = z
     queue: nullable(z.string()),
     bodyText: nullable(z.string()),
     bodyHtml: nullable(z.string()).describe('sanitized HTML; never the raw message HTML'),
+    classification: nullable(z.enum(mailClassifications)).describe('for e-mail: normal, auto_reply, out_of_office or bounce'),
     sources: z.array(sourceSchema),
     attachments: z.array(attachmentSchema),
     createdAt: timestamp,
@@ -155,6 +158,17 @@ export const activityPatchSchema = z
 
 export type ActivityInput = z.infer<typeof activityInputSchema>;
 export type ActivityPatch = z.infer<typeof activityPatchSchema>;
+
+/** Fields only the bridge itself sets (mail ingestion, correlation); the API cannot send them. */
+export interface ActivitySystemFields {
+  bodyHtml?: string | null;
+  classification?: (typeof mailClassifications)[number] | null;
+  /** De-duplication key of an e-mail (see src/mail/message-id.ts). */
+  messageKey?: string | null;
+  correlation?: Correlation | null;
+}
+export type ActivityWrite = ActivityInput & ActivitySystemFields;
+export type ActivityChange = ActivityPatch & ActivitySystemFields;
 
 /** Activities that carry a time span and so take part in free/busy. */
 export function isCalendarKind(kind: ActivityKind): boolean {

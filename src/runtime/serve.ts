@@ -9,6 +9,7 @@ import { createMetrics } from '../metrics.js';
 import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { openRuntime } from './open-runtime.js';
+import { createScheduler } from './runners.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface RunningServer {
@@ -38,6 +39,9 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await dispatcher.runOnce();
   }, log);
 
+  const scheduler = createScheduler(config, store, log, metrics);
+  scheduler.start();
+
   const ctx = { store, config, log, notifyChange: () => webhookLoop.wake() };
   const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping() });
 
@@ -46,6 +50,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
   try {
     await once(server, 'listening');
   } catch (error) {
+    await scheduler.stop();
     await webhookLoop.stop();
     await runtime.close();
     throw error;
@@ -72,6 +77,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
       log.info('shutting down: finishing requests and work in flight');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await scheduler.stop();
       await webhookLoop.stop();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutSeconds * 1000);
       timer.unref();

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Activity, ActivityInput, ActivityPatch, ActivitySource, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
+import type { Activity, ActivityChange, ActivitySource, ActivityWrite, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
 import { BridgeError } from '../domain/errors.js';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
@@ -23,7 +23,7 @@ export interface ActivityFilter {
   messageId?: string | undefined;
 }
 
-export class ActivityRepository extends RecordRepository<Activity, ActivityInput, ActivityPatch> {
+export class ActivityRepository extends RecordRepository<Activity, ActivityWrite, ActivityChange> {
   protected readonly entity = 'activity';
   protected readonly table = 'activities';
   protected readonly idPrefix = idPrefixes.activity;
@@ -68,6 +68,19 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
       .execute();
   }
 
+  /** E-mail activities with this de-duplication key (normally one). */
+  async findByMessageKey(messageKey: string): Promise<Activity[]> {
+    const rows = await this.unit.db.selectFrom('activities').select('id').where('message_key', '=', messageKey).orderBy('id').execute();
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+  }
+
+  /** Forget that this activity was seen at a remote place; returns how many sources remain. */
+  async removeSource(activityId: string, source: Omit<ActivitySource, 'seenAt'>): Promise<number> {
+    await this.unit.db.deleteFrom('activity_sources').where('type', '=', source.type).where('source_id', '=', source.sourceId).where('ref', '=', source.ref).execute();
+    const row = await this.unit.db.selectFrom('activity_sources').select((eb) => eb.fn.countAll<number>().as('count')).where('activity_id', '=', activityId).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   /** The activity a remote item was stored as, if any. */
   async findBySource(type: ActivitySource['type'], sourceId: string, ref: string): Promise<Activity | undefined> {
     const row = await this.unit.db.selectFrom('activity_sources').select('activity_id').where('type', '=', type).where('source_id', '=', sourceId).where('ref', '=', ref).executeTakeFirst();
@@ -94,7 +107,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
     });
   }
 
-  protected async insert(db: Kysely<Database>, id: string, input: ActivityInput, now: string): Promise<void> {
+  protected async insert(db: Kysely<Database>, id: string, input: ActivityWrite, now: string): Promise<void> {
     await db
       .insertInto('activities')
       .values({
@@ -117,11 +130,13 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
         thread_id: input.threadId ?? null,
         regarding_type: input.regarding?.type ?? null,
         regarding_id: input.regarding?.id ?? null,
-        correlation_method: null,
-        correlation_activity_id: null,
+        correlation_method: input.correlation?.method ?? null,
+        correlation_activity_id: input.correlation?.activityId ?? null,
         queue: input.queue ?? null,
         body_text: input.bodyText ?? null,
-        body_html: null,
+        body_html: input.bodyHtml ?? null,
+        classification: input.classification ?? null,
+        message_key: input.messageKey ?? null,
         created_at: now,
         updated_at: now,
       })
@@ -129,8 +144,9 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
     await this.writeParties(db, id, input.parties ?? []);
   }
 
-  protected async patch(db: Kysely<Database>, current: Activity, changes: ActivityPatch, now: string): Promise<void> {
+  protected async patch(db: Kysely<Database>, current: Activity, changes: ActivityChange, now: string): Promise<void> {
     const regarding = patched(changes, 'regarding', current.regarding);
+    const correlation = patched(changes, 'correlation', current.correlation);
     await db
       .updateTable('activities')
       .set({
@@ -153,6 +169,11 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
         regarding_id: regarding?.id ?? null,
         queue: patched(changes, 'queue', current.queue) ?? null,
         body_text: patched(changes, 'bodyText', current.bodyText) ?? null,
+        body_html: patched(changes, 'bodyHtml', current.bodyHtml) ?? null,
+        classification: patched(changes, 'classification', current.classification) ?? null,
+        correlation_method: correlation?.method ?? null,
+        correlation_activity_id: correlation?.activityId ?? null,
+        ...('messageKey' in changes ? { message_key: changes.messageKey ?? null } : {}),
         updated_at: now,
       })
       .where('id', '=', current.id)
@@ -165,7 +186,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityInput
     }
   }
 
-  protected async checkReferences(db: Kysely<Database>, input: ActivityInput | ActivityPatch): Promise<void> {
+  protected async checkReferences(db: Kysely<Database>, input: ActivityWrite | ActivityChange): Promise<void> {
     await assertReference(db, 'users', input.owner, 'owner');
     if (input.regarding) await assertReference(db, regardingTables[input.regarding.type], input.regarding.id, 'regarding.id');
     for (const [index, party] of (input.parties ?? []).entries()) {
@@ -244,6 +265,7 @@ function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySou
     queue: row.queue,
     bodyText: row.body_text,
     bodyHtml: row.body_html,
+    classification: row.classification as Activity['classification'],
     sources,
     attachments,
     createdAt: row.created_at,

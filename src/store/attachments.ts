@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Attachment } from '../domain/activity.js';
 import { idPrefixes, newId } from '../domain/ids.js';
 import { toAttachment } from './activities.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore, StoredBlob } from './blob-store.js';
 import type { Database } from './schema.js';
 
 export interface NewAttachment {
@@ -20,6 +20,12 @@ export class AttachmentRepository {
 
   async add(activityId: string, attachment: NewAttachment, now = new Date().toISOString()): Promise<Attachment> {
     const blob = await this.blobs.put(attachment.content);
+    return this.addStored(activityId, { blob, filename: attachment.filename, contentType: attachment.contentType }, now);
+  }
+
+  /** Record an attachment whose bytes are already in the blob store (so the row can join a transaction). */
+  async addStored(activityId: string, attachment: { blob: StoredBlob; filename: string | null; contentType: string }, now = new Date().toISOString()): Promise<Attachment> {
+    const { blob } = attachment;
     const position = await this.db
       .selectFrom('attachments')
       .select((eb) => eb.fn.countAll<number>().as('count'))

@@ -26,6 +26,8 @@ export interface Database {
   sync_status: SyncStatusTable;
   sync_cursors: SyncCursorsTable;
   sync_errors: SyncErrorsTable;
+  mail_messages: MailMessagesTable;
+  mail_folder_links: MailFolderLinksTable;
 }
 
 export interface UsersTable {
@@ -150,6 +152,10 @@ export interface ActivitiesTable {
   queue: string | null;
   body_text: string | null;
   body_html: string | null;
+  /** normal | auto_reply | out_of_office | bounce, for e-mail activities. */
+  classification: string | null;
+  /** Lower-cased Message-ID without brackets: the identity that de-duplicates mail across mailboxes. */
+  message_key: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -255,4 +261,32 @@ export interface SyncErrorsTable {
   code: string;
   message: string;
   at: string;
+}
+
+/** Per-message sync status of mail ingestion: what the bridge saw at each IMAP UID. */
+export interface MailMessagesTable {
+  source_id: string;
+  folder: string;
+  uid_validity: string;
+  uid: number;
+  message_key: string | null;
+  flags_json: string;
+  modseq: string | null;
+  activity_id: string | null;
+  /** Why the message is tracked: folder | keyword | auto | shared; null when it is not. */
+  tracked_by: string | null;
+  /** seen (looked at, not tracked) | tracked | failed (retried next pass) | gone (expunged). */
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+}
+
+/** Folders such as `CRM/Acme` that set the regarding record of mail moved into them. */
+export interface MailFolderLinksTable {
+  source_id: string;
+  folder: string;
+  regarding_type: string;
+  regarding_id: string;
+  created_at: string;
 }

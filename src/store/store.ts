@@ -7,6 +7,7 @@ import { ChangeRepository } from './changes.js';
 import { ContactRepository } from './contacts.js';
 import { CredentialRepository } from './credentials.js';
 import { LeadRepository } from './leads.js';
+import { MailMessageRepository } from './mail-messages.js';
 import { OpportunityRepository } from './opportunities.js';
 import type { UnitOfWork } from './record-repository.js';
 import type { Database } from './schema.js';
@@ -38,6 +39,7 @@ export class Store implements UnitOfWork {
   readonly syncStatus: SyncStatusRepository;
   readonly syncCursors: SyncCursorRepository;
   readonly syncErrors: SyncErrorRepository;
+  readonly mailMessages: MailMessageRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -58,6 +60,7 @@ export class Store implements UnitOfWork {
     this.syncStatus = new SyncStatusRepository(db);
     this.syncCursors = new SyncCursorRepository(db);
     this.syncErrors = new SyncErrorRepository(db);
+    this.mailMessages = new MailMessageRepository(db);
   }
 
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -27,6 +27,8 @@ export interface SourceResult {
   itemErrors: number;
   skipped?: string;
   error?: { code: ErrorCode; message: string };
+  /** Collections worth a push connection (IMAP IDLE) under `serve`, e.g. INBOX and the tracked folder. */
+  watch?: string[];
 }
 
 export interface SourceRunner {

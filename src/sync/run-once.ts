@@ -10,28 +10,30 @@ export interface PassSummary {
 }
 
 /**
- * One pass over every source. A source that fails is recorded and the pass goes on with the next;
- * a source kind without a runner is reported as skipped.
+ * One source, once. A source that fails (unreachable, wrong password, dropped connection) is
+ * recorded in sync_errors and reported; it never throws, so the caller goes on with the next.
  */
+export async function runSource(source: SyncSource, runners: ReadonlyMap<SourceKind, SourceRunner>, store: Store, log: Logger, signal: AbortSignal): Promise<SourceResult> {
+  const runner = runners.get(source.kind);
+  if (!runner) return { source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: `no ${source.kind} sync is implemented yet` };
+  try {
+    const outcome = await runner.runOnce(source, signal);
+    return { source: source.id, reached: true, ...outcome };
+  } catch (error) {
+    const code = isBridgeError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    await store.syncErrors.record(source.id, null, code, message);
+    log.error({ source: source.id, code, err: error }, 'source failed');
+    return { source: source.id, reached: false, changed: 0, itemErrors: 0, error: { code, message } };
+  }
+}
+
+/** One pass over every source, one after the other. */
 export async function runSyncPass(sources: readonly SyncSource[], runners: ReadonlyMap<SourceKind, SourceRunner>, store: Store, log: Logger, signal: AbortSignal): Promise<PassSummary> {
   const results: SourceResult[] = [];
   for (const source of sources) {
     if (signal.aborted) break;
-    const runner = runners.get(source.kind);
-    if (!runner) {
-      results.push({ source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: `no ${source.kind} sync is implemented yet` });
-      continue;
-    }
-    try {
-      const outcome = await runner.runOnce(source, signal);
-      results.push({ source: source.id, reached: true, ...outcome });
-    } catch (error) {
-      const code = isBridgeError(error) ? error.code : 'INTERNAL';
-      const message = error instanceof Error ? error.message : String(error);
-      await store.syncErrors.record(source.id, null, code, message);
-      log.error({ source: source.id, code, err: error }, 'source failed');
-      results.push({ source: source.id, reached: false, changed: 0, itemErrors: 0, error: { code, message } });
-    }
+    results.push(await runSource(source, runners, store, log, signal));
   }
   return { results, ok: results.every((result) => result.reached) };
 }

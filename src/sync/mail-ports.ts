@@ -1,0 +1,113 @@
+/**
+ * The IMAP side of mail ingestion, as the sync engine sees it. adapters/imap implements these
+ * with imapflow; the engine never sees imapflow types. All UIDs are numbers, all modseqs and
+ * UIDVALIDITY values are decimal strings (RFC 7162 mod-sequences are 63-bit; JS numbers are not).
+ */
+
+export interface MailServerSettings {
+  host: string;
+  port: number;
+  security: 'none' | 'starttls' | 'tls';
+  username: string;
+  password: string;
+  /** Accept self-signed certificates (test servers only). */
+  allowInsecureTls: boolean;
+  /** Connection/greeting/socket timeout in ms. */
+  timeoutMs?: number;
+}
+
+export interface MailFolder {
+  /** Full path as the server names it, e.g. `CRM/Acme` or `INBOX.Sent`. */
+  path: string;
+  /** Hierarchy delimiter of the folder's namespace, e.g. `/` or `.`. */
+  delimiter: string;
+  /** RFC 6154 special use: `\Sent`, `\Trash`, `\Drafts`, `\Junk`, `\Archive`, `\All`, or null. */
+  specialUse: string | null;
+  /** false for \Noselect folders (containers only). */
+  selectable: boolean;
+}
+
+export interface FolderState {
+  path: string;
+  uidValidity: string;
+  uidNext: number;
+  /** null when the server has no CONDSTORE for this folder (RFC 7162 NOMODSEQ). */
+  highestModseq: string | null;
+  messages: number;
+  /** Keywords can be stored permanently: PERMANENTFLAGS contains `\*` or the keyword (RFC 3501 §7.1). */
+  canStoreKeyword(keyword: string): boolean;
+}
+
+export interface MessageSummary {
+  uid: number;
+  /** System flags and keywords, as the server spells them (e.g. `\Seen`, `$CRM`). */
+  flags: string[];
+  modseq: string | null;
+  size: number;
+  /** INTERNALDATE, ISO 8601. */
+  internalDate: string;
+}
+
+export interface RawMessage {
+  uid: number;
+  flags: string[];
+  modseq: string | null;
+  internalDate: string;
+  /** The whole RFC 5322 message (BODY.PEEK[]); header-only fetches give just the header block. */
+  source: Buffer;
+}
+
+export interface FlagChanges {
+  /** Messages whose flags changed since the given modseq (UID FETCH ... CHANGEDSINCE, RFC 7162 §3.1.4). */
+  changed: MessageSummary[];
+  /** UIDs expunged since the given modseq (QRESYNC VANISHED, RFC 7162 §3.2.10); null when the server has no QRESYNC. */
+  vanished: number[] | null;
+}
+
+/** One authenticated IMAP connection. Methods select the folder they need; none may be called concurrently. */
+export interface MailboxSession {
+  readonly capabilities: ReadonlySet<string>;
+  listFolders(): Promise<MailFolder[]>;
+  /** SELECT with CONDSTORE enabled when offered. Throws NOT_FOUND when the folder does not exist. */
+  openFolder(path: string): Promise<FolderState>;
+  /** Summaries of the messages with UIDs in [from, to] (both inclusive, explicit upper bound). */
+  summaries(path: string, from: number, to: number): Promise<MessageSummary[]>;
+  /** UIDs in [from, to] of messages with INTERNALDATE on or after `since` (UID SEARCH SINCE). */
+  searchSince(path: string, since: Date, from: number, to: number): Promise<number[]>;
+  /** Every UID currently in the folder (UID SEARCH ALL), to detect expunges without QRESYNC. */
+  allUids(path: string): Promise<number[]>;
+  /** Flag changes and expunges since `modseq` among UIDs 1..`upTo`. Requires CONDSTORE. */
+  changesSince(path: string, modseq: string, upTo: number): Promise<FlagChanges>;
+  /** Full sources of the given UIDs; collects all of them before returning (never a command inside a fetch). */
+  fetchSources(path: string, uids: readonly number[]): Promise<RawMessage[]>;
+  /** Only the header blocks (BODY.PEEK[HEADER]), to decide whether a message is worth a full fetch. */
+  fetchHeaders(path: string, uids: readonly number[]): Promise<RawMessage[]>;
+  addFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
+  removeFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
+  /** UID MOVE (RFC 6851), or COPY + STORE \Deleted + UID EXPUNGE when MOVE is missing. */
+  move(path: string, uids: readonly number[], destination: string): Promise<void>;
+  /** CREATE (and SUBSCRIBE); succeeds when the folder already exists. */
+  createFolder(path: string): Promise<void>;
+  /** APPEND; returns the new UID when the server reports it (UIDPLUS). */
+  append(path: string, source: Buffer, flags?: readonly string[], date?: Date): Promise<{ uid: number | null }>;
+  close(): Promise<void>;
+}
+
+export interface MailboxConnector {
+  /** Connect and authenticate. Throws BridgeError AUTH on bad credentials, TEMPORARY when unreachable. */
+  connect(settings: MailServerSettings): Promise<MailboxSession>;
+}
+
+export interface FolderWatcher {
+  /** Resolves when the watcher has stopped and its connection is closed. */
+  stop(): Promise<void>;
+}
+
+export interface MailboxWatcherFactory {
+  /**
+   * Keep an IDLE connection on one folder (RFC 2177) and call `onChange` when the server reports new
+   * messages, flag changes or expunges; falls back to NOOP polling every `pollMs` when IDLE is
+   * missing; reconnects with capped exponential backoff, always with a fresh client.
+   */
+  watch(settings: MailServerSettings, path: string, onChange: () => void, options: { pollMs: number; onError: (error: unknown) => void }): FolderWatcher;
+}

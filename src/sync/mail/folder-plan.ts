@@ -1,0 +1,79 @@
+import type { FolderRole } from '../../mail/decide-tracking.js';
+import type { MailFolder } from '../mail-ports.js';
+
+/**
+ * Which folders of a personal mailbox are read, and in which role. Pure: it works on the folder
+ * list the server gave. Configured names use `/` as hierarchy separator and are mapped onto the
+ * server's delimiter and personal namespace (Cyrus and Courier keep folders under `INBOX.`).
+ */
+export interface PlannedFolder {
+  path: string;
+  role: FolderRole;
+  /** Worth an IDLE connection under `serve` (sub-folders of tracked folders are polled instead). */
+  watch: boolean;
+}
+
+export function delimiterOf(folders: readonly MailFolder[]): string {
+  return folders.find((folder) => folder.path.toUpperCase() === 'INBOX')?.delimiter || folders[0]?.delimiter || '/';
+}
+
+/** The server path for a configured folder name: an existing folder if one matches, else where to create it. */
+export function resolveFolderPath(name: string, folders: readonly MailFolder[]): string {
+  const delimiter = delimiterOf(folders);
+  const translated = name.split('/').join(delimiter);
+  const byPath = new Map(folders.map((folder) => [folder.path.toLowerCase(), folder.path]));
+  const inboxPrefixed = `INBOX${delimiter}${translated}`;
+  const existing = byPath.get(translated.toLowerCase()) ?? byPath.get(inboxPrefixed.toLowerCase());
+  if (existing) return existing;
+  // A server whose other folders all live below INBOX wants new ones there too.
+  const others = folders.filter((folder) => folder.path.toUpperCase() !== 'INBOX');
+  const underInbox = others.length > 0 && others.every((folder) => folder.path.toUpperCase().startsWith(`INBOX${delimiter}`));
+  return underInbox ? inboxPrefixed : translated;
+}
+
+/** A folder name safe to use as one path segment: no delimiter, no wildcard, no control characters. */
+export function folderSegment(name: string, delimiter: string): string {
+  const cleaned = [...name]
+    .filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f && char !== '*' && char !== '%')
+    .join('')
+    .split(delimiter)
+    .join(delimiter === '-' ? '_' : '-')
+    .trim();
+  return cleaned.slice(0, 100) || 'unnamed';
+}
+
+export function isBelow(path: string, parent: string, delimiter: string): boolean {
+  return path.toLowerCase().startsWith(`${parent}${delimiter}`.toLowerCase());
+}
+
+export interface PersonalFolderConfig {
+  trackedFolders: readonly string[];
+  sentFolder?: string | undefined;
+  extraFolders?: readonly string[] | undefined;
+}
+
+/**
+ * Tracked folders and every folder below them (`CRM/Acme`) are read in the `tracked` role; INBOX
+ * and configured extra folders in the `watched` role (keyword and automatic tracking); the sent
+ * folder (configured, else RFC 6154 \Sent) last, in the `sent` role. Trash and Junk are never read.
+ */
+export function planPersonalFolders(folders: readonly MailFolder[], config: PersonalFolderConfig): PlannedFolder[] {
+  const delimiter = delimiterOf(folders);
+  const selectable = folders.filter((folder) => folder.selectable && folder.specialUse !== '\\Trash' && folder.specialUse !== '\\Junk');
+  const planned = new Map<string, PlannedFolder>();
+  const add = (path: string, role: FolderRole, watch = true) => {
+    if (!planned.has(path.toLowerCase()) && selectable.some((folder) => folder.path === path)) planned.set(path.toLowerCase(), { path, role, watch });
+  };
+  for (const name of config.trackedFolders) {
+    const root = resolveFolderPath(name, folders);
+    add(root, 'tracked');
+    for (const folder of selectable) if (isBelow(folder.path, root, delimiter)) add(folder.path, 'tracked', false);
+  }
+  // Incoming mail before sent mail: a sent reply then finds the message it answers already stored.
+  const inbox = folders.find((folder) => folder.path.toUpperCase() === 'INBOX');
+  if (inbox) add(inbox.path, 'watched');
+  for (const name of config.extraFolders ?? []) add(resolveFolderPath(name, folders), 'watched');
+  const sent = config.sentFolder ? resolveFolderPath(config.sentFolder, folders) : folders.find((folder) => folder.specialUse === '\\Sent')?.path ?? resolveFolderPath('Sent', folders);
+  add(sent, 'sent');
+  return [...planned.values()];
+}

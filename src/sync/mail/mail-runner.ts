@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Config, MailServerConfig } from '../../config/schema.js';
+import { BridgeError } from '../../domain/errors.js';
+import type { Store } from '../../store/store.js';
+import type { MailboxConnector, MailServerSettings } from '../mail-ports.js';
+import type { SourceRunner, SyncSource } from '../ports.js';
+import { syncMailbox, type MailboxSpec } from './mailbox-sync.js';
+
+export function serverSettings(server: MailServerConfig): MailServerSettings {
+  return { host: server.host, port: server.port, security: server.security, username: server.username, password: server.password, allowInsecureTls: server.allowInsecureTls };
+}
+
+/** The mailbox a configured source stands for: a user's own mailbox or a shared one. */
+export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
+  if (source.kind === 'imap') {
+    const user = config.users.find((entry) => entry.id === source.ownerId);
+    if (!user?.imap) throw new BridgeError('CONFIG', `${source.id}: no IMAP settings`);
+    return {
+      sourceId: source.id,
+      mailbox: 'personal',
+      ownerId: user.id,
+      ownerEmail: user.email,
+      queue: null,
+      server: serverSettings(user.imap),
+      personal: {
+        trackedFolders: user.mail.trackedFolders,
+        trackingKeyword: user.mail.trackingKeyword,
+        autoTrack: user.mail.autoTrack,
+        sentFolder: user.mail.sentFolder,
+        extraFolders: user.mail.folders ?? [],
+        importSince: user.mail.importSince,
+        createContacts: user.mail.createContacts,
+      },
+    };
+  }
+  const box = config.sharedMailboxes.find((entry) => entry.id === source.ownerId);
+  if (!box) throw new BridgeError('CONFIG', `${source.id}: no such shared mailbox`);
+  const owner = box.owner ? config.users.find((user) => user.id === box.owner) : undefined;
+  return {
+    sourceId: source.id,
+    mailbox: 'shared',
+    ownerId: box.owner ?? null,
+    ownerEmail: owner?.email ?? null,
+    queue: box.id,
+    server: serverSettings(box.imap),
+    shared: { folders: box.folders, unknownSender: box.unknownSender, processed: box.processed, importSince: box.importSince },
+  };
+}
+
+/** Source runners for personal and shared mailboxes. */
+export function mailRunners(config: Config, store: Store, connector: MailboxConnector, log: Logger): SourceRunner[] {
+  const deps = { store, connector, log, users: config.users.map((user) => ({ id: user.id, email: user.email })), maxItemAttempts: config.sync.maxItemAttempts };
+  const runOnce = (source: SyncSource, signal: AbortSignal) => syncMailbox(mailboxSpecOf(config, source), deps, signal);
+  return [
+    { kind: 'imap', runOnce },
+    { kind: 'shared-mailbox', runOnce },
+  ];
+}

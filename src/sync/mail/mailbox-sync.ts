@@ -1,0 +1,577 @@
+import type { Logger } from 'pino';
+import type { Regarding } from '../../domain/activity.js';
+import { BridgeError, isBridgeError } from '../../domain/errors.js';
+import { normalizeEmail } from '../../domain/fields.js';
+import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking.js';
+import { findCorrelation, ingestMessage } from '../../mail/ingest-message.js';
+import { messageKey } from '../../mail/message-id.js';
+import { parseMessage } from '../../mail/parse-message.js';
+import type { ParsedMessage } from '../../mail/parsed-message.js';
+import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
+import { StoreDirectory } from '../../mail/store-directory.js';
+import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
+import type { Store } from '../../store/store.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageSummary, RawMessage } from '../mail-ports.js';
+import { delimiterOf, folderSegment, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
+
+/** The keyword a tracked message gets so the user's client can show it (when PERMANENTFLAGS allow). */
+export const trackedKeyword = '$CRMTracked';
+
+export interface MailboxSpec {
+  /** `imap:<user id>` or `shared-mailbox:<id>`; also the activity source id. */
+  sourceId: string;
+  mailbox: 'personal' | 'shared';
+  ownerId: string | null;
+  ownerEmail: string | null;
+  queue: string | null;
+  server: MailServerSettings;
+  personal?: {
+    trackedFolders: string[];
+    trackingKeyword: string;
+    autoTrack: AutoTrackPolicy;
+    sentFolder?: string | undefined;
+    extraFolders: string[];
+    importSince?: string | undefined;
+    createContacts: boolean;
+  };
+  shared?: {
+    folders: string[];
+    unknownSender: 'lead' | 'unresolved';
+    processed: { keyword: string } | { moveTo: string };
+    importSince?: string | undefined;
+  };
+}
+
+export interface MailSyncDeps {
+  store: Store;
+  connector: MailboxConnector;
+  log: Logger;
+  users: ReadonlyArray<{ id: string; email: string }>;
+  maxItemAttempts: number;
+  /** UIDs per page (explicit UID ranges; the cursor is checkpointed after each page). */
+  pageSize?: number;
+  /** Upper bound of message bytes fetched in one batch, to bound memory. */
+  batchBytes?: number;
+}
+
+export interface MailSyncResult {
+  changed: number;
+  itemErrors: number;
+  /** Folders worth an IDLE connection: INBOX, the tracked folders and Sent (or every shared folder). */
+  watch: string[];
+}
+
+interface ImapCursor {
+  uidValidity: string;
+  highestUid: number;
+  highestModseq: string | null;
+}
+
+function isCursor(value: unknown): value is ImapCursor {
+  const cursor = value as ImapCursor | undefined;
+  return typeof cursor === 'object' && cursor !== null && typeof cursor.uidValidity === 'string' && Number.isInteger(cursor.highestUid) && (cursor.highestModseq === null || typeof cursor.highestModseq === 'string');
+}
+
+/** RFC 5092-style reference of one message: folder, UIDVALIDITY and UID. */
+export function messageRef(folder: string, uidValidity: string, uid: number): string {
+  return `${folder};UIDVALIDITY=${uidValidity};UID=${uid}`;
+}
+
+/**
+ * One pass over one mailbox (a user's own, or a shared one): new messages since each folder's
+ * cursor, flag changes and expunges since the last pass (CONDSTORE/QRESYNC when offered, else UID
+ * SEARCH and flag comparison), tracking and untracking, and the keyword/move that tells the mail
+ * client what happened. Exactly once: a message's activity, its source and its status row commit
+ * together; the folder cursor is checkpointed after each page; a message already in the status
+ * table is never imported again, only repaired (keyword or move re-applied).
+ */
+export async function syncMailbox(spec: MailboxSpec, deps: MailSyncDeps, signal: AbortSignal): Promise<MailSyncResult> {
+  const session = await deps.connector.connect(spec.server);
+  try {
+    return await new MailboxSync(spec, deps, session, signal).run();
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
+
+interface PendingFlags {
+  add: Map<number, string[]>;
+  move: number[];
+}
+
+class MailboxSync {
+  private readonly directory: StoreDirectory;
+  private readonly pageSize: number;
+  private readonly batchBytes: number;
+  private changed = 0;
+  private itemErrors = 0;
+  /** Tracked-by-folder messages that vanished from their folder this pass: moved out, or deleted? */
+  private readonly vanishedFromTracked: MailMessageStatus[] = [];
+  private folderLinks = new Map<string, { type: string; id: string }>();
+  private readonly keywordWarned = new Set<string>();
+
+  constructor(
+    private readonly spec: MailboxSpec,
+    private readonly deps: MailSyncDeps,
+    private readonly session: MailboxSession,
+    private readonly signal: AbortSignal,
+  ) {
+    this.directory = new StoreDirectory(deps.store, deps.users);
+    this.pageSize = deps.pageSize ?? 250;
+    this.batchBytes = deps.batchBytes ?? 32 * 1024 * 1024;
+  }
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  async run(): Promise<MailSyncResult> {
+    const folders = await this.planFolders();
+    const watch = folders.filter((folder) => folder.watch).map((folder) => folder.path);
+    for (const folder of folders) {
+      if (this.signal.aborted) break;
+      try {
+        await this.syncFolder(folder);
+      } catch (error) {
+        // A folder that vanished or cannot be read is recorded; the others go on. A dead
+        // connection ends the pass for this source (the caller records it and retries later).
+        if (isBridgeError(error) && (error.code === 'NOT_FOUND' || error.code === 'INVALID_INPUT' || error.code === 'UNSUPPORTED')) {
+          this.itemErrors += 1;
+          await this.recordError(folder.path, error.code, error.message);
+          continue;
+        }
+        throw error;
+      }
+    }
+    await this.untrackMovedOut();
+    return { changed: this.changed, itemErrors: this.itemErrors, watch };
+  }
+
+  // ---------------------------------------------------------------- folders
+
+  private async planFolders(): Promise<PlannedFolder[]> {
+    let folders = await this.session.listFolders();
+    if (this.spec.shared) {
+      return this.spec.shared.folders.map((name) => ({ path: resolveFolderPath(name, folders), role: 'watched' as const, watch: true }));
+    }
+    const personal = this.spec.personal!;
+    folders = await this.ensureTrackedFolders(folders, personal.trackedFolders);
+    this.folderLinks = await this.store.mailMessages.folderLinks(this.spec.sourceId);
+    return planPersonalFolders(folders, { trackedFolders: personal.trackedFolders, sentFolder: personal.sentFolder, extraFolders: personal.extraFolders });
+  }
+
+  /**
+   * Tracked folders exist, and below the first one a folder per open account and opportunity of the
+   * user (`CRM/<name>`), linked to its record so mail moved there is filed as regarding it.
+   */
+  private async ensureTrackedFolders(folders: MailFolder[], trackedFolders: readonly string[]): Promise<MailFolder[]> {
+    const existing = new Set(folders.map((folder) => folder.path.toLowerCase()));
+    let created = false;
+    const create = async (path: string) => {
+      if (existing.has(path.toLowerCase())) return;
+      await this.session.createFolder(path);
+      existing.add(path.toLowerCase());
+      created = true;
+    };
+    for (const name of trackedFolders) await create(resolveFolderPath(name, folders));
+    const rootName = trackedFolders[0];
+    if (rootName && this.spec.ownerId) {
+      const root = resolveFolderPath(rootName, folders);
+      const delimiter = delimiterOf(folders);
+      const links = await this.store.mailMessages.folderLinks(this.spec.sourceId);
+      const linkedRecords = new Map([...links].map(([folder, record]) => [`${record.type}:${record.id}`, folder]));
+      const usedPaths = new Set([...links.keys()].map((path) => path.toLowerCase()));
+      for (const record of await this.openRecordsOfOwner(this.spec.ownerId)) {
+        const key = `${record.type}:${record.id}`;
+        let path = linkedRecords.get(key);
+        if (!path) {
+          path = `${root}${delimiter}${folderSegment(record.name, delimiter)}`;
+          // Two records with the same name get distinct folders.
+          if (usedPaths.has(path.toLowerCase())) path = `${path} (${record.id.slice(-6)})`;
+          await this.store.mailMessages.linkFolder(this.spec.sourceId, path, { type: record.type, id: record.id });
+          usedPaths.add(path.toLowerCase());
+        }
+        await create(path);
+      }
+    }
+    return created ? this.session.listFolders() : folders;
+  }
+
+  private async openRecordsOfOwner(owner: string): Promise<Array<{ type: Regarding['type']; id: string; name: string }>> {
+    const records: Array<{ type: Regarding['type']; id: string; name: string }> = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await this.store.accounts.list({ owner }, { limit: 500, cursor });
+      records.push(...page.items.map((account) => ({ type: 'account' as const, id: account.id, name: account.name })));
+      cursor = page.next ?? undefined;
+    }
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await this.store.opportunities.list({ owner, stage: 'open' }, { limit: 500, cursor });
+      records.push(...page.items.map((deal) => ({ type: 'opportunity' as const, id: deal.id, name: deal.name })));
+      cursor = page.next ?? undefined;
+    }
+    return records;
+  }
+
+  private async syncFolder(folder: PlannedFolder): Promise<void> {
+    const state = await this.session.openFolder(folder.path);
+    const stored = await this.store.syncCursors.get(this.spec.sourceId, folder.path);
+    let cursor = isCursor(stored) ? stored : undefined;
+    let validityChanged = false;
+    if (cursor && cursor.uidValidity !== state.uidValidity) {
+      // RFC 3501 §2.3.1.1: every UID of the folder is void. Re-read it all; messages are matched to
+      // their activities again by Message-ID (or content hash), so nothing is duplicated.
+      this.deps.log.warn({ source: this.spec.sourceId, folder: folder.path, was: cursor.uidValidity, now: state.uidValidity }, 'UIDVALIDITY changed: re-matching the folder');
+      cursor = undefined;
+      validityChanged = true;
+    }
+    if (cursor) await this.syncExisting(folder, state, cursor);
+    await this.syncNew(folder, state, cursor);
+    await this.retryFailed(folder, state);
+    if (validityChanged) await this.dropOldValidity(folder.path, state.uidValidity);
+    await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid: Math.max(state.uidNext - 1, cursor?.highestUid ?? 0), highestModseq: state.highestModseq });
+  }
+
+  private async dropOldValidity(folder: string, keep: string): Promise<void> {
+    for (const row of await this.store.mailMessages.otherValidities(this.spec.sourceId, folder, keep)) {
+      if (row.activityId) await this.store.activities.removeSource(row.activityId, { type: 'imap', sourceId: this.spec.sourceId, ref: messageRef(folder, row.uidValidity, row.uid) });
+    }
+    await this.store.mailMessages.removeOtherValidities(this.spec.sourceId, folder, keep);
+  }
+
+  // ---------------------------------------------------------------- changes to known messages
+
+  private async syncExisting(folder: PlannedFolder, state: FolderState, cursor: ImapCursor): Promise<void> {
+    if (cursor.highestUid === 0) return;
+    // RFC 7162 §3.1.2.1: an unchanged HIGHESTMODSEQ means no flag changed and (with QRESYNC) nothing
+    // was expunged: the common case costs one SELECT.
+    if (state.highestModseq !== null && cursor.highestModseq !== null && state.highestModseq === cursor.highestModseq) return;
+    let changed: MessageSummary[];
+    let vanished: number[] | null = null;
+    if (state.highestModseq !== null && cursor.highestModseq !== null && this.session.capabilities.has('CONDSTORE')) {
+      const changes = await this.session.changesSince(folder.path, cursor.highestModseq, cursor.highestUid);
+      changed = changes.changed;
+      vanished = changes.vanished;
+    } else {
+      changed = await this.session.summaries(folder.path, 1, cursor.highestUid);
+    }
+    if (vanished === null) {
+      const present = new Set(await this.session.allUids(folder.path));
+      const known = await this.store.mailMessages.present(this.spec.sourceId, folder.path, state.uidValidity);
+      vanished = known.filter((row) => row.uid <= cursor.highestUid && !present.has(row.uid)).map((row) => row.uid);
+    }
+    const rows = changed.length > 0 ? await this.store.mailMessages.range(this.spec.sourceId, folder.path, state.uidValidity, Math.min(...changed.map((s) => s.uid)), Math.max(...changed.map((s) => s.uid))) : new Map<number, MailMessageStatus>();
+    for (const summary of changed) {
+      const row = rows.get(summary.uid);
+      if (row) await this.flagsChanged(folder, state, row, summary);
+    }
+    for (const uid of vanished) {
+      const row = await this.store.mailMessages.get(this.spec.sourceId, folder.path, state.uidValidity, uid);
+      if (!row || row.state === 'gone') continue;
+      await this.store.mailMessages.put({ ...row, state: 'gone' });
+      // A deleted message never deletes its activity; only a move out of a tracked folder into a
+      // folder the bridge reads (decided after all folders are read) untracks it.
+      if (row.trackedBy === 'folder' && row.activityId) this.vanishedFromTracked.push(row);
+    }
+  }
+
+  private async flagsChanged(folder: PlannedFolder, state: FolderState, row: MailMessageStatus, summary: MessageSummary): Promise<void> {
+    const keyword = this.spec.personal?.trackingKeyword;
+    const had = keyword !== undefined && row.flags.includes(keyword);
+    const has = keyword !== undefined && summary.flags.includes(keyword);
+    const updated = { ...row, flags: summary.flags, modseq: summary.modseq };
+    if (!had && has && row.state !== 'tracked') {
+      const [raw] = await this.session.fetchSources(folder.path, [summary.uid]);
+      if (raw) {
+        const pending = emptyPending();
+        await this.importMessage(folder, state, raw, pending, 'keyword');
+        await this.applyPending(folder, state, pending);
+      }
+      return;
+    }
+    if (had && !has && row.trackedBy === 'keyword') {
+      await this.untrack(updated, { removeKeywordFrom: folder.path });
+      return;
+    }
+    if (JSON.stringify(row.flags) !== JSON.stringify(summary.flags) || row.modseq !== summary.modseq) await this.store.mailMessages.put(updated);
+  }
+
+  // ---------------------------------------------------------------- new messages
+
+  private async syncNew(folder: PlannedFolder, state: FolderState, cursor: ImapCursor | undefined): Promise<void> {
+    const first = (cursor?.highestUid ?? 0) + 1;
+    const last = state.uidNext - 1;
+    const importSince = cursor ? undefined : (this.spec.personal?.importSince ?? this.spec.shared?.importSince);
+    for (let start = first; start <= last; start += this.pageSize) {
+      if (this.signal.aborted) return;
+      const end = Math.min(last, start + this.pageSize - 1);
+      const summaries = await this.session.summaries(folder.path, start, end);
+      const allowed = importSince ? new Set(await this.session.searchSince(folder.path, new Date(`${importSince}T00:00:00Z`), start, end)) : null;
+      await this.processPage(folder, state, summaries, allowed);
+      // Checkpoint: a restart goes on after this page.
+      await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid: end, highestModseq: cursor ? state.highestModseq : null });
+    }
+  }
+
+  private async processPage(folder: PlannedFolder, state: FolderState, summaries: MessageSummary[], allowed: Set<number> | null): Promise<void> {
+    if (summaries.length === 0) return;
+    const rows = await this.store.mailMessages.range(this.spec.sourceId, folder.path, state.uidValidity, summaries[0]!.uid, summaries.at(-1)!.uid);
+    const pending = emptyPending();
+    const full: MessageSummary[] = [];
+    const headersOnly: MessageSummary[] = [];
+    for (const summary of summaries) {
+      const row = rows.get(summary.uid);
+      if (row && row.state !== 'failed') {
+        this.repair(row, summary, state, pending);
+        continue;
+      }
+      if (allowed && !allowed.has(summary.uid)) {
+        await this.recordSeen(folder.path, state, summary, null);
+        continue;
+      }
+      const everyMessage = this.spec.mailbox === 'shared' || folder.role === 'tracked';
+      const keyword = this.spec.personal?.trackingKeyword;
+      if (everyMessage || (keyword !== undefined && summary.flags.includes(keyword))) full.push(summary);
+      else headersOnly.push(summary);
+    }
+    // Messages the policy may or may not track: their headers decide, and identify them for
+    // move detection, before any body is downloaded.
+    for (const raw of await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid))) {
+      try {
+        const headers = await parseMessage(raw.source);
+        if (await this.trackReason(folder, headers)) full.push(summaryOf(raw));
+        else await this.recordSeen(folder.path, state, summaryOf(raw), messageKey(headers.messageId));
+      } catch (error) {
+        await this.itemFailed(folder.path, state, summaryOf(raw), undefined, error);
+      }
+    }
+    full.sort((a, b) => a.uid - b.uid);
+    for (const batch of batchesBySize(full, this.batchBytes)) {
+      for (const raw of await this.session.fetchSources(folder.path, batch.map((summary) => summary.uid))) {
+        await this.importMessage(folder, state, raw, pending, undefined);
+      }
+    }
+    await this.applyPending(folder, state, pending);
+  }
+
+  /** Messages that failed on an earlier pass are tried again, a bounded number of times. */
+  private async retryFailed(folder: PlannedFolder, state: FolderState): Promise<void> {
+    const failed = await this.store.mailMessages.failed(this.spec.sourceId, folder.path, state.uidValidity, this.deps.maxItemAttempts);
+    if (failed.length === 0) return;
+    const pending = emptyPending();
+    for (const raw of await this.session.fetchSources(folder.path, failed.map((row) => row.uid))) {
+      await this.importMessage(folder, state, raw, pending, undefined);
+    }
+    await this.applyPending(folder, state, pending);
+  }
+
+  private async trackReason(folder: PlannedFolder, message: ParsedMessage): Promise<TrackedBy | null> {
+    const personal = this.spec.personal;
+    const repliesToCrmMail = personal && personal.autoTrack !== 'none' ? (await findCorrelation(this.store, message)) !== null : false;
+    let counterpartKnown = false;
+    if (personal?.autoTrack === 'known-senders') {
+      const outgoing = folder.role === 'sent' || this.isFromOwner(message);
+      const counterpart = outgoing ? [...message.to, ...message.cc].map((a) => ({ ...a, role: 'to' as const })) : message.from.map((a) => ({ ...a, role: 'from' as const }));
+      counterpartKnown = (await resolveParties(counterpart, this.directory)).some(isKnownParty);
+    }
+    return decideTracking({
+      mailbox: this.spec.mailbox,
+      folderRole: folder.role,
+      hasTrackingKeyword: false,
+      policy: personal?.autoTrack ?? 'none',
+      repliesToCrmMail,
+      counterpartKnown,
+    });
+  }
+
+  private isFromOwner(message: ParsedMessage): boolean {
+    const owner = this.spec.ownerEmail ? normalizeEmail(this.spec.ownerEmail) : null;
+    return owner !== null && message.from.some((address) => normalizeEmail(address.address) === owner);
+  }
+
+  private async importMessage(folder: PlannedFolder, state: FolderState, raw: RawMessage, pending: PendingFlags, forced: TrackedBy | undefined): Promise<void> {
+    const summary = summaryOf(raw);
+    const ref = messageRef(folder.path, state.uidValidity, raw.uid);
+    let parsedForError: ParsedMessage | undefined;
+    try {
+      const message = await parseMessage(raw.source);
+      parsedForError = message;
+      const keyword = this.spec.personal?.trackingKeyword;
+      const trackedBy = forced ?? (keyword !== undefined && raw.flags.includes(keyword) && folder.role !== 'tracked' && this.spec.mailbox === 'personal' ? 'keyword' : await this.trackReason(folder, message));
+      const key = messageKey(message.messageId);
+      if (!trackedBy) {
+        await this.recordSeen(folder.path, state, summary, key);
+        return;
+      }
+      const outgoing = this.spec.mailbox === 'personal' && (folder.role === 'sent' || this.isFromOwner(message));
+      const regarding = folder.role === 'tracked' ? this.regardingOf(folder.path) : null;
+      const shared = this.spec.shared;
+      const result = await ingestMessage(this.store, this.directory, message, {
+        source: { sourceId: this.spec.sourceId, ref },
+        owner: this.spec.ownerId,
+        kind: outgoing ? 'email_out' : 'email_in',
+        queue: this.spec.queue,
+        regarding,
+        createLeadForUnknownSender: shared?.unknownSender === 'lead',
+        createContacts: this.spec.personal?.createContacts ?? false,
+        alsoInTransaction: async (tx, activity) => {
+          await tx.mailMessages.put({ sourceId: this.spec.sourceId, folder: folder.path, uidValidity: state.uidValidity, uid: raw.uid, messageKey: key, flags: raw.flags, modseq: raw.modseq, activityId: activity.id, trackedBy, state: 'tracked', attempts: 0, lastError: null });
+        },
+      });
+      if (result.created) this.changed += 1;
+      for (const warning of message.warnings) await this.recordError(ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
+      this.markTracked(summary, state, pending);
+    } catch (error) {
+      await this.itemFailed(folder.path, state, summary, parsedForError, error);
+    }
+  }
+
+  private regardingOf(path: string): Regarding | null {
+    const link = this.folderLinks.get(path);
+    return link ? ({ type: link.type, id: link.id } as Regarding) : null;
+  }
+
+  // ---------------------------------------------------------------- flags and moves on the server
+
+  /** What the client should see for a tracked message: $CRMTracked, or the shared mailbox's processed keyword/move. */
+  private markTracked(summary: MessageSummary, state: FolderState, pending: PendingFlags): void {
+    const processed = this.spec.shared?.processed;
+    if (processed && 'moveTo' in processed) {
+      pending.move.push(summary.uid);
+      return;
+    }
+    const keyword = processed && 'keyword' in processed ? processed.keyword : trackedKeyword;
+    if (!summary.flags.includes(keyword)) {
+      if (state.canStoreKeyword(keyword)) pending.add.set(summary.uid, [keyword]);
+      else this.warnKeyword(state.path, keyword);
+    }
+  }
+
+  /** A message handled on an earlier (perhaps interrupted) pass: re-apply what may be missing. */
+  private repair(row: MailMessageStatus, summary: MessageSummary, state: FolderState, pending: PendingFlags): void {
+    if (row.state === 'tracked') this.markTracked(summary, state, pending);
+  }
+
+  private async applyPending(folder: PlannedFolder, state: FolderState, pending: PendingFlags): Promise<void> {
+    if (pending.add.size > 0) {
+      const byKeyword = new Map<string, number[]>();
+      for (const [uid, keywords] of pending.add) for (const keyword of keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), uid]);
+      for (const [keyword, uids] of byKeyword) {
+        await this.session.addFlags(folder.path, uids, [keyword]);
+        // Verify the keyword landed (DESIGN.md principle 7): some servers accept STORE and drop it.
+        const check = await this.session.summaries(folder.path, Math.min(...uids), Math.max(...uids));
+        const missing = check.filter((summary) => uids.includes(summary.uid) && !summary.flags.includes(keyword));
+        if (missing.length > 0) this.warnKeyword(folder.path, keyword);
+      }
+    }
+    const moveTo = this.spec.shared?.processed && 'moveTo' in this.spec.shared.processed ? this.spec.shared.processed.moveTo : undefined;
+    if (moveTo && pending.move.length > 0) {
+      const folders = await this.session.listFolders();
+      const destination = resolveFolderPath(moveTo, folders);
+      if (!folders.some((entry) => entry.path === destination)) await this.session.createFolder(destination);
+      await this.session.move(folder.path, pending.move, destination);
+      for (const uid of pending.move) {
+        const row = await this.store.mailMessages.get(this.spec.sourceId, folder.path, state.uidValidity, uid);
+        if (row) await this.store.mailMessages.put({ ...row, state: 'gone' });
+      }
+    }
+  }
+
+  private warnKeyword(folder: string, keyword: string): void {
+    if (this.keywordWarned.has(folder)) return;
+    this.keywordWarned.add(folder);
+    this.deps.log.warn({ source: this.spec.sourceId, folder, keyword }, 'the server does not keep this keyword (PERMANENTFLAGS); tracked mail is not marked in the mail client');
+  }
+
+  // ---------------------------------------------------------------- untracking
+
+  /**
+   * Untrack: forget this place of the message; the activity itself goes only when the mailbox owner
+   * owns it and no other place still holds it.
+   */
+  private async untrack(row: MailMessageStatus, options: { removeKeywordFrom?: string } = {}): Promise<void> {
+    const activityId = row.activityId;
+    await this.store.atomically(async (tx) => {
+      if (activityId) {
+        const remaining = await tx.activities.removeSource(activityId, { type: 'imap', sourceId: this.spec.sourceId, ref: messageRef(row.folder, row.uidValidity, row.uid) });
+        const activity = await tx.activities.get(activityId);
+        if (activity && remaining === 0 && activity.owner !== null && activity.owner === this.spec.ownerId) {
+          await tx.activities.delete(activityId);
+          this.changed += 1;
+        }
+      }
+      await tx.mailMessages.put({ ...row, state: row.state === 'gone' ? 'gone' : 'seen', trackedBy: null, activityId: null });
+    });
+    if (options.removeKeywordFrom) await this.session.removeFlags(options.removeKeywordFrom, [row.uid], [trackedKeyword]);
+  }
+
+  /** A message that left a tracked folder is untracked if it reappeared, untracked, in a folder we read. */
+  private async untrackMovedOut(): Promise<void> {
+    for (const gone of this.vanishedFromTracked) {
+      if (!gone.messageKey) continue;
+      const places = await this.store.mailMessages.byMessageKey(this.spec.sourceId, gone.messageKey);
+      const stillTracked = places.some((place) => place.state === 'tracked');
+      const movedToUntracked = places.some((place) => place.state === 'seen');
+      if (movedToUntracked && !stillTracked) await this.untrack(gone);
+    }
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private async recordSeen(folder: string, state: FolderState, summary: MessageSummary, key: string | null): Promise<void> {
+    await this.store.mailMessages.put({ sourceId: this.spec.sourceId, folder, uidValidity: state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null });
+  }
+
+  private async itemFailed(folder: string, state: FolderState, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
+    if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
+    this.itemErrors += 1;
+    const bridgeError = isBridgeError(error) ? error : new BridgeError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+    const ref = messageRef(folder, state.uidValidity, summary.uid);
+    const previous = await this.store.mailMessages.get(this.spec.sourceId, folder, state.uidValidity, summary.uid);
+    await this.store.mailMessages.put({
+      sourceId: this.spec.sourceId,
+      folder,
+      uidValidity: state.uidValidity,
+      uid: summary.uid,
+      messageKey: message ? messageKey(message.messageId) : null,
+      flags: summary.flags,
+      modseq: summary.modseq,
+      activityId: null,
+      trackedBy: null,
+      state: 'failed',
+      attempts: (previous?.attempts ?? 0) + 1,
+      lastError: bridgeError.message.slice(0, 1000),
+    });
+    await this.recordError(ref, bridgeError.code, bridgeError.message);
+    this.deps.log.warn({ source: this.spec.sourceId, ref, code: bridgeError.code, err: error }, 'message not imported');
+  }
+
+  private async recordError(itemRef: string, code: BridgeError['code'], message: string): Promise<void> {
+    await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
+  }
+}
+
+function emptyPending(): PendingFlags {
+  return { add: new Map(), move: [] };
+}
+
+function summaryOf(raw: RawMessage): MessageSummary {
+  return { uid: raw.uid, flags: raw.flags, modseq: raw.modseq, size: raw.source.length, internalDate: raw.internalDate };
+}
+
+/** Split into batches of at most `maxBytes` (a single bigger message gets a batch of its own). */
+export function batchesBySize(summaries: readonly MessageSummary[], maxBytes: number): MessageSummary[][] {
+  const batches: MessageSummary[][] = [];
+  let current: MessageSummary[] = [];
+  let bytes = 0;
+  for (const summary of summaries) {
+    if (current.length > 0 && (bytes + summary.size > maxBytes || current.length >= 100)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(summary);
+    bytes += summary.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from './mail-ports.js';
+import type { SourceKind, SourceResult, SourceRunner, SyncSource } from './ports.js';
+import { runSource } from './run-once.js';
+
+export interface SchedulerOptions {
+  intervalMs: number;
+  /** Push connections for mail sources; undefined disables IDLE (polling only). */
+  watchers?: { factory: MailboxWatcherFactory; settingsOf: (source: SyncSource) => MailServerSettings | undefined };
+  /** Wait this long after a push notification before syncing, to coalesce bursts. */
+  debounceMs?: number;
+}
+
+/**
+ * Runs every source every `intervalMs` under `serve`, and a single source at once when its IDLE
+ * connection reports a change. Runs of one source never overlap: a request during a run makes the
+ * source run once more afterwards. stop() lets the runs in flight finish, then closes the watchers.
+ */
+export class SyncScheduler {
+  private readonly running = new Map<string, Promise<SourceResult>>();
+  private readonly again = new Set<string>();
+  private readonly watchers = new Map<string, { paths: string; watchers: FolderWatcher[] }>();
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly sources: readonly SyncSource[],
+    private readonly runners: ReadonlyMap<SourceKind, SourceRunner>,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly options: SchedulerOptions,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      void this.runAll().finally(() => {
+        if (!this.stopped) {
+          this.timer = setTimeout(tick, this.options.intervalMs);
+          this.timer.unref();
+        }
+      });
+    };
+    tick();
+  }
+
+  async runAll(): Promise<SourceResult[]> {
+    const results: SourceResult[] = [];
+    for (const source of this.sources) {
+      if (this.stopped) break;
+      results.push(await this.run(source));
+    }
+    return results;
+  }
+
+  /** Run one source now (or once more right after the run in flight). */
+  run(source: SyncSource): Promise<SourceResult> {
+    const inFlight = this.running.get(source.id);
+    if (inFlight) {
+      this.again.add(source.id);
+      return inFlight;
+    }
+    const started = (async () => {
+      let result: SourceResult;
+      do {
+        this.again.delete(source.id);
+        result = await runSource(source, this.runners, this.store, this.log, this.controller.signal);
+        this.metrics?.syncRuns.inc({ source: source.kind, outcome: result.reached ? 'ok' : 'failed' });
+        if (result.itemErrors > 0) this.metrics?.syncItemErrors.inc({ source: source.kind }, result.itemErrors);
+        if (result.changed > 0 || result.itemErrors > 0 || !result.reached) this.log.info({ source: source.id, changed: result.changed, itemErrors: result.itemErrors, reached: result.reached }, 'sync run');
+        this.updateWatchers(source, result);
+      } while (this.again.has(source.id) && !this.stopped);
+      return result;
+    })().finally(() => this.running.delete(source.id));
+    this.running.set(source.id, started);
+    return started;
+  }
+
+  private updateWatchers(source: SyncSource, result: SourceResult): void {
+    const watching = this.options.watchers;
+    if (!watching || this.stopped || !result.watch) return;
+    const paths = [...result.watch].sort().join('\n');
+    const current = this.watchers.get(source.id);
+    if (current?.paths === paths) return;
+    const settings = watching.settingsOf(source);
+    if (!settings) return;
+    void Promise.all((current?.watchers ?? []).map((watcher) => watcher.stop()));
+    const watchers = result.watch.map((path) =>
+      watching.factory.watch(settings, path, () => this.poke(source), {
+        pollMs: this.options.intervalMs,
+        onError: (error) => this.log.warn({ source: source.id, folder: path, err: error }, 'IDLE connection problem; reconnecting'),
+      }),
+    );
+    this.watchers.set(source.id, { paths, watchers });
+  }
+
+  private poke(source: SyncSource): void {
+    if (this.stopped) return;
+    clearTimeout(this.debounce.get(source.id));
+    const timer = setTimeout(() => {
+      this.debounce.delete(source.id);
+      void this.run(source);
+    }, this.options.debounceMs ?? 100);
+    timer.unref();
+    this.debounce.set(source.id, timer);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const timer of this.debounce.values()) clearTimeout(timer);
+    // Runs stop at the next page boundary; the page in flight (each message its own transaction)
+    // is finished first.
+    this.controller.abort();
+    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.watchers.values()].flatMap((entry) => entry.watchers.map((watcher) => watcher.stop())));
+  }
+}
