@@ -28,57 +28,30 @@ export interface MailMessageStatus {
 export class MailMessageRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** The rows of one folder under one UIDVALIDITY: every per-folder query starts here. */
+  private inFolder(sourceId: string, folder: string, uidValidity: string) {
+    return this.db.selectFrom('mail_messages').selectAll().where('source_id', '=', sourceId).where('folder', '=', folder).where('uid_validity', '=', uidValidity);
+  }
+
   async get(sourceId: string, folder: string, uidValidity: string, uid: number): Promise<MailMessageStatus | undefined> {
-    const row = await this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('source_id', '=', sourceId)
-      .where('folder', '=', folder)
-      .where('uid_validity', '=', uidValidity)
-      .where('uid', '=', uid)
-      .executeTakeFirst();
+    const row = await this.inFolder(sourceId, folder, uidValidity).where('uid', '=', uid).executeTakeFirst();
     return row ? toStatus(row) : undefined;
   }
 
   /** Status rows of a folder for UIDs in [from, to], keyed by UID. */
   async range(sourceId: string, folder: string, uidValidity: string, from: number, to: number): Promise<Map<number, MailMessageStatus>> {
-    const rows = await this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('source_id', '=', sourceId)
-      .where('folder', '=', folder)
-      .where('uid_validity', '=', uidValidity)
-      .where('uid', '>=', from)
-      .where('uid', '<=', to)
-      .execute();
+    const rows = await this.inFolder(sourceId, folder, uidValidity).where('uid', '>=', from).where('uid', '<=', to).execute();
     return new Map(rows.map((row) => [row.uid, toStatus(row)]));
   }
 
   /** Rows still present (not gone) in a folder under the given UIDVALIDITY. */
   async present(sourceId: string, folder: string, uidValidity: string): Promise<MailMessageStatus[]> {
-    const rows = await this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('source_id', '=', sourceId)
-      .where('folder', '=', folder)
-      .where('uid_validity', '=', uidValidity)
-      .where('state', '!=', 'gone')
-      .orderBy('uid')
-      .execute();
+    const rows = await this.inFolder(sourceId, folder, uidValidity).where('state', '!=', 'gone').orderBy('uid').execute();
     return rows.map(toStatus);
   }
 
   async failed(sourceId: string, folder: string, uidValidity: string, maxAttempts: number): Promise<MailMessageStatus[]> {
-    const rows = await this.db
-      .selectFrom('mail_messages')
-      .selectAll()
-      .where('source_id', '=', sourceId)
-      .where('folder', '=', folder)
-      .where('uid_validity', '=', uidValidity)
-      .where('state', '=', 'failed')
-      .where('attempts', '<', maxAttempts)
-      .orderBy('uid')
-      .execute();
+    const rows = await this.inFolder(sourceId, folder, uidValidity).where('state', '=', 'failed').where('attempts', '<', maxAttempts).orderBy('uid').execute();
     return rows.map(toStatus);
   }
 

@@ -15,17 +15,14 @@ import { addDovecotUser, DEFAULT_PASSWORD, dovecotPasswdLine } from './users.js'
 import {
   findFreePort,
   killGroup,
-  LOOPBACK,
   lookupUser,
-  makeTempDir,
+  LOOPBACK,
   readGreeting,
   readLogTail,
-  removeDir,
+  serverLifetime,
   spawnServer,
-  trackLeftover,
   traversableByOthers,
   waitUntilReady,
-  type Spawned,
 } from './util.js';
 
 export const SERVICE_USER = 'crmbridge-test';
@@ -247,23 +244,13 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
   const runAs = ensureServiceUser();
   // The unprivileged user must be able to reach its temp dir (TMPDIR may be e.g. /root/tmp).
   const baseDir = runAs.switchUser && !traversableByOthers(tmpdir()) ? '/tmp' : tmpdir();
-  const dataDir = await makeTempDir('dovecot', baseDir);
-  const untrack = trackLeftover({ pgid: undefined, dir: dataDir });
+  const life = await serverLifetime('dovecot', baseDir);
+  const { dataDir, stop } = life;
   const separator = '/';
   const logFile = join(dataDir, 'dovecot.log');
   const passwdFile = join(dataDir, 'passwd');
   const homeRoot = join(dataDir, 'home');
   const configFile = join(dataDir, 'dovecot.conf');
-  let proc: Spawned | undefined;
-  let untrackProc: (() => void) | undefined;
-
-  const stop = async (): Promise<void> => {
-    if (proc !== undefined) await killGroup(proc);
-    untrackProc?.();
-    await removeDir(dataDir);
-    untrack();
-  };
-
   try {
     // base_dir must be world-readable (Dovecot "fixes" it otherwise, with a warning).
     await mkdir(join(dataDir, 'run'), { mode: 0o755 });
@@ -295,14 +282,13 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
           await chown(p, runAs.uid, runAs.gid);
         }
       }
-      proc = spawnServer(binaries.dovecot, ['-F', '-c', configFile], {
+      const proc = spawnServer(binaries.dovecot, ['-F', '-c', configFile], {
         cwd: dataDir,
         logFile,
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
         ...(runAs.switchUser ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
-      untrackProc?.();
-      untrackProc = trackLeftover({ pgid: proc.pid, dir: undefined });
+      life.adopt(proc);
       const running = proc;
       try {
         await waitUntilReady({

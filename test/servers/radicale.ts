@@ -11,13 +11,10 @@ import {
   findFreePort,
   killGroup,
   LOOPBACK,
-  makeTempDir,
   readLogTail,
-  removeDir,
+  serverLifetime,
   spawnServer,
-  trackLeftover,
   waitUntilReady,
-  type Spawned,
 } from './util.js';
 
 export const PRESET_DAV_USERS: readonly string[] = ['alice', 'bob'];
@@ -65,23 +62,13 @@ mask_passwords = True
 
 export async function startRadicale(options: StartRadicaleOptions = {}): Promise<RadicaleServer> {
   const binaries = assertServerPackages();
-  const dataDir = await makeTempDir('radicale');
-  const untrack = trackLeftover({ pgid: undefined, dir: dataDir });
+  const life = await serverLifetime('radicale');
+  const { dataDir, stop } = life;
   const logFile = join(dataDir, 'radicale.log');
   const htpasswdFile = join(dataDir, 'users');
   const collections = join(dataDir, 'collections');
   const configFile = join(dataDir, 'radicale.conf');
   const users: Credentials[] = PRESET_DAV_USERS.map((username) => ({ username, password: DEFAULT_PASSWORD }));
-  let proc: Spawned | undefined;
-  let untrackProc: (() => void) | undefined;
-
-  const stop = async (): Promise<void> => {
-    if (proc !== undefined) await killGroup(proc);
-    untrackProc?.();
-    await removeDir(dataDir);
-    untrack();
-  };
-
   try {
     await mkdir(collections);
     await writeFile(htpasswdFile, users.map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
@@ -90,7 +77,7 @@ export async function startRadicale(options: StartRadicaleOptions = {}): Promise
     for (let attempt = 1; attempt <= 3; attempt++) {
       const port = await findFreePort();
       const url = `http://${LOOPBACK}:${port}/`;
-      proc = spawnServer(
+      const proc = spawnServer(
         binaries.radicale.command,
         [...binaries.radicale.args, '--config', configFile, '--server-hosts', `${LOOPBACK}:${port}`],
         {
@@ -100,8 +87,7 @@ export async function startRadicale(options: StartRadicaleOptions = {}): Promise
           env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
         },
       );
-      untrackProc?.();
-      untrackProc = trackLeftover({ pgid: proc.pid, dir: undefined });
+      life.adopt(proc);
       const running = proc;
       try {
         const first = users[0];

@@ -306,3 +306,37 @@ export function lookupUser(name?: string): { uid: number; gid: number; group: st
   }
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------
+// One server's life: its temp dir and its (re)spawned process, cleaned up together
+
+export interface ServerLifetime {
+  dataDir: string;
+  /** Remember the process just spawned (a retry replaces the previous one). */
+  adopt(proc: Spawned): void;
+  current(): Spawned | undefined;
+  /** Kill the process group, remove the temp dir, forget both. */
+  stop(): Promise<void>;
+}
+
+export async function serverLifetime(prefix: string, baseDir?: string): Promise<ServerLifetime> {
+  const dataDir = await makeTempDir(prefix, baseDir);
+  const untrackDir = trackLeftover({ pgid: undefined, dir: dataDir });
+  let proc: Spawned | undefined;
+  let untrackProc: (() => void) | undefined;
+  return {
+    dataDir,
+    adopt(spawned) {
+      proc = spawned;
+      untrackProc?.();
+      untrackProc = trackLeftover({ pgid: spawned.pid, dir: undefined });
+    },
+    current: () => proc,
+    async stop() {
+      if (proc !== undefined) await killGroup(proc);
+      untrackProc?.();
+      await removeDir(dataDir);
+      untrackDir();
+    },
+  };
+}

@@ -20,13 +20,10 @@ import {
   findFreePort,
   killGroup,
   LOOPBACK,
-  makeTempDir,
   readLogTail,
-  removeDir,
+  serverLifetime,
   spawnServer,
-  trackLeftover,
   waitUntilReady,
-  type Spawned,
 } from './util.js';
 
 export const XANDIKOS_PRINCIPAL_PATH = '/user/';
@@ -74,27 +71,17 @@ export async function discoverXandikos(url: string): Promise<Omit<XandikosInfo, 
 
 export async function startXandikos(options: StartXandikosOptions = {}): Promise<XandikosServer> {
   const binaries = assertServerPackages();
-  const dataDir = await makeTempDir('xandikos');
-  const untrack = trackLeftover({ pgid: undefined, dir: dataDir });
+  const life = await serverLifetime('xandikos');
+  const { dataDir, stop } = life;
   const logFile = join(dataDir, 'xandikos.log');
   const storeDir = join(dataDir, 'store');
-  let proc: Spawned | undefined;
-  let untrackProc: (() => void) | undefined;
-
-  const stop = async (): Promise<void> => {
-    if (proc !== undefined) await killGroup(proc);
-    untrackProc?.();
-    await removeDir(dataDir);
-    untrack();
-  };
-
   try {
     await mkdir(storeDir);
     let lastError: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
       const port = await findFreePort();
       const url = `http://${LOOPBACK}:${port}/`;
-      proc = spawnServer(
+      const proc = spawnServer(
         binaries.xandikos,
         ['-d', storeDir, '--defaults', '-l', LOOPBACK, '-p', String(port), '--current-user-principal', XANDIKOS_PRINCIPAL_PATH],
         {
@@ -104,8 +91,7 @@ export async function startXandikos(options: StartXandikosOptions = {}): Promise
           env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
         },
       );
-      untrackProc?.();
-      untrackProc = trackLeftover({ pgid: proc.pid, dir: undefined });
+      life.adopt(proc);
       const running = proc;
       try {
         let discovered: Awaited<ReturnType<typeof discoverXandikos>> | undefined;
