@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { backoffSeconds } from '../domain/backoff.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from './mail-ports.js';
@@ -23,6 +24,8 @@ export class SyncScheduler {
   private readonly again = new Set<string>();
   private readonly watchers = new Map<string, { paths: string; watchers: FolderWatcher[] }>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
+  /** Consecutive failed runs per source, for the retry backoff. */
+  private readonly failures = new Map<string, number>();
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -74,6 +77,7 @@ export class SyncScheduler {
         if (result.itemErrors > 0) this.metrics?.syncItemErrors.inc({ source: source.kind }, result.itemErrors);
         if (result.changed > 0 || result.itemErrors > 0 || !result.reached) this.log.info({ source: source.id, changed: result.changed, itemErrors: result.itemErrors, reached: result.reached }, 'sync run');
         this.updateWatchers(source, result);
+        this.scheduleRetry(source, result);
       } while (this.again.has(source.id) && !this.stopped);
       return result;
     })().finally(() => this.running.delete(source.id));
@@ -97,6 +101,28 @@ export class SyncScheduler {
       }),
     );
     this.watchers.set(source.id, { paths, watchers });
+  }
+
+  /**
+   * A source that could not be reached is tried again soon, with capped exponential backoff (1 s,
+   * 2 s, 4 s, ... at most the polling interval), not only at the next interval.
+   */
+  private scheduleRetry(source: SyncSource, result: SourceResult): void {
+    if (result.reached) {
+      this.failures.delete(source.id);
+      return;
+    }
+    const failures = (this.failures.get(source.id) ?? 0) + 1;
+    this.failures.set(source.id, failures);
+    if (this.stopped || result.error?.code === 'AUTH' || result.error?.code === 'CONFIG') return; // needs a human
+    const delayMs = Math.min(this.options.intervalMs, backoffSeconds(failures, 300) * 1000);
+    clearTimeout(this.debounce.get(source.id));
+    const timer = setTimeout(() => {
+      this.debounce.delete(source.id);
+      void this.run(source);
+    }, delayMs);
+    timer.unref();
+    this.debounce.set(source.id, timer);
   }
 
   private poke(source: SyncSource): void {
