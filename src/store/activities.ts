@@ -68,6 +68,14 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
       .execute();
   }
 
+  /**
+   * Deleting an activity untracks it: the IMAP messages it came from are marked so the next pass
+   * removes their tracking keywords and never imports them again (DELETE /api/v1/activities/:id).
+   */
+  protected override async beforeDelete(db: Kysely<Database>, activity: Activity): Promise<void> {
+    await db.updateTable('mail_messages').set({ state: 'untrack', tracked_by: null, activity_id: null, updated_at: new Date().toISOString() }).where('activity_id', '=', activity.id).where('state', '=', 'tracked').execute();
+  }
+
   /** E-mail activities with this de-duplication key (normally one). */
   async findByMessageKey(messageKey: string): Promise<Activity[]> {
     const rows = await this.unit.db.selectFrom('activities').select('id').where('message_key', '=', messageKey).orderBy('id').execute();

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, MailMessagesTable } from './schema.js';
 
 export type TrackedBy = 'folder' | 'keyword' | 'auto' | 'shared';
-export type MailMessageState = 'seen' | 'tracked' | 'failed' | 'gone';
+export type MailMessageState = 'seen' | 'tracked' | 'failed' | 'gone' | 'untrack';
 
 /** What the bridge knows about one IMAP message (source, folder, UIDVALIDITY, UID). */
 export interface MailMessageStatus {
@@ -47,6 +47,12 @@ export class MailMessageRepository {
   /** Rows still present (not gone) in a folder under the given UIDVALIDITY. */
   async present(sourceId: string, folder: string, uidValidity: string): Promise<MailMessageStatus[]> {
     const rows = await this.inFolder(sourceId, folder, uidValidity).where('state', '!=', 'gone').orderBy('uid').execute();
+    return rows.map(toStatus);
+  }
+
+  /** Messages whose activity was deleted in the CRM: their keywords still have to go. */
+  async toUntrack(sourceId: string, folder: string, uidValidity: string): Promise<MailMessageStatus[]> {
+    const rows = await this.inFolder(sourceId, folder, uidValidity).where('state', '=', 'untrack').orderBy('uid').execute();
     return rows.map(toStatus);
   }
 

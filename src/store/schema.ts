@@ -275,7 +275,8 @@ export interface MailMessagesTable {
   activity_id: string | null;
   /** Why the message is tracked: folder | keyword | auto | shared; null when it is not. */
   tracked_by: string | null;
-  /** seen (looked at, not tracked) | tracked | failed (retried next pass) | gone (expunged). */
+  /** seen (looked at, not tracked) | tracked | failed (retried next pass) | gone (expunged) |
+   * untrack (its activity was deleted in the CRM; keywords to remove on the next pass). */
   state: string;
   attempts: number;
   last_error: string | null;

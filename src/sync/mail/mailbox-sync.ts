@@ -225,6 +225,7 @@ class MailboxSync {
       validityChanged = true;
     }
     if (cursor) await this.syncExisting(folder, state, cursor);
+    await this.untrackDeletedInCrm(folder, state);
     await this.syncNew(folder, state, cursor);
     await this.retryFailed(folder, state);
     if (validityChanged) await this.dropOldValidity(folder.path, state.uidValidity);
@@ -502,6 +503,15 @@ class MailboxSync {
       await tx.mailMessages.put({ ...row, state: row.state === 'gone' ? 'gone' : 'seen', trackedBy: null, activityId: null });
     });
     if (options.removeKeywordFrom) await this.session.removeFlags(options.removeKeywordFrom, [row.uid], [trackedKeyword]);
+  }
+
+  /** Activities deleted through the API: take the tracking keywords off their messages. */
+  private async untrackDeletedInCrm(folder: PlannedFolder, state: FolderState): Promise<void> {
+    const rows = await this.store.mailMessages.toUntrack(this.spec.sourceId, folder.path, state.uidValidity);
+    if (rows.length === 0) return;
+    const keywords = [trackedKeyword, ...(this.spec.personal ? [this.spec.personal.trackingKeyword] : [])];
+    await this.session.removeFlags(folder.path, rows.map((row) => row.uid), keywords);
+    for (const row of rows) await this.store.mailMessages.put({ ...row, state: 'seen', flags: row.flags.filter((flag) => !keywords.includes(flag)) });
   }
 
   /** A message that left a tracked folder is untracked if it reappeared, untracked, in a folder we read. */

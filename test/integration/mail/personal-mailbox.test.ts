@@ -135,3 +135,24 @@ describe('personal mailboxes (real Dovecot)', () => {
     await client.logout();
   });
 });
+
+describe('untracking from the CRM (real Dovecot)', () => {
+  it('deleting the activity takes the keywords off the message and it is not imported again', async () => {
+    const { client, sync } = await setup({ autoTrack: 'none', trackingKeyword: '$CRM' });
+    await sync();
+    const inFolder = newMessageId();
+    const byKeyword = newMessageId();
+    await client.append('CRM', buildMessage({ messageId: inFolder }));
+    await client.append('INBOX', buildMessage({ messageId: byKeyword }), ['$CRM']);
+    expect(await sync()).toMatchObject({ changed: 2 });
+    for (const activity of (await t.store.activities.list({}, { limit: 10 })).items) await t.store.activities.delete(activity.id);
+    await sync();
+    await sync();
+    expect((await t.store.activities.list({}, { limit: 10 })).items).toEqual([]);
+    expect((await flagsOf(client, 'CRM')).get(inFolder)).not.toContain('$CRMTracked');
+    const inboxFlags = (await flagsOf(client, 'INBOX')).get(byKeyword);
+    expect(inboxFlags).not.toContain('$CRM');
+    expect(inboxFlags).not.toContain('$CRMTracked');
+    await client.logout();
+  });
+});
