@@ -146,7 +146,15 @@ export const configSchema = z.object({
   mail: z
     .object({
       domain: nonEmpty.optional(),
-      trackingToken: z.object({ enabled: flag.default(true), prefix: nonEmpty.default('CRM:') }).prefault({}),
+      trackingToken: z.object({ enabled: flag.default(true), prefix: nonEmpty.regex(/^[A-Za-z0-9#:-]{1,12}$/, 'expected 1-12 letters, digits, #, : or -').default('CRM:') }).prefault({}),
+      /** Correlate replies whose headers and token were lost by subject and participants. */
+      smartMatching: z
+        .object({
+          enabled: flag.default(false),
+          minParticipants: integer(1, 20).default(2),
+          windowDays: integer(1, 365).default(30),
+        })
+        .prefault({}),
     })
     .prefault({}),
   attachments: z

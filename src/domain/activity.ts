@@ -166,6 +166,10 @@ export interface ActivitySystemFields {
   /** De-duplication key of an e-mail (see src/mail/message-id.ts). */
   messageKey?: string | null;
   correlation?: Correlation | null;
+  /** Tracking token of mail sent from the CRM (`CRM:0100042`). */
+  trackingToken?: string | null;
+  /** Normalised subject for smart matching (src/mail/subject.ts). */
+  subjectKey?: string | null;
 }
 export type ActivityWrite = ActivityInput & ActivitySystemFields;
 export type ActivityChange = ActivityPatch & ActivitySystemFields;

@@ -1,4 +1,6 @@
-import type { Activity, Correlation, PartyInput, Regarding } from '../domain/activity.js';
+import type { Activity, PartyInput, Regarding } from '../domain/activity.js';
+import { correlate, type CorrelationSettings } from './correlate.js';
+import { subjectKey } from './subject.js';
 import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import type { StoredBlob } from '../store/blob-store.js';
@@ -7,6 +9,7 @@ import type { ParsedMessage } from './parsed-message.js';
 import { resolveParties, type AddressWithRole, type PartyDirectory } from './resolve-parties.js';
 
 export interface IngestOptions {
+  correlation: CorrelationSettings;
   source: { sourceId: string; ref: string };
   owner: string | null;
   kind: 'email_in' | 'email_out';
@@ -23,19 +26,6 @@ export interface IngestOptions {
 export interface IngestResult {
   activity: Activity;
   created: boolean;
-}
-
-/** The activity this message answers: In-Reply-To first, then References from newest to oldest (RFC 5322 §3.6.4). */
-export async function findCorrelation(store: Store, message: Pick<ParsedMessage, 'inReplyTo' | 'references'>): Promise<{ correlation: Correlation; activity: Activity } | null> {
-  if (message.inReplyTo) {
-    const [activity] = await store.activities.findByMessageKey(messageKey(message.inReplyTo));
-    if (activity) return { correlation: { method: 'in-reply-to', activityId: activity.id }, activity };
-  }
-  for (const reference of [...message.references].reverse()) {
-    const [activity] = await store.activities.findByMessageKey(messageKey(reference));
-    if (activity) return { correlation: { method: 'references', activityId: activity.id }, activity };
-  }
-  return null;
 }
 
 /** The thread a message belongs to: the first message of its References chain (or what it replies to). */
@@ -69,7 +59,7 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
   // Work that needs no transaction is done before it: attachment bytes, party lookups, correlation.
   const blobs: Array<{ blob: StoredBlob; filename: string | null; contentType: string }> = [];
   const parties = known ? [] : await resolveParties(addressesOf(message), directory);
-  const correlated = known ? null : await findCorrelation(store, message);
+  const correlated = known ? null : await correlate(store, message, options.correlation);
   if (!known) {
     for (const attachment of message.attachments) {
       blobs.push({ blob: await store.blobs.put(attachment.content), filename: attachment.filename, contentType: attachment.contentType });
@@ -100,7 +90,8 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
       messageId: message.messageId.slice(0, 998),
       inReplyTo: message.inReplyTo,
       references: message.references.slice(-500),
-      threadId: threadKeyOf(message).slice(0, 500),
+      threadId: (correlated?.activity.threadId ?? threadKeyOf(message)).slice(0, 500),
+      subjectKey: subjectKey(message.subject, options.correlation.token.prefix),
       regarding: options.regarding ?? correlated?.activity.regarding ?? null,
       parties,
       queue: options.queue,
@@ -112,10 +103,28 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
     });
     for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
     await tx.activities.addSource(created.id, source);
+    await linkEarlierReplies(tx, await tx.activities.require(created.id));
     const full = await tx.activities.require(created.id);
     await options.alsoInTransaction?.(tx, full);
     return { activity: full, created: true };
   });
+}
+
+/**
+ * Replies stored before the message they answer (mail does not arrive in order) are correlated now
+ * that it is here: they join its thread and, when they have none, its regarding record.
+ */
+export async function linkEarlierReplies(tx: Store, original: Activity): Promise<void> {
+  if (!original.messageId) return;
+  for (const reply of await tx.activities.findUncorrelatedReplies(original.messageId)) {
+    if (reply.id === original.id) continue;
+    const method = reply.inReplyTo?.toLowerCase() === original.messageId.toLowerCase() ? 'in-reply-to' : 'references';
+    await tx.activities.update(reply.id, {
+      correlation: { method, activityId: original.id },
+      threadId: original.threadId,
+      ...(reply.regarding || !original.regarding ? {} : { regarding: original.regarding }),
+    });
+  }
 }
 
 /** Leads for unknown senders of shared-mailbox mail, contacts for unknown addresses when enabled. */

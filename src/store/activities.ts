@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Activity, ActivityChange, ActivitySource, ActivityWrite, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
 import { BridgeError } from '../domain/errors.js';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Page, PageRequest } from './pagination.js';
+import { likeContains } from './like.js';
 import { RecordRepository, patched } from './record-repository.js';
 import { assertReference, regardingTables } from './references.js';
 import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database } from './schema.js';
@@ -76,6 +77,42 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     await db.updateTable('mail_messages').set({ state: 'untrack', tracked_by: null, activity_id: null, updated_at: new Date().toISOString() }).where('activity_id', '=', activity.id).where('state', '=', 'tracked').execute();
   }
 
+  async findByTrackingToken(token: string): Promise<Activity | undefined> {
+    const row = await this.unit.db.selectFrom('activities').select('id').where('tracking_token', '=', token).executeTakeFirst();
+    return row ? this.get(row.id) : undefined;
+  }
+
+  /** E-mail activities with this normalised subject dated within [since, until], oldest first. */
+  async findBySubjectKey(subjectKey: string, since: string, until: string): Promise<Activity[]> {
+    const rows = await this.unit.db
+      .selectFrom('activities')
+      .select('id')
+      .where('subject_key', '=', subjectKey)
+      .where((eb) => eb.or([eb.and([eb('start_at', '>=', since), eb('start_at', '<=', until)]), eb.and([eb('start_at', 'is', null), eb('created_at', '>=', since)])]))
+      .orderBy('start_at')
+      .orderBy('id')
+      .limit(50)
+      .execute();
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+  }
+
+  /**
+   * Activities that answer the message with this id but were stored before it (a reply that arrived
+   * first) and are not yet correlated: In-Reply-To equal to it, or References containing it.
+   */
+  async findUncorrelatedReplies(messageId: string): Promise<Activity[]> {
+    const key = messageId.toLowerCase();
+    const rows = await this.unit.db
+      .selectFrom('activities')
+      .select('id')
+      .where('correlation_activity_id', 'is', null)
+      .where((eb) => eb.or([eb(eb.fn('lower', ['in_reply_to']), '=', key), likeContains(sql`lower(references_json)`, key)]))
+      .orderBy('id')
+      .limit(100)
+      .execute();
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+  }
+
   /** E-mail activities with this de-duplication key (normally one). */
   async findByMessageKey(messageKey: string): Promise<Activity[]> {
     const rows = await this.unit.db.selectFrom('activities').select('id').where('message_key', '=', messageKey).orderBy('id').execute();
@@ -145,6 +182,8 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         body_html: input.bodyHtml ?? null,
         classification: input.classification ?? null,
         message_key: input.messageKey ?? null,
+        tracking_token: input.trackingToken ?? null,
+        subject_key: input.subjectKey ?? null,
         created_at: now,
         updated_at: now,
       })

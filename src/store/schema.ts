@@ -28,6 +28,9 @@ export interface Database {
   sync_errors: SyncErrorsTable;
   mail_messages: MailMessagesTable;
   mail_folder_links: MailFolderLinksTable;
+  outbox: OutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
+  token_counters: TokenCountersTable;
 }
 
 export interface UsersTable {
@@ -156,6 +159,10 @@ export interface ActivitiesTable {
   classification: string | null;
   /** Lower-cased Message-ID without brackets: the identity that de-duplicates mail across mailboxes. */
   message_key: string | null;
+  /** `CRM:0100042`-style token put in the subject of mail sent from the CRM (without brackets). */
+  tracking_token: string | null;
+  /** Subject without reply/forward prefixes and tracking token, lower-cased: for smart matching. */
+  subject_key: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -290,4 +297,38 @@ export interface MailFolderLinksTable {
   regarding_type: string;
   regarding_id: string;
   created_at: string;
+}
+
+/** Mail sent from the CRM, until it is delivered (and a copy is in the user's Sent folder). */
+export interface OutboxTable {
+  activity_id: string;
+  user_id: string;
+  /** queued | sending | sent | failed | uncertain (a send interrupted by a crash: never re-sent by itself). */
+  state: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  /** The composed message in the blob store, so every attempt and the Sent copy are the same bytes. */
+  raw_sha256: string;
+  envelope_json: string;
+  sent_at: string | null;
+  /** pending | done | failed | none (no IMAP configured). */
+  sent_copy: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  token_name: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response_json: string;
+  created_at: string;
+}
+
+export interface TokenCountersTable {
+  user_id: string;
+  user_number: number;
+  counter: number;
 }

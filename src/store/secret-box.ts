@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { BridgeError } from '../domain/errors.js';
 
 /**
@@ -16,6 +16,11 @@ export class SecretBox {
     if (secretKey.length < 16) throw new BridgeError('CONFIG', 'secretKey: must be at least 16 characters');
     // scrypt makes a short or human-chosen secretKey expensive to brute-force from a stolen database.
     this.key = scryptSync(secretKey, salt, 32, { N: 2 ** 14, r: 8, p: 1 });
+  }
+
+  /** A key for one purpose (e.g. signing Message-IDs), derived so it never reveals the master key. */
+  derivedKey(purpose: string): string {
+    return createHmac('sha256', this.key).update(`crm-bridge/${purpose}`).digest('hex');
   }
 
   encrypt(plaintext: string, context: string): string {

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { likePrefix } from './like.js';
 import type { Database, SyncStatusTable } from './schema.js';
 
 /**
@@ -72,13 +73,9 @@ export class SyncStatusRepository {
 
   /** Forget every mapping of the pairs that start with `prefix` (the reset endpoint). */
   async removePairsWithPrefix(prefix: string): Promise<number> {
-    const result = await this.db.deleteFrom('sync_status').where('pair', 'like', `${escapeLike(prefix)}%`).executeTakeFirst();
+    const result = await this.db.deleteFrom('sync_status').where(likePrefix(sql.ref('pair'), prefix)).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
-}
-
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 function toEntry(row: SyncStatusTable): SyncStatusEntry {

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { TestServers } from '../servers/types.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { ImapConnector } from '../../adapters/imap/index.js';
-import { mailboxSpecOf } from '../../src/sync/mail/mail-runner.js';
+import { mailboxSpecOf, mailSyncDeps } from '../../src/sync/mail/mail-runner.js';
 import { syncMailbox, type MailSyncResult } from '../../src/sync/mail/mailbox-sync.js';
 import { sourcesOf } from '../../src/sync/sources.js';
 import type { Store } from '../../src/store/store.js';
@@ -70,7 +70,7 @@ export async function syncSource(store: Store, config: Config, sourceId: string)
   const source = sourcesOf(config).find((entry) => entry.id === sourceId);
   if (!source) throw new Error(`no source ${sourceId}`);
   for (const user of config.users) await store.users.upsert(user);
-  return syncMailbox(mailboxSpecOf(config, source), { store, connector: new ImapConnector(), log: pino({ level: 'silent' }), users: config.users, maxItemAttempts: 3 }, new AbortController().signal);
+  return syncMailbox(mailboxSpecOf(config, source), mailSyncDeps(config, store, new ImapConnector(), pino({ level: 'silent' })), new AbortController().signal);
 }
 
 export async function flagsOf(client: ImapFlow, folder: string): Promise<Map<string, string[]>> {

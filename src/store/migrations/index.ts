@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as mailIngestion from './0002-mail-ingestion.js';
+import * as sending from './0003-sending-and-correlation.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -9,4 +10,5 @@ import * as mailIngestion from './0002-mail-ingestion.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-mail-ingestion': mailIngestion,
+  '0003-sending-and-correlation': sending,
 };

@@ -4,7 +4,8 @@ import { BridgeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
 import type { MailboxConnector, MailServerSettings } from '../mail-ports.js';
 import type { SourceRunner, SyncSource } from '../ports.js';
-import { syncMailbox, type MailboxSpec } from './mailbox-sync.js';
+import type { CorrelationSettings } from '../../mail/correlate.js';
+import { syncMailbox, type MailboxSpec, type MailSyncDeps } from './mailbox-sync.js';
 
 export function serverSettings(server: MailServerConfig): MailServerSettings {
   return { host: server.host, port: server.port, security: server.security, username: server.username, password: server.password, allowInsecureTls: server.allowInsecureTls };
@@ -47,9 +48,30 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
   };
 }
 
+/** How replies are correlated, from the configuration (mail.domain, mail.trackingToken, mail.smartMatching). */
+export function correlationSettings(config: Config, store: Store): CorrelationSettings {
+  return {
+    domain: config.mail.domain ?? null,
+    messageIdKey: store.box.derivedKey('message-id'),
+    token: { enabled: config.mail.trackingToken.enabled, prefix: config.mail.trackingToken.prefix },
+    smart: config.mail.smartMatching,
+  };
+}
+
+export function mailSyncDeps(config: Config, store: Store, connector: MailboxConnector, log: Logger): MailSyncDeps {
+  return {
+    store,
+    connector,
+    log,
+    users: config.users.map((user) => ({ id: user.id, email: user.email })),
+    maxItemAttempts: config.sync.maxItemAttempts,
+    correlation: correlationSettings(config, store),
+  };
+}
+
 /** Source runners for personal and shared mailboxes. */
 export function mailRunners(config: Config, store: Store, connector: MailboxConnector, log: Logger): SourceRunner[] {
-  const deps = { store, connector, log, users: config.users.map((user) => ({ id: user.id, email: user.email })), maxItemAttempts: config.sync.maxItemAttempts };
+  const deps = mailSyncDeps(config, store, connector, log);
   const runOnce = (source: SyncSource, signal: AbortSignal) => syncMailbox(mailboxSpecOf(config, source), deps, signal);
   return [
     { kind: 'imap', runOnce },

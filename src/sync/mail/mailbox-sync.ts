@@ -3,7 +3,8 @@ import type { Regarding } from '../../domain/activity.js';
 import { BridgeError, isBridgeError } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking.js';
-import { findCorrelation, ingestMessage } from '../../mail/ingest-message.js';
+import { correlate, type CorrelationSettings } from '../../mail/correlate.js';
+import { ingestMessage } from '../../mail/ingest-message.js';
 import { messageKey } from '../../mail/message-id.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
@@ -48,6 +49,7 @@ export interface MailSyncDeps {
   log: Logger;
   users: ReadonlyArray<{ id: string; email: string }>;
   maxItemAttempts: number;
+  correlation: CorrelationSettings;
   /** UIDs per page (explicit UID ranges; the cursor is checkpointed after each page). */
   pageSize?: number;
   /** Upper bound of message bytes fetched in one batch, to bound memory. */
@@ -367,7 +369,7 @@ class MailboxSync {
 
   private async trackReason(folder: PlannedFolder, message: ParsedMessage): Promise<TrackedBy | null> {
     const personal = this.spec.personal;
-    const repliesToCrmMail = personal && personal.autoTrack !== 'none' ? (await findCorrelation(this.store, message)) !== null : false;
+    const repliesToCrmMail = personal && personal.autoTrack !== 'none' ? (await correlate(this.store, message, this.deps.correlation)) !== null : false;
     let counterpartKnown = false;
     if (personal?.autoTrack === 'known-senders') {
       const outgoing = folder.role === 'sent' || this.isFromOwner(message);
@@ -408,6 +410,7 @@ class MailboxSync {
       const shared = this.spec.shared;
       const result = await ingestMessage(this.store, this.directory, message, {
         source: { sourceId: this.spec.sourceId, ref },
+        correlation: this.deps.correlation,
         owner: this.spec.ownerId,
         kind: outgoing ? 'email_out' : 'email_in',
         queue: this.spec.queue,

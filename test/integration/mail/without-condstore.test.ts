@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ImapConnector } from '../../../adapters/imap/index.js';
 import type { MailboxConnector, MailboxSession } from '../../../src/sync/mail-ports.js';
-import { mailboxSpecOf } from '../../../src/sync/mail/mail-runner.js';
+import { mailboxSpecOf, mailSyncDeps } from '../../../src/sync/mail/mail-runner.js';
 import { syncMailbox } from '../../../src/sync/mail/mailbox-sync.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
 import { createMailUsers } from '../../servers/users.js';
@@ -46,7 +46,7 @@ describe('mailboxes on servers without CONDSTORE (real Dovecot, capabilities hid
     const config = mailConfig(servers, { users: [{ id: 'alice', email: alice!.username, mail: { autoTrack: 'none' } }] });
     await t.store.users.upsert(config.users[0]!);
     const source = sourcesOf(config).find((entry) => entry.id === 'imap:alice')!;
-    const sync = () => syncMailbox(mailboxSpecOf(config, source), { store: t.store, connector: new PlainImapConnector(), log: pino({ level: 'silent' }), users: config.users, maxItemAttempts: 3 }, new AbortController().signal);
+    const sync = () => syncMailbox(mailboxSpecOf(config, source), mailSyncDeps(config, t.store, new PlainImapConnector(), pino({ level: 'silent' })), new AbortController().signal);
     const client = await imapClient(servers, alice!.username);
     await sync();
     const byKeyword = newMessageId();
