@@ -7,7 +7,7 @@ import { createLogger } from './logging.js';
 import { openDatabase, migrateToLatest } from './store/database.js';
 import { openRuntime } from './runtime/open-runtime.js';
 import { startServer } from './runtime/serve.js';
-import { createRunners } from './runtime/runners.js';
+import { createMail, createRunners } from './runtime/runners.js';
 import { formatSummary, runSyncPass } from './sync/run-once.js';
 import { sourcesOf } from './sync/sources.js';
 import { packageVersion } from './version.js';
@@ -69,6 +69,11 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
   process.once('SIGTERM', abort);
   process.once('SIGINT', abort);
   try {
+    // Mail queued by `serve` (or left by an outage) goes out first, so its Sent copy is in this pass.
+    // (Interrupted sends are only marked uncertain by `serve` at start-up: a concurrent serve may be
+    // in the middle of one.)
+    const { outbox } = createMail(loaded.config, runtime.store, log);
+    await outbox.runDue();
     const summary = await runSyncPass(sourcesOf(loaded.config), createRunners(loaded.config, runtime.store, log), runtime.store, log, controller.signal);
     for (const line of formatSummary(summary)) out(line);
     return summary.ok ? 0 : 1;

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { OutboxWorker } from '../mail/outbox-worker.js';
+import type { MailSender } from '../mail/send-ports.js';
 import type { Store } from '../store/store.js';
 
 /** What route handlers may use. Built once by the app; no route opens its own connections. */
@@ -9,4 +11,6 @@ export interface ApiContext {
   log: Logger;
   /** Tell background workers (webhooks, sync) that data changed, so they need not wait for a poll. */
   notifyChange: () => void;
+  /** Sending (POST /api/v1/emails); absent where no SMTP adapter is wired. */
+  mail?: { sender: MailSender; outbox: OutboxWorker };
 }

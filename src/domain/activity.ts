@@ -79,6 +79,18 @@ export const attachmentSchema = z
   .meta({ id: 'Attachment' });
 export type Attachment = z.infer<typeof attachmentSchema>;
 
+/** Delivery of mail sent from the CRM (POST /api/v1/emails). */
+export const deliverySchema = z
+  .object({
+    state: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain']).describe('uncertain: the bridge stopped during the SMTP transaction; it is never re-sent by itself'),
+    attempts: z.number().int(),
+    lastError: nullable(z.string()),
+    nextAttemptAt: nullable(z.string()),
+    sentAt: nullable(z.string()),
+  })
+  .meta({ id: 'Delivery' });
+export type Delivery = z.infer<typeof deliverySchema>;
+
 export const activitySchema = z
   .object({
     id: recordId,
@@ -105,6 +117,7 @@ export const activitySchema = z
     bodyText: nullable(z.string()),
     bodyHtml: nullable(z.string()).describe('sanitized HTML; never the raw message HTML'),
     classification: nullable(z.enum(mailClassifications)).describe('for e-mail: normal, auto_reply, out_of_office or bounce'),
+    delivery: nullable(deliverySchema).describe('for mail sent from the CRM: where its delivery stands'),
     sources: z.array(sourceSchema),
     attachments: z.array(attachmentSchema),
     createdAt: timestamp,

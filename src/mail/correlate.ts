@@ -33,16 +33,19 @@ function addressesOf(message: Correlatable): Set<string> {
   return new Set([...message.from, ...message.to, ...message.cc].map((address) => normalizeEmail(address.address)));
 }
 
-function overlap(message: Correlatable, activity: Activity): number {
+/** Addresses both share; `externalOnly` leaves out CRM users (the mailbox owner is on both anyway). */
+function overlap(message: Correlatable, activity: Activity, externalOnly = false): number {
   const mine = addressesOf(message);
-  return new Set(activity.parties.map((party) => normalizeEmail(party.address)).filter((address) => mine.has(address))).size;
+  const theirs = activity.parties.filter((party) => !externalOnly || party.userId === null).map((party) => normalizeEmail(party.address));
+  return new Set(theirs.filter((address) => mine.has(address))).size;
 }
 
 /**
  * Which CRM activity a message answers, in this order (README "Reply correlation"):
  * 1. In-Reply-To, 2. References from newest to oldest (RFC 5322 §3.6.4), each against every known
- * Message-ID; 3. the tracking token in the subject, if the token's mail shares a participant with this
- * one (an unrelated system using the same prefix cannot hijack a record); 4. smart matching (off by
+ * Message-ID; 3. the tracking token in the subject, if the token's mail shares a participant other
+ * than CRM users with this one (an unrelated system using the same prefix cannot hijack a record);
+ * 4. smart matching (off by
  * default): same subject without prefixes, at least `minParticipants` shared addresses, within
  * `windowDays` before the message. A forward starts a new conversation: only In-Reply-To counts.
  */
@@ -59,12 +62,14 @@ export async function correlate(store: Store, message: Correlatable, settings: C
   if (settings.token.enabled) {
     const token = findToken(message.subject, settings.token.prefix);
     const activity = token ? await store.activities.findByTrackingToken(token) : undefined;
-    if (activity && overlap(message, activity) > 0) return { correlation: { method: 'token', activityId: activity.id }, activity };
+    if (activity && overlap(message, activity, true) > 0) return { correlation: { method: 'token', activityId: activity.id }, activity };
   }
   if (settings.smart.enabled) {
     const key = subjectKey(message.subject, settings.token.prefix);
-    const until = message.date ? new Date(message.date) : new Date();
-    const since = new Date(until.getTime() - settings.smart.windowDays * 86_400_000);
+    // A day of slack after the message's Date: sender clocks are often off, and Date has no milliseconds.
+    const dated = message.date ? new Date(message.date) : new Date();
+    const until = new Date(dated.getTime() + 86_400_000);
+    const since = new Date(dated.getTime() - settings.smart.windowDays * 86_400_000);
     if (key.length >= 3) {
       const candidates = await store.activities.findBySubjectKey(key, since.toISOString(), until.toISOString());
       // The most recent candidate sharing enough participants: the message most likely answered.

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
+import { SmtpSender } from '../../adapters/smtp/index.js';
+import { OutboxWorker } from '../mail/outbox-worker.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
@@ -28,4 +30,10 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
         }
       : {}),
   }, metrics);
+}
+
+/** Sending: the SMTP sender and the outbox that retries and files copies in Sent. */
+export function createMail(config: Config, store: Store, log: Logger): { sender: SmtpSender; outbox: OutboxWorker } {
+  const sender = new SmtpSender();
+  return { sender, outbox: new OutboxWorker(store, config, sender, new ImapConnector(), log.child({ component: 'outbox' })) };
 }

@@ -9,7 +9,7 @@ import { createMetrics } from '../metrics.js';
 import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { openRuntime } from './open-runtime.js';
-import { createScheduler } from './runners.js';
+import { createMail, createScheduler } from './runners.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface RunningServer {
@@ -41,8 +41,13 @@ export async function startServer(config: Config, log: Logger, print: (line: str
 
   const scheduler = createScheduler(config, store, log, metrics);
   scheduler.start();
+  const mail = createMail(config, store, log);
+  await mail.outbox.recover();
+  const outboxLoop = startWorkerLoop('outbox', 5000, async () => {
+    await mail.outbox.runDue();
+  }, log);
 
-  const ctx = { store, config, log, notifyChange: () => webhookLoop.wake() };
+  const ctx = { store, config, log, mail, notifyChange: () => webhookLoop.wake() };
   const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping() });
 
   const { host, port } = parseListen(config.server.listen);
@@ -51,6 +56,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await once(server, 'listening');
   } catch (error) {
     await scheduler.stop();
+    await outboxLoop.stop();
     await webhookLoop.stop();
     await runtime.close();
     throw error;
@@ -78,6 +84,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await scheduler.stop();
+      await outboxLoop.stop();
       await webhookLoop.stop();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutSeconds * 1000);
       timer.unref();

@@ -5,6 +5,7 @@ import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Page, PageRequest } from './pagination.js';
 import { likeContains } from './like.js';
+import { OutboxRepository, type OutboxEntry } from './outbox.js';
 import { RecordRepository, patched } from './record-repository.js';
 import { assertReference, regardingTables } from './references.js';
 import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database } from './schema.js';
@@ -22,6 +23,7 @@ export interface ActivityFilter {
   /** Changed at or after this instant. */
   since?: string | undefined;
   messageId?: string | undefined;
+  thread?: string | undefined;
 }
 
 export class ActivityRepository extends RecordRepository<Activity, ActivityWrite, ActivityChange> {
@@ -36,6 +38,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     if (filter.queue !== undefined) query = query.where('activities.queue', '=', filter.queue);
     if (filter.since !== undefined) query = query.where('activities.updated_at', '>=', new Date(filter.since).toISOString());
     if (filter.messageId !== undefined) query = query.where('activities.message_id', '=', filter.messageId);
+    if (filter.thread !== undefined) query = query.where('activities.thread_id', '=', filter.thread);
     if (filter.regarding !== undefined) {
       const [type, id] = filter.regarding.includes(':') ? filter.regarding.split(':', 2) : [undefined, filter.regarding];
       query = query.where('activities.regarding_id', '=', id!);
@@ -54,6 +57,13 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
       );
     }
     return this.page(query, request);
+  }
+
+  /** One conversation in date order (the sending or receiving time; creation time when unknown). */
+  async thread(threadId: string): Promise<Activity[]> {
+    const rows = await this.unit.db.selectFrom('activities').select(['id', 'start_at', 'created_at']).where('thread_id', '=', threadId).limit(1000).execute();
+    rows.sort((a, b) => (a.start_at ?? a.created_at).localeCompare(b.start_at ?? b.created_at) || a.id.localeCompare(b.id));
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
   }
 
   async setRegarding(id: string, regarding: Regarding | null): Promise<Activity> {
@@ -139,6 +149,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     const parties = await db.selectFrom('activity_parties').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
     const sources = await db.selectFrom('activity_sources').selectAll().where('activity_id', 'in', list).orderBy('seen_at').execute();
     const attachments = await db.selectFrom('attachments').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
+    const outbox = await new OutboxRepository(db).many(list);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
@@ -148,6 +159,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         parties.filter((party) => party.activity_id === id).map(toParty),
         sources.filter((source) => source.activity_id === id).map((source) => ({ type: source.type as ActivitySource['type'], sourceId: source.source_id, ref: source.ref, seenAt: source.seen_at })),
         attachments.filter((attachment) => attachment.activity_id === id).map(toAttachment),
+        outbox.get(id),
       )];
     });
   }
@@ -287,7 +299,7 @@ export function toAttachment(row: AttachmentsTable): Attachment {
   return { id: row.id, filename: row.filename, contentType: row.content_type, size: row.size, sha256: row.sha256, stored: row.stored === 1 };
 }
 
-function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySource[], attachments: Attachment[]): Activity {
+function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySource[], attachments: Attachment[], outbox: OutboxEntry | undefined): Activity {
   return {
     id: row.id,
     kind: row.kind as Activity['kind'],
@@ -313,6 +325,7 @@ function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySou
     bodyText: row.body_text,
     bodyHtml: row.body_html,
     classification: row.classification as Activity['classification'],
+    delivery: outbox ? { state: outbox.state, attempts: outbox.attempts, lastError: outbox.lastError, nextAttemptAt: outbox.state === 'queued' ? outbox.nextAttemptAt : null, sentAt: outbox.sentAt } : null,
     sources,
     attachments,
     createdAt: row.created_at,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -27,9 +27,10 @@ export class BlobStore {
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(content: Buffer): Promise<StoredBlob> {
+  /** Store content; over the size limit only its hash is returned, unless `force` (outgoing mail must be kept whole). */
+  async put(content: Buffer, options: { force?: boolean } = {}): Promise<StoredBlob> {
     const sha256 = createHash('sha256').update(content).digest('hex');
-    if (content.length > this.maxBytes) return { sha256, size: content.length, stored: false };
+    if (content.length > this.maxBytes && !options.force) return { sha256, size: content.length, stored: false };
     const target = this.pathOf(sha256);
     if (!existsSync(target)) {
       await mkdir(join(target, '..'), { recursive: true });
@@ -46,6 +47,10 @@ export class BlobStore {
 
   has(sha256: string): boolean {
     return existsSync(this.pathOf(sha256));
+  }
+
+  async read(sha256: string): Promise<Buffer> {
+    return readFile(this.pathOf(sha256));
   }
 
   open(sha256: string): Readable {

@@ -7,7 +7,10 @@ import { ChangeRepository } from './changes.js';
 import { ContactRepository } from './contacts.js';
 import { CredentialRepository } from './credentials.js';
 import { LeadRepository } from './leads.js';
+import { IdempotencyRepository } from './idempotency.js';
 import { MailMessageRepository } from './mail-messages.js';
+import { OutboxRepository } from './outbox.js';
+import { TokenCounterRepository } from './token-counters.js';
 import { OpportunityRepository } from './opportunities.js';
 import type { UnitOfWork } from './record-repository.js';
 import type { Database } from './schema.js';
@@ -40,6 +43,9 @@ export class Store implements UnitOfWork {
   readonly syncCursors: SyncCursorRepository;
   readonly syncErrors: SyncErrorRepository;
   readonly mailMessages: MailMessageRepository;
+  readonly outbox: OutboxRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly tokenCounters: TokenCounterRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -61,6 +67,9 @@ export class Store implements UnitOfWork {
     this.syncCursors = new SyncCursorRepository(db);
     this.syncErrors = new SyncErrorRepository(db);
     this.mailMessages = new MailMessageRepository(db);
+    this.outbox = new OutboxRepository(db);
+    this.idempotency = new IdempotencyRepository(db);
+    this.tokenCounters = new TokenCounterRepository(db);
   }
 
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { accountRoutes } from './accounts.js';
 import { activityRoutes } from './activities.js';
 import { changeRoutes } from './changes.js';
 import { contactRoutes } from './contacts.js';
+import { emailRoutes } from './emails.js';
 import { leadRoutes } from './leads.js';
 import { opportunityRoutes } from './opportunities.js';
 import { userRoutes } from './users.js';
@@ -17,6 +18,7 @@ export function apiRoutes(ctx: ApiContext): AnyRoute[] {
     ...leadRoutes(ctx),
     ...opportunityRoutes(ctx),
     ...activityRoutes(ctx),
+    ...emailRoutes(ctx),
     ...changeRoutes(ctx),
     ...webhookRoutes(ctx),
     ...userRoutes(ctx),

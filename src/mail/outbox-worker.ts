@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { backoffSeconds } from '../domain/backoff.js';
+import { BridgeError, isBridgeError } from '../domain/errors.js';
+import type { OutboxEntry } from '../store/outbox.js';
+import type { Store } from '../store/store.js';
+import type { MailboxConnector } from '../sync/mail-ports.js';
+import { resolveFolderPath } from '../sync/mail/folder-plan.js';
+import { serverSettings } from '../sync/mail/mail-runner.js';
+import type { MailSender } from './send-ports.js';
+
+/**
+ * Delivers the outbox: one SMTP transaction per queued mail, a temporary failure retried with
+ * capped exponential backoff (up to an hour apart), a permanent one (refused login, refused message)
+ * marked failed; then a copy appended to the user's Sent folder (RFC 6154 \Sent) over IMAP. The
+ * activity shows the state (`delivery`); the mail becomes `completed` once sent.
+ */
+export class OutboxWorker {
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly sender: MailSender,
+    private readonly connector: MailboxConnector,
+    private readonly log: Logger,
+  ) {}
+
+  /** Call once at start-up, before any delivery. */
+  async recover(): Promise<void> {
+    const interrupted = await this.store.outbox.markInterrupted();
+    if (interrupted > 0) this.log.warn({ interrupted }, 'sends interrupted by a stop are marked uncertain and not repeated');
+  }
+
+  /** Deliver what is due; returns how many messages were attempted. */
+  async runDue(now = new Date()): Promise<number> {
+    const due = await this.store.outbox.due(now.toISOString());
+    for (const entry of due) await this.deliver(entry.activityId);
+    for (const entry of await this.store.outbox.copiesPending()) await this.copyToSent(entry);
+    return due.length;
+  }
+
+  /** One attempt at one queued mail (no-op unless it is queued and due). */
+  async deliver(activityId: string): Promise<void> {
+    const entry = await this.store.outbox.get(activityId);
+    if (!entry || entry.state !== 'queued' || !(await this.store.outbox.claim(activityId))) return;
+    const user = this.config.users.find((candidate) => candidate.id === entry.userId);
+    const attempts = entry.attempts + 1;
+    try {
+      if (!user?.smtp) throw new BridgeError('CONFIG', `user "${entry.userId}" has no smtp settings any more`);
+      const raw = await this.store.blobs.read(entry.rawSha256);
+      const result = await this.sender.send(serverSettings(user.smtp), entry.envelope, raw);
+      const sentAt = new Date().toISOString();
+      await this.store.atomically(async (tx) => {
+        await tx.outbox.update(activityId, { state: 'sent', attempts, sentAt, nextAttemptAt: null, lastError: result.rejected.length > 0 ? `refused recipients: ${result.rejected.join(', ')}` : null });
+        await tx.activities.update(activityId, { status: 'completed' });
+      });
+      this.log.info({ activity: activityId, accepted: result.accepted.length, rejected: result.rejected.length }, 'mail sent');
+      if (user.imap) await this.copyToSent({ ...entry, state: 'sent', sentAt });
+    } catch (error) {
+      const code = isBridgeError(error) ? error.code : 'INTERNAL';
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === 'TEMPORARY') {
+        const delay = backoffSeconds(attempts, 3600);
+        await this.store.outbox.update(activityId, { state: 'queued', attempts, lastError: message, nextAttemptAt: new Date(Date.now() + delay * 1000).toISOString() });
+        this.log.warn({ activity: activityId, attempts, retryInSeconds: Math.round(delay), err: error }, 'mail not sent yet; will retry');
+      } else {
+        await this.store.outbox.update(activityId, { state: 'failed', attempts, lastError: message, nextAttemptAt: null });
+        this.log.error({ activity: activityId, code, err: error }, 'mail could not be sent');
+      }
+    }
+  }
+
+  private async copyToSent(entry: OutboxEntry): Promise<void> {
+    const user = this.config.users.find((candidate) => candidate.id === entry.userId);
+    if (!user?.imap) return;
+    try {
+      const session = await this.connector.connect(serverSettings(user.imap));
+      try {
+        const folders = await session.listFolders();
+        const sent = user.mail.sentFolder ? resolveFolderPath(user.mail.sentFolder, folders) : (folders.find((folder) => folder.specialUse === '\\Sent')?.path ?? resolveFolderPath('Sent', folders));
+        if (!folders.some((folder) => folder.path === sent)) await session.createFolder(sent);
+        await session.append(sent, await this.store.blobs.read(entry.rawSha256), ['\\Seen'], entry.sentAt ? new Date(entry.sentAt) : new Date());
+      } finally {
+        await session.close().catch(() => undefined);
+      }
+      await this.store.outbox.update(entry.activityId, { sentCopy: 'done' });
+    } catch (error) {
+      // The mail itself went out; the copy is retried on the next run.
+      this.log.warn({ activity: entry.activityId, err: error }, 'could not put a copy into the Sent folder; will retry');
+    }
+  }
+}
