@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createMailUsers } from '../../servers/users.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
-import { buildMessage, imapClient, mailConfig, newMessageId, syncSource } from '../../support/mail.js';
+import { buildMessage, imapClient, newMessageId, syncSource } from '../../support/mail.js';
 
 const servers = inject('servers');
 let api: ApiHarness | undefined;
