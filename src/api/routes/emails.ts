@@ -5,6 +5,8 @@ import { ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
 
+const firstAttemptWaitMs = 15_000;
+
 /** Requests with the same Idempotency-Key are handled one after the other within this process. */
 const inFlight = new Map<string, Promise<unknown>>();
 
@@ -36,8 +38,10 @@ export const emailRoutes = (ctx: ApiContext) => [
       const key = req.header('idempotency-key');
       const send = async () => {
         const activity = await queueEmail(ctx.store, ctx.config, mail.sender, body);
-        // Try at once, so the answer says whether it went out; a failure leaves it queued.
-        await mail.outbox.deliver(activity.id);
+        // Try at once, so the answer usually says whether it went out; a slow server does not hold
+        // the request longer than firstAttemptWaitMs (the attempt goes on; the activity shows it).
+        const attempt = mail.outbox.deliver(activity.id).catch((error: unknown) => ctx.log.error({ err: error, activity: activity.id }, 'delivery attempt failed'));
+        await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, firstAttemptWaitMs).unref())]);
         return ctx.store.activities.require(activity.id);
       };
       if (!key) return send();
