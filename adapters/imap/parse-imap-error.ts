@@ -5,6 +5,7 @@
 // languages. The server's own text may be quoted in the message for the operator, never parsed.
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
+import { unreachableCodes } from '../network-errors.js';
 
 /** The imapflow error properties this module reads; every one is optional (see imapflow's errors.d.ts). */
 interface ImapErrorLike {
@@ -25,21 +26,6 @@ export interface ErrorContext {
   secrets?: readonly string[];
 }
 
-// Node's socket and DNS failures: the server is unreachable right now, try again later.
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-]);
 
 // imapflow's codes for a connection that is gone, never came up, or stopped answering.
 const CONNECTION_CODES = new Set([
@@ -175,8 +161,8 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
   if (code !== undefined && CERTIFICATE_CODES.has(code)) {
     return make('CONFIG', `${context} failed: the server's TLS certificate is not trusted (${code}); allowInsecureTls accepts it (test servers only)`);
   }
-  if (code !== undefined && (NETWORK_CODES.has(code) || CONNECTION_CODES.has(code))) {
-    const what = NETWORK_CODES.has(code) ? 'could not reach the server' : 'the connection to the server was lost';
+  if (code !== undefined && (unreachableCodes.has(code) || CONNECTION_CODES.has(code))) {
+    const what = unreachableCodes.has(code) ? 'could not reach the server' : 'the connection to the server was lost';
     return make('TEMPORARY', `${context} failed: ${what} (${code})${said}`);
   }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {

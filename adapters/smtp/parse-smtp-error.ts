@@ -6,6 +6,7 @@
 // beyond its reply code and its RFC 3463 enhanced status code (both are fixed-format prefixes).
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
+import { unreachableCodes } from '../network-errors.js';
 
 /** The nodemailer error properties this module reads; every one is optional (see nodemailer's errors.d.ts). */
 interface SmtpErrorLike {
@@ -28,22 +29,6 @@ export interface SmtpErrorContext {
   password?: string;
 }
 
-// Node's socket and DNS failures that nodemailer wraps in ESOCKET / EDNS (keeping the original in
-// `originalCode`): the server cannot be reached right now, try again later.
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-]);
 
 // Node/OpenSSL certificate verification failures. With implicit TLS (RFC 8314 §3.3) nodemailer
 // reports them as ESOCKET with the OpenSSL code in `originalCode`; retrying will not make the
@@ -188,7 +173,7 @@ export function toBridgeError(error: unknown, context: SmtpErrorContext): Bridge
     const which = str(e.timeoutType);
     return make('TEMPORARY', `${server} did not answer in time${which !== undefined ? ` (${which})` : ''}`);
   }
-  if (code === 'ESOCKET' || code === 'EDNS' || (code !== undefined && UNREACHABLE_CODES.has(code))) {
+  if (code === 'ESOCKET' || code === 'EDNS' || (code !== undefined && unreachableCodes.has(code))) {
     const why = original ?? code;
     return make('TEMPORARY', `${server} is unreachable (${why})`);
   }

@@ -2,40 +2,20 @@
 // harness's Dovecot speaks plain text only, so a TLS terminator with a throwaway self-signed
 // certificate (made with the openssl CLI) sits in front of it.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapConnector, ImapWatcherFactory } from '../../../adapters/imap/index.js';
 import { BridgeError } from '../../../src/domain/errors.js';
 import type { MailServerSettings } from '../../../src/sync/mail-ports.js';
+import { selfSignedCertificate } from '../../support/tls.js';
 import { createMailUser, type Credentials } from '../../servers/users.js';
 
 const servers = inject('servers');
 
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'crmbridge-imap-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'pipe', timeout: 10_000 },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const certificate = selfSignedCertificate();
 
-describe.skipIf(certificate === undefined)('IMAP adapter over implicit TLS', () => {
+describe('IMAP adapter over implicit TLS', () => {
   let user: Credentials;
   let server: Server;
   let port: number;
@@ -43,7 +23,7 @@ describe.skipIf(certificate === undefined)('IMAP adapter over implicit TLS', () 
 
   beforeAll(async () => {
     user = await createMailUser(servers, 'tls');
-    server = createServer({ key: certificate?.key, cert: certificate?.cert }, (secure) => {
+    server = createServer({ key: certificate.key, cert: certificate.cert }, (secure) => {
       const plain = connect(servers.dovecot.imapPort, servers.dovecot.host);
       for (const socket of [secure, plain]) {
         sockets.add(socket);

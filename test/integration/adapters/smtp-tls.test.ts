@@ -3,35 +3,16 @@
 // made with the openssl CLI. The harness's SMTP server speaks plain text only (and offers no
 // STARTTLS), which serves for the mismatched-setting cases.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SmtpSender } from '../../../adapters/smtp/index.js';
 import { BridgeError } from '../../../src/domain/errors.js';
 import type { MailServerSettings } from '../../../src/sync/mail-ports.js';
 
+import { selfSignedCertificate } from '../../support/tls.js';
+
 const servers = inject('servers');
 const smtp = new SmtpSender();
-
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'crmbridge-smtp-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'pipe', timeout: 10_000 },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const certificate = selfSignedCertificate();
 
@@ -48,7 +29,7 @@ async function readAll(stream: SMTPServerDataStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe.skipIf(certificate === undefined)('SmtpSender over TLS', () => {
+describe('SmtpSender over TLS', () => {
   const received: Received[] = [];
   const started: SMTPServer[] = [];
   let implicitPort: number;
@@ -59,8 +40,8 @@ describe.skipIf(certificate === undefined)('SmtpSender over TLS', () => {
     const server = new SMTPServer({
       secure,
       ...(withAuth ? {} : { disabledCommands: ['AUTH'] }),
-      key: certificate?.key,
-      cert: certificate?.cert,
+      key: certificate.key,
+      cert: certificate.cert,
       authMethods: ['PLAIN', 'LOGIN'],
       authOptional: true,
       // Without TLS smtp-server refuses AUTH (RFC 4954 §4: the server may require encryption);
