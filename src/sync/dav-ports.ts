@@ -1,7 +1,7 @@
 /**
  * The CalDAV/CardDAV side of calendar, task and contact sync, as the sync engine sees it.
- * adapters/caldav (and later adapters/carddav) implement it with tsdav plus own REPORT bodies;
- * the engine never sees tsdav types. Every href is ABSOLUTE (DESIGN.md principle 8).
+ * adapters/caldav (and later adapters/carddav) implement it with fetch and own WebDAV bodies;
+ * the engine never sees HTTP or XML. Every href is ABSOLUTE (DESIGN.md principle 8).
  */
 export interface DavServerSettings {
   /** Server root, principal or home-set URL; collections are discovered from it (RFC 6764, RFC 5397, RFC 4791 §6.2.1). */

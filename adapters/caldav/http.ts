@@ -1,0 +1,76 @@
+// One HTTP exchange with a DAV server over Node's fetch: Basic auth on every request (servers
+// such as Radicale answer 401 to anonymous PROPFINDs instead of sending a challenge first), a
+// timeout that covers headers and body, and no interpretation of the status — callers decide,
+// because DAV reuses statuses per method (412 on PUT, 207 with errors inside, 404 = deleted).
+
+import type { BridgeError } from '../../src/domain/errors.js';
+import { fetchError, statusError } from './parse-dav-error.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface DavHttpOptions {
+  username: string;
+  password: string;
+  timeoutMs?: number;
+}
+
+export interface DavHttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The URL that answered, after redirects (RFC 6764 §5: well-known URIs redirect). */
+  url: string;
+}
+
+export interface DavRequestInit {
+  headers?: Record<string, string>;
+  body?: string;
+  /** RFC 4918 §10.2; omitted when undefined. */
+  depth?: '0' | '1' | 'infinity';
+}
+
+const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';
+
+export class DavHttp {
+  readonly username: string;
+  private readonly authorization: string;
+  private readonly timeoutMs: number;
+  /** Never in a message: the password and the encoded credentials. */
+  readonly secrets: readonly string[];
+
+  constructor(options: DavHttpOptions) {
+    this.username = options.username;
+    const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
+    this.authorization = `Basic ${token}`;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.secrets = [options.password, token];
+  }
+
+  /** Sends the request; throws BridgeError only when no HTTP response arrived. */
+  async request(method: string, url: string, init: DavRequestInit = {}): Promise<DavHttpResponse> {
+    const headers: Record<string, string> = { Authorization: this.authorization, ...init.headers };
+    if (init.depth !== undefined) headers['Depth'] = init.depth;
+    // Xandikos answers 415 to an XML body without a Content-Type.
+    if (init.body !== undefined && headers['Content-Type'] === undefined) headers['Content-Type'] = XML_CONTENT_TYPE;
+    try {
+      const res = await fetch(url, {
+        method,
+        headers,
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        // Redirects are followed (same method and body for 301/302/307/308 on non-POST); undici
+        // drops Authorization when a redirect leaves the origin, so credentials stay put.
+        redirect: 'follow',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, url: res.url || url };
+    } catch (error) {
+      throw fetchError(error, method, url, { secrets: this.secrets, username: this.username });
+    }
+  }
+
+  /** The BridgeError for an unexpected status of `res`. */
+  fail(method: string, url: string, res: Pick<DavHttpResponse, 'status' | 'text'>): BridgeError {
+    return statusError(method, url, res.status, res.text, { secrets: this.secrets, username: this.username });
+  }
+}
