@@ -87,12 +87,14 @@ export function adminRouter(ctx: ApiContext, sessions: AdminSessions): Router {
       page('Status', html`<section><h1>Status</h1>
 <p>Change feed at sequence ${latest}. ${ctx.config.api.tokens.length} API token(s) configured.</p>
 <form class="inline" method="post" action="/admin/logout"><button>Log out</button></form></section>
-<section><h2>Users</h2><table><tr><th>id</th><th>name</th><th>e-mail</th><th>connections</th></tr>
-${users.map((user) => {
+<section><h2>Users</h2><table><tr><th>id</th><th>name</th><th>e-mail</th><th>connections</th><th>free/busy URL (Outlook: Internet Free/Busy)</th></tr>
+${await Promise.all(users.map(async (user) => {
   const configured = ctx.config.users.find((entry) => entry.id === user.id);
   const connections = configured ? (['imap', 'smtp', 'caldav', 'carddav'] as const).filter((kind) => configured[kind]).join(', ') : '';
-  return html`<tr><td>${user.id}</td><td>${user.name}</td><td>${user.email}</td><td>${connections || 'none'}</td></tr>`;
-})}</table></section>
+  const token = await ctx.store.credentials.get('user', user.id, 'freebusy-token');
+  const base = ctx.config.server.publicUrl ?? '';
+  return html`<tr><td>${user.id}</td><td>${user.name}</td><td>${user.email}</td><td>${connections || 'none'}</td><td><code>${base}/freebusy/${user.email}.vfb?token=${token ?? ''}</code></td></tr>`;
+}))}</table></section>
 <section><h2>Shared mailboxes</h2><ul>${ctx.config.sharedMailboxes.map((box) => html`<li>${box.id} (${box.address})</li>`)}</ul></section>
 <section><h2>Webhooks</h2><table><tr><th>id</th><th>url</th><th>delivered up to</th><th>failed attempts</th></tr>
 ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook.cursorSeq}</td><td>${hook.attempts}</td></tr>`)}</table></section>

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import { requireApiToken, tokenMatcher } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFoundRoute } from './errors.js';
+import { freeBusyFile } from './freebusy-file.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { toExpressHandler } from './route.js';
 import { apiRoutes } from './routes/index.js';
@@ -76,6 +77,8 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
   api.use(notFoundRoute);
   app.use('/api/v1', api);
   app.use('/api', requireApiToken(matchToken), notFoundRoute);
+
+  app.get('/freebusy/:file', freeBusyFile(ctx, (token) => matchToken(token) !== undefined));
 
   app.use('/admin', adminRouter(ctx, options.sessions));
   app.use(notFoundRoute);

@@ -171,6 +171,14 @@ export const configSchema = z.object({
       maxItemAttempts: integer(1, 100).default(5),
     })
     .prefault({}),
+  freebusy: z
+    .object({
+      /** Published window: from this many days ago ... */
+      daysBefore: integer(0, 365).default(7),
+      /** ... to this many days ahead (Outlook publishes two months). */
+      daysAfter: integer(1, 730).default(60),
+    })
+    .prefault({}),
   webhookDelivery: z
     .object({
       timeoutSeconds: integer(1, 300).default(10),

@@ -174,6 +174,8 @@ export type ActivityPatch = z.infer<typeof activityPatchSchema>;
 
 /** Fields only the bridge itself sets (mail ingestion, correlation); the API cannot send them. */
 export interface ActivitySystemFields {
+  /** An appointment becomes a meeting when attendees are added (and back). */
+  kind?: ActivityKind;
   bodyHtml?: string | null;
   classification?: (typeof mailClassifications)[number] | null;
   /** De-duplication key of an e-mail (see src/mail/message-id.ts). */

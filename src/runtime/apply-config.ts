@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { CredentialOwner } from '../store/credentials.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,11 @@ export async function applyConfig(store: Store, config: Config): Promise<void> {
     const keep: Array<{ ownerType: CredentialOwner; ownerId: string; kind: string }> = [];
     for (const user of config.users) {
       await tx.users.upsert({ id: user.id, name: user.name, email: user.email });
+      // The user's free/busy token (GET /freebusy/<user>.vfb?token=...), made once and kept.
+      if ((await tx.credentials.get('user', user.id, 'freebusy-token')) === undefined) {
+        await tx.credentials.put('user', user.id, 'freebusy-token', randomBytes(18).toString('base64url'));
+      }
+      keep.push({ ownerType: 'user', ownerId: user.id, kind: 'freebusy-token' });
       for (const kind of ['imap', 'smtp', 'caldav', 'carddav'] as const) {
         const connection = user[kind];
         if (!connection) continue;

@@ -12,6 +12,7 @@ import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database 
 
 export interface ActivityFilter {
   kind?: string | undefined;
+  kinds?: readonly string[] | undefined;
   owner?: string | undefined;
   /** Activities with this contact as a party or as the regarding record. */
   contact?: string | undefined;
@@ -34,6 +35,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
   list(filter: ActivityFilter, request: PageRequest): Promise<Page<Activity>> {
     let query = this.unit.db.selectFrom('activities').select('activities.id');
     if (filter.kind !== undefined) query = query.where('activities.kind', '=', filter.kind);
+    if (filter.kinds !== undefined) query = query.where('activities.kind', 'in', [...filter.kinds]);
     if (filter.owner !== undefined) query = query.where('activities.owner', '=', filter.owner);
     if (filter.queue !== undefined) query = query.where('activities.queue', '=', filter.queue);
     if (filter.since !== undefined) query = query.where('activities.updated_at', '>=', new Date(filter.since).toISOString());
@@ -57,6 +59,25 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
       );
     }
     return this.page(query, request);
+  }
+
+  /**
+   * Appointments and meetings of a user (owned, or attended as a CRM user) that overlap [from, to)
+   * and are not cancelled: the CRM's contribution to free/busy.
+   */
+  async busyCandidates(userId: string, from: string, to: string): Promise<Activity[]> {
+    const rows = await this.unit.db
+      .selectFrom('activities')
+      .select('id')
+      .where('kind', 'in', ['appointment', 'meeting'])
+      .where('status', '!=', 'cancelled')
+      .where('start_at', '<', to)
+      .where('end_at', '>', from)
+      .where((eb) => eb.or([eb('owner', '=', userId), eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where('user_id', '=', userId))]))
+      .orderBy('start_at')
+      .limit(5000)
+      .execute();
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
   }
 
   /** One conversation in date order (the sending or receiving time; creation time when unknown). */
@@ -209,6 +230,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     await db
       .updateTable('activities')
       .set({
+        kind: changes.kind ?? current.kind,
         subject: changes.subject ?? current.subject,
         owner: patched(changes, 'owner', current.owner) ?? null,
         start_at: isoOrNull(patched(changes, 'start', current.start)),

@@ -2,9 +2,11 @@ import type { ApiContext } from '../context.js';
 import type { AnyRoute } from '../route.js';
 import { accountRoutes } from './accounts.js';
 import { activityRoutes } from './activities.js';
+import { calendarItemRoutes } from './calendar-items.js';
 import { changeRoutes } from './changes.js';
 import { contactRoutes } from './contacts.js';
 import { emailRoutes } from './emails.js';
+import { freeBusyRoutes } from './freebusy.js';
 import { leadRoutes } from './leads.js';
 import { opportunityRoutes } from './opportunities.js';
 import { userRoutes } from './users.js';
@@ -19,6 +21,8 @@ export function apiRoutes(ctx: ApiContext): AnyRoute[] {
     ...opportunityRoutes(ctx),
     ...activityRoutes(ctx),
     ...emailRoutes(ctx),
+    ...calendarItemRoutes(ctx),
+    ...freeBusyRoutes(ctx),
     ...changeRoutes(ctx),
     ...webhookRoutes(ctx),
     ...userRoutes(ctx),

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { busyStatuses, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
+import { emailAddress, longText, nullable, shortText, timestamp, userId } from './fields.js';
+
+/**
+ * The calendar-shaped API of CONTRACT.md: appointments (meetings when they have attendees) and tasks
+ * (tasks and follow-ups). Both are stored as activities; these schemas only give them their own,
+ * simpler input shape.
+ */
+const appointmentFields = {
+  owner: userId,
+  subject: shortText.min(1),
+  start: timestamp,
+  end: timestamp,
+  allDay: z.boolean().optional(),
+  timeZone: nullable(shortText).optional().describe('IANA time zone, e.g. Europe/Berlin'),
+  location: nullable(shortText).optional(),
+  description: nullable(longText).optional(),
+  busyStatus: z.enum(busyStatuses).optional(),
+  attendees: z.array(emailAddress).max(500).optional(),
+  regarding: nullable(regardingSchema).optional(),
+};
+
+const endAfterStart = (input: { start?: string | undefined; end?: string | undefined }) => !input.start || !input.end || Date.parse(input.end) >= Date.parse(input.start);
+
+export const appointmentInputSchema = z
+  .object(appointmentFields)
+  .strict()
+  .refine(endAfterStart, { message: 'end must not be before start', path: ['end'] })
+  .meta({ id: 'AppointmentInput' });
+export const appointmentPatchSchema = z
+  .object(appointmentFields)
+  .partial()
+  .strict()
+  .refine(endAfterStart, { message: 'end must not be before start', path: ['end'] })
+  .meta({ id: 'AppointmentPatch' });
+export type AppointmentInput = z.infer<typeof appointmentInputSchema>;
+export type AppointmentPatch = z.infer<typeof appointmentPatchSchema>;
+
+const taskFields = {
+  owner: userId,
+  kind: z.enum(['task', 'follow_up']).optional(),
+  subject: shortText.min(1),
+  due: nullable(timestamp).optional(),
+  status: z.enum(['open', 'completed']).optional(),
+  priority: z.enum(priorities).optional(),
+  description: nullable(longText).optional(),
+  regarding: nullable(regardingSchema).optional(),
+};
+export const taskInputSchema = z.object(taskFields).strict().meta({ id: 'TaskInput' });
+export const taskPatchSchema = z.object(taskFields).omit({ kind: true }).partial().strict().meta({ id: 'TaskPatch' });
+export type TaskInput = z.infer<typeof taskInputSchema>;
+export type TaskPatch = z.infer<typeof taskPatchSchema>;
+
+export function attendeeParties(attendees: readonly string[]): PartyInput[] {
+  return attendees.map((address) => ({ role: 'attendee' as const, address }));
+}
+
+/** An appointment request as an activity: a meeting when it has attendees (CONTRACT.md). */
+export function appointmentToActivity(input: AppointmentInput): ActivityWrite {
+  const attendees = input.attendees ?? [];
+  return {
+    kind: attendees.length > 0 ? 'meeting' : 'appointment',
+    subject: input.subject,
+    owner: input.owner,
+    start: input.start,
+    end: input.end,
+    allDay: input.allDay ?? false,
+    timeZone: input.timeZone ?? null,
+    location: input.location ?? null,
+    bodyText: input.description ?? null,
+    busyStatus: input.busyStatus ?? 'busy',
+    parties: attendeeParties(attendees),
+    regarding: input.regarding ?? null,
+  };
+}
+
+export function taskToActivity(input: TaskInput): ActivityWrite {
+  return {
+    kind: input.kind ?? 'task',
+    subject: input.subject,
+    owner: input.owner,
+    due: input.due ?? null,
+    status: input.status ?? 'open',
+    priority: input.priority ?? 'normal',
+    bodyText: input.description ?? null,
+    regarding: input.regarding ?? null,
+  };
+}
+
+export const appointmentKinds = ['appointment', 'meeting'] as const;
+export const taskKinds = ['task', 'follow_up'] as const;
