@@ -8,6 +8,7 @@ import { benchStoreAndApi, type BenchRow } from './store-and-api.js';
 
 const benches: Record<string, (options: { records: number }) => Promise<BenchRow[]>> = {
   'store-and-api': ({ records }) => benchStoreAndApi(records),
+  'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { records: { type: 'string', default: '5000' } } });
