@@ -4,12 +4,6 @@ import type { Logger } from 'pino';
 import { defaultConfigFile, loadConfigFile, type LoadedConfig } from './config/load.js';
 import { isBridgeError } from './domain/errors.js';
 import { createLogger } from './logging.js';
-import { openDatabase, migrateToLatest } from './store/database.js';
-import { openRuntime } from './runtime/open-runtime.js';
-import { startServer } from './runtime/serve.js';
-import { createMail, createRunners } from './runtime/runners.js';
-import { formatSummary, runSyncPass } from './sync/run-once.js';
-import { sourcesOf } from './sync/sources.js';
 import { packageVersion } from './version.js';
 
 const usage = `crm-bridge ${packageVersion()}: a bridge between a CRM and IMAP/SMTP, CalDAV and CardDAV servers
@@ -47,7 +41,9 @@ function loadOrReport(file: string): LoadedConfig | undefined {
   }
 }
 
+// Each command loads only the modules it needs: the HTTP stack is not in `sync --once`'s memory.
 async function serve(loaded: LoadedConfig, log: Logger): Promise<number> {
+  const { startServer } = await import('./runtime/serve.js');
   const running = await startServer(loaded.config, log);
   const signals = ['SIGTERM', 'SIGINT'] as const;
   await new Promise<void>((resolve) => {
@@ -63,6 +59,12 @@ async function serve(loaded: LoadedConfig, log: Logger): Promise<number> {
 }
 
 async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
+  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }] = await Promise.all([
+    import('./runtime/open-runtime.js'),
+    import('./runtime/runners.js'),
+    import('./sync/run-once.js'),
+    import('./sync/sources.js'),
+  ]);
   const runtime = await openRuntime(loaded.config, log);
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -83,6 +85,7 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
 }
 
 async function migrate(loaded: LoadedConfig): Promise<number> {
+  const { openDatabase, migrateToLatest } = await import('./store/database.js');
   const database = openDatabase(loaded.config.database);
   try {
     const result = await migrateToLatest(database.db);

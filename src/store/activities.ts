@@ -1,11 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Activity, ActivityChange, ActivitySource, ActivityWrite, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
 import { BridgeError } from '../domain/errors.js';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Page, PageRequest } from './pagination.js';
-import { likeContains } from './like.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.js';
+import { messageKey } from '../mail/message-id.js';
 import { RecordRepository, patched } from './record-repository.js';
 import { assertReference, regardingTables } from './references.js';
 import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database } from './schema.js';
@@ -132,13 +132,13 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
    * first) and are not yet correlated: In-Reply-To equal to it, or References containing it.
    */
   async findUncorrelatedReplies(messageId: string): Promise<Activity[]> {
-    const key = messageId.toLowerCase();
     const rows = await this.unit.db
-      .selectFrom('activities')
-      .select('id')
-      .where('correlation_activity_id', 'is', null)
-      .where((eb) => eb.or([eb(eb.fn('lower', ['in_reply_to']), '=', key), likeContains(sql`lower(references_json)`, key)]))
-      .orderBy('id')
+      .selectFrom('activity_references')
+      .innerJoin('activities', 'activities.id', 'activity_references.activity_id')
+      .select('activities.id')
+      .where('activity_references.message_key', '=', messageKey(messageId))
+      .where('activities.correlation_activity_id', 'is', null)
+      .orderBy('activities.id')
       .limit(100)
       .execute();
     return this.loadMany(this.unit.db, rows.map((row) => row.id));
@@ -221,7 +221,8 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         updated_at: now,
       })
       .execute();
-    await this.writeParties(db, id, input.parties ?? []);
+    await this.writeParties(db, id, input.parties ?? [], true);
+    await this.writeReferences(db, id, input.inReplyTo ?? null, input.references ?? [], true);
   }
 
   protected async patch(db: Kysely<Database>, current: Activity, changes: ActivityChange, now: string): Promise<void> {
@@ -260,6 +261,9 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
       .where('id', '=', current.id)
       .execute();
     if (changes.parties !== undefined) await this.writeParties(db, current.id, changes.parties);
+    if (changes.inReplyTo !== undefined || changes.references !== undefined) {
+      await this.writeReferences(db, current.id, patched(changes, 'inReplyTo', current.inReplyTo) ?? null, changes.references ?? current.references);
+    }
     const start = patched(changes, 'start', current.start);
     const end = patched(changes, 'end', current.end);
     if (start && end && Date.parse(end) < Date.parse(start)) {
@@ -278,8 +282,15 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     }
   }
 
-  private async writeParties(db: Kysely<Database>, activityId: string, parties: readonly PartyInput[]): Promise<void> {
-    await db.deleteFrom('activity_parties').where('activity_id', '=', activityId).execute();
+  /** `fresh`: the activity was just inserted, so there is nothing to replace. */
+  private async writeReferences(db: Kysely<Database>, activityId: string, inReplyTo: string | null, references: readonly string[], fresh = false): Promise<void> {
+    if (!fresh) await db.deleteFrom('activity_references').where('activity_id', '=', activityId).execute();
+    const keys = [...new Set([...(inReplyTo ? [inReplyTo] : []), ...references].map(messageKey).filter((key) => key !== ''))];
+    if (keys.length > 0) await db.insertInto('activity_references').values(keys.map((key) => ({ activity_id: activityId, message_key: key }))).execute();
+  }
+
+  private async writeParties(db: Kysely<Database>, activityId: string, parties: readonly PartyInput[], fresh = false): Promise<void> {
+    if (!fresh) await db.deleteFrom('activity_parties').where('activity_id', '=', activityId).execute();
     if (parties.length === 0) return;
     await db
       .insertInto('activity_parties')

@@ -11,7 +11,3 @@ function escapeLike(value: string): string {
 export function likePrefix(column: RawBuilder<unknown>, prefix: string): RawBuilder<boolean> {
   return sql<boolean>`${column} like ${`${escapeLike(prefix)}%`} escape '\\'`;
 }
-
-export function likeContains(column: RawBuilder<unknown>, text: string): RawBuilder<boolean> {
-  return sql<boolean>`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
-}

@@ -31,6 +31,7 @@ export interface Database {
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
   token_counters: TokenCountersTable;
+  activity_references: ActivityReferencesTable;
 }
 
 export interface UsersTable {
@@ -331,4 +332,9 @@ export interface TokenCountersTable {
   user_id: string;
   user_number: number;
   counter: number;
+}
+
+export interface ActivityReferencesTable {
+  activity_id: string;
+  message_key: string;
 }

@@ -45,11 +45,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('activities').addColumn('subject_key', 'text').execute();
   await db.schema.createIndex('activities_tracking_token').unique().on('activities').column('tracking_token').execute();
   await db.schema.createIndex('activities_subject_key').on('activities').column('subject_key').execute();
-  await db.schema.createIndex('activities_in_reply_to').on('activities').column('in_reply_to').execute();
+
+  // The messages an activity answers (In-Reply-To and References, as message keys), so a message
+  // that arrives after its replies finds them with one index lookup.
+  await db.schema
+    .createTable('activity_references')
+    .addColumn('activity_id', 'text', (c) => c.notNull().references('activities.id').onDelete('cascade'))
+    .addColumn('message_key', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('activity_references_pk', ['activity_id', 'message_key'])
+    .execute();
+  await db.schema.createIndex('activity_references_key').on('activity_references').column('message_key').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('activities_in_reply_to').ifExists().execute();
+  await db.schema.dropTable('activity_references').ifExists().execute();
   await db.schema.dropIndex('activities_subject_key').ifExists().execute();
   await db.schema.dropIndex('activities_tracking_token').ifExists().execute();
   await db.schema.alterTable('activities').dropColumn('subject_key').execute();
