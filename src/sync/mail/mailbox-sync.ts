@@ -111,6 +111,8 @@ class MailboxSync {
   private readonly vanishedFromTracked: MailMessageStatus[] = [];
   private folderLinks = new Map<string, { type: string; id: string }>();
   private readonly keywordWarned = new Set<string>();
+  /** Folders where this pass stored or removed flags itself (see the end of syncFolder). */
+  private readonly wroteFlagsIn = new Set<string>();
 
   constructor(
     private readonly spec: MailboxSpec,
@@ -120,7 +122,7 @@ class MailboxSync {
   ) {
     this.directory = new StoreDirectory(deps.store, deps.users);
     this.pageSize = deps.pageSize ?? 250;
-    this.batchBytes = deps.batchBytes ?? 32 * 1024 * 1024;
+    this.batchBytes = deps.batchBytes ?? 8 * 1024 * 1024;
   }
 
   private get store(): Store {
@@ -231,7 +233,19 @@ class MailboxSync {
     await this.syncNew(folder, state, cursor);
     await this.retryFailed(folder, state);
     if (validityChanged) await this.dropOldValidity(folder.path, state.uidValidity);
-    await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid: Math.max(state.uidNext - 1, cursor?.highestUid ?? 0), highestModseq: state.highestModseq });
+    const highestUid = Math.max(state.uidNext - 1, cursor?.highestUid ?? 0);
+    let highestModseq = state.highestModseq;
+    if (this.wroteFlagsIn.has(folder.path) && state.highestModseq !== null && this.session.capabilities.has('CONDSTORE')) {
+      // Our own keyword stores raised HIGHESTMODSEQ during this pass. Fold them (and whatever another
+      // client changed meanwhile) in now, so the next pass starts from the real value and an
+      // unchanged mailbox costs one SELECT (RFC 7162 §3.1.2.1) instead of re-reading every flag.
+      const after = await this.session.openFolder(folder.path);
+      if (after.uidValidity === state.uidValidity && after.highestModseq !== null && after.highestModseq !== state.highestModseq) {
+        await this.syncExisting(folder, after, { uidValidity: state.uidValidity, highestUid, highestModseq: state.highestModseq });
+        highestModseq = after.highestModseq;
+      }
+    }
+    await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid, highestModseq });
   }
 
   private async dropOldValidity(folder: string, keep: string): Promise<void> {
@@ -295,7 +309,9 @@ class MailboxSync {
       await this.untrack(updated, { removeKeywordFrom: folder.path });
       return;
     }
-    if (JSON.stringify(row.flags) !== JSON.stringify(summary.flags) || row.modseq !== summary.modseq) await this.store.mailMessages.put(updated);
+    // Only the tracking keyword matters in the stored flags; other flag changes (\Seen, our own
+    // $CRMTracked) need no write.
+    if (had !== has) await this.store.mailMessages.put(updated);
   }
 
   // ---------------------------------------------------------------- new messages
@@ -461,6 +477,7 @@ class MailboxSync {
       for (const [uid, keywords] of pending.add) for (const keyword of keywords) byKeyword.set(keyword, [...(byKeyword.get(keyword) ?? []), uid]);
       for (const [keyword, uids] of byKeyword) {
         await this.session.addFlags(folder.path, uids, [keyword]);
+        this.wroteFlagsIn.add(folder.path);
         // Verify the keyword landed (DESIGN.md principle 7): some servers accept STORE and drop it.
         const check = await this.session.summaries(folder.path, Math.min(...uids), Math.max(...uids));
         const missing = check.filter((summary) => uids.includes(summary.uid) && !summary.flags.includes(keyword));
@@ -473,6 +490,7 @@ class MailboxSync {
       const destination = resolveFolderPath(moveTo, folders);
       if (!folders.some((entry) => entry.path === destination)) await this.session.createFolder(destination);
       await this.session.move(folder.path, pending.move, destination);
+      this.wroteFlagsIn.add(folder.path);
       for (const uid of pending.move) {
         const row = await this.store.mailMessages.get(this.spec.sourceId, folder.path, state.uidValidity, uid);
         if (row) await this.store.mailMessages.put({ ...row, state: 'gone' });
@@ -505,7 +523,10 @@ class MailboxSync {
       }
       await tx.mailMessages.put({ ...row, state: row.state === 'gone' ? 'gone' : 'seen', trackedBy: null, activityId: null });
     });
-    if (options.removeKeywordFrom) await this.session.removeFlags(options.removeKeywordFrom, [row.uid], [trackedKeyword]);
+    if (options.removeKeywordFrom) {
+      await this.session.removeFlags(options.removeKeywordFrom, [row.uid], [trackedKeyword]);
+      this.wroteFlagsIn.add(options.removeKeywordFrom);
+    }
   }
 
   /** Activities deleted through the API: take the tracking keywords off their messages. */
@@ -514,6 +535,7 @@ class MailboxSync {
     if (rows.length === 0) return;
     const keywords = [trackedKeyword, ...(this.spec.personal ? [this.spec.personal.trackingKeyword] : [])];
     await this.session.removeFlags(folder.path, rows.map((row) => row.uid), keywords);
+    this.wroteFlagsIn.add(folder.path);
     for (const row of rows) await this.store.mailMessages.put({ ...row, state: 'seen', flags: row.flags.filter((flag) => !keywords.includes(flag)) });
   }
 
