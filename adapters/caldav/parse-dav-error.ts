@@ -6,7 +6,7 @@
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
 import { displayUrl } from './href.js';
 import { NS_CALDAV, NS_CARDDAV, NS_DAV, parseXml, type XmlElement } from './xml.js';
-import { unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes } from '../network-errors.js';
 
 export interface ErrorContext {
   /** Strings that must never appear in a message (the password, the Basic credentials). */
@@ -24,20 +24,6 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
-]);
-
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 // Preconditions a server reports inside <D:error> (mostly with 403 or 409) and what they mean.
@@ -143,7 +129,7 @@ export function fetchError(error: unknown, method: string, url: string, extra: E
   if (name === 'AbortError') return make('TEMPORARY', 'the request was aborted');
   const code = causeCode(error);
   if (code !== undefined && NETWORK_CODES.has(code)) return make('TEMPORARY', `could not reach the server (${code})`);
-  if (code !== undefined && CERTIFICATE_CODES.has(code)) return make('CONFIG', `the server's TLS certificate is not trusted (${code})`);
+  if (code !== undefined && certificateCodes.has(code)) return make('CONFIG', `the server's TLS certificate is not trusted (${code})`);
   if (code !== undefined && code.startsWith('ERR_SSL_')) return make('CONFIG', `TLS could not be established (${code})`);
   if (code === 'ERR_INVALID_URL') return make('CONFIG', 'the URL is invalid');
   // undici's TypeError("fetch failed") without a recognisable cause is still a transport failure.

@@ -5,7 +5,7 @@
 // languages. The server's own text may be quoted in the message for the operator, never parsed.
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
-import { unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes } from '../network-errors.js';
 
 /** The imapflow error properties this module reads; every one is optional (see imapflow's errors.d.ts). */
 interface ImapErrorLike {
@@ -58,22 +58,6 @@ const PROTOCOL_CODES = new Set([
   'TooManyResponses',
   'STARTTLS_INJECTION',
   'COMPRESS_TRAILING_DATA',
-]);
-
-// Node/OpenSSL certificate verification failures: the certificate will not become trusted by
-// retrying; the configuration (or the server's certificate) has to change.
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 // RFC 5530 response codes (and a few from other RFCs) and what they mean for the bridge.
@@ -158,7 +142,7 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
   // imapflow sets this after a SELECT answered NO when a LIST shows the folder is not there.
   if (e.mailboxMissing === true) return folderMissing();
 
-  if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+  if (code !== undefined && certificateCodes.has(code)) {
     return make('CONFIG', `${context} failed: the server's TLS certificate is not trusted (${code}); allowInsecureTls accepts it (test servers only)`);
   }
   if (code !== undefined && (unreachableCodes.has(code) || CONNECTION_CODES.has(code))) {

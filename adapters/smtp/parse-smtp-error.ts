@@ -6,7 +6,7 @@
 // beyond its reply code and its RFC 3463 enhanced status code (both are fixed-format prefixes).
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
-import { unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes } from '../network-errors.js';
 
 /** The nodemailer error properties this module reads; every one is optional (see nodemailer's errors.d.ts). */
 interface SmtpErrorLike {
@@ -29,23 +29,6 @@ export interface SmtpErrorContext {
   password?: string;
 }
 
-
-// Node/OpenSSL certificate verification failures. With implicit TLS (RFC 8314 §3.3) nodemailer
-// reports them as ESOCKET with the OpenSSL code in `originalCode`; retrying will not make the
-// certificate trusted, the configuration (or the server's certificate) has to change.
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -160,7 +143,7 @@ export function toBridgeError(error: unknown, context: SmtpErrorContext): Bridge
     return make('CONFIG', `${server} could not set up TLS; check the security setting and port, and whether the certificate is trusted`);
   }
 
-  if (original !== undefined && CERTIFICATE_CODES.has(original)) {
+  if (original !== undefined && certificateCodes.has(original)) {
     return make('CONFIG', `${server} presented a TLS certificate that is not trusted (${original}); allowInsecureTls accepts it (test servers only)`);
   }
   // An implicit-TLS connection to a plain-text port (or the other way round) fails inside OpenSSL.

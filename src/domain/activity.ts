@@ -151,7 +151,8 @@ const activityFields = {
   bodyText: nullable(longText).optional(),
 };
 
-function endNotBeforeStart(input: { start?: string | null | undefined; end?: string | null | undefined }): boolean {
+/** A time span whose end is not before its start (RFC 5545 §3.8.2.2 requires DTEND after DTSTART). */
+export function endNotBeforeStart(input: { start?: string | null | undefined; end?: string | null | undefined }): boolean {
   return !input.start || !input.end || Date.parse(input.end) >= Date.parse(input.start);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busyStatuses, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
+import { busyStatuses, endNotBeforeStart, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
 import { emailAddress, longText, nullable, shortText, timestamp, userId } from './fields.js';
 
 /**
@@ -21,18 +21,16 @@ const appointmentFields = {
   regarding: nullable(regardingSchema).optional(),
 };
 
-const endAfterStart = (input: { start?: string | undefined; end?: string | undefined }) => !input.start || !input.end || Date.parse(input.end) >= Date.parse(input.start);
-
 export const appointmentInputSchema = z
   .object(appointmentFields)
   .strict()
-  .refine(endAfterStart, { message: 'end must not be before start', path: ['end'] })
+  .refine(endNotBeforeStart, { message: 'end must not be before start', path: ['end'] })
   .meta({ id: 'AppointmentInput' });
 export const appointmentPatchSchema = z
   .object(appointmentFields)
   .partial()
   .strict()
-  .refine(endAfterStart, { message: 'end must not be before start', path: ['end'] })
+  .refine(endNotBeforeStart, { message: 'end must not be before start', path: ['end'] })
   .meta({ id: 'AppointmentPatch' });
 export type AppointmentInput = z.infer<typeof appointmentInputSchema>;
 export type AppointmentPatch = z.infer<typeof appointmentPatchSchema>;
