@@ -14,13 +14,12 @@ import type { Credentials, DovecotInfo } from './types.js';
 import { addDovecotUser, DEFAULT_PASSWORD, dovecotPasswdLine } from './users.js';
 import {
   findFreePort,
-  killGroup,
   lookupUser,
   LOOPBACK,
   readGreeting,
-  readLogTail,
   serverLifetime,
   spawnServer,
+  startOnFreePorts,
   traversableByOthers,
   waitUntilReady,
 } from './util.js';
@@ -251,23 +250,23 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
   const passwdFile = join(dataDir, 'passwd');
   const homeRoot = join(dataDir, 'home');
   const configFile = join(dataDir, 'dovecot.conf');
-  try {
-    // base_dir must be world-readable (Dovecot "fixes" it otherwise, with a warning).
-    await mkdir(join(dataDir, 'run'), { mode: 0o755 });
-    for (const d of ['state', 'home']) await mkdir(join(dataDir, d), { mode: 0o700 });
-    const target = { passwdFile, homeRoot, uid: runAs.uid, gid: runAs.gid };
-    const preset: Credentials[] = PRESET_MAIL_USERS.map((username) => ({ username, password: DEFAULT_PASSWORD }));
-    for (const u of options.users ?? []) {
-      preset.push(typeof u === 'string' ? { username: u, password: DEFAULT_PASSWORD } : u);
-    }
-    await writeFile(passwdFile, preset.map((u) => dovecotPasswdLine(target, u.username, u.password)).join(''), {
-      mode: 0o600,
-    });
-    await writeFile(logFile, '', { mode: 0o600 });
-
-    let lastError: unknown;
-    // A port found free can be taken by someone else before Dovecot binds it: retry.
-    for (let attempt = 1; attempt <= 3; attempt++) {
+  const target = { passwdFile, homeRoot, uid: runAs.uid, gid: runAs.gid };
+  const preset: Credentials[] = PRESET_MAIL_USERS.map((username) => ({ username, password: DEFAULT_PASSWORD }));
+  for (const u of options.users ?? []) {
+    preset.push(typeof u === 'string' ? { username: u, password: DEFAULT_PASSWORD } : u);
+  }
+  return startOnFreePorts(life, logFile, {
+    prepare: async () => {
+      // base_dir must be world-readable (Dovecot "fixes" it otherwise, with a warning).
+      await mkdir(join(dataDir, 'run'), { mode: 0o755 });
+      for (const d of ['state', 'home']) await mkdir(join(dataDir, d), { mode: 0o700 });
+      await writeFile(passwdFile, preset.map((u) => dovecotPasswdLine(target, u.username, u.password)).join(''), {
+        mode: 0o600,
+      });
+      await writeFile(logFile, '', { mode: 0o600 });
+    },
+    // A port found free can be taken by someone else before Dovecot binds it: startOnFreePorts retries.
+    attempt: async () => {
       const imapPort = await findFreePort();
       let lmtpPort = await findFreePort();
       while (lmtpPort === imapPort) lmtpPort = await findFreePort();
@@ -288,12 +287,10 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
         ...(runAs.switchUser ? { uid: runAs.uid, gid: runAs.gid } : {}),
       });
-      life.adopt(proc);
-      const running = proc;
-      try {
+      const ready = async (): Promise<DovecotServer> => {
         await waitUntilReady({
           name: 'Dovecot',
-          proc: running,
+          proc,
           logFile,
           ...(options.startTimeoutMs !== undefined ? { timeoutMs: options.startTimeoutMs } : {}),
           probe: async () => {
@@ -329,18 +326,8 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
           addUser: (username, password = DEFAULT_PASSWORD) => addDovecotUser(info, username, password),
           stop,
         };
-      } catch (err) {
-        lastError = err;
-        await killGroup(running);
-        const log = readLogTail(logFile);
-        if (!/Address already in use/i.test(log)) break;
-      }
-    }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const log = readLogTail(logFile);
-    await stop();
-    throw new Error(msg.includes('--- log') ? msg : `${msg}\n--- log ${logFile} ---\n${log}`);
-  }
+      };
+      return { proc, ready };
+    },
+  });
 }

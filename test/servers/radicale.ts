@@ -9,11 +9,10 @@ import type { Credentials, RadicaleInfo } from './types.js';
 import { addRadicaleUser, DEFAULT_PASSWORD } from './users.js';
 import {
   findFreePort,
-  killGroup,
   LOOPBACK,
-  readLogTail,
   serverLifetime,
   spawnServer,
+  startOnFreePorts,
   waitUntilReady,
 } from './util.js';
 
@@ -69,12 +68,13 @@ export async function startRadicale(options: StartRadicaleOptions = {}): Promise
   const collections = join(dataDir, 'collections');
   const configFile = join(dataDir, 'radicale.conf');
   const users: Credentials[] = PRESET_DAV_USERS.map((username) => ({ username, password: DEFAULT_PASSWORD }));
-  try {
-    await mkdir(collections);
-    await writeFile(htpasswdFile, users.map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
-    await writeFile(configFile, radicaleConfig({ htpasswdFile, collections }));
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
+  return startOnFreePorts(life, logFile, {
+    prepare: async () => {
+      await mkdir(collections);
+      await writeFile(htpasswdFile, users.map((u) => `${u.username}:${u.password}\n`).join(''), { mode: 0o600 });
+      await writeFile(configFile, radicaleConfig({ htpasswdFile, collections }));
+    },
+    attempt: async () => {
       const port = await findFreePort();
       const url = `http://${LOOPBACK}:${port}/`;
       const proc = spawnServer(
@@ -87,14 +87,12 @@ export async function startRadicale(options: StartRadicaleOptions = {}): Promise
           env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
         },
       );
-      life.adopt(proc);
-      const running = proc;
-      try {
+      const ready = async (): Promise<RadicaleServer> => {
         const first = users[0];
         if (first === undefined) throw new Error('no preset user');
         await waitUntilReady({
           name: 'Radicale',
-          proc: running,
+          proc,
           logFile,
           ...(options.startTimeoutMs !== undefined ? { timeoutMs: options.startTimeoutMs } : {}),
           // Authenticated PROPFIND on the user's principal: proves HTTP, auth and storage work.
@@ -109,17 +107,8 @@ export async function startRadicale(options: StartRadicaleOptions = {}): Promise
           addUser: (username, password = DEFAULT_PASSWORD) => addRadicaleUser(info, username, password),
           stop,
         };
-      } catch (err) {
-        lastError = err;
-        await killGroup(running);
-        if (!/Address already in use|address in use/i.test(readLogTail(logFile))) break;
-      }
-    }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const log = readLogTail(logFile);
-    await stop();
-    throw new Error(msg.includes('--- log') ? msg : `${msg}\n--- log ${logFile} ---\n${log}`);
-  }
+      };
+      return { proc, ready };
+    },
+  });
 }

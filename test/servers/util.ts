@@ -340,3 +340,36 @@ export async function serverLifetime(prefix: string, baseDir?: string): Promise<
     },
   };
 }
+
+/**
+ * Start a server on freshly chosen ports. Between choosing a free port and the server binding it,
+ * another process can take it; then (and only then) the start is tried again, up to three times.
+ * On any failure the server is stopped, its directory removed, and the error carries its log tail.
+ */
+export async function startOnFreePorts<T>(
+  life: ServerLifetime,
+  logFile: string,
+  steps: { prepare: () => Promise<void>; attempt: () => Promise<{ proc: Spawned; ready: () => Promise<T> }> },
+): Promise<T> {
+  try {
+    await steps.prepare();
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const { proc, ready } = await steps.attempt();
+      life.adopt(proc);
+      try {
+        return await ready();
+      } catch (err) {
+        lastError = err;
+        await killGroup(proc);
+        if (!/address (already )?in use/i.test(readLogTail(logFile))) break;
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const log = readLogTail(logFile);
+    await life.stop();
+    throw new Error(msg.includes('--- log') ? msg : `${msg}\n--- log ${logFile} ---\n${log}`);
+  }
+}

@@ -18,11 +18,10 @@ import { assertServerPackages } from './ensure-packages.mjs';
 import type { XandikosInfo } from './types.js';
 import {
   findFreePort,
-  killGroup,
   LOOPBACK,
-  readLogTail,
   serverLifetime,
   spawnServer,
+  startOnFreePorts,
   waitUntilReady,
 } from './util.js';
 
@@ -75,10 +74,11 @@ export async function startXandikos(options: StartXandikosOptions = {}): Promise
   const { dataDir, stop } = life;
   const logFile = join(dataDir, 'xandikos.log');
   const storeDir = join(dataDir, 'store');
-  try {
-    await mkdir(storeDir);
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
+  return startOnFreePorts(life, logFile, {
+    prepare: async () => {
+      await mkdir(storeDir);
+    },
+    attempt: async () => {
       const port = await findFreePort();
       const url = `http://${LOOPBACK}:${port}/`;
       const proc = spawnServer(
@@ -91,13 +91,11 @@ export async function startXandikos(options: StartXandikosOptions = {}): Promise
           env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
         },
       );
-      life.adopt(proc);
-      const running = proc;
-      try {
+      const ready = async (): Promise<XandikosServer> => {
         let discovered: Awaited<ReturnType<typeof discoverXandikos>> | undefined;
         await waitUntilReady({
           name: 'Xandikos',
-          proc: running,
+          proc,
           logFile,
           ...(options.startTimeoutMs !== undefined ? { timeoutMs: options.startTimeoutMs } : {}),
           probe: async () => {
@@ -107,17 +105,8 @@ export async function startXandikos(options: StartXandikosOptions = {}): Promise
         if (discovered === undefined) throw new Error('Xandikos discovery returned nothing');
         const info: XandikosInfo = { host: LOOPBACK, port, url, ...discovered, logFile, dataDir };
         return { info, stop };
-      } catch (err) {
-        lastError = err;
-        await killGroup(running);
-        if (!/Address already in use|address in use/i.test(readLogTail(logFile))) break;
-      }
-    }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    const log = readLogTail(logFile);
-    await stop();
-    throw new Error(msg.includes('--- log') ? msg : `${msg}\n--- log ${logFile} ---\n${log}`);
-  }
+      };
+      return { proc, ready };
+    },
+  });
 }
