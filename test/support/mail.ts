@@ -42,7 +42,9 @@ export function newMessageId(domain = 'acme.example'): string {
 
 /** A direct IMAP client for arranging test data, as a user's mail client would. */
 export async function imapClient(servers: TestServers, username: string, password = 'secret'): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: servers.dovecot.host, port: servers.dovecot.imapPort, secure: false, auth: { user: username, pass: password }, logger: false });
+  const client = new ImapFlow({ host: servers.dovecot.host, port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: username, pass: password }, logger: false, disableAutoIdle: true });
+  // An 'error' event without a listener would crash the test process.
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }

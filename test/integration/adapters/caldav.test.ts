@@ -6,9 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CalDavConnector } from '../../../adapters/caldav/index.js';
-import { BridgeError } from '../../../src/domain/errors.js';
 import type { DavCollection, DavServerSettings, DavSession } from '../../../src/sync/dav-ports.js';
 import { createRadicaleUser } from '../../servers/users.js';
+import { rejection } from '../../support/errors.js';
 
 const servers = inject('servers');
 
@@ -70,14 +70,6 @@ function vevent(uid: string, summary: string, start = new Date(Date.UTC(2030, 0,
   ].join('\r\n');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BridgeError);
-  return error as BridgeError;
-}
 
 function tag(): string {
   return randomBytes(4).toString('hex');

@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapWatcherFactory } from '../../../adapters/imap/index.js';
 import { backoffDelay } from '../../../adapters/imap/watcher.js';
 import { BridgeError } from '../../../src/domain/errors.js';
 import type { FolderWatcher, MailServerSettings } from '../../../src/sync/mail-ports.js';
 import { createMailUsers, type Credentials } from '../../servers/users.js';
+import { imapClient } from '../../support/mail.js';
 
 const servers = inject('servers');
 
@@ -30,20 +31,8 @@ function settingsFor(user: Credentials, port = servers.dovecot.imapPort): MailSe
   };
 }
 
-async function otherClient(user: Credentials): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: servers.dovecot.host,
-    port: servers.dovecot.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: user.username, pass: user.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+/** A second, independent client: "another mail program" changing the mailbox. */
+const otherClient = (user: Credentials): Promise<ImapFlow> => imapClient(servers, user.username, user.password);
 
 /** APPEND from another connection, as a mail program or delivery would. */
 async function appendFromElsewhere(user: Credentials, folder: string): Promise<number> {

@@ -4,13 +4,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapConnector, ImapSession } from '../../../adapters/imap/index.js';
-import { BridgeError } from '../../../src/domain/errors.js';
 import type { MailboxSession, MailServerSettings } from '../../../src/sync/mail-ports.js';
 import { createMailUsers, type Credentials } from '../../servers/users.js';
 import { findFreePort } from '../../servers/util.js';
+import { rejection } from '../../support/errors.js';
+import { imapClient } from '../../support/mail.js';
 
 const servers = inject('servers');
 
@@ -28,20 +29,7 @@ function settingsFor(user: Credentials, extra: Partial<MailServerSettings> = {})
 }
 
 /** A second, independent client: "another mail program" changing the mailbox. */
-async function otherClient(user: Credentials): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: servers.dovecot.host,
-    port: servers.dovecot.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user: user.username, pass: user.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+const otherClient = (user: Credentials): Promise<ImapFlow> => imapClient(servers, user.username, user.password);
 
 function message(n: number, extra = ''): Buffer {
   return Buffer.from(
@@ -65,14 +53,6 @@ function folderName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BridgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BridgeError);
-  return error as BridgeError;
-}
 
 describe('IMAP adapter against Dovecot', () => {
   let user: Credentials;
