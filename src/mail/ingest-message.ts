@@ -20,11 +20,11 @@ export interface IngestOptions {
   /** users[].mail.createContacts: a contact for every unknown external address of tracked mail. */
   createContacts: boolean;
   /** Extra writes that must commit together with the activity (the message's sync status). */
-  alsoInTransaction?: (tx: Store, activity: Activity) => Promise<void>;
+  alsoInTransaction?: (tx: Store, activityId: string) => Promise<void>;
 }
 
 export interface IngestResult {
-  activity: Activity;
+  activityId: string;
   created: boolean;
 }
 
@@ -75,9 +75,9 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
       const changes: { regarding?: Regarding; queue?: string } = {};
       if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
       if (options.queue && !existing.queue) changes.queue = options.queue;
-      const updated = Object.keys(changes).length > 0 ? await tx.activities.update(existing.id, changes) : await tx.activities.require(existing.id);
-      await options.alsoInTransaction?.(tx, updated);
-      return { activity: updated, created: false };
+      if (Object.keys(changes).length > 0) await tx.activities.update(existing.id, changes);
+      await options.alsoInTransaction?.(tx, existing.id);
+      return { activityId: existing.id, created: false };
     }
     if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
     await createMissingRecords(tx, parties, message, options);
@@ -103,10 +103,11 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
     });
     for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
     await tx.activities.addSource(created.id, source);
-    await linkEarlierReplies(tx, await tx.activities.require(created.id));
-    const full = await tx.activities.require(created.id);
-    await options.alsoInTransaction?.(tx, full);
-    return { activity: full, created: true };
+    // `created` has everything linking needs (id, Message-ID, thread, regarding); reading the
+    // activity back again per message was a measurable part of an import.
+    await linkEarlierReplies(tx, created);
+    await options.alsoInTransaction?.(tx, created.id);
+    return { activityId: created.id, created: true };
   });
 }
 

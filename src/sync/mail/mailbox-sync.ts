@@ -433,8 +433,8 @@ class MailboxSync {
         regarding,
         createLeadForUnknownSender: shared?.unknownSender === 'lead',
         createContacts: this.spec.personal?.createContacts ?? false,
-        alsoInTransaction: async (tx, activity) => {
-          await tx.mailMessages.put({ sourceId: this.spec.sourceId, folder: folder.path, uidValidity: state.uidValidity, uid: raw.uid, messageKey: key, flags: raw.flags, modseq: raw.modseq, activityId: activity.id, trackedBy, state: 'tracked', attempts: 0, lastError: null });
+        alsoInTransaction: async (tx, activityId) => {
+          await tx.mailMessages.put({ sourceId: this.spec.sourceId, folder: folder.path, uidValidity: state.uidValidity, uid: raw.uid, messageKey: key, flags: raw.flags, modseq: raw.modseq, activityId, trackedBy, state: 'tracked', attempts: 0, lastError: null });
         },
       });
       if (result.created) this.changed += 1;
