@@ -80,7 +80,7 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
       return { activityId: existing.id, created: false };
     }
     if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
-    await createMissingRecords(tx, parties, message, options);
+    await createMissingRecords(tx, directory, parties, message, options);
     const created = await tx.activities.create({
       kind: options.kind,
       subject: message.subject.slice(0, 500),
@@ -128,13 +128,23 @@ export async function linkEarlierReplies(tx: Store, original: Activity): Promise
   }
 }
 
-/** Leads for unknown senders of shared-mailbox mail, contacts for unknown addresses when enabled. */
-async function createMissingRecords(tx: Store, parties: PartyInput[], message: ParsedMessage, options: IngestOptions): Promise<void> {
+/**
+ * Leads for unknown senders of shared-mailbox mail, contacts for unknown addresses when enabled.
+ * The party lookup before the transaction went through a per-pass cache, so the store is asked
+ * again here (an earlier message of this pass may have created the record), and the cache forgets
+ * the address so later messages see what was created.
+ */
+async function createMissingRecords(tx: Store, directory: PartyDirectory, parties: PartyInput[], message: ParsedMessage, options: IngestOptions): Promise<void> {
   const automatic = message.classification !== 'normal';
   for (const party of parties) {
     const unknown = !party.userId && !party.contactId && !party.leadId;
     if (!unknown || automatic) continue;
     if (options.createLeadForUnknownSender && party.role === 'from') {
+      const [existing] = (await tx.leads.list({ email: party.address }, { limit: 1 })).items;
+      if (existing) {
+        party.leadId = existing.id;
+        continue;
+      }
       const [firstName, ...rest] = (party.name ?? '').split(' ').filter(Boolean);
       const lead = await tx.leads.create({
         email: party.address,
@@ -144,7 +154,13 @@ async function createMissingRecords(tx: Store, parties: PartyInput[], message: P
         owner: options.owner,
       });
       party.leadId = lead.id;
+      directory.forget(party.address);
     } else if (options.createContacts && ['from', 'to', 'cc'].includes(party.role)) {
+      const [existing] = await tx.contacts.findByEmail(party.address);
+      if (existing) {
+        party.contactId = existing.id;
+        continue;
+      }
       const contact = await tx.contacts.create({
         displayName: party.name || party.address,
         emails: [party.address],
@@ -152,6 +168,7 @@ async function createMissingRecords(tx: Store, parties: PartyInput[], message: P
         owner: options.owner,
       });
       party.contactId = contact.id;
+      directory.forget(party.address);
     }
   }
 }

@@ -11,6 +11,8 @@ export interface PartyDirectory {
   contactsByEmail(address: string): Promise<Contact[]>;
   leadsByEmail(address: string): Promise<Lead[]>;
   accountsByDomain(domain: string): Promise<Account[]>;
+  /** Drop what is remembered about an address (a lead or contact was just created for it). */
+  forget(address: string): void;
 }
 
 export type PartyRole = (typeof partyRoles)[number];

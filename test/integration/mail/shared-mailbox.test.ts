@@ -76,6 +76,19 @@ describe('shared mailboxes (real Dovecot)', () => {
     await client.logout();
   });
 
+  it('creates one lead for an unknown sender however many of their messages one pass imports', async () => {
+    const [support] = await createMailUsers(servers, ['support']);
+    const client = await imapClient(servers, support!.username);
+    await appendMessages(client, 'INBOX', [1, 2, 3].map((i) => buildMessage({ from: 'Repeat Prospect <repeat@newco.example>', to: support!.username, subject: `Question ${i}` })));
+    await client.logout();
+    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { unknownSender: 'lead' } }] });
+    expect(await syncSource(t.store, config, 'shared-mailbox:support')).toMatchObject({ changed: 3, itemErrors: 0 });
+    const leads = (await t.store.leads.list({}, { limit: 10 })).items;
+    expect(leads.map((lead) => lead.email)).toEqual(['repeat@newco.example']);
+    const activities = (await t.store.activities.list({ queue: 'support' }, { limit: 10 })).items;
+    expect(activities.map((activity) => activity.parties.find((party) => party.role === 'from')?.leadId)).toEqual([leads[0]!.id, leads[0]!.id, leads[0]!.id]);
+  });
+
   it('moves processed messages when configured, and honours importSince on the first import', async () => {
     const [sales] = await createMailUsers(servers, ['sales']);
     const client = await imapClient(servers, sales!.username);

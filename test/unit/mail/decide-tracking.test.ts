@@ -29,6 +29,7 @@ describe('party resolution', () => {
           ]
         : [],
     leadsByEmail: async (address) => (address === 'lead@new.example' ? [{ id: 'led_1' } as never] : []),
+    forget: () => undefined,
     accountsByDomain: async (domain) => (domain === 'acme.example' ? [{ id: 'acc_acme' } as never] : domain === 'shared.example' ? [{ id: 'a1' } as never, { id: 'a2' } as never] : []),
   };
 
