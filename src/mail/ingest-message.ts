@@ -1,5 +1,5 @@
 import type { Activity, PartyInput, Regarding } from '../domain/activity.js';
-import { correlate, type CorrelationSettings } from './correlate.js';
+import { correlate, type CorrelationMatch, type CorrelationSettings } from './correlate.js';
 import { subjectKey } from './subject.js';
 import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
@@ -10,6 +10,8 @@ import { resolveParties, type AddressWithRole, type PartyDirectory } from './res
 
 export interface IngestOptions {
   correlation: CorrelationSettings;
+  /** The correlation already looked up for this message (undefined: look it up here). */
+  correlated?: CorrelationMatch | null;
   source: { sourceId: string; ref: string };
   owner: string | null;
   kind: 'email_in' | 'email_out';
@@ -59,7 +61,7 @@ export async function ingestMessage(store: Store, directory: PartyDirectory, mes
   // Work that needs no transaction is done before it: attachment bytes, party lookups, correlation.
   const blobs: Array<{ blob: StoredBlob; filename: string | null; contentType: string }> = [];
   const parties = known ? [] : await resolveParties(addressesOf(message), directory);
-  const correlated = known ? null : await correlate(store, message, options.correlation);
+  const correlated = known ? null : options.correlated !== undefined ? options.correlated : await correlate(store, message, options.correlation);
   if (!known) {
     for (const attachment of message.attachments) {
       blobs.push({ blob: await store.blobs.put(attachment.content), filename: attachment.filename, contentType: attachment.contentType });

@@ -3,7 +3,7 @@ import type { Regarding } from '../../domain/activity.js';
 import { BridgeError, isBridgeError } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking.js';
-import { correlate, type CorrelationSettings } from '../../mail/correlate.js';
+import { correlate, type CorrelationMatch, type CorrelationSettings } from '../../mail/correlate.js';
 import { ingestMessage } from '../../mail/ingest-message.js';
 import { messageKey } from '../../mail/message-id.js';
 import { parseMessage } from '../../mail/parse-message.js';
@@ -354,11 +354,15 @@ class MailboxSync {
     }
     // Messages the policy may or may not track: their headers decide, and identify them for
     // move detection, before any body is downloaded.
+    const decided = new Map<number, TrackedBy>();
     for (const raw of await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid))) {
       try {
         const headers = await parseMessage(raw.source);
-        if (await this.trackReason(folder, headers)) full.push(summaryOf(raw));
-        else await this.recordSeen(folder.path, state, summaryOf(raw), messageKey(headers.messageId));
+        const { trackedBy } = await this.trackReason(folder, headers);
+        if (trackedBy) {
+          decided.set(raw.uid, trackedBy);
+          full.push(summaryOf(raw));
+        } else await this.recordSeen(folder.path, state, summaryOf(raw), messageKey(headers.messageId));
       } catch (error) {
         await this.itemFailed(folder.path, state, summaryOf(raw), undefined, error);
       }
@@ -366,7 +370,8 @@ class MailboxSync {
     full.sort((a, b) => a.uid - b.uid);
     for (const batch of batchesBySize(full, this.batchBytes)) {
       for (const raw of await this.session.fetchSources(folder.path, batch.map((summary) => summary.uid))) {
-        await this.importMessage(folder, state, raw, pending, undefined);
+        // The headers already decided these; the decision is not made again from the full message.
+        await this.importMessage(folder, state, raw, pending, decided.get(raw.uid));
       }
     }
     await this.applyPending(folder, state, pending);
@@ -383,23 +388,23 @@ class MailboxSync {
     await this.applyPending(folder, state, pending);
   }
 
-  private async trackReason(folder: PlannedFolder, message: ParsedMessage): Promise<TrackedBy | null> {
+  /**
+   * Why a message is tracked, if it is, and the correlation found on the way (so the import does not
+   * look it up again). Shared mailboxes and tracked folders need no lookup at all.
+   */
+  private async trackReason(folder: PlannedFolder, message: ParsedMessage): Promise<{ trackedBy: TrackedBy | null; correlated?: CorrelationMatch | null }> {
     const personal = this.spec.personal;
-    const repliesToCrmMail = personal && personal.autoTrack !== 'none' ? (await correlate(this.store, message, this.deps.correlation)) !== null : false;
+    const facts = { mailbox: this.spec.mailbox, folderRole: folder.role, hasTrackingKeyword: false, policy: personal?.autoTrack ?? 'none', repliesToCrmMail: false, counterpartKnown: false };
+    const decided = decideTracking(facts);
+    if (decided || facts.policy === 'none') return { trackedBy: decided };
+    const correlated = await correlate(this.store, message, this.deps.correlation);
     let counterpartKnown = false;
-    if (personal?.autoTrack === 'known-senders') {
+    if (facts.policy === 'known-senders' && !correlated) {
       const outgoing = folder.role === 'sent' || this.isFromOwner(message);
       const counterpart = outgoing ? [...message.to, ...message.cc].map((a) => ({ ...a, role: 'to' as const })) : message.from.map((a) => ({ ...a, role: 'from' as const }));
       counterpartKnown = (await resolveParties(counterpart, this.directory)).some(isKnownParty);
     }
-    return decideTracking({
-      mailbox: this.spec.mailbox,
-      folderRole: folder.role,
-      hasTrackingKeyword: false,
-      policy: personal?.autoTrack ?? 'none',
-      repliesToCrmMail,
-      counterpartKnown,
-    });
+    return { trackedBy: decideTracking({ ...facts, repliesToCrmMail: correlated !== null, counterpartKnown }), correlated };
   }
 
   private isFromOwner(message: ParsedMessage): boolean {
@@ -415,7 +420,9 @@ class MailboxSync {
       const message = await parseMessage(raw.source);
       parsedForError = message;
       const keyword = this.spec.personal?.trackingKeyword;
-      const trackedBy = forced ?? (keyword !== undefined && raw.flags.includes(keyword) && folder.role !== 'tracked' && this.spec.mailbox === 'personal' ? 'keyword' : await this.trackReason(folder, message));
+      const byKeyword = keyword !== undefined && raw.flags.includes(keyword) && folder.role !== 'tracked' && this.spec.mailbox === 'personal';
+      const reason = forced !== undefined || byKeyword ? { trackedBy: forced ?? ('keyword' as const) } : await this.trackReason(folder, message);
+      const trackedBy = reason.trackedBy;
       const key = messageKey(message.messageId);
       if (!trackedBy) {
         await this.recordSeen(folder.path, state, summary, key);
@@ -427,6 +434,7 @@ class MailboxSync {
       const result = await ingestMessage(this.store, this.directory, message, {
         source: { sourceId: this.spec.sourceId, ref },
         correlation: this.deps.correlation,
+        ...('correlated' in reason ? { correlated: reason.correlated ?? null } : {}),
         owner: this.spec.ownerId,
         kind: outgoing ? 'email_out' : 'email_in',
         queue: this.spec.queue,
