@@ -189,8 +189,3 @@ export interface ActivitySystemFields {
 }
 export type ActivityWrite = ActivityInput & ActivitySystemFields;
 export type ActivityChange = ActivityPatch & ActivitySystemFields;
-
-/** Activities that carry a time span and so take part in free/busy. */
-export function isCalendarKind(kind: ActivityKind): boolean {
-  return kind === 'appointment' || kind === 'meeting';
-}

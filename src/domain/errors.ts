@@ -43,8 +43,3 @@ export class BridgeError extends Error {
 export function isBridgeError(value: unknown): value is BridgeError {
   return value instanceof BridgeError;
 }
-
-/** Codes worth retrying with backoff; everything else needs a human or a changed input. */
-export function isRetryable(code: ErrorCode): boolean {
-  return code === 'TEMPORARY';
-}

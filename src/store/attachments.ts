@@ -46,8 +46,4 @@ export class AttachmentRepository {
     return toAttachment(row);
   }
 
-  async get(id: string): Promise<Attachment | undefined> {
-    const row = await this.db.selectFrom('attachments').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toAttachment(row) : undefined;
-  }
 }
