@@ -1,6 +1,7 @@
 // CalDAV/CardDAV adapter: implements the DAV ports of src/sync/dav-ports.ts over plain fetch
 // (discovery, sync-collection + multiget, conditional writes, free-busy).
 export { CalDavConnector } from './connector.js';
+export { CalDavScheduleOutbox } from './schedule-outbox.js';
 export { CalDavSession, type CalDavSessionOptions } from './session.js';
 export { discover, type DiscoveredAccount } from './discovery.js';
 export { statusError, fetchError } from './parse-dav-error.js';

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { OutboxWorker } from '../mail/outbox-worker.js';
 import type { MailSender } from '../mail/send-ports.js';
 import type { Store } from '../store/store.js';
+import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
 
 /** What route handlers may use. Built once by the app; no route opens its own connections. */
 export interface ApiContext {
@@ -13,4 +14,6 @@ export interface ApiContext {
   notifyChange: () => void;
   /** Sending (POST /api/v1/emails); absent where no SMTP adapter is wired. */
   mail?: { sender: MailSender; outbox: OutboxWorker };
+  /** Asks CalDAV servers for the free/busy time of people who are not users (RFC 6638); absent: no server lookup. */
+  freeBusy?: ScheduleFreeBusy;
 }

@@ -39,7 +39,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const status = httpStatusOf[bridgeError.code];
     if (status >= 500) log.error({ err: error, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    if (bridgeError.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="crm-bridge"');
+    if (bridgeError.code === 'UNAUTHORIZED' && !res.hasHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="crm-bridge"');
     const body: Record<string, unknown> = { error: bridgeError.message, code: bridgeError.code };
     if (bridgeError.details.length > 0) body['details'] = bridgeError.details;
     res.status(status).json(body);

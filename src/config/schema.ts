@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIanaTimeZone } from '../calendar/timezones.js';
 
 /**
  * The configuration file's schema. Every key here is documented in config.example.yaml.
@@ -58,12 +59,21 @@ const userMail = z.object({
   createContacts: flag.default(false),
 });
 
+export const conflictPolicies = ['crm-wins', 'client-wins', 'newest'] as const;
+const conflictPolicy = z.enum(conflictPolicies, { error: expected('crm-wins, client-wins or newest') });
+
 const userCalendar = z.object({
   crmCalendar: nonEmpty.default('CRM'),
   trackCategory: nonEmpty.default('CRM'),
+  /** Overrides sync.conflictPolicy for this user's events. */
+  conflictPolicy: conflictPolicy.optional(),
 });
 
-const userTasks = z.object({ crmTaskList: nonEmpty.default('CRM') });
+const userTasks = z.object({
+  crmTaskList: nonEmpty.default('CRM'),
+  /** Overrides sync.conflictPolicy for this user's tasks. */
+  conflictPolicy: conflictPolicy.optional(),
+});
 
 const userContacts = z.object({
   addressBook: nonEmpty.default('CRM'),
@@ -169,6 +179,8 @@ export const configSchema = z.object({
       idle: flag.default(true),
       /** A message that fails to import is retried on this many passes before it is left alone. */
       maxItemAttempts: integer(1, 100).default(5),
+      /** Calendar/task fields changed on both sides since the last sync: who wins (per user: users[].calendar/tasks.conflictPolicy). */
+      conflictPolicy: conflictPolicy.default('crm-wins'),
     })
     .prefault({}),
   freebusy: z
@@ -177,6 +189,19 @@ export const configSchema = z.object({
       daysBefore: integer(0, 365).default(7),
       /** ... to this many days ahead (Outlook publishes two months). */
       daysAfter: integer(1, 730).default(60),
+      /** Working hours for slot proposals (GET /api/v1/freebusy/slots), unless the request names its own. */
+      workingHours: z
+        .object({
+          start: nonEmpty.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM, e.g. 09:00').default('09:00'),
+          end: nonEmpty.regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'expected HH:MM, e.g. 17:00').default('17:00'),
+          /** ISO weekdays: 1 = Monday ... 7 = Sunday. */
+          days: z.array(integer(1, 7)).min(1).default([1, 2, 3, 4, 5]),
+          timeZone: nonEmpty.refine((zone) => isIanaTimeZone(zone), 'expected an IANA time zone such as Europe/Berlin').default('UTC'),
+        })
+        .refine((hours) => hours.end > hours.start, { message: 'end must be after start', path: ['end'] })
+        .prefault({}),
+      /** Whose CalDAV account asks the server (RFC 6638 schedule outbox) for people who are not users; default: the first user with caldav. */
+      lookupAs: id.optional(),
     })
     .prefault({}),
   webhookDelivery: z

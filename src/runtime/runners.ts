@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
+import { CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
+import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
 import { OutboxWorker } from '../mail/outbox-worker.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
@@ -36,4 +38,9 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
 export function createMail(config: Config, store: Store, log: Logger): { sender: SmtpSender; outbox: OutboxWorker } {
   const sender = new SmtpSender();
   return { sender, outbox: new OutboxWorker(store, config, sender, new ImapConnector(), log.child({ component: 'outbox' })) };
+}
+
+/** Free/busy of people who are not users, asked from CalDAV servers (RFC 6638 schedule outbox). */
+export function createFreeBusyLookup(): ScheduleFreeBusy {
+  return new CalDavScheduleOutbox();
 }

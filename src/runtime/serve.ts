@@ -9,7 +9,7 @@ import { createMetrics } from '../metrics.js';
 import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { openRuntime } from './open-runtime.js';
-import { createMail, createScheduler } from './runners.js';
+import { createMail, createScheduler, createFreeBusyLookup } from './runners.js';
 import { startWorkerLoop } from './worker-loop.js';
 
 export interface RunningServer {
@@ -47,7 +47,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await mail.outbox.runDue();
   }, log);
 
-  const ctx = { store, config, log, mail, notifyChange: () => webhookLoop.wake() };
+  const ctx = { store, config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
   const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping() });
 
   const { host, port } = parseListen(config.server.listen);

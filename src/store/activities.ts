@@ -80,6 +80,22 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     return this.loadMany(this.unit.db, rows.map((row) => row.id));
   }
 
+  /** Appointments and meetings in [from, to) that an address (not a user) takes part in: what the CRM knows of an outsider's time. */
+  async busyCandidatesByAddress(address: string, from: string, to: string): Promise<Activity[]> {
+    const rows = await this.unit.db
+      .selectFrom('activities')
+      .select('id')
+      .where('kind', 'in', ['appointment', 'meeting'])
+      .where('status', '!=', 'cancelled')
+      .where('start_at', '<', to)
+      .where('end_at', '>', from)
+      .where((eb) => eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where('address_normalized', '=', normalizeEmail(address))))
+      .orderBy('start_at')
+      .limit(5000)
+      .execute();
+    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+  }
+
   /** One conversation in date order (the sending or receiving time; creation time when unknown). */
   async thread(threadId: string): Promise<Activity[]> {
     const rows = await this.unit.db.selectFrom('activities').select(['id', 'start_at', 'created_at']).where('thread_id', '=', threadId).limit(1000).execute();

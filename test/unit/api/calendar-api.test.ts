@@ -54,11 +54,11 @@ describe('free/busy', () => {
     const answer = await api.call('GET', `/api/v1/freebusy?attendees=bob@example.com,stranger@acme.example&from=${inDays(9)}&to=${inDays(13)}`);
     expect(answer.status).toBe(200);
     expect(answer.body.attendees).toEqual([
-      { attendee: 'bob@example.com', userId: 'bob', known: true, busy: [
+      { attendee: 'bob@example.com', userId: 'bob', known: true, method: 'store', busy: [
         { start: inDays(10, 9), end: inDays(10, 10), type: 'BUSY', source: 'crm' },
         { start: inDays(10, 10), end: inDays(10, 11), type: 'BUSY-TENTATIVE', source: 'crm' },
       ] },
-      { attendee: 'stranger@acme.example', userId: null, known: false, busy: [] },
+      { attendee: 'stranger@acme.example', userId: null, known: false, method: 'crm-activities', busy: [] },
     ]);
     expect((await api.call('GET', `/api/v1/freebusy?attendees=bob&from=${inDays(9)}&to=${inDays(8)}`)).status).toBe(400);
   });
