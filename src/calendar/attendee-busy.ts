@@ -67,9 +67,9 @@ async function fromScheduleOutbox(deps: BusyLookupDeps, addresses: readonly stri
 }
 
 async function fromCrmActivities(store: Store, address: string, from: Date, to: Date): Promise<BusyPeriod[]> {
-  const activities = await store.activities.busyCandidatesByAddress(address, from.toISOString(), to.toISOString());
-  return activities.flatMap((activity) => {
-    const period = activity.start && activity.end ? busyPeriod({ start: activity.start, end: activity.end, busyStatus: activity.busyStatus, cancelled: activity.status === 'cancelled' }) : null;
+  const times = await store.activities.busyTimesOfAddress(address, from.toISOString(), to.toISOString());
+  return times.flatMap((time) => {
+    const period = busyPeriod(time);
     return period ? [period] : [];
   });
 }

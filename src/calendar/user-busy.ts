@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import type { FreeBusyType } from './busy-status.js';
 import { busyPeriod, mergeBusy, type BusyPeriod } from './freebusy.js';
 
 export interface SourcedBusyPeriod extends BusyPeriod {
@@ -11,10 +12,13 @@ export interface SourcedBusyPeriod extends BusyPeriod {
  * transparent (free) and cancelled ones left out, merged per source.
  */
 export async function busyOfUser(store: Store, userId: string, from: Date, to: Date): Promise<SourcedBusyPeriod[]> {
-  const activities = await store.activities.busyCandidates(userId, from.toISOString(), to.toISOString());
-  const periods = activities.flatMap((activity) => {
-    const period = activity.start && activity.end ? busyPeriod({ start: activity.start, end: activity.end, busyStatus: activity.busyStatus, cancelled: activity.status === 'cancelled' }) : null;
+  const times = await store.activities.busyTimes(userId, from.toISOString(), to.toISOString());
+  const periods = times.flatMap((time) => {
+    const period = busyPeriod(time);
     return period ? [period] : [];
   });
-  return mergeBusy(periods).map((period) => ({ ...period, source: 'crm' as const }));
+  // Every synced calendar of the user: the mirror the caldav runner keeps (recurrences expanded,
+  // transparent and cancelled instances already left out).
+  const synced = (await store.calendarSync.busyBetween(userId, from.toISOString(), to.toISOString())).map((period) => ({ start: new Date(period.start), end: new Date(period.end), type: period.type as FreeBusyType }));
+  return [...mergeBusy(periods).map((period) => ({ ...period, source: 'crm' as const })), ...mergeBusy(synced).map((period) => ({ ...period, source: 'caldav' as const }))];
 }

@@ -27,6 +27,18 @@ export interface ActivityFilter {
   thread?: string | undefined;
 }
 
+/** Start, end and busy status of an appointment or meeting, for free/busy. */
+export interface BusyTime {
+  start: string;
+  end: string;
+  busyStatus: Activity['busyStatus'];
+}
+
+function toBusyTime(row: { start_at: string | null; end_at: string | null; busy_status: string | null }): BusyTime {
+  // The query asks for start_at < to and end_at > from, so neither is null here.
+  return { start: row.start_at ?? '', end: row.end_at ?? '', busyStatus: row.busy_status as BusyTime['busyStatus'] };
+}
+
 export class ActivityRepository extends RecordRepository<Activity, ActivityWrite, ActivityChange> {
   protected readonly entity = 'activity';
   protected readonly table = 'activities';
@@ -65,35 +77,39 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
    * Appointments and meetings of a user (owned, or attended as a CRM user) that overlap [from, to)
    * and are not cancelled: the CRM's contribution to free/busy.
    */
-  async busyCandidates(userId: string, from: string, to: string): Promise<Activity[]> {
+  /**
+   * The times of the appointments and meetings in [from, to) that a user owns or attends, not
+   * cancelled: only the columns free/busy needs, so a 20-user, 30-day lookup stays in milliseconds.
+   */
+  async busyTimes(userId: string, from: string, to: string): Promise<BusyTime[]> {
     const rows = await this.unit.db
       .selectFrom('activities')
-      .select('id')
+      .select(['start_at', 'end_at', 'busy_status'])
       .where('kind', 'in', ['appointment', 'meeting'])
       .where('status', '!=', 'cancelled')
       .where('start_at', '<', to)
       .where('end_at', '>', from)
-      .where((eb) => eb.or([eb('owner', '=', userId), eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where('user_id', '=', userId))]))
+      .where((eb) => eb.or([eb('owner', '=', userId), eb('id', 'in', eb.selectFrom('activity_parties').select('activity_id').where('user_id', '=', userId))]))
       .orderBy('start_at')
-      .limit(5000)
+      .limit(20_000)
       .execute();
-    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+    return rows.map(toBusyTime);
   }
 
-  /** Appointments and meetings in [from, to) that an address (not a user) takes part in: what the CRM knows of an outsider's time. */
-  async busyCandidatesByAddress(address: string, from: string, to: string): Promise<Activity[]> {
+  /** Like busyTimes, for an address that is not a user: what the CRM knows of an outsider's time. */
+  async busyTimesOfAddress(address: string, from: string, to: string): Promise<BusyTime[]> {
     const rows = await this.unit.db
       .selectFrom('activities')
-      .select('id')
+      .select(['start_at', 'end_at', 'busy_status'])
       .where('kind', 'in', ['appointment', 'meeting'])
       .where('status', '!=', 'cancelled')
       .where('start_at', '<', to)
       .where('end_at', '>', from)
       .where((eb) => eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where('address_normalized', '=', normalizeEmail(address))))
       .orderBy('start_at')
-      .limit(5000)
+      .limit(20_000)
       .execute();
-    return this.loadMany(this.unit.db, rows.map((row) => row.id));
+    return rows.map(toBusyTime);
   }
 
   /** One conversation in date order (the sending or receiving time; creation time when unknown). */

@@ -1,0 +1,214 @@
+/**
+ * Calendar and task sync against a real Radicale, with vdirsyncer (Debian package) as the peer in
+ * the same run:
+ *
+ *   - the user's CRM calendar holds `events` events (`recurring` of them weekly series) and the CRM
+ *     task list `tasks` VTODOs, uploaded before anything is timed;
+ *   - the bridge's first sync (calendar -> CRM activities), a no-change sync and a sync after one
+ *     event changed on the server: wall time and the number of HTTP requests each made (they must
+ *     grow with the changes, not with the collection);
+ *   - `vdirsyncer sync` of the same two collections into an empty local folder, and again with
+ *     nothing changed;
+ *   - a free/busy query for 20 users over 30 days through GET /api/v1/freebusy (one request naming
+ *     all 20), repeated, p50/p95.
+ *
+ *   npm run bench -- caldav-sync [--records 5000]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { AdminSessions } from '../src/admin/sessions.js';
+import { createApp } from '../src/api/app.js';
+import { configSchema } from '../src/config/schema.js';
+import { createMetrics } from '../src/metrics.js';
+import { applyConfig } from '../src/runtime/apply-config.js';
+import { createRunners } from '../src/runtime/runners.js';
+import { BlobStore } from '../src/store/blob-store.js';
+import { migrateToLatest, openDatabase } from '../src/store/database.js';
+import { SecretBox } from '../src/store/secret-box.js';
+import { Store } from '../src/store/store.js';
+import { runSource } from '../src/sync/run-once.js';
+import { sourcesOf } from '../src/sync/sources.js';
+import { startRadicale } from '../test/servers/index.js';
+import type { BenchRow } from './store-and-api.js';
+
+const run = promisify(execFile);
+const apiToken = 'bench-token-0123456789abcdef';
+const DAY = 86_400_000;
+
+function basic(value: Date): string {
+  return value.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** A whole calendar in one VCALENDAR; Radicale's PUT on a collection stores each component by UID
+ * and takes X-WR-CALNAME as the display name. */
+function calendarText(name: string, components: string[]): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//crm-bridge//bench//EN', `X-WR-CALNAME:${name}`, ...components, 'END:VCALENDAR', ''].join('\r\n');
+}
+
+function eventText(index: number, recurring: boolean, start: Date, summary = `Customer call ${index}`): string {
+  const lines = [
+    'BEGIN:VEVENT',
+    `UID:bench-event-${index}@example.com`,
+    `DTSTAMP:${basic(new Date(Date.UTC(2026, 0, 1)))}`,
+    `DTSTART:${basic(start)}`,
+    `DTEND:${basic(new Date(start.getTime() + 3_600_000))}`,
+    `SUMMARY:${summary}`,
+    `LOCATION:Room ${index % 40}`,
+    `DESCRIPTION:Agenda item ${index}\\nSecond line`,
+    ...(recurring ? ['RRULE:FREQ=WEEKLY;COUNT=20'] : []),
+    ...(index % 3 === 0 ? [`ATTENDEE;CN=Guest ${index};PARTSTAT=NEEDS-ACTION:mailto:guest${index % 500}@customer.example`] : []),
+    'END:VEVENT',
+  ];
+  return lines.join('\r\n');
+}
+
+function todoText(index: number, now: Date): string {
+  return [
+    'BEGIN:VTODO',
+    `UID:bench-task-${index}@example.com`,
+    `DTSTAMP:${basic(new Date(Date.UTC(2026, 0, 1)))}`,
+    `SUMMARY:Follow up ${index}`,
+    `DUE:${basic(new Date(now.getTime() + (index % 60) * DAY))}`,
+    `PRIORITY:${1 + (index % 9)}`,
+    `STATUS:${index % 5 === 0 ? 'COMPLETED' : 'NEEDS-ACTION'}`,
+    'END:VTODO',
+  ].join('\r\n');
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Counts the HTTP requests this process makes (the DAV adapter uses the global fetch). */
+function countRequests(): { count: () => number; restore: () => void } {
+  const original = globalThis.fetch;
+  let requests = 0;
+  globalThis.fetch = (input, init) => {
+    requests += 1;
+    return original(input, init);
+  };
+  return { count: () => requests, restore: () => void (globalThis.fetch = original) };
+}
+
+export async function benchCaldavSync(options: { events: number; recurring: number; tasks: number; users: number }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-bench-caldav-'));
+  const radicale = await startRadicale();
+  try {
+    const owner = await radicale.addUser(`bench-${Date.now().toString(36)}`);
+    const home = `${radicale.info.url}${owner.username}/`;
+    const auth = `Basic ${Buffer.from(`${owner.username}:${owner.password}`).toString('base64')}`;
+    const now = new Date();
+    const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 8, 0, 0));
+    const events = Array.from({ length: options.events }, (_, index) => {
+      // Spread over 90 days, working hours, so free/busy windows see realistic density.
+      const start = new Date(monday.getTime() + (index % 90) * DAY + (index % 8) * 3_600_000);
+      return eventText(index, index < options.recurring, start);
+    });
+    const todos = Array.from({ length: options.tasks }, (_, index) => todoText(index, now));
+    for (const [path, text] of [
+      ['crm/', calendarText('CRM', events)],
+      ['crm-tasks/', calendarText('CRM Tasks', todos)],
+    ] as const) {
+      const res = await fetch(`${home}${path}`, { method: 'PUT', headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8' }, body: text });
+      if (res.status >= 300) throw new Error(`uploading ${path} to Radicale: HTTP ${res.status} ${await res.text()}`);
+    }
+    rows.push({ measure: 'data on Radicale', value: `${options.events} events (${options.recurring} weekly series of 20) + ${options.tasks} tasks` });
+
+    // ---------------------------------------------------------------- the bridge
+    const users = Array.from({ length: options.users }, (_, index) =>
+      index === 0
+        ? { id: 'owner', name: 'Calendar Owner', email: 'owner@example.com', caldav: { url: radicale.info.url, username: owner.username, password: owner.password }, calendar: { crmCalendar: 'CRM' }, tasks: { crmTaskList: 'CRM Tasks' } }
+        : { id: `user${index}`, name: `User ${index}`, email: `user${index}@example.com` },
+    );
+    const config = configSchema.parse({ api: { tokens: [{ name: 'bench', token: apiToken }] }, users });
+    const database = openDatabase(`sqlite:${join(dir, 'bridge.db')}`);
+    await migrateToLatest(database.db);
+    const store = new Store(database.db, new SecretBox('bench-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), 1024 * 1024));
+    await applyConfig(store, config);
+    const log = pino({ level: 'silent' });
+    const runners = createRunners(config, store, log);
+    const source = sourcesOf(config).find((candidate) => candidate.kind === 'caldav')!;
+    const counter = countRequests();
+    const pass = async (label: string) => {
+      const before = counter.count();
+      const { ms, result } = await timed(() => runSource(source, runners, store, log, new AbortController().signal));
+      if (!result.reached || result.skipped) throw new Error(`${label}: ${result.skipped ?? result.error?.message}`);
+      rows.push({ measure: `bridge ${label}`, value: `${seconds(ms)}, ${counter.count() - before} HTTP requests, ${result.changed} changed, ${result.itemErrors} item errors` });
+    };
+    try {
+      await pass('first sync');
+      const activities = await store.activities.list({ kinds: ['appointment', 'meeting', 'task', 'follow_up'] }, { limit: 1 });
+      rows.push({ measure: 'activities after the first sync', value: `${activities.items.length > 0 ? 'yes' : 'none'} (see the changed count above)` });
+      await pass('no-change sync');
+      const changed = eventText(7, false, new Date(monday.getTime() + 2 * DAY), 'Customer call 7 (moved)');
+      const res = await fetch(`${home}crm/bench-event-7@example.com.ics`, { method: 'PUT', headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8' }, body: calendarText('CRM', [changed]) });
+      if (res.status >= 300) throw new Error(`changing one event: HTTP ${res.status}`);
+      await pass('sync after one change');
+    } finally {
+      counter.restore();
+    }
+
+    // ---------------------------------------------------------------- vdirsyncer, same collections
+    const local = join(dir, 'vdir');
+    const vdirConfig = join(dir, 'vdirsyncer.conf');
+    writeFileSync(
+      vdirConfig,
+      `[general]\nstatus_path = "${join(dir, 'vdir-status')}"\n\n[pair bench]\na = "remote"\nb = "local"\ncollections = ["crm", "crm-tasks"]\n\n[storage remote]\ntype = "caldav"\nurl = "${home}"\nusername = "${owner.username}"\npassword = "${owner.password}"\n\n[storage local]\ntype = "filesystem"\npath = "${local}"\nfileext = ".ics"\n`,
+    );
+    const vdirsyncer = (args: string[]) => run('sh', ['-c', `yes | vdirsyncer -c '${vdirConfig}' ${args.join(' ')}`], { maxBuffer: 64 * 1024 * 1024 });
+    await vdirsyncer(['discover', 'bench']);
+    const firstVdir = await timed(() => vdirsyncer(['sync', 'bench']));
+    rows.push({ measure: 'vdirsyncer first sync (same collections)', value: seconds(firstVdir.ms) });
+    const againVdir = await timed(() => vdirsyncer(['sync', 'bench']));
+    rows.push({ measure: 'vdirsyncer no-change sync', value: seconds(againVdir.ms) });
+
+    // ---------------------------------------------------------------- free/busy for 20 users
+    for (let index = 1; index < options.users; index += 1) {
+      for (let item = 0; item < 60; item += 1) {
+        const start = new Date(monday.getTime() + (item % 30) * DAY + (item % 7) * 3_600_000);
+        await store.activities.create({ kind: 'appointment', subject: `Busy ${item}`, owner: `user${index}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString(), busyStatus: item % 5 === 0 ? 'tentative' : 'busy' });
+      }
+    }
+    const app = createApp({ store, config, log, notifyChange: () => undefined }, { metrics: createMetrics(), sessions: new AdminSessions(store.db, 1), version: 'bench', ping: () => database.ping() });
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const attendees = users.map((user) => user.email).join(',');
+      const query = `${url}/api/v1/freebusy?attendees=${attendees}&from=${monday.toISOString()}&to=${new Date(monday.getTime() + 30 * DAY).toISOString()}`;
+      const samples: number[] = [];
+      let periods = 0;
+      for (let round = 0; round < 60; round += 1) {
+        const { ms, result } = await timed(async () => (await fetch(query, { headers: { Authorization: `Bearer ${apiToken}` } })).json() as Promise<{ attendees: Array<{ busy: unknown[] }> }>);
+        if (round >= 10) samples.push(ms); // the first rounds warm up the JIT and statement cache
+        periods = result.attendees.reduce((sum, attendee) => sum + attendee.busy.length, 0);
+      }
+      rows.push({ measure: `free/busy, ${options.users} users x 30 days (${periods} busy periods), one request`, value: `p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms` });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await database.close();
+  } finally {
+    await radicale.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
