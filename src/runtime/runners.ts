@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
-import { CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
+import { CalDavConnector, CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
+import { calendarRunner } from '../sync/calendar/calendar-runner.js';
+import { CalendarChangeFollower } from '../sync/calendar/change-follower.js';
 import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
 import { OutboxWorker } from '../mail/outbox-worker.js';
 import type { Config } from '../config/schema.js';
@@ -16,6 +18,7 @@ import { sourcesOf } from '../sync/sources.js';
 export function createRunners(config: Config, store: Store, log: Logger): Map<SourceKind, SourceRunner> {
   const runners = new Map<SourceKind, SourceRunner>();
   for (const runner of mailRunners(config, store, new ImapConnector(), log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
+  runners.set('caldav', calendarRunner(config, store, new CalDavConnector(), log.child({ component: 'calendar' })));
   return runners;
 }
 
@@ -23,6 +26,8 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
   const sources = sourcesOf(config);
   return new SyncScheduler(sources, createRunners(config, store, log), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
+    // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
+    triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' }))],
     ...(config.sync.idle
       ? {
           watchers: {

@@ -32,6 +32,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   token_counters: TokenCountersTable;
   activity_references: ActivityReferencesTable;
+  calendar_sync_base: CalendarSyncBaseTable;
+  calendar_mirror: CalendarMirrorTable;
+  calendar_busy: CalendarBusyTable;
 }
 
 export interface UsersTable {
@@ -337,4 +340,31 @@ export interface TokenCountersTable {
 export interface ActivityReferencesTable {
   activity_id: string;
   message_key: string;
+}
+
+/** Calendar/task sync: the fields and iCalendar object both sides agreed on at the last sync (migration 0004). */
+export interface CalendarSyncBaseTable {
+  pair: string;
+  identity: string;
+  fields_json: string;
+  ical: string | null;
+  updated_at: string;
+}
+
+/** Every object of a user's synced calendars, for free/busy (migration 0004). */
+export interface CalendarMirrorTable {
+  user_id: string;
+  href: string;
+  collection: string;
+  etag: string;
+  uid: string | null;
+  updated_at: string;
+}
+
+export interface CalendarBusyTable {
+  user_id: string;
+  href: string;
+  start_at: string;
+  end_at: string;
+  fb_type: string;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AccountRepository } from './accounts.js';
 import { ActivityRepository } from './activities.js';
+import { CalendarSyncRepository } from './calendar-sync.js';
 import { AttachmentRepository } from './attachments.js';
 import type { BlobStore } from './blob-store.js';
 import { ChangeRepository } from './changes.js';
@@ -46,6 +47,7 @@ export class Store implements UnitOfWork {
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
   readonly tokenCounters: TokenCounterRepository;
+  readonly calendarSync: CalendarSyncRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -70,6 +72,7 @@ export class Store implements UnitOfWork {
     this.outbox = new OutboxRepository(db);
     this.idempotency = new IdempotencyRepository(db);
     this.tokenCounters = new TokenCounterRepository(db);
+    this.calendarSync = new CalendarSyncRepository(db);
   }
 
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {

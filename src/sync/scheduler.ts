@@ -12,6 +12,14 @@ export interface SchedulerOptions {
   watchers?: { factory: MailboxWatcherFactory; settingsOf: (source: SyncSource) => MailServerSettings | undefined };
   /** Wait this long after a push notification before syncing, to coalesce bursts. */
   debounceMs?: number;
+  /** Other reasons to run a source soon (e.g. CRM changes for a calendar); started and stopped with the scheduler. */
+  triggers?: SyncTrigger[];
+}
+
+/** Something that asks for a source to run soon, by source id (`caldav:alice`). */
+export interface SyncTrigger {
+  start(request: (sourceId: string) => void): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -50,6 +58,13 @@ export class SyncScheduler {
       });
     };
     tick();
+    for (const trigger of this.options.triggers ?? []) trigger.start((sourceId) => this.request(sourceId));
+  }
+
+  /** Run a source soon (debounced), e.g. because the CRM changed something it syncs. Unknown ids are ignored. */
+  request(sourceId: string): void {
+    const source = this.sources.find((entry) => entry.id === sourceId);
+    if (source) this.poke(source);
   }
 
   async runAll(): Promise<SourceResult[]> {
@@ -139,6 +154,7 @@ export class SyncScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await Promise.allSettled((this.options.triggers ?? []).map((trigger) => trigger.stop()));
     for (const timer of this.debounce.values()) clearTimeout(timer);
     // Runs stop at the next page boundary; the page in flight (each message its own transaction)
     // is finished first.

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as mailIngestion from './0002-mail-ingestion.js';
 import * as sending from './0003-sending-and-correlation.js';
+import * as calendarSync from './0004-calendar-sync.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-mail-ingestion': mailIngestion,
   '0003-sending-and-correlation': sending,
+  '0004-calendar-sync': calendarSync,
 };

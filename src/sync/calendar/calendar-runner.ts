@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { BridgeError } from '../../domain/errors.js';
+import type { Store } from '../../store/store.js';
+import type { DavConnector } from '../dav-ports.js';
+import type { SourceRunner, SyncSource } from '../ports.js';
+import { syncCalendars, type CalendarSpec } from './calendar-sync.js';
+
+/** What a `caldav:<user>` source stands for, from the configuration. */
+export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec {
+  const user = config.users.find((entry) => entry.id === source.ownerId);
+  if (!user?.caldav) throw new BridgeError('CONFIG', `${source.id}: no CalDAV settings`);
+  return {
+    sourceId: source.id,
+    userId: user.id,
+    userEmail: user.email,
+    userName: user.name,
+    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password },
+    crmCalendar: user.calendar.crmCalendar,
+    trackCategory: user.calendar.trackCategory,
+    crmTaskList: user.tasks.crmTaskList,
+    eventPolicy: user.calendar.conflictPolicy ?? config.sync.conflictPolicy,
+    taskPolicy: user.tasks.conflictPolicy ?? config.sync.conflictPolicy,
+  };
+}
+
+/** The `caldav` source runner: each user's calendars and task lists, both ways. */
+export function calendarRunner(config: Config, store: Store, connector: DavConnector, log: Logger): SourceRunner {
+  const users = config.users.map((user) => ({ id: user.id, email: user.email }));
+  return {
+    kind: 'caldav',
+    runOnce: (source, signal) => syncCalendars(calendarSpecOf(config, source), { store, connector, log, users }, signal),
+  };
+}

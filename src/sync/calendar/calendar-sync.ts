@@ -1,0 +1,571 @@
+/**
+ * One pass of calendar and task sync for one user (issue 5), the executor around the pure planner
+ * (plan-item.ts, plan-merge.ts):
+ *
+ * 1. Find (or MKCALENDAR) the CRM calendar and the CRM task list.
+ * 2. Read every calendar of the user with sync-collection since its cursor: every object feeds the
+ *    free/busy mirror; objects in the CRM collections, or carrying the track category anywhere, are
+ *    observations of the `calendar:<user>` (VEVENT) or `tasks:<user>` (VTODO) pair, keyed by UID.
+ * 3. Per pair, join the sync status, the merge bases, the user's CRM activities and the
+ *    observations by identity, plan each item and apply the action, each on its own: a failing
+ *    item is recorded in sync_errors and the pass goes on.
+ * 4. Advance the cursors (not for a collection whose deletions were held by the safety rail).
+ *
+ * Crash safety (DESIGN.md principle 3): a CRM item gets the UID `crm-bridge-<activity id>` and the
+ * resource `<uid>.ics`, recorded as a pending create BEFORE the PUT (If-None-Match: *); a rerun
+ * that finds the resource (412, or listed) adopts it instead of creating a second one.
+ */
+import type { Logger } from 'pino';
+import type { Activity, PartyInput } from '../../domain/activity.js';
+import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
+import { normalizeEmail } from '../../domain/fields.js';
+import { parseCalendarObject, type CalendarObject } from '../../calendar/ical-parse.js';
+import { resolveParties, type AddressWithRole } from '../../mail/resolve-parties.js';
+import { StoreDirectory } from '../../mail/store-directory.js';
+import type { Store } from '../../store/store.js';
+import type { SyncStatusEntry } from '../../store/sync-status.js';
+import type { DavCollection, DavConnector, DavObject, DavServerSettings, DavSession } from '../dav-ports.js';
+import { fieldsHash, type ItemFields } from './fields.js';
+import {
+  activityChangeOf,
+  activityOfRemote,
+  baseOfRemote,
+  crmFieldsOf,
+  familyOf,
+  fieldNamesOf,
+  fieldsToIcal,
+  isCurrent,
+  organisedBy,
+  readRemote,
+  type BaseRecord,
+  type FamilyName,
+  type RemoteRead,
+  type UserContext,
+} from './item-codec.js';
+import { mirrorBusy } from './mirror.js';
+import { mergeFields, type ConflictPolicy } from './plan-merge.js';
+import { holdMassDeletion, planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+
+export interface CalendarSpec {
+  sourceId: string;
+  userId: string;
+  userEmail: string;
+  userName: string;
+  server: DavServerSettings;
+  crmCalendar: string;
+  trackCategory: string;
+  crmTaskList: string;
+  eventPolicy: ConflictPolicy;
+  taskPolicy: ConflictPolicy;
+}
+
+export interface CalendarSyncDeps {
+  store: Store;
+  connector: DavConnector;
+  log: Logger;
+  users: ReadonlyArray<{ id: string; email: string }>;
+  now?: () => Date;
+}
+
+export interface CalendarSyncResult {
+  changed: number;
+  itemErrors: number;
+}
+
+/** The sync_status pair names (the reset endpoint relies on them). */
+export const calendarPair = (userId: string): string => `calendar:${userId}`;
+export const tasksPair = (userId: string): string => `tasks:${userId}`;
+export const BRIDGE_UID_PREFIX = 'crm-bridge-';
+export const bridgeUid = (activityId: string): string => `${BRIDGE_UID_PREFIX}${activityId}`;
+
+const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
+
+interface Observation {
+  object: DavObject;
+  collection: DavCollection;
+  read: RemoteRead;
+  parsed: CalendarObject;
+  tracked: boolean;
+}
+
+interface FamilyState {
+  name: FamilyName;
+  pair: string;
+  collection: DavCollection;
+  policy: ConflictPolicy;
+  observations: Map<string, Observation>;
+  deleted: Set<string>;
+}
+
+interface Cursor {
+  syncToken: string | null;
+}
+
+function sameHref(a: string, b: string): boolean {
+  return decodeURI(a).replace(/\/+$/, '') === decodeURI(b).replace(/\/+$/, '');
+}
+
+function resolveCollection(calendars: readonly DavCollection[], wanted: string): DavCollection | undefined {
+  if (/^https?:\/\//i.test(wanted) || wanted.startsWith('/')) {
+    return calendars.find((calendar) => sameHref(calendar.href, wanted) || sameHref(new URL(calendar.href).pathname, wanted));
+  }
+  return calendars.find((calendar) => calendar.displayName === wanted) ?? calendars.find((calendar) => calendar.displayName?.toLowerCase() === wanted.toLowerCase());
+}
+
+function within(href: string, collection: DavCollection): boolean {
+  return decodeURI(href).startsWith(decodeURI(collection.href));
+}
+
+export class CalendarSync {
+  private changed = 0;
+  private itemErrors = 0;
+  private readonly now: Date;
+  private readonly user: UserContext;
+  private readonly directory: StoreDirectory;
+  private session!: DavSession;
+
+  constructor(
+    private readonly spec: CalendarSpec,
+    private readonly deps: CalendarSyncDeps,
+    private readonly signal: AbortSignal,
+  ) {
+    this.now = deps.now?.() ?? new Date();
+    this.user = {
+      userId: spec.userId,
+      email: spec.userEmail,
+      name: spec.userName,
+      userEmails: new Map(deps.users.map((user) => [normalizeEmail(user.email), user.id])),
+    };
+    this.directory = new StoreDirectory(deps.store, deps.users);
+  }
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  async run(): Promise<CalendarSyncResult> {
+    this.session = await this.deps.connector.connect(this.spec.server);
+    let calendars = await this.session.listCalendars();
+    const ensured = await this.ensureCollections(calendars);
+    calendars = ensured.calendars;
+    const families: Record<FamilyName, FamilyState> = {
+      events: { name: 'events', pair: calendarPair(this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
+      tasks: { name: 'tasks', pair: tasksPair(this.spec.userId), collection: ensured.taskList, policy: this.spec.taskPolicy, observations: new Map(), deleted: new Set() },
+    };
+    const statuses: Record<FamilyName, SyncStatusEntry[]> = {
+      events: await this.store.syncStatus.listPair(families.events.pair),
+      tasks: await this.store.syncStatus.listPair(families.tasks.pair),
+    };
+    const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: Cursor }> = [];
+    // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
+    const ordered = [...calendars].sort((a, b) => Number(this.isCrmCollection(b, families)) - Number(this.isCrmCollection(a, families)));
+    for (const collection of ordered) {
+      if (this.signal.aborted) return this.result();
+      const update = await this.readCollection(collection, families, statuses);
+      if (update) cursorUpdates.push(update);
+    }
+    await this.dropVanishedCollections(calendars);
+
+    for (const family of [families.events, families.tasks]) {
+      if (this.signal.aborted) return this.result();
+      await this.syncFamily(family, statuses[family.name]);
+    }
+    for (const update of cursorUpdates) for (const pair of update.pairs) await this.store.syncCursors.put(pair, update.href, update.cursor);
+    return this.result();
+  }
+
+  private result(): CalendarSyncResult {
+    return { changed: this.changed, itemErrors: this.itemErrors };
+  }
+
+  private isCrmCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>): boolean {
+    return sameHref(collection.href, families.events.collection.href) || sameHref(collection.href, families.tasks.collection.href);
+  }
+
+  // ----------------------------------------------------------------------------- collections
+
+  private async ensureCollections(calendars: DavCollection[]): Promise<{ calendars: DavCollection[]; crmCalendar: DavCollection; taskList: DavCollection }> {
+    const all = [...calendars];
+    const sameName = this.spec.crmCalendar === this.spec.crmTaskList;
+    let crmCalendar = resolveCollection(all, this.spec.crmCalendar);
+    if (!crmCalendar) {
+      if (/^https?:\/\//i.test(this.spec.crmCalendar)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: calendar ${this.spec.crmCalendar} does not exist`);
+      crmCalendar = await this.session.createCalendar(this.spec.crmCalendar, sameName ? ['VEVENT', 'VTODO'] : ['VEVENT']);
+      all.push(crmCalendar);
+      this.deps.log.info({ source: this.spec.sourceId, href: crmCalendar.href }, 'created the CRM calendar');
+    }
+    let taskList: DavCollection | undefined = sameName && crmCalendar.components.includes('VTODO') ? crmCalendar : resolveCollection(all.filter((calendar) => calendar.components.includes('VTODO')), this.spec.crmTaskList);
+    if (!taskList) {
+      if (/^https?:\/\//i.test(this.spec.crmTaskList)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: task list ${this.spec.crmTaskList} does not exist`);
+      taskList = await this.session.createCalendar(this.spec.crmTaskList, ['VTODO']);
+      all.push(taskList);
+      this.deps.log.info({ source: this.spec.sourceId, href: taskList.href }, 'created the CRM task list');
+    }
+    return { calendars: all, crmCalendar, taskList };
+  }
+
+  /** Which pairs a collection's cursor serves: a reset of either must make it read everything again. */
+  private pairsOf(collection: DavCollection, families: Record<FamilyName, FamilyState>): string[] {
+    const events = sameHref(collection.href, families.events.collection.href);
+    const tasks = sameHref(collection.href, families.tasks.collection.href);
+    if (events && !tasks) return [families.events.pair];
+    if (tasks && !events) return [families.tasks.pair];
+    return [families.events.pair, families.tasks.pair];
+  }
+
+  private async tokenOf(pairs: readonly string[], href: string): Promise<string | null> {
+    const tokens = new Set<string | null>();
+    for (const pair of pairs) {
+      const cursor = (await this.store.syncCursors.get(pair, href)) as Cursor | undefined;
+      tokens.add(cursor && typeof cursor.syncToken === 'string' ? cursor.syncToken : null);
+    }
+    return tokens.size === 1 ? [...tokens][0]! : null;
+  }
+
+  private async readCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>, statuses: Record<FamilyName, SyncStatusEntry[]>): Promise<{ pairs: string[]; href: string; cursor: Cursor } | null> {
+    const pairs = this.pairsOf(collection, families);
+    const token = await this.tokenOf(pairs, collection.href);
+    let changes;
+    try {
+      changes = await this.session.changes(collection, token);
+    } catch (error) {
+      if (isBridgeError(error) && (error.code === 'AUTH' || error.code === 'TEMPORARY')) throw error;
+      await this.recordError(collection.href, error);
+      return null;
+    }
+    const complete = token === null || changes.fullResync;
+    const crmCollection = this.isCrmCollection(collection, families);
+    const listed = new Set<string>();
+    for (const object of changes.changed) {
+      listed.add(object.href);
+      await this.observe(object, collection, crmCollection, families, statuses);
+    }
+    const deleted = new Set(changes.deleted);
+    if (complete) {
+      for (const entry of await this.store.calendarSync.mirrorOf(this.spec.userId, collection.href)) if (!listed.has(entry.href)) deleted.add(entry.href);
+      for (const family of [families.events, families.tasks]) {
+        for (const status of statuses[family.name]) {
+          if (status.remote.ref && within(status.remote.ref, collection) && !listed.has(status.remote.ref)) deleted.add(status.remote.ref);
+        }
+      }
+    }
+    // Safety rail: a collection that lost every synced item at once keeps them (and its cursor).
+    let held = false;
+    for (const family of [families.events, families.tasks]) {
+      const known = statuses[family.name].filter((status) => !status.tombstone && status.pending === null && status.remote.ref && within(status.remote.ref, collection));
+      const gone = known.filter((status) => deleted.has(status.remote.ref!));
+      if (gone.length > 0 && holdMassDeletion(known.length, gone.length)) {
+        held = true;
+        await this.store.syncErrors.record(this.spec.sourceId, collection.href, 'CONFLICT', `calendar ${collection.displayName ?? collection.href} suddenly lists none of the ${known.length} ${family.name} the bridge synced into it; their deletion is held (nothing deleted in the CRM). Reset the user's ${family.name === 'events' ? 'calendar' : 'tasks'} sync to write them again.`);
+        this.itemErrors += 1;
+      }
+    }
+    for (const href of deleted) {
+      await this.store.calendarSync.removeMirror(this.spec.userId, href);
+      if (held) continue;
+      for (const family of [families.events, families.tasks]) {
+        const status = statuses[family.name].find((entry) => entry.remote.ref === href);
+        if (status) family.deleted.add(status.identity);
+      }
+    }
+    return held ? null : { pairs, href: collection.href, cursor: { syncToken: changes.syncToken } };
+  }
+
+  private async observe(object: DavObject, collection: DavCollection, crmCollection: boolean, families: Record<FamilyName, FamilyState>, statuses: Record<FamilyName, SyncStatusEntry[]>): Promise<void> {
+    let parsed: CalendarObject;
+    let read: RemoteRead;
+    try {
+      parsed = parseCalendarObject(object.data);
+      read = readRemote(parsed, this.user);
+    } catch (error) {
+      // Broken iCalendar: recorded with its href; the CRM copy (if any) is left alone.
+      await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collection.href, etag: object.etag, uid: null }, []);
+      await this.recordError(object.href, error);
+      return;
+    }
+    const busy = mirrorBusy(parsed, this.now);
+    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collection.href, etag: object.etag, uid: parsed.uid }, busy.busy);
+
+    const family = families[familyOf(parsed)];
+    const tracked = crmCollection || read.categories.some((category) => category.toLowerCase() === this.spec.trackCategory.toLowerCase());
+    const status = statuses[family.name].find((entry) => entry.identity === parsed.uid);
+    if (!tracked && !status) return;
+    // Our own write, reported back by sync-collection: nothing new.
+    if (status && status.remote.ref === object.href && status.remote.version === object.etag && status.pending === null) return;
+    if (tracked) {
+      const notes = [...read.warnings, ...(busy.truncated ? ['recurrence expansion capped: the series has more instances than the free/busy mirror keeps'] : [])];
+      if (notes.length > 0) await this.store.syncErrors.record(this.spec.sourceId, object.href, 'INVALID_INPUT', `${read.fields.subject || parsed.uid}: synced with warnings: ${notes.join('; ')}`.slice(0, 2000));
+    }
+    const existing = family.observations.get(parsed.uid);
+    // An untracked copy elsewhere never hides the tracked one.
+    if (existing && (existing.tracked || !tracked)) return;
+    family.observations.set(parsed.uid, { object, collection, read, parsed, tracked });
+  }
+
+  private async dropVanishedCollections(calendars: readonly DavCollection[]): Promise<void> {
+    for (const href of await this.store.calendarSync.mirrorCollections(this.spec.userId)) {
+      if (calendars.some((calendar) => sameHref(calendar.href, href))) continue;
+      for (const entry of await this.store.calendarSync.mirrorOf(this.spec.userId, href)) await this.store.calendarSync.removeMirror(this.spec.userId, entry.href);
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- items
+
+  private async userActivities(family: FamilyState): Promise<Activity[]> {
+    const all: Activity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.activities.list({ owner: this.spec.userId, kinds: familyKinds[family.name] }, cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
+      all.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  private async syncFamily(family: FamilyState, statuses: SyncStatusEntry[]): Promise<void> {
+    const activities = await this.userActivities(family);
+    const byId = new Map(activities.map((activity) => [activity.id, activity]));
+    const bases = await this.store.calendarSync.listBases(family.pair);
+    const statusByIdentity = new Map(statuses.map((status) => [status.identity, status]));
+    const claimed = new Set(statuses.map((status) => status.crm.ref).filter((ref): ref is string => ref !== null));
+    // Calendar items without a status row may be known activities (after a reset, or a create whose
+    // confirmation was lost): the bridge's own UID names the activity, else the resource it was stored from.
+    const matched = new Map<string, Activity>();
+    for (const [identity, observation] of family.observations) {
+      if (statusByIdentity.has(identity)) continue;
+      let activity: Activity | undefined;
+      if (identity.startsWith(BRIDGE_UID_PREFIX)) activity = byId.get(identity.slice(BRIDGE_UID_PREFIX.length));
+      else {
+        const found = await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href);
+        if (found && byId.has(found.id)) activity = byId.get(found.id);
+      }
+      if (activity && !claimed.has(activity.id)) {
+        matched.set(identity, activity);
+        claimed.add(activity.id);
+      }
+    }
+    const identities = new Set<string>([...statusByIdentity.keys(), ...family.observations.keys()]);
+    for (const activity of activities) if (!claimed.has(activity.id)) identities.add(bridgeUid(activity.id));
+
+    for (const identity of identities) {
+      if (this.signal.aborted) return;
+      const observation = family.observations.get(identity);
+      try {
+        await this.syncItem(family, identity, statusByIdentity.get(identity) ?? null, bases.get(identity)?.fields as BaseRecord | undefined, observation ?? null, byId, matched);
+      } catch (error) {
+        await this.recordError(observation?.object.href ?? statusByIdentity.get(identity)?.remote.ref ?? identity, error);
+      }
+    }
+  }
+
+  private async syncItem(family: FamilyState, identity: string, status: SyncStatusEntry | null, base: BaseRecord | undefined, observation: Observation | null, byId: Map<string, Activity>, matched: Map<string, Activity>): Promise<void> {
+    let activity: Activity | undefined;
+    let crm: CrmSide;
+    if (status?.crm.ref) activity = byId.get(status.crm.ref);
+    else if (matched.has(identity)) activity = matched.get(identity);
+    else if (identity.startsWith(BRIDGE_UID_PREFIX) && !observation) activity = byId.get(identity.slice(BRIDGE_UID_PREFIX.length));
+    if (activity) crm = { state: 'present', hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) };
+    else if (status?.crm.ref || identity.startsWith(BRIDGE_UID_PREFIX)) crm = { state: 'deleted' };
+    else crm = { state: 'none' };
+
+    const remote: RemoteSide = observation ? { state: 'changed', hash: fieldsHash(observation.read.fields), tracked: observation.tracked } : family.deleted.has(identity) ? { state: 'deleted' } : { state: 'unseen' };
+    const known = observation ? baseOfRemote(observation.read) : base;
+    const action = planItem({
+      status: status ? { crmRef: status.crm.ref, remoteRef: status.remote.ref, crmHash: status.crm.hash, remoteHash: status.remote.hash, tombstone: status.tombstone, pending: status.pending } : null,
+      crm,
+      remote,
+      organisedByUser: known ? organisedBy(known.organizer, this.user) : true,
+      current: known ? isCurrent(known, this.now) : true,
+    });
+    await this.apply(action, family, identity, status, base, observation, activity);
+  }
+
+  private async apply(action: ItemAction, family: FamilyState, identity: string, status: SyncStatusEntry | null, base: BaseRecord | undefined, observation: Observation | null, activity: Activity | undefined): Promise<void> {
+    switch (action.type) {
+      case 'none':
+        return;
+      case 'create-remote':
+        await this.createRemote(family, identity, activity!, status);
+        break;
+      case 'create-crm':
+        await this.createCrm(family, observation!);
+        break;
+      case 'merge': {
+        const remote = observation ? { object: observation.object, parsed: observation.parsed, read: observation.read } : await this.remoteOf(family, status!, base);
+        if (!remote) {
+          // The resource is gone although it was not reported deleted: write it again.
+          await this.createRemote(family, identity, activity!, status);
+          break;
+        }
+        await this.merge(family, identity, activity!, remote, action.baseFromRemote || !base ? null : base.fields, status);
+        break;
+      }
+      case 'delete-crm':
+        if (activity) await this.store.activities.delete(activity.id);
+        await this.forget(family, identity);
+        break;
+      case 'delete-remote': {
+        const href = status?.remote.ref ?? observation?.object.href;
+        if (href) await this.session.remove(href, observation?.object.etag ?? status?.remote.version ?? null);
+        await this.store.calendarSync.removeMirror(this.spec.userId, href ?? '');
+        await this.forget(family, identity);
+        break;
+      }
+      case 'tombstone':
+        await this.store.syncStatus.put({ ...status!, tombstone: true, pending: null });
+        break;
+      case 'forget':
+        await this.forget(family, identity);
+        break;
+    }
+    this.changed += 1;
+  }
+
+  private async forget(family: FamilyState, identity: string): Promise<void> {
+    await this.store.syncStatus.remove(family.pair, identity);
+    await this.store.calendarSync.removeBase(family.pair, identity);
+  }
+
+  /** The current remote object of a synced item that this pass did not report (from the base, or fetched). */
+  private async remoteOf(family: FamilyState, status: SyncStatusEntry, base: BaseRecord | undefined): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
+    const href = status.remote.ref!;
+    const stored = await this.store.calendarSync.getBase(family.pair, status.identity);
+    if (stored?.ical && status.remote.version && base) {
+      const parsed = parseCalendarObject(stored.ical);
+      return { object: { href, etag: status.remote.version, data: stored.ical }, parsed, read: readRemote(parsed, this.user) };
+    }
+    return this.fetchRemote(family, href);
+  }
+
+  private async fetchRemote(family: FamilyState, href: string): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
+    const [object] = await this.session.fetch(family.collection, [href]);
+    if (!object) return null;
+    const parsed = parseCalendarObject(object.data);
+    return { object, parsed, read: readRemote(parsed, this.user) };
+  }
+
+  private async createRemote(family: FamilyState, identity: string, activity: Activity, status: SyncStatusEntry | null): Promise<void> {
+    const href = status?.remote.ref ?? new URL(`${encodeURIComponent(identity)}.ics`, family.collection.href).href;
+    const fields = crmFieldsOf(family.name, activity, this.user);
+    // The intent first: a crash after the PUT leaves a row that the next pass completes.
+    await this.store.syncStatus.put({
+      pair: family.pair,
+      identity,
+      crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(fields) },
+      remote: { ref: href, version: null, hash: null },
+      origin: 'crm',
+      tombstone: false,
+      pending: 'create',
+    });
+    const text = fieldsToIcal(family.name, fields, activity, null, null, identity, this.user, this.now);
+    let etag: string;
+    try {
+      etag = (await this.session.put(href, text, null, 'text/calendar')).etag;
+    } catch (error) {
+      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
+      // It exists already (a create whose answer was lost, or a reset): adopt and merge.
+      const existing = await this.fetchRemote(family, href);
+      if (!existing) throw error;
+      await this.merge(family, identity, activity, existing, null, null);
+      return;
+    }
+    await this.settle(family, identity, activity, { href, etag, data: text }, 'crm');
+  }
+
+  private async createCrm(family: FamilyState, observation: Observation): Promise<void> {
+    const parties = await this.resolve(observation.read);
+    const activity = await this.store.activities.create(activityOfRemote(observation.read, this.spec.userId, parties));
+    await this.settle(family, observation.parsed.uid, activity, observation.object, 'remote');
+  }
+
+  private async resolve(read: RemoteRead): Promise<PartyInput[]> {
+    const parties = read.event?.parties ?? [];
+    const addresses: AddressWithRole[] = parties.map((party) => ({ address: party.address, name: party.name ?? null, role: party.role }));
+    return resolveParties(addresses, this.directory);
+  }
+
+  /**
+   * Three-way merge and write both sides; on 412 (the calendar changed meanwhile) re-read and merge
+   * again, at most three times. `baseFields` null: no base (re-match), the calendar's copy is the base.
+   */
+  private async merge(family: FamilyState, identity: string, start: Activity, initial: { object: DavObject; parsed: CalendarObject; read: RemoteRead }, baseFields: ItemFields | null, status: SyncStatusEntry | null): Promise<void> {
+    let activity = start;
+    let remote = initial;
+    for (let attempt = 0; ; attempt += 1) {
+      const crmFields = crmFieldsOf(family.name, activity, this.user);
+      const result = mergeFields({
+        base: (baseFields ?? remote.read.fields) as unknown as Record<string, unknown>,
+        crm: crmFields as unknown as Record<string, unknown>,
+        remote: remote.read.fields as unknown as Record<string, unknown>,
+        fields: fieldNamesOf(family.name),
+        policy: family.policy,
+        crmModifiedAt: activity.updatedAt,
+        remoteModifiedAt: remote.read.modifiedAt,
+      });
+      const merged = result.merged as unknown as ItemFields;
+      if (result.conflicts.length > 0) {
+        await this.store.syncErrors.record(
+          this.spec.sourceId,
+          remote.object.href,
+          'CONFLICT',
+          `conflict on ${family.name === 'events' ? 'event' : 'task'} "${activity.subject}" (${activity.id}, ${identity}): ${result.conflicts.join(', ')} changed in both the CRM and the calendar; policy ${family.policy} kept the ${result.winner === 'crm' ? 'CRM' : 'calendar'} values`,
+        );
+      }
+      if (result.writeCrm) {
+        const attendees = family.name === 'events' ? await this.resolve(remote.read) : [];
+        const change = activityChangeOf(family.name, merged, crmFields, attendees.filter((party) => party.role === 'attendee' || party.role === 'optional_attendee'), activity);
+        if (Object.keys(change).length > 0) activity = await this.store.activities.update(activity.id, change);
+      }
+      if (!result.writeRemote) {
+        await this.settle(family, identity, activity, remote.object, status?.origin ?? 'remote');
+        return;
+      }
+      const text = fieldsToIcal(family.name, merged, activity, remote.parsed, remote.read, remote.parsed.uid, this.user, this.now);
+      try {
+        const { etag } = await this.session.put(remote.object.href, text, remote.object.etag, 'text/calendar');
+        await this.settle(family, identity, activity, { href: remote.object.href, etag, data: text }, status?.origin ?? 'crm');
+        return;
+      } catch (error) {
+        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= 2) throw error;
+        const fresh = await this.fetchRemote(family, remote.object.href);
+        if (!fresh) throw error;
+        // The CRM side now holds the merged values: the next round merges the calendar's new edit into them.
+        baseFields = baseFields ?? remote.read.fields;
+        remote = fresh;
+      }
+    }
+  }
+
+  /** Record what both sides now hold: status row (no pending intent), merge base, source of the activity. */
+  private async settle(family: FamilyState, identity: string, activity: Activity, object: DavObject, origin: 'crm' | 'remote'): Promise<void> {
+    const parsed = parseCalendarObject(object.data);
+    const read = readRemote(parsed, this.user);
+    await this.store.atomically(async (store) => {
+      await store.syncStatus.put({
+        pair: family.pair,
+        identity,
+        crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) },
+        remote: { ref: object.href, version: object.etag, hash: fieldsHash(read.fields) },
+        origin,
+        tombstone: false,
+        pending: null,
+      });
+      await store.calendarSync.putBase(family.pair, identity, { fields: baseOfRemote(read) as unknown as Record<string, unknown>, ical: object.data });
+      await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
+    });
+    const busy = mirrorBusy(parsed, this.now);
+    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: object.href.replace(/[^/]*$/, ''), etag: object.etag, uid: parsed.uid }, busy.busy);
+  }
+
+  private async recordError(itemRef: string, error: unknown): Promise<void> {
+    const code: ErrorCode = isBridgeError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    this.itemErrors += 1;
+    this.deps.log.warn({ source: this.spec.sourceId, item: itemRef, code, err: error }, 'calendar item failed');
+    await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
+  }
+}
+
+export function syncCalendars(spec: CalendarSpec, deps: CalendarSyncDeps, signal: AbortSignal): Promise<CalendarSyncResult> {
+  return new CalendarSync(spec, deps, signal).run();
+}

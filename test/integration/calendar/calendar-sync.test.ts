@@ -1,0 +1,155 @@
+// The caldav runner end to end against real servers (Radicale and Xandikos): CRM appointments and
+// tasks reach the CRM calendar, client edits come back, tracked events become activities.
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createTestStore, type TestStore } from '../../support/memory-store.js';
+import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
+
+const servers = inject('servers');
+let t: TestStore;
+beforeEach(async () => {
+  t = await createTestStore();
+});
+afterEach(async () => t.close());
+
+const hour = 3_600_000;
+const future = (hours: number) => new Date(Math.ceil(Date.now() / hour) * hour + hours * hour);
+
+describe.each(serverNames)('calendar sync against %s', (server) => {
+  it('writes a CRM appointment to the CRM calendar (created if missing) and reads a client time change back', async () => {
+    const user = await calendarUser(servers, server);
+    const config = calendarConfig(user);
+    await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
+    const start = future(48);
+    const appointment = await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Demo at ACME', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString(), location: 'Room 1', bodyText: 'Agenda', busyStatus: 'oof' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
+
+    const client = await clientSession(user);
+    const calendar = await collectionNamed(client, user.crmCalendar);
+    const [object, ...others] = await objectsOf(client, calendar);
+    expect(others).toHaveLength(0);
+    expect(object!.href).toMatch(new RegExp(`crm-bridge-${appointment.id}\\.ics$`));
+    expect(object!.data).toContain('SUMMARY:Demo at ACME');
+    expect(object!.data).toContain('LOCATION:Room 1');
+    expect(object!.data).toContain('X-MICROSOFT-CDO-BUSYSTATUS:OOF');
+
+    // A pass without changes changes nothing.
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
+
+    // The client moves it by an hour and renames it.
+    const later = new Date(start.getTime() + hour);
+    let edited = editLine(object!.data, 'DTSTART', `DTSTART:${icsDate(later)}`);
+    edited = editLine(edited, 'DTEND', `DTEND:${icsDate(new Date(later.getTime() + hour))}`);
+    edited = editLine(edited, 'SUMMARY', 'SUMMARY:Demo at ACME (moved)');
+    await client.put(object!.href, edited, object!.etag, 'text/calendar');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
+    expect(await t.store.activities.get(appointment.id)).toMatchObject({ subject: 'Demo at ACME (moved)', start: later.toISOString(), location: 'Room 1' });
+
+    // A CRM change goes out again, keeping the client's edit.
+    await t.store.activities.update(appointment.id, { location: 'Room 2' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
+    const [after] = await objectsOf(client, calendar);
+    expect(after!.data).toContain('LOCATION:Room 2');
+    expect(after!.data).toContain('SUMMARY:Demo at ACME (moved)');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0 });
+  });
+
+  it('imports events of the CRM calendar and tracked events elsewhere: meetings with resolved attendees, recurring series kept whole', async () => {
+    const user = await calendarUser(servers, server);
+    const config = calendarConfig(user);
+    await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
+    const contact = await t.store.contacts.create({ firstName: 'Bob', lastName: 'Buyer', emails: ['bob@acme.example'] });
+    await syncOnce(t.store, config); // creates the CRM calendar
+    const client = await clientSession(user);
+    const calendar = await collectionNamed(client, user.crmCalendar);
+    const personal = await client.createCalendar(`Personal ${tag()}`, ['VEVENT', 'VTODO']);
+
+    const start = future(24);
+    const meetingUid = `meeting-${tag()}`;
+    await client.put(`${calendar.href}${meetingUid}.ics`, vevent(meetingUid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:Kick-off', `ORGANIZER;CN=Alice:mailto:${user.email}`, 'ATTENDEE;CN=Bob;ROLE=REQ-PARTICIPANT:mailto:bob@acme.example']), null, 'text/calendar');
+    const seriesUid = `series-${tag()}`;
+    const first = new Date(Date.UTC(2031, 0, 6, 9, 0, 0));
+    const series = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test client//EN',
+      'BEGIN:VEVENT', `UID:${seriesUid}`, `DTSTAMP:${icsDate(new Date())}`, `DTSTART:${icsDate(first)}`, `DTEND:${icsDate(new Date(first.getTime() + hour))}`,
+      'RRULE:FREQ=WEEKLY;COUNT=10', `EXDATE:${icsDate(new Date(first.getTime() + 7 * 24 * hour))}`, 'SUMMARY:Weekly sync', `CATEGORIES:Work,${user.trackCategory}`, 'X-CLIENT-PROP:keep me', 'END:VEVENT',
+      'BEGIN:VEVENT', `UID:${seriesUid}`, `DTSTAMP:${icsDate(new Date())}`, `RECURRENCE-ID:${icsDate(new Date(first.getTime() + 14 * 24 * hour))}`, `DTSTART:${icsDate(new Date(first.getTime() + 14 * 24 * hour + 2 * hour))}`, `DTEND:${icsDate(new Date(first.getTime() + 14 * 24 * hour + 3 * hour))}`, 'SUMMARY:Weekly sync (moved)', 'END:VEVENT',
+      'END:VCALENDAR', '',
+    ].join('\r\n');
+    await client.put(`${personal.href}${seriesUid}.ics`, series, null, 'text/calendar');
+    const allDayUid = `allday-${tag()}`;
+    await client.put(`${personal.href}${allDayUid}.ics`, vevent(allDayUid, ['DTSTART;VALUE=DATE:20310301', 'DTEND;VALUE=DATE:20310302', 'SUMMARY:Trade fair', `CATEGORIES:${user.trackCategory}`]), null, 'text/calendar');
+    const privateUid = `private-${tag()}`;
+    await client.put(`${personal.href}${privateUid}.ics`, vevent(privateUid, [`DTSTART:${icsDate(start)}`, 'SUMMARY:Dentist']), null, 'text/calendar');
+
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 3, itemErrors: 0 });
+    const items = (await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items;
+    expect(items.map((item) => item.subject).sort()).toEqual(['Kick-off', 'Trade fair', 'Weekly sync']);
+    const meeting = items.find((item) => item.subject === 'Kick-off')!;
+    expect(meeting.kind).toBe('meeting');
+    expect(meeting.parties.find((party) => party.address === 'bob@acme.example')).toMatchObject({ role: 'attendee', contactId: contact.id });
+    const fair = items.find((item) => item.subject === 'Trade fair')!;
+    expect(fair).toMatchObject({ kind: 'appointment', allDay: true, start: '2031-03-01T00:00:00.000Z', end: '2031-03-02T00:00:00.000Z' });
+
+    // A CRM edit of the series keeps RRULE, EXDATE, the override and unknown properties.
+    const weekly = items.find((item) => item.subject === 'Weekly sync')!;
+    await t.store.activities.update(weekly.id, { location: 'Room 7' });
+    await t.store.activities.update(fair.id, { subject: 'Trade fair (booth 12)' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 2, itemErrors: 0 });
+    const objects = await objectsOf(client, personal);
+    const written = objects.find((object) => object.href.includes(seriesUid))!.data.replace(/\r\n[ \t]/g, '');
+    expect(written).toContain('LOCATION:Room 7');
+    expect(written).toContain('RRULE:FREQ=WEEKLY;COUNT=10');
+    expect(written).toMatch(/^EXDATE/m);
+    expect(written).toMatch(/^RECURRENCE-ID/m);
+    expect(written).toContain('SUMMARY:Weekly sync (moved)');
+    expect(written).toContain('X-CLIENT-PROP:keep me');
+    const fairText = objects.find((object) => object.href.includes(allDayUid))!.data;
+    expect(fairText).toContain('DTSTART;VALUE=DATE:20310301');
+    expect(fairText).toContain('SUMMARY:Trade fair (booth 12)');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
+  });
+
+  it('syncs tasks both ways: completion, due date and priority; a personal task given the category becomes a CRM task', async () => {
+    const user = await calendarUser(servers, server);
+    const config = calendarConfig(user);
+    await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
+    const due = future(72);
+    const task = await t.store.activities.create({ kind: 'follow_up', owner: 'alice', subject: 'Call back ACME', due: due.toISOString(), priority: 'high' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
+    const client = await clientSession(user);
+    const calendars = await client.listCalendars();
+    const list = calendars.find((calendar) => calendar.displayName === user.crmCalendar)!;
+    // crmCalendar and crmTaskList name the same collection: one collection holds both.
+    expect(calendars.filter((calendar) => calendar.displayName === user.crmCalendar)).toHaveLength(1);
+    const [todo] = await objectsOf(client, list);
+    expect(todo!.data).toContain('BEGIN:VTODO');
+    expect(todo!.data).toContain('PRIORITY:1');
+
+    // Completed in the client, with a new due date and priority.
+    const newDue = future(96);
+    let edited = editLine(todo!.data, 'STATUS', 'STATUS:COMPLETED');
+    edited = editLine(edited, 'DUE', `DUE:${icsDate(newDue)}`);
+    edited = editLine(edited, 'PRIORITY', 'PRIORITY:9');
+    edited = editLine(edited, 'PERCENT-COMPLETE', 'PERCENT-COMPLETE:100');
+    await client.put(todo!.href, edited, todo!.etag, 'text/calendar');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
+    expect(await t.store.activities.get(task.id)).toMatchObject({ kind: 'follow_up', status: 'completed', due: newDue.toISOString(), priority: 'low' });
+
+    // Reopened in the CRM.
+    await t.store.activities.update(task.id, { status: 'open' });
+    await syncOnce(t.store, config);
+    const [reopened] = await objectsOf(client, list);
+    expect(reopened!.data).toMatch(/STATUS:(NEEDS-ACTION|IN-PROCESS)/);
+
+    // A personal task that gets the CRM category.
+    const personal = await client.createCalendar(`Todo ${tag()}`, ['VTODO']);
+    const uid = `todo-${tag()}`;
+    await client.put(`${personal.href}${uid}.ics`, vtodo(uid, ['SUMMARY:Buy milk', 'STATUS:NEEDS-ACTION']), null, 'text/calendar');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0 });
+    const [personalTodo] = await objectsOf(client, personal);
+    await client.put(personalTodo!.href, editLine(personalTodo!.data, 'CATEGORIES', `CATEGORIES:${user.trackCategory}`), personalTodo!.etag, 'text/calendar');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1 });
+    const tasks = (await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items;
+    expect(tasks.map((item) => item.subject).sort()).toEqual(['Buy milk', 'Call back ACME']);
+  });
+});

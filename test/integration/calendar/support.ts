@@ -1,0 +1,94 @@
+// Shared set-up of the calendar sync tests: one CRM user whose CalDAV account is a throwaway
+// Radicale user or (Xandikos has a single unauthenticated principal) a unique calendar name and
+// track category, the caldav runner over the real adapter, and a "client" session that edits the
+// server the way a calendar app would.
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { CalDavConnector } from '../../../adapters/caldav/index.js';
+import { configSchema, type Config } from '../../../src/config/schema.js';
+import { calendarRunner } from '../../../src/sync/calendar/calendar-runner.js';
+import type { DavCollection, DavSession } from '../../../src/sync/dav-ports.js';
+import type { SourceResult } from '../../../src/sync/ports.js';
+import { sourcesOf } from '../../../src/sync/sources.js';
+import type { Store } from '../../../src/store/store.js';
+import type { TestServers } from '../../servers/types.js';
+import { createRadicaleUser } from '../../servers/users.js';
+
+export type ServerName = 'radicale' | 'xandikos';
+export const serverNames: ServerName[] = ['radicale', 'xandikos'];
+
+export function tag(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export interface CalendarUser {
+  caldav: { url: string; username: string; password: string };
+  crmCalendar: string;
+  trackCategory: string;
+  email: string;
+}
+
+export async function calendarUser(servers: TestServers, server: ServerName): Promise<CalendarUser> {
+  const id = tag();
+  if (server === 'radicale') {
+    const user = await createRadicaleUser(servers, 'cal');
+    return { caldav: { url: servers.radicale.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `alice-${id}@example.com` };
+  }
+  return { caldav: { url: servers.xandikos.url, username: 'anyone', password: 'anything' }, crmCalendar: `CRM ${id}`, trackCategory: `CRM-${id}`, email: `alice-${id}@example.com` };
+}
+
+export function calendarConfig(user: CalendarUser, extra: { calendar?: Record<string, unknown>; tasks?: Record<string, unknown>; sync?: Record<string, unknown> } = {}): Config {
+  return configSchema.parse({
+    sync: extra.sync ?? {},
+    users: [
+      {
+        id: 'alice',
+        name: 'Alice Example',
+        email: user.email,
+        caldav: user.caldav,
+        calendar: { crmCalendar: user.crmCalendar, trackCategory: user.trackCategory, ...extra.calendar },
+        tasks: { crmTaskList: user.crmCalendar, ...extra.tasks },
+      },
+    ],
+  });
+}
+
+export async function syncOnce(store: Store, config: Config): Promise<Omit<SourceResult, 'source' | 'reached'>> {
+  for (const user of config.users) await store.users.upsert(user);
+  const source = sourcesOf(config).find((entry) => entry.kind === 'caldav')!;
+  return calendarRunner(config, store, new CalDavConnector(), pino({ level: 'silent' })).runOnce(source, new AbortController().signal);
+}
+
+export async function clientSession(user: CalendarUser): Promise<DavSession> {
+  return new CalDavConnector().connect({ ...user.caldav, timeoutMs: 15_000 });
+}
+
+export async function collectionNamed(session: DavSession, name: string): Promise<DavCollection> {
+  const found = (await session.listCalendars()).find((calendar) => calendar.displayName === name);
+  if (!found) throw new Error(`no calendar named ${name}`);
+  return found;
+}
+
+/** Every object of a collection (a full listing). */
+export async function objectsOf(session: DavSession, collection: DavCollection) {
+  return (await session.changes(collection, null)).changed;
+}
+
+export function icsDate(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+export function vevent(uid: string, lines: string[]): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test client//EN', 'BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${icsDate(new Date())}`, ...lines, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+export function vtodo(uid: string, lines: string[]): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test client//EN', 'BEGIN:VTODO', `UID:${uid}`, `DTSTAMP:${icsDate(new Date())}`, ...lines, 'END:VTODO', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+/** Replace one content line (`NAME...`) of iCalendar text, as a client edit would. */
+export function editLine(text: string, name: string, line: string): string {
+  const unfolded = text.replace(/\r\n[ \t]/g, '');
+  const pattern = new RegExp(`^${name}[;:].*$`, 'm');
+  return pattern.test(unfolded) ? unfolded.replace(pattern, line) : unfolded.replace(/^(BEGIN:V(EVENT|TODO))\r?$/m, `$1\r\n${line}`);
+}
