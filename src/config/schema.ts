@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { contactFieldKeys } from '../contacts/card-fields.js';
+import { parseFilterExpression } from '../contacts/filter.js';
+import { isKnownRegion, knownRegions } from '../contacts/phone.js';
 import { isIanaTimeZone } from '../calendar/timezones.js';
 
 /**
@@ -75,9 +78,39 @@ const userTasks = z.object({
   conflictPolicy: conflictPolicy.optional(),
 });
 
+const contactField = z.enum(contactFieldKeys, { error: expected(contactFieldKeys.join(', ')) });
+
 const userContacts = z.object({
   addressBook: nonEmpty.default('CRM'),
   direction: z.enum(['two-way', 'crm-to-client'], { error: expected('two-way or crm-to-client') }).default('two-way'),
+  /** Which CRM contacts go to the address book (src/contacts/filter.ts). */
+  filter: z
+    .object({
+      owned: flag.default(true),
+      accounts: flag.default(true),
+      where: text
+        .superRefine((value, ctx) => {
+          try {
+            parseFilterExpression(value);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+          }
+        })
+        .optional(),
+    })
+    .prefault({}),
+  /** The fields that sync (both ways); displayName always does (FN is required, RFC 6350 §6.2.1). */
+  fields: z.array(contactField).default([...contactFieldKeys]),
+  /** Fields that never leave the CRM (and are not read back from the client either). */
+  secureFields: z.array(contactField).default([]).refine((list) => !list.includes('displayName'), 'displayName cannot be secure: every vCard needs an FN'),
+  /** ISO 3166 region for phone numbers written without a country code (E.164 matching), e.g. DE. */
+  phoneRegion: z
+    .string({ error: expected('a region code such as DE') })
+    .transform((value) => value.toUpperCase())
+    .refine(isKnownRegion, `expected one of ${knownRegions().join(', ')}`)
+    .optional(),
+  /** Larger vCards (e.g. with huge photos) are reported and left alone. */
+  maxCardBytes: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
 });
 
 export const userConfigSchema = z.object({

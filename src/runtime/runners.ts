@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
+import { CardDavConnector } from '../../adapters/carddav/index.js';
+import { contactRunner } from '../sync/contacts/contacts-runner.js';
 import { CalDavConnector, CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
 import { calendarRunner } from '../sync/calendar/calendar-runner.js';
 import { CalendarChangeFollower } from '../sync/calendar/change-follower.js';
@@ -19,6 +21,7 @@ export function createRunners(config: Config, store: Store, log: Logger): Map<So
   const runners = new Map<SourceKind, SourceRunner>();
   for (const runner of mailRunners(config, store, new ImapConnector(), log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
   runners.set('caldav', calendarRunner(config, store, new CalDavConnector(), log.child({ component: 'calendar' })));
+  runners.set('carddav', contactRunner(config, store, new CardDavConnector(), log.child({ component: 'contacts' })));
   return runners;
 }
 

@@ -32,6 +32,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   token_counters: TokenCountersTable;
   activity_references: ActivityReferencesTable;
+  contact_sync_base: ContactSyncBaseTable;
   calendar_sync_base: CalendarSyncBaseTable;
   calendar_mirror: CalendarMirrorTable;
   calendar_busy: CalendarBusyTable;
@@ -255,6 +256,15 @@ export interface SyncStatusTable {
   tombstone: number;
   /** Intent recorded before a remote create/update/delete (DESIGN.md principle 3). */
   pending: string | null;
+  updated_at: string;
+}
+
+/** The merge base of each synced contact (migration 0005). */
+export interface ContactSyncBaseTable {
+  pair: string;
+  identity: string;
+  fields_json: string;
+  vcard: string | null;
   updated_at: string;
 }
 

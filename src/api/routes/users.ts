@@ -3,6 +3,40 @@ import { BridgeError } from '../../domain/errors.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
+import { resetCalendarSync } from '../../sync/calendar/reset.js';
+import { resetContactSync } from '../../sync/contacts/reset.js';
+
+export const resetScopes = ['contacts', 'calendar', 'tasks', 'mail'] as const;
+
+const resetInputSchema = z
+  .object({
+    scope: z.enum(resetScopes),
+    /** One CRM record (contact or activity id); all of the scope when absent. Not for mail. */
+    itemId: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .meta({ id: 'ResetInput' });
+
+export const resetResultSchema = z
+  .object({
+    user: z.string(),
+    scope: z.enum(resetScopes),
+    itemId: z.string().nullable(),
+    /** Sync mappings (or per-message states, for mail) forgotten. */
+    mappings: z.number().int(),
+    cursors: z.number().int(),
+  })
+  .meta({ id: 'ResetResult' });
+
+/** Mail: forget the per-message state of the user's mailbox so the next pass re-examines every message (ingestion is exactly-once by Message-ID). */
+async function resetMail(ctx: ApiContext, userId: string): Promise<{ mappings: number; cursors: number }> {
+  const source = `imap:${userId}`;
+  return ctx.store.atomically(async (tx) => {
+    const messages = await tx.db.deleteFrom('mail_messages').where('source_id', '=', source).executeTakeFirst();
+    const cursors = await tx.db.deleteFrom('sync_cursors').where('pair', '=', source).executeTakeFirst();
+    return { mappings: Number(messages.numDeletedRows), cursors: Number(cursors.numDeletedRows) };
+  });
+}
 
 export const userSchema = z
   .object({ id: z.string(), name: z.string(), email: z.string(), createdAt: z.string(), updatedAt: z.string() })
@@ -29,6 +63,32 @@ export const userRoutes = (ctx: ApiContext) => [
       const user = await ctx.store.users.get(params.id);
       if (!user) throw new BridgeError('NOT_FOUND', `user ${params.id} not found`);
       return user;
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/:id/reset',
+    tag: 'users',
+    summary:
+      "Forget what was delivered (mappings, tombstones, cursors) for a user's contacts, calendar, tasks or mail, or for one CRM record, so the next pass delivers it again; nothing is duplicated and no data is deleted",
+    params: idParams,
+    body: resetInputSchema,
+    errors: [404],
+    response: { description: 'what was forgotten', schema: ref('ResetResult') },
+    handler: async ({ params, body }) => {
+      const user = await ctx.store.users.get(params.id);
+      if (!user) throw new BridgeError('NOT_FOUND', `user ${params.id} not found`);
+      let counts: { mappings: number; cursors: number };
+      if (body.scope === 'contacts') counts = await resetContactSync(ctx.store, user.id, body.itemId);
+      else if (body.scope === 'mail') {
+        if (body.itemId !== undefined) throw new BridgeError('INVALID_INPUT', 'itemId: mail is reset per user only', { details: [{ path: 'body.itemId', message: 'mail is reset per user only' }] });
+        counts = await resetMail(ctx, user.id);
+      } else {
+        const result = await resetCalendarSync(ctx.store, user.id, body.scope, body.itemId);
+        counts = { mappings: result.statusRows, cursors: result.cursors };
+      }
+      ctx.log.info({ user: user.id, scope: body.scope, itemId: body.itemId, ...counts }, 'sync state reset');
+      return { user: user.id, scope: body.scope, itemId: body.itemId ?? null, ...counts };
     },
   }),
 ];

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as mailIngestion from './0002-mail-ingestion.js';
 import * as sending from './0003-sending-and-correlation.js';
 import * as calendarSync from './0004-calendar-sync.js';
+import * as contactSync from './0005-contact-sync.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-mail-ingestion': mailIngestion,
   '0003-sending-and-correlation': sending,
   '0004-calendar-sync': calendarSync,
+  '0005-contact-sync': contactSync,
 };

@@ -1,0 +1,28 @@
+// AddressBookConnector over the CalDAV adapter's HTTP and discovery code: the same server
+// speaks both protocols (RFC 6352 §7.1.1 addressbook-home-set is found by the same PROPFIND).
+
+import type { AddressBookAccount, AddressBookConnector, AddressBookSession } from '../../src/sync/contacts/carddav-ports.js';
+import type { DavServerSettings } from '../../src/sync/dav-ports.js';
+import { discover } from '../caldav/discovery.js';
+import { DavHttp } from '../caldav/http.js';
+import { CalDavSession, type CalDavSessionOptions } from '../caldav/session.js';
+import { CardDavSession } from './session.js';
+
+export class CardDavConnector implements AddressBookConnector {
+  constructor(private readonly options: CalDavSessionOptions = {}) {}
+
+  async connect(settings: DavServerSettings): Promise<AddressBookSession> {
+    const http = this.http(settings);
+    const account = await discover(http, settings.url);
+    return new CardDavSession(http, new CalDavSession(http, account, this.options));
+  }
+
+  resume(settings: DavServerSettings, account: AddressBookAccount): AddressBookSession {
+    const http = this.http(settings);
+    return new CardDavSession(http, new CalDavSession(http, { principalUrl: account.principalUrl, calendarHomeUrl: null, addressbookHomeUrl: account.addressbookHomeUrl }, this.options));
+  }
+
+  private http(settings: DavServerSettings): DavHttp {
+    return new DavHttp({ username: settings.username, password: settings.password, ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}) });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * vCard 3.0 (RFC 2426) and 4.0 (RFC 6350) <-> the synced contact fields, with ical.js.
+ *
+ * ical.js picks its design set from the first property: `VERSION:4.0` first means vCard 4, anything
+ * else is read and written as vCard 3 (RFC 6350 §6.7.9 requires VERSION first only in 4.0). Writing
+ * starts from the card the server holds (the merge base) and changes only the mapped properties, so
+ * unknown properties, parameters and groups (`item1.ADR` + `item1.X-ABLabel`, RFC 6350 §3.3) survive;
+ * ical.js upper-cases group names, which RFC 6350 §3.3 defines as case-insensitive.
+ */
+import ICAL from 'ical.js';
+import { BridgeError } from '../domain/errors.js';
+import { itemKey, type CardFields, type ContactFieldKey } from './card-fields.js';
+
+export type VCardVersion = '3.0' | '4.0';
+
+export interface ParsedCard {
+  version: VCardVersion;
+  uid: string;
+  fields: CardFields;
+}
+
+function invalid(message: string, cause?: unknown): BridgeError {
+  return new BridgeError('INVALID_INPUT', `vCard: ${message}`, cause === undefined ? {} : { cause });
+}
+
+function joinValue(value: unknown): string {
+  if (Array.isArray(value)) return value.map(joinValue).filter((part) => part !== '').join(' ');
+  return typeof value === 'string' ? value.trim() : value === null || value === undefined ? '' : String(value as number).trim();
+}
+
+function orNull(value: string): string | null {
+  return value === '' ? null : value;
+}
+
+function structured(prop: ICAL.Property | null): unknown[] {
+  if (prop === null) return [];
+  const value = prop.getFirstValue() as unknown;
+  return Array.isArray(value) ? value : [value];
+}
+
+/** TEL in vCard 4 may be a `tel:` URI (RFC 6350 §6.4.1). */
+function phoneText(value: unknown): string {
+  return joinValue(value).replace(/^tel:/i, '');
+}
+
+export function parseVCardComponent(text: string): ICAL.Component {
+  let jcard: unknown;
+  try {
+    jcard = ICAL.parse(text);
+  } catch (error) {
+    throw invalid(`cannot be parsed (${error instanceof Error ? error.message : String(error)})`, error);
+  }
+  const list = Array.isArray(jcard) && typeof jcard[0] === 'string' ? [jcard] : (jcard as unknown[]);
+  const cards = (Array.isArray(list) ? list : []).filter((c) => Array.isArray(c) && c[0] === 'vcard');
+  if (cards.length !== 1) throw invalid(cards.length === 0 ? 'no BEGIN:VCARD found' : `one resource holds ${cards.length} vCards (RFC 6352 §5.1 allows one)`);
+  return new ICAL.Component(cards[0] as unknown[]);
+}
+
+export function versionOf(card: ICAL.Component): VCardVersion {
+  return String(card.getFirstPropertyValue('version') ?? '').trim() === '4.0' ? '4.0' : '3.0';
+}
+
+/** Read the synced fields of one vCard; INVALID_INPUT without UID or FN (RFC 6350 §6.2.1 makes FN required). */
+export function parseCard(text: string): ParsedCard {
+  const card = parseVCardComponent(text);
+  const uid = joinValue(card.getFirstPropertyValue('uid'));
+  if (uid === '') throw invalid('no UID (RFC 6350 §6.7.6): the card cannot be synced without a stable identity');
+  const displayName = joinValue(card.getFirstPropertyValue('fn'));
+  if (displayName === '') throw invalid(`card ${uid} has no FN (RFC 6350 §6.2.1)`);
+  const n = structured(card.getFirstProperty('n'));
+  const org = structured(card.getFirstProperty('org'));
+  const fields: CardFields = {
+    // N: family; given; additional; prefixes; suffixes (RFC 6350 §6.2.2).
+    firstName: orNull(joinValue(n[1])),
+    lastName: orNull(joinValue(n[0])),
+    displayName,
+    emails: card.getAllProperties('email').map((p) => joinValue(p.getFirstValue())).filter((v) => v !== ''),
+    phones: card.getAllProperties('tel').map((p) => phoneText(p.getFirstValue())).filter((v) => v !== ''),
+    company: orNull(joinValue(org[0])),
+    title: orNull(joinValue(card.getFirstPropertyValue('title'))),
+  };
+  return { version: versionOf(card), uid, fields };
+}
+
+export interface RenderInput {
+  /** The card the server holds (merge base); null for a new card. */
+  base: string | null;
+  uid: string;
+  /** Version of a new card; an existing card keeps its own. */
+  version: VCardVersion;
+  fields: CardFields;
+  /** Fields to write; the others are left as the base has them. */
+  selected: readonly ContactFieldKey[];
+  phoneRegion: string | null;
+}
+
+function setText(card: ICAL.Component, name: string, value: string | null): void {
+  const existing = card.getFirstProperty(name);
+  if (value === null || value.trim() === '') {
+    if (existing !== null) card.removeAllProperties(name);
+    return;
+  }
+  if (existing !== null) existing.setValue(value);
+  else card.addPropertyWithValue(name, value);
+}
+
+/** Make the list property `name` hold exactly `wanted`: keep matching ones (with their groups and parameters), drop the rest, add the missing. */
+function reconcileList(card: ICAL.Component, name: 'email' | 'tel', wanted: readonly string[], region: string | null, version: VCardVersion): void {
+  const field = name === 'email' ? 'emails' : 'phones';
+  const wantedKeys = new Map<string, string>();
+  for (const value of wanted) {
+    const key = itemKey(field, value, region);
+    if (key !== '' && !wantedKeys.has(key)) wantedKeys.set(key, value);
+  }
+  for (const prop of card.getAllProperties(name)) {
+    const value = name === 'tel' ? phoneText(prop.getFirstValue()) : joinValue(prop.getFirstValue());
+    const key = itemKey(field, value, region);
+    if (wantedKeys.has(key)) wantedKeys.delete(key);
+    else card.removeProperty(prop);
+  }
+  for (const value of wantedKeys.values()) {
+    const prop = new ICAL.Property(name, card);
+    prop.setValue(value);
+    // vCard 3 clients (Apple, older Android) expect the INTERNET type on addresses (RFC 2426 §3.3.2).
+    if (name === 'email' && version === '3.0') prop.setParameter('type', 'INTERNET');
+    card.addProperty(prop);
+  }
+}
+
+/** The vCard text for `fields`, starting from `base` when there is one. */
+export function renderCard(input: RenderInput): string {
+  const card = input.base !== null ? parseVCardComponent(input.base) : newCard(input.uid, input.version);
+  const version = versionOf(card);
+  const selected = new Set(input.selected);
+  const f = input.fields;
+  if (card.getFirstProperty('uid') === null) card.addPropertyWithValue('uid', input.uid);
+  if (selected.has('displayName') || card.getFirstProperty('fn') === null) setText(card, 'fn', f.displayName);
+  if (selected.has('firstName') || selected.has('lastName') || (version === '3.0' && card.getFirstProperty('n') === null)) {
+    const prop = card.getFirstProperty('n');
+    const parts = structured(prop).map((part) => (Array.isArray(part) ? part.join(',') : joinValue(part)));
+    while (parts.length < 5) parts.push('');
+    if (selected.has('lastName') || prop === null) parts[0] = f.lastName ?? '';
+    if (selected.has('firstName') || prop === null) parts[1] = f.firstName ?? '';
+    if (prop !== null) prop.setValue(parts);
+    else card.addPropertyWithValue('n', parts);
+  }
+  if (selected.has('emails')) reconcileList(card, 'email', f.emails, input.phoneRegion, version);
+  if (selected.has('phones')) reconcileList(card, 'tel', f.phones, input.phoneRegion, version);
+  if (selected.has('company')) {
+    const prop = card.getFirstProperty('org');
+    const parts = structured(prop).map(joinValue);
+    if (f.company === null || f.company.trim() === '') {
+      if (prop !== null && parts.slice(1).every((p) => p === '')) card.removeAllProperties('org');
+      else if (prop !== null) prop.setValue(['', ...parts.slice(1)]);
+    } else if (prop !== null) prop.setValue([f.company, ...parts.slice(1)]);
+    else card.addPropertyWithValue('org', [f.company]);
+  }
+  if (selected.has('title')) setText(card, 'title', f.title);
+  return card.toString() + '\r\n';
+}
+
+function newCard(uid: string, version: VCardVersion): ICAL.Component {
+  const card = new ICAL.Component('vcard');
+  // VERSION first: ical.js (and RFC 6350 §6.7.9 for 4.0) decide the version by it.
+  card.addPropertyWithValue('version', version);
+  card.addPropertyWithValue('prodid', '-//crm-bridge//contacts//EN');
+  card.addPropertyWithValue('uid', uid);
+  return card;
+}

@@ -1,0 +1,617 @@
+/**
+ * One pass of contact sync between the CRM and one user's address book (issue 6), pair
+ * `contacts:<userId>`, identity = the vCard UID.
+ *
+ * 1. Open the address book: from the stored cursor without discovery (a no-change pass is then a
+ *    single sync-collection REPORT), else discover it by display name or href and create it
+ *    (extended MKCOL) when missing.
+ * 2. Read the remote changes (sync-collection + multiget; everything on the first pass or after the
+ *    server dropped the token). Broken, oversized and duplicate-UID cards are recorded per item.
+ * 3. Cards that vanished: deletions in the client never delete CRM data (ownership rules); with
+ *    direction crm-to-client a delivered card is restored. An address book that suddenly looks
+ *    empty is not believed (DESIGN.md principle 5).
+ * 4. Linked contacts: ownership rules (deleted/deactivated/unselected in the CRM), then a three-way
+ *    field merge against the stored base; writes are conditional (If-Match), a 412 re-reads,
+ *    re-merges and retries.
+ * 5. New cards: re-linked by the bridge's own UID, else matched (e-mail, phone, name + company),
+ *    else imported (two-way). New CRM contacts: an intent row, then PUT If-None-Match: * of
+ *    `<uid>.vcf` (crash-safe: a repeated PUT answers 412 and the card is adopted).
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
+import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
+import { ContactMatcher } from '../../contacts/match.js';
+import { mergeFields } from '../../contacts/merge.js';
+import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
+import type { Contact, ContactPatch } from '../../domain/contact.js';
+import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
+import type { ContactSyncBase } from '../../store/contact-sync-base.js';
+import type { Store } from '../../store/store.js';
+import type { SyncStatusEntry } from '../../store/sync-status.js';
+import type { DavCollection, DavObject, DavServerSettings } from '../dav-ports.js';
+import type { AddressBookConnector, AddressBookSession } from './carddav-ports.js';
+
+export interface ContactSyncSpec {
+  /** `carddav:<userId>`: where errors are recorded. */
+  sourceId: string;
+  userId: string;
+  server: DavServerSettings;
+  /** Display name or href of the address book. */
+  addressBook: string;
+  direction: 'two-way' | 'crm-to-client';
+  filter: ContactFilter;
+  /** The fields that sync (configured fields minus secure fields; displayName always). */
+  fields: ContactFieldKey[];
+  phoneRegion: string | null;
+  maxCardBytes: number;
+}
+
+export interface ContactSyncDeps {
+  store: Store;
+  connector: AddressBookConnector;
+  log: Logger;
+}
+
+export interface ContactSyncResult {
+  changed: number;
+  itemErrors: number;
+}
+
+export const CURSOR_COLLECTION = 'addressbook';
+/** Fewer linked cards than this vanishing at once is believable; more while the book is empty is not. */
+const EMPTY_BOOK_MIN_ITEMS = 3;
+const MAX_WRITE_ATTEMPTS = 3;
+const PAGE = 500;
+
+export function contactPair(userId: string): string {
+  return `contacts:${userId}`;
+}
+
+/**
+ * The UID the bridge gives the card of a CRM contact: a UUID derived from the contact id (RFC 9562
+ * version 8, name-based), so a card found again after a reset is re-linked by UID, never duplicated.
+ */
+export function bridgeUid(contactId: string): string {
+  const h = createHash('sha256').update(`crm-bridge/contact/${contactId}`).digest('hex');
+  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+interface BookCursor {
+  href: string;
+  name: string;
+  principalUrl: string;
+  addressbookHomeUrl: string | null;
+  syncToken: string | null;
+}
+
+function isBookCursor(value: unknown): value is BookCursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['href'] === 'string' && typeof v['name'] === 'string' && typeof v['principalUrl'] === 'string';
+}
+
+interface RemoteCard extends DavObject {
+  card: ParsedCard;
+}
+
+function decodedLastSegment(href: string): string {
+  const path = new URL(href).pathname.replace(/\/+$/, '');
+  try {
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  } catch {
+    return path.slice(path.lastIndexOf('/') + 1);
+  }
+}
+
+function sameHref(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      return decodeURIComponent(new URL(u).pathname).replace(/\/+$/, '');
+    } catch {
+      return u;
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDeps, signal: AbortSignal): Promise<ContactSyncResult> {
+  return new AddressBookPass(spec, deps, signal).run();
+}
+
+class AddressBookPass {
+  private readonly pair: string;
+  private readonly store: Store;
+  private readonly log: Logger;
+  private changed = 0;
+  private itemErrors = 0;
+  private session!: AddressBookSession;
+  private book!: DavCollection;
+  private status = new Map<string, SyncStatusEntry>();
+  private bases = new Map<string, ContactSyncBase>();
+  /** Contacts the filter selects, by id. */
+  private selected = new Map<string, Contact>();
+  /** Every contact the pass knows (selected + linked), by id. */
+  private contacts = new Map<string, Contact>();
+  /** Version of new cards: what the address book mostly holds, else 3.0 (widest client support). */
+  private newVersion: VCardVersion = '3.0';
+
+  constructor(
+    private readonly spec: ContactSyncSpec,
+    deps: ContactSyncDeps,
+    private readonly signal: AbortSignal,
+  ) {
+    this.pair = contactPair(spec.userId);
+    this.store = deps.store;
+    this.log = deps.log.child({ source: spec.sourceId });
+    this.deps = deps;
+  }
+
+  private readonly deps: ContactSyncDeps;
+
+  async run(): Promise<ContactSyncResult> {
+    const stored = await this.store.syncCursors.get(this.pair, CURSOR_COLLECTION);
+    let cursor = isBookCursor(stored) && stored.name === this.spec.addressBook ? stored : null;
+    let changes;
+    try {
+      await this.open(cursor);
+      changes = await this.session.changes(this.book, cursor?.syncToken ?? null);
+    } catch (error) {
+      // The remembered address book is gone (deleted or renamed on the server): discover again.
+      if (cursor === null || !isBridgeError(error) || error.code !== 'NOT_FOUND') throw error;
+      cursor = null;
+      await this.open(null);
+      changes = await this.session.changes(this.book, null);
+    }
+    const full = cursor?.syncToken == null || changes.fullResync;
+
+    for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
+    this.bases = await this.store.contactSyncBase.listPair(this.pair);
+    await this.loadContacts();
+
+    const { remote, listed } = this.readRemote(changes.changed);
+    const versions = [...remote.values()].map((r) => r.card.version);
+    if (versions.filter((v) => v === '4.0').length > versions.length / 2) this.newVersion = '4.0';
+
+    let believeDeletions = true;
+    const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
+    if (full && listed.size === 0 && gone.length >= EMPTY_BOOK_MIN_ITEMS) {
+      believeDeletions = false;
+      await this.itemError(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
+    }
+    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.onRemoteGone(entry));
+
+    const goneIds = new Set(gone.map((e) => e.identity));
+    for (const entry of [...this.status.values()]) {
+      if (this.signal.aborted) break;
+      if (goneIds.has(entry.identity) || entry.crm.ref === null) continue;
+      const card = remote.get(entry.identity);
+      if (entry.tombstone) {
+        // A card the client deleted came back (restored, or re-created with the same UID): link again.
+        if (card !== undefined && entry.remote.ref === null && this.contacts.has(entry.crm.ref)) {
+          await this.guard(card.href, () => this.syncLinked({ ...entry, tombstone: false, remote: { ref: card.href, version: null, hash: null } }, card));
+        }
+        continue;
+      }
+      await this.guard(entry.remote.ref ?? entry.identity, () => this.syncLinked(entry, card));
+    }
+
+    await this.newRemoteCards([...remote.values()].filter((card) => !this.status.has(card.card.uid)));
+    await this.newCrmContacts();
+
+    if (believeDeletions && !this.signal.aborted) {
+      const next: BookCursor = {
+        href: this.book.href,
+        name: this.spec.addressBook,
+        principalUrl: this.session.principalUrl,
+        addressbookHomeUrl: this.session.addressbookHomeUrl,
+        syncToken: changes.syncToken,
+      };
+      await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
+    }
+    return { changed: this.changed, itemErrors: this.itemErrors };
+  }
+
+  // ------------------------------------------------------------------------------- opening
+
+  private async open(cursor: BookCursor | null): Promise<void> {
+    if (cursor !== null) {
+      this.session = this.deps.connector.resume(this.spec.server, { principalUrl: cursor.principalUrl, addressbookHomeUrl: cursor.addressbookHomeUrl });
+      this.book = { href: cursor.href, displayName: cursor.name, components: [], kind: 'addressbook', ctag: null, syncToken: null, readOnly: false, color: null };
+      return;
+    }
+    this.session = await this.deps.connector.connect(this.spec.server);
+    const name = this.spec.addressBook;
+    const books = await this.session.listAddressBooks();
+    const isUrl = /^https?:\/\//i.test(name);
+    const found =
+      books.find((b) => (isUrl ? sameHref(b.href, name) : b.displayName === name)) ??
+      books.find((b) => !isUrl && decodedLastSegment(b.href) === name);
+    this.book = found ?? (await this.session.createAddressBook(name));
+    if (found === undefined) this.log.info({ addressBook: this.book.href }, 'address book created');
+  }
+
+  // ------------------------------------------------------------------------------- CRM side
+
+  private async loadContacts(): Promise<void> {
+    const { filter, userId } = this.spec;
+    const accountOwners = new Map<string, string | null>();
+    const candidates: Contact[] = [];
+    const pageAll = async (list: (cursor: string | undefined) => Promise<{ items: Contact[]; next: string | null }>) => {
+      let cursor: string | undefined;
+      do {
+        const page = await list(cursor);
+        candidates.push(...page.items);
+        cursor = page.next ?? undefined;
+      } while (cursor !== undefined);
+    };
+    if (filter.owned) await pageAll((cursor) => this.store.contacts.list({ owner: userId, active: true }, { limit: PAGE, cursor }));
+    if (filter.accounts) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.store.accounts.list({ owner: userId }, { limit: PAGE, cursor });
+        for (const account of page.items) {
+          accountOwners.set(account.id, account.owner);
+          await pageAll((c) => this.store.contacts.list({ accountId: account.id, active: true }, { limit: PAGE, cursor: c }));
+        }
+        cursor = page.next ?? undefined;
+      } while (cursor !== undefined);
+    }
+    if (!filter.owned && !filter.accounts) await pageAll((cursor) => this.store.contacts.list({ active: true }, { limit: PAGE, cursor }));
+    for (const contact of candidates) {
+      this.contacts.set(contact.id, contact);
+      if (contactSelected(contact, userId, filter, accountOwners)) this.selected.set(contact.id, contact);
+    }
+    for (const entry of this.status.values()) {
+      const id = entry.crm.ref;
+      if (id === null || this.contacts.has(id)) continue;
+      const contact = await this.store.contacts.get(id);
+      if (contact !== undefined) this.contacts.set(id, contact);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- remote side
+
+  private readRemote(objects: readonly DavObject[]): { remote: Map<string, RemoteCard>; listed: Set<string> } {
+    const remote = new Map<string, RemoteCard>();
+    const listed = new Set<string>();
+    const failures: Array<{ href: string; code: ErrorCode; message: string }> = [];
+    for (const obj of objects) {
+      listed.add(obj.href);
+      const size = Buffer.byteLength(obj.data, 'utf8');
+      if (size > this.spec.maxCardBytes) {
+        failures.push({ href: obj.href, code: 'PAYLOAD_TOO_LARGE', message: `vCard ${obj.href} is ${size} bytes (limit ${this.spec.maxCardBytes}, contacts.maxCardBytes): left alone` });
+        continue;
+      }
+      let card: ParsedCard;
+      try {
+        card = parseCard(obj.data);
+      } catch (error) {
+        failures.push({ href: obj.href, code: isBridgeError(error) ? error.code : 'INVALID_INPUT', message: `${obj.href}: ${error instanceof Error ? error.message : String(error)}` });
+        continue;
+      }
+      const other = remote.get(card.uid);
+      if (other !== undefined) {
+        // Keep the resource the status already knows; report the other one.
+        const known = this.status.get(card.uid)?.remote.ref;
+        const [keep, drop] = known !== undefined && known !== null && sameHref(known, obj.href) ? [{ ...obj, card }, other] : [other, { ...obj, card }];
+        remote.set(card.uid, keep);
+        failures.push({ href: drop.href, code: 'CONFLICT', message: `vCard ${drop.href} has the UID ${card.uid} of ${keep.href} too (duplicate UID): only ${keep.href} is synced` });
+        continue;
+      }
+      remote.set(card.uid, { ...obj, card });
+    }
+    this.pendingFailures = failures;
+    return { remote, listed };
+  }
+
+  private pendingFailures: Array<{ href: string; code: ErrorCode; message: string }> = [];
+
+  private goneEntries(full: boolean, listed: ReadonlySet<string>, deleted: ReadonlySet<string>, remote: ReadonlyMap<string, RemoteCard>): SyncStatusEntry[] {
+    const listedKeys = new Set([...listed].map((h) => new URL(h).pathname));
+    const deletedKeys = new Set([...deleted].map((h) => new URL(h).pathname));
+    const out: SyncStatusEntry[] = [];
+    for (const entry of this.status.values()) {
+      if (entry.tombstone || entry.remote.ref === null || entry.pending === 'create' || remote.has(entry.identity)) continue;
+      const key = new URL(entry.remote.ref).pathname;
+      if (full ? !listedKeys.has(key) : deletedKeys.has(key)) out.push(entry);
+    }
+    return out;
+  }
+
+  /** A linked card vanished from the address book. */
+  private async onRemoteGone(entry: SyncStatusEntry): Promise<void> {
+    const contact = entry.crm.ref === null ? undefined : this.selected.get(entry.crm.ref);
+    if (this.spec.direction === 'crm-to-client' && contact !== undefined) {
+      // The address book mirrors the CRM: a deleted card is put back and the deletion reported.
+      const base = this.bases.get(entry.identity);
+      const fields = fieldsOfContact(contact);
+      const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
+      const href = entry.remote.ref ?? this.hrefFor(entry.identity);
+      const { etag } = await this.session.put(href, text, null);
+      await this.saveLinked(entry, contact, fields, { href, etag, text });
+      this.changed++;
+      await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
+      return;
+    }
+    // Ownership rules: a deletion in the client never deletes CRM data; the card stays deleted in
+    // the client until the CRM contact is reset (POST /api/v1/users/:id/reset).
+    await this.store.syncStatus.put({ ...entry, remote: { ref: null, version: null, hash: null }, tombstone: true, pending: null });
+    this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'card deleted in the client; the CRM contact stays');
+  }
+
+  // ---------------------------------------------------------------------------- linked items
+
+  private async syncLinked(entry: SyncStatusEntry, card: RemoteCard | undefined): Promise<void> {
+    const contactId = entry.crm.ref as string;
+    const contact = this.contacts.get(contactId);
+    const selected = this.selected.has(contactId);
+    const href = card?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
+
+    if (contact === undefined || !contact.active || (!selected && entry.origin === 'crm')) {
+      if (entry.origin === 'crm') {
+        // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
+        await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
+        await this.store.atomically(async (tx) => {
+          await tx.syncStatus.remove(this.pair, entry.identity);
+          await tx.contactSyncBase.remove(this.pair, entry.identity);
+        });
+        this.status.delete(entry.identity);
+        this.changed++;
+        return;
+      }
+      // Created in the client, deleted or deactivated in the CRM: the card stays in the client, unsynced.
+      await this.store.syncStatus.put({ ...entry, tombstone: true, pending: null });
+      this.log.info({ contact: contactId, uid: entry.identity }, 'contact deleted or deactivated in the CRM; the client card stays');
+      return;
+    }
+    // Created in the client and filtered out: keeps syncing both ways (ownership rules).
+
+    if (entry.pending === 'create' && card === undefined) {
+      await this.createRemote(entry, contact);
+      return;
+    }
+    const base = this.bases.get(entry.identity) ?? null;
+    await this.reconcile(entry, contact, base, card ?? null);
+  }
+
+  /**
+   * Bring one linked contact and its card together. `card` is the card as read this pass (null: not
+   * changed since the last pass, the base stands for it).
+   */
+  private async reconcile(entry: SyncStatusEntry, contact: Contact, base: ContactSyncBase | null, card: RemoteCard | null): Promise<void> {
+    const { fields, phoneRegion, direction } = this.spec;
+    let current = card;
+    let crm = contact;
+    for (let attempt = 1; ; attempt++) {
+      const crmFields = fieldsOfContact(crm);
+      const crmChanged = fieldsHash(crmFields, fields, phoneRegion) !== entry.crm.hash;
+      const remoteFields = current?.card.fields ?? base?.fields ?? crmFields;
+      const remoteChanged = current !== null && current.etag !== entry.remote.version && (base === null || differingFields(base.fields, remoteFields, fields, phoneRegion).length > 0);
+      const href = current?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
+      const etag = current?.etag ?? entry.remote.version;
+      const remoteText = current?.data ?? base?.vcard ?? null;
+
+      if (!crmChanged && !remoteChanged && entry.remote.version !== null && base !== null) {
+        if (current !== null && (current.etag !== entry.remote.version || !sameHref(current.href, entry.remote.ref ?? ''))) {
+          await this.saveLinked(entry, crm, base.fields, { href: current.href, etag: current.etag, text: current.data });
+        }
+        return;
+      }
+
+      let target: CardFields;
+      if (direction === 'crm-to-client') {
+        target = crmFields;
+        const reverted = current === null ? [] : differingFields(remoteFields, crmFields, fields, phoneRegion);
+        if (remoteChanged && reverted.length > 0) {
+          await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
+        }
+      } else {
+        const result = mergeFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
+        target = result.merged;
+        if (result.conflicts.length > 0) {
+          await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
+        }
+        const toCrm = differingFields(crmFields, target, fields, phoneRegion);
+        if (toCrm.length > 0) {
+          crm = await this.store.contacts.update(crm.id, this.patchOf(target, toCrm));
+          this.contacts.set(crm.id, crm);
+          this.changed++;
+        }
+      }
+
+      const needsWrite = remoteText === null || differingFields(remoteFields, target, fields, phoneRegion).length > 0;
+      if (!needsWrite) {
+        await this.saveLinked(entry, crm, target, { href, etag: etag ?? '', text: remoteText });
+        return;
+      }
+      const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion });
+      try {
+        const written = await this.session.put(href, text, etag);
+        await this.saveLinked(entry, crm, target, { href, etag: written.etag, text });
+        this.changed++;
+        return;
+      } catch (error) {
+        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        // RFC 7232 §4.2: someone changed the card meanwhile. Re-read it and merge again; what this
+        // attempt wrote to the CRM is now the CRM side (its hash no longer matches the status).
+        const [fresh] = await this.session.fetch(this.book, [href]);
+        if (fresh === undefined) throw new BridgeError('PRECONDITION_FAILED', `${href} vanished while being written`);
+        current = { ...fresh, card: parseCard(fresh.data) };
+        if (base === null) base = { fields: crmFields, vcard: null };
+      }
+    }
+  }
+
+  private patchOf(target: CardFields, keys: readonly ContactFieldKey[]): ContactPatch {
+    const patch: Record<string, unknown> = {};
+    for (const key of keys) {
+      if (key === 'emails') patch['emails'] = target.emails.filter((e) => e.includes('@'));
+      else if (key === 'phones') patch['phones'] = target.phones;
+      else if (key === 'displayName') patch['displayName'] = target.displayName;
+      else patch[key] = target[key] === null || target[key].trim() === '' ? null : target[key].trim();
+    }
+    return patch as ContactPatch;
+  }
+
+  private async saveLinked(entry: SyncStatusEntry, contact: Contact, fields: CardFields, remote: { href: string; etag: string; text: string | null }): Promise<void> {
+    const next: Omit<SyncStatusEntry, 'updatedAt'> = {
+      pair: this.pair,
+      identity: entry.identity,
+      crm: { ref: contact.id, version: contact.updatedAt, hash: fieldsHash(fieldsOfContact(contact), this.spec.fields, this.spec.phoneRegion) },
+      remote: { ref: remote.href, version: remote.etag, hash: remote.text === null ? null : textHash(remote.text) },
+      origin: entry.origin,
+      tombstone: false,
+      pending: null,
+    };
+    await this.store.atomically(async (tx) => {
+      await tx.syncStatus.put(next);
+      await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: remote.text });
+    });
+    this.status.set(entry.identity, { ...next, updatedAt: new Date().toISOString() });
+    this.bases.set(entry.identity, { fields, vcard: remote.text });
+  }
+
+  // ------------------------------------------------------------------------------- new cards
+
+  private async newRemoteCards(cards: readonly RemoteCard[]): Promise<void> {
+    for (const failure of this.pendingFailures) await this.itemError(failure.href, failure.code, failure.message);
+    if (cards.length === 0) return;
+    const linked = new Set([...this.status.values()].map((e) => e.crm.ref).filter((id): id is string => id !== null));
+    const byBridgeUid = new Map<string, Contact>();
+    for (const contact of this.selected.values()) if (!linked.has(contact.id)) byBridgeUid.set(bridgeUid(contact.id), contact);
+    const matcher = new ContactMatcher(
+      [...this.selected.values()].filter((c) => !linked.has(c.id)).map((c) => ({ id: c.id, fields: fieldsOfContact(c) })),
+      this.spec.phoneRegion,
+    );
+    for (const card of cards) {
+      if (this.signal.aborted) return;
+      await this.guard(card.href, async () => {
+        const fields = card.card.fields;
+        const own = byBridgeUid.get(card.card.uid.replace(/^urn:uuid:/i, ''));
+        if (own !== undefined && !linked.has(own.id)) {
+          // The card of a CRM contact whose mapping was reset: linked again by its UID.
+          await this.link(card, own, 'crm');
+          linked.add(own.id);
+          matcher.remove(own.id);
+          return;
+        }
+        const outcome = matcher.match(fields);
+        if (outcome.kind === 'match') {
+          const contact = this.selected.get(outcome.contactId) as Contact;
+          this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
+          await this.link(card, contact, 'remote');
+          linked.add(contact.id);
+          matcher.remove(contact.id);
+          return;
+        }
+        if (outcome.kind === 'ambiguous') {
+          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
+          return;
+        }
+        if (this.spec.direction === 'crm-to-client') {
+          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
+          return;
+        }
+        await this.importCard(card);
+      });
+    }
+  }
+
+  /** A card already in the address book stands for `contact`: link them and merge without a base. */
+  private async link(card: RemoteCard, contact: Contact, origin: 'crm' | 'remote'): Promise<void> {
+    const entry: SyncStatusEntry = {
+      pair: this.pair,
+      identity: card.card.uid,
+      crm: { ref: contact.id, version: null, hash: null },
+      remote: { ref: card.href, version: null, hash: null },
+      origin,
+      tombstone: false,
+      pending: null,
+      updatedAt: '',
+    };
+    await this.reconcile(entry, contact, null, card);
+  }
+
+  private async importCard(card: RemoteCard): Promise<void> {
+    const f = card.card.fields;
+    const keep = new Set(this.spec.fields);
+    const contact = await this.store.contacts.create({
+      displayName: f.displayName,
+      firstName: keep.has('firstName') ? f.firstName : null,
+      lastName: keep.has('lastName') ? f.lastName : null,
+      emails: keep.has('emails') ? f.emails.filter((e) => e.includes('@')) : [],
+      phones: keep.has('phones') ? f.phones : [],
+      company: keep.has('company') ? f.company : null,
+      title: keep.has('title') ? f.title : null,
+      owner: this.spec.userId,
+    });
+    this.contacts.set(contact.id, contact);
+    const entry: SyncStatusEntry = { pair: this.pair, identity: card.card.uid, crm: { ref: contact.id, version: null, hash: null }, remote: { ref: card.href, version: card.etag, hash: null }, origin: 'remote', tombstone: false, pending: null, updatedAt: '' };
+    await this.saveLinked(entry, contact, fieldsOfContact(contact), { href: card.href, etag: card.etag, text: card.data });
+    this.changed++;
+  }
+
+  private async newCrmContacts(): Promise<void> {
+    const linked = new Set([...this.status.values()].map((e) => e.crm.ref));
+    for (const contact of this.selected.values()) {
+      if (this.signal.aborted) return;
+      if (linked.has(contact.id)) continue;
+      const uid = bridgeUid(contact.id);
+      const existing = this.status.get(uid);
+      if (existing !== undefined) continue; // linked under its UID to something else: leave it
+      const entry: SyncStatusEntry = { pair: this.pair, identity: uid, crm: { ref: contact.id, version: null, hash: null }, remote: { ref: this.hrefFor(uid), version: null, hash: null }, origin: 'crm', tombstone: false, pending: 'create', updatedAt: '' };
+      await this.guard(entry.remote.ref, () => this.createRemote(entry, contact));
+    }
+  }
+
+  /** Crash-safe create (DESIGN.md principle 3): the intent is stored before the PUT; a repeated PUT gets 412 and adopts the card. */
+  private async createRemote(entry: SyncStatusEntry, contact: Contact): Promise<void> {
+    const fields = fieldsOfContact(contact);
+    const href = entry.remote.ref ?? this.hrefFor(entry.identity);
+    const text = renderCard({ base: null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
+    const intent: Omit<SyncStatusEntry, 'updatedAt'> = { ...entry, remote: { ref: href, version: null, hash: null }, pending: 'create' };
+    await this.store.atomically(async (tx) => {
+      await tx.syncStatus.put(intent);
+      await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: text });
+    });
+    this.status.set(entry.identity, { ...intent, updatedAt: '' });
+    try {
+      const { etag } = await this.session.put(href, text, null);
+      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag, text });
+      this.changed++;
+    } catch (error) {
+      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
+      // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
+      const [fresh] = await this.session.fetch(this.book, [href]);
+      if (fresh === undefined) throw error;
+      const card = { ...fresh, card: parseCard(fresh.data) };
+      if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
+      await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
+    }
+  }
+
+  private hrefFor(uid: string): string {
+    return new URL(`${encodeURIComponent(uid)}.vcf`, this.book.href).href;
+  }
+
+  // --------------------------------------------------------------------------------- errors
+
+  /** Per-item failures are recorded and the pass goes on; an unreachable or rejecting server ends the pass. */
+  private async guard(itemRef: string | null, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (isBridgeError(error) && (error.code === 'AUTH' || error.code === 'TEMPORARY')) throw error;
+      const code: ErrorCode = isBridgeError(error) ? error.code : 'INTERNAL';
+      await this.itemError(itemRef, code, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async itemError(itemRef: string | null, code: ErrorCode, message: string): Promise<void> {
+    this.itemErrors++;
+    this.log.warn({ item: itemRef, code }, message);
+    await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
+  }
+}
