@@ -112,6 +112,10 @@ function resolveCollection(calendars: readonly DavCollection[], wanted: string):
   return calendars.find((calendar) => calendar.displayName === wanted) ?? calendars.find((calendar) => calendar.displayName?.toLowerCase() === wanted.toLowerCase());
 }
 
+function collectionOf(href: string): string {
+  return href.replace(/[^/]*$/, '');
+}
+
 function within(href: string, collection: DavCollection): boolean {
   return decodeURI(href).startsWith(decodeURI(collection.href));
 }
@@ -123,6 +127,8 @@ export class CalendarSync {
   private readonly user: UserContext;
   private readonly directory: StoreDirectory;
   private session!: DavSession;
+  /** Collections this round wrote to (PUT or DELETE). */
+  private readonly written = new Set<string>();
 
   constructor(
     private readonly spec: CalendarSpec,
@@ -152,25 +158,36 @@ export class CalendarSync {
       events: { name: 'events', pair: calendarPair(this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
       tasks: { name: 'tasks', pair: tasksPair(this.spec.userId), collection: ensured.taskList, policy: this.spec.taskPolicy, observations: new Map(), deleted: new Set() },
     };
-    const statuses: Record<FamilyName, SyncStatusEntry[]> = {
-      events: await this.store.syncStatus.listPair(families.events.pair),
-      tasks: await this.store.syncStatus.listPair(families.tasks.pair),
-    };
-    const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: Cursor }> = [];
-    // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
-    const ordered = [...calendars].sort((a, b) => Number(this.isCrmCollection(b, families)) - Number(this.isCrmCollection(a, families)));
-    for (const collection of ordered) {
-      if (this.signal.aborted) return this.result();
-      const update = await this.readCollection(collection, families, statuses);
-      if (update) cursorUpdates.push(update);
-    }
     await this.dropVanishedCollections(calendars);
-
-    for (const family of [families.events, families.tasks]) {
-      if (this.signal.aborted) return this.result();
-      await this.syncFamily(family, statuses[family.name]);
+    // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
+    let toRead = [...calendars].sort((a, b) => Number(this.isCrmCollection(b, families)) - Number(this.isCrmCollection(a, families)));
+    // A second round reads the collections this pass wrote to: a sync token taken before our own
+    // writes would let a server forget an item that we created and the client deleted before the
+    // next pass (Xandikos reports nothing for it). Our own writes come back with the ETag we
+    // stored and are skipped; a client edit made meanwhile is merged in that round.
+    for (let round = 0; round < 2 && toRead.length > 0; round += 1) {
+      this.written.clear();
+      for (const family of [families.events, families.tasks]) {
+        family.observations.clear();
+        family.deleted.clear();
+      }
+      const statuses: Record<FamilyName, SyncStatusEntry[]> = {
+        events: await this.store.syncStatus.listPair(families.events.pair),
+        tasks: await this.store.syncStatus.listPair(families.tasks.pair),
+      };
+      const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: Cursor }> = [];
+      for (const collection of toRead) {
+        if (this.signal.aborted) return this.result();
+        const update = await this.readCollection(collection, families, statuses);
+        if (update) cursorUpdates.push(update);
+      }
+      for (const family of [families.events, families.tasks]) {
+        if (this.signal.aborted) return this.result();
+        await this.syncFamily(family, statuses[family.name]);
+      }
+      for (const update of cursorUpdates) for (const pair of update.pairs) await this.store.syncCursors.put(pair, update.href, update.cursor);
+      toRead = toRead.filter((collection) => [...this.written].some((href) => sameHref(href, collection.href)));
     }
-    for (const update of cursorUpdates) for (const pair of update.pairs) await this.store.syncCursors.put(pair, update.href, update.cursor);
     return this.result();
   }
 
@@ -406,7 +423,10 @@ export class CalendarSync {
         break;
       case 'delete-remote': {
         const href = status?.remote.ref ?? observation?.object.href;
-        if (href) await this.session.remove(href, observation?.object.etag ?? status?.remote.version ?? null);
+        if (href) {
+          this.written.add(collectionOf(href));
+          await this.session.remove(href, observation?.object.etag ?? status?.remote.version ?? null);
+        }
         await this.store.calendarSync.removeMirror(this.spec.userId, href ?? '');
         await this.forget(family, identity);
         break;
@@ -460,6 +480,7 @@ export class CalendarSync {
     const text = fieldsToIcal(family.name, fields, activity, null, null, identity, this.user, this.now);
     let etag: string;
     try {
+      this.written.add(collectionOf(href));
       etag = (await this.session.put(href, text, null, 'text/calendar')).etag;
     } catch (error) {
       if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
@@ -522,6 +543,7 @@ export class CalendarSync {
       }
       const text = fieldsToIcal(family.name, merged, activity, remote.parsed, remote.read, remote.parsed.uid, this.user, this.now);
       try {
+        this.written.add(collectionOf(remote.object.href));
         const { etag } = await this.session.put(remote.object.href, text, remote.object.etag, 'text/calendar');
         await this.settle(family, identity, activity, { href: remote.object.href, etag, data: text }, status?.origin ?? 'crm');
         return;
@@ -554,7 +576,7 @@ export class CalendarSync {
       await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
     });
     const busy = mirrorBusy(parsed, this.now);
-    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: object.href.replace(/[^/]*$/, ''), etag: object.etag, uid: parsed.uid }, busy.busy);
+    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collectionOf(object.href), etag: object.etag, uid: parsed.uid }, busy.busy);
   }
 
   private async recordError(itemRef: string, error: unknown): Promise<void> {

@@ -148,7 +148,7 @@ export function activityOfRemote(read: RemoteRead, userId: string, parties: Part
   }
   const event = read.event!;
   return {
-    kind: (read.fields as EventFields).attendees.length > 0 ? 'meeting' : 'appointment',
+    kind: event.kind,
     subject: event.subject || '(no title)',
     owner: userId,
     start: event.start,
