@@ -74,9 +74,10 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
     // Mail queued by `serve` (or left by an outage) goes out first, so its Sent copy is in this pass.
     // (Interrupted sends are only marked uncertain by `serve` at start-up: a concurrent serve may be
     // in the middle of one.)
-    const { outbox } = createMail(loaded.config, runtime.store, log);
+    // runtime.config: the YAML merged with the entries made in the admin UI.
+    const { outbox } = createMail(runtime.config, runtime.store, log);
     await outbox.runDue();
-    const summary = await runSyncPass(sourcesOf(loaded.config), createRunners(loaded.config, runtime.store, log), runtime.store, log, controller.signal);
+    const summary = await runSyncPass(sourcesOf(runtime.config), createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal);
     for (const line of formatSummary(summary)) out(line);
     return summary.ok ? 0 : 1;
   } finally {

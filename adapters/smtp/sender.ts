@@ -205,4 +205,16 @@ export class SmtpSender implements MailSender {
       transport.close();
     }
   }
+
+  /** Connect, negotiate TLS and log in without sending anything (the admin UI's "Test connection"). */
+  async verify(settings: MailServerSettings): Promise<void> {
+    const transport = nodemailer.createTransport(transportOptions(settings));
+    try {
+      await transport.verify();
+    } catch (error) {
+      throw toBridgeError(error, settings);
+    } finally {
+      transport.close();
+    }
+  }
 }

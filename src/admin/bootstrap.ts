@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { AdminAccounts } from './accounts.js';
+import { verifyPassword } from './password-hash.js';
 
 export const adminUser = 'admin';
 
@@ -12,22 +13,23 @@ export interface AdminBootstrap {
 
 /**
  * The admin login (CONTRACT.md "Set-up"): user `admin`, password from the configuration or
- * CRM_BRIDGE_ADMIN_PASSWORD; otherwise one is generated on first start, printed once, and only
- * its scrypt hash is kept.
+ * CRM_BRIDGE_ADMIN_PASSWORD (which always resets `admin` to it); otherwise, when no admin account
+ * exists yet, one is generated on first start, printed once, and only its scrypt hash is kept.
+ * Further admins are added in the UI (Admins page).
  */
 export async function bootstrapAdmin(store: Store, configured: string | undefined): Promise<AdminBootstrap> {
-  const stored = await store.settings.get('admin_password_hash');
+  const accounts = new AdminAccounts(store.db);
   if (configured) {
-    if (!stored || !verifyPassword(configured, stored)) await store.settings.set('admin_password_hash', hashPassword(configured));
+    const stored = await accounts.hashOf(adminUser);
+    if (!stored || !verifyPassword(configured, stored)) await accounts.setPassword(adminUser, configured);
     return { source: 'configured' };
   }
-  if (stored) return { source: 'stored' };
+  if ((await accounts.count()) > 0) return { source: 'stored' };
   const generatedPassword = randomBytes(12).toString('base64url');
-  await store.settings.set('admin_password_hash', hashPassword(generatedPassword));
+  await accounts.setPassword(adminUser, generatedPassword);
   return { source: 'generated', generatedPassword };
 }
 
 export async function checkAdminLogin(store: Store, username: string, password: string): Promise<boolean> {
-  const stored = await store.settings.get('admin_password_hash');
-  return username === adminUser && stored !== undefined && verifyPassword(password, stored);
+  return new AdminAccounts(store.db).verify(username, password);
 }

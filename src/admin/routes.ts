@@ -1,10 +1,20 @@
-import express, { type Request, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import helmet from 'helmet';
 import type { ApiContext } from '../api/context.js';
-import { checkAdminLogin } from './bootstrap.js';
+import { SourceStates } from '../sync/source-states.js';
+import { assetsRouter } from './assets.js';
+import { createAdminContext, sessionOf, type AdminContext, type AdminHooks } from './context.js';
 import { html, page } from './html.js';
-import type { AdminSessions } from './sessions.js';
+import { registerAdminsPages } from './pages/admins.js';
+import { registerActivityPages } from './pages/activities.js';
+import { registerAuditPage } from './pages/audit.js';
+import { registerFreeBusyPage } from './pages/freebusy.js';
+import { registerSharedMailboxPages } from './pages/shared-mailboxes.js';
+import { registerStatusPages } from './pages/status.js';
+import { registerUserPages } from './pages/users.js';
+import { csrfMatches, type AdminSessions } from './sessions.js';
 
-const cookieName = 'crm_bridge_admin';
+export const cookieName = 'crm_bridge_admin';
 
 function sessionCookie(req: Request): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -14,8 +24,10 @@ function sessionCookie(req: Request): string | undefined {
   return undefined;
 }
 
-/** A form post must come from our own pages (SameSite=Strict already blocks most cross-site posts). */
+/** A form post must come from our own pages: Origin (or Sec-Fetch-Site) must not name another site. */
 function sameOrigin(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;
   if (!origin) return true;
   try {
@@ -25,25 +37,94 @@ function sameOrigin(req: Request): boolean {
   }
 }
 
+/** Without a running scheduler (tests of the API alone): the configuration is the YAML, nothing runs. */
+function standaloneHooks(ctx: ApiContext): AdminHooks {
+  return { yamlConfig: ctx.config, states: new SourceStates(), configChanged: async () => undefined, runNow: () => false };
+}
+
+const clientAddress = (req: Request) => req.socket.remoteAddress ?? 'unknown';
+
 /**
- * The admin UI under /admin: a login form and a status page. Every page but the login form needs a
- * session. The full configuration UI is issue 7; this is the authenticated shell it grows in.
+ * The admin UI under /admin (README "Admin UI"). Every route but the login form and the static
+ * assets needs a session: GET redirects to the login page, anything else is refused with 401.
+ * Every POST of a logged-in page must carry the session's CSRF token (form field `_csrf` or
+ * header `X-CSRF-Token`), else 403. Security headers come from helmet with a CSP that allows no
+ * inline script or style at all.
  */
-export function adminRouter(ctx: ApiContext, sessions: AdminSessions): Router {
+export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: AdminHooks = standaloneHooks(api)): Router {
+  const ctx = createAdminContext(api, sessions, hooks);
   const router = express.Router();
-  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'cid:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: ctx.secureCookies,
+    }),
+  );
   router.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  router.use('/assets', assetsRouter());
+  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
 
-  const loginPage = (error?: string) =>
-    page('Log in', html`<section><h1>Log in</h1>${error ? html`<p class="error">${error}</p>` : ''}
+  registerLogin(router, ctx);
+
+  router.use(async (req, res, next) => {
+    const session = await ctx.sessions.lookup(sessionCookie(req));
+    if (!session) {
+      if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/login');
+      return void res.status(401).type('html').send(page('Log in', html`<section><p class="error">Please <a href="/admin/login">log in</a>.</p></section>`));
+    }
+    res.locals['admin'] = session;
+    next();
+  });
+  router.use(requireCsrf);
+
+  router.post('/logout', async (req, res) => {
+    await ctx.sessions.close(sessionCookie(req));
+    res.setHeader('Set-Cookie', `${cookieName}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0${ctx.secureCookies ? '; Secure' : ''}`);
+    res.redirect(303, '/admin/login');
+  });
+
+  registerStatusPages(router, ctx);
+  registerUserPages(router, ctx);
+  registerSharedMailboxPages(router, ctx);
+  registerActivityPages(router, ctx);
+  registerFreeBusyPage(router, ctx);
+  registerAuditPage(router, ctx);
+  registerAdminsPages(router, ctx);
+  return router;
+}
+
+/** Synchronizer-token check for every state-changing request of a session (OWASP CSRF cheat sheet). */
+function requireCsrf(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  const submitted = (req.body as Record<string, unknown> | undefined)?.['_csrf'] ?? req.headers['x-csrf-token'];
+  if (!sameOrigin(req) || !csrfMatches(sessionOf(res).csrfToken, submitted)) {
+    res.status(403).type('html').send(page('Refused', html`<section><h1>Refused</h1><p class="error">The form was not sent by this admin page (missing or wrong CSRF token). Reload the page and try again.</p></section>`));
+    return;
+  }
+  next();
+}
+
+function registerLogin(router: Router, ctx: AdminContext): void {
+  const loginPage = (error?: string, username = 'admin') =>
+    page('Log in', html`<section><h1>Log in</h1>${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="/admin/login">
-<label>User <input name="username" autocomplete="username" value="admin" required></label>
+<label>User <input type="text" name="username" autocomplete="username" value="${username}" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Log in</button></form></section>`);
 
@@ -51,57 +132,29 @@ export function adminRouter(ctx: ApiContext, sessions: AdminSessions): Router {
     res.type('html').send(loginPage());
   });
 
+  // The login form has no session to tie a token to yet; it is protected from cross-site posts by
+  // the Origin / Sec-Fetch-Site check and SameSite=Strict, and from guessing by the rate limit.
   router.post('/login', async (req, res) => {
     const body = req.body as { username?: unknown; password?: unknown };
     if (!sameOrigin(req)) return void res.status(403).type('html').send(loginPage('cross-site request refused'));
-    const ok = typeof body.username === 'string' && typeof body.password === 'string' && (await checkAdminLogin(ctx.store, body.username, body.password));
-    if (!ok) {
-      ctx.log.warn({ username: typeof body.username === 'string' ? body.username.slice(0, 64) : null }, 'admin login failed');
-      return void res.status(401).type('html').send(loginPage('wrong user or password'));
+    const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
+    const keys = [`ip:${clientAddress(req)}`, `user:${username.toLowerCase()}`];
+    const wait = ctx.throttle.retryAfter(keys);
+    if (wait > 0) {
+      ctx.log.warn({ username, address: clientAddress(req) }, 'admin login refused: too many failed attempts');
+      res.setHeader('Retry-After', String(wait));
+      return void res.status(429).type('html').send(loginPage(`Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s).`, username));
     }
-    const token = await sessions.open();
-    const secure = req.secure ? '; Secure' : '';
+    const ok = typeof body.password === 'string' && username !== '' && (await ctx.accounts.verify(username, body.password));
+    if (!ok) {
+      ctx.throttle.fail(keys);
+      ctx.log.warn({ username, address: clientAddress(req) }, 'admin login failed');
+      return void res.status(401).type('html').send(loginPage('wrong user or password', username));
+    }
+    ctx.throttle.succeed(keys);
+    const token = await ctx.sessions.open(username);
+    const secure = ctx.secureCookies || req.secure ? '; Secure' : '';
     res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/admin; HttpOnly; SameSite=Strict${secure}`);
     res.redirect(303, '/admin');
   });
-
-  router.use(async (req, res, next) => {
-    if (await sessions.isValid(sessionCookie(req))) return next();
-    if (req.method === 'GET') return res.redirect(303, '/admin/login');
-    res.status(401).type('html').send(loginPage('please log in'));
-  });
-
-  router.post('/logout', async (req, res) => {
-    if (!sameOrigin(req)) return void res.status(403).end();
-    await sessions.close(sessionCookie(req));
-    res.setHeader('Set-Cookie', `${cookieName}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0`);
-    res.redirect(303, '/admin/login');
-  });
-
-  router.get('/', async (_req, res) => {
-    const users = await ctx.store.users.list();
-    const errors = await ctx.store.syncErrors.recent(20);
-    const hooks = await ctx.store.webhooks.list();
-    const latest = await ctx.store.changes.latestSeq();
-    res.type('html').send(
-      page('Status', html`<section><h1>Status</h1>
-<p>Change feed at sequence ${latest}. ${ctx.config.api.tokens.length} API token(s) configured.</p>
-<form class="inline" method="post" action="/admin/logout"><button>Log out</button></form></section>
-<section><h2>Users</h2><table><tr><th>id</th><th>name</th><th>e-mail</th><th>connections</th><th>free/busy URL (Outlook: Internet Free/Busy)</th></tr>
-${await Promise.all(users.map(async (user) => {
-  const configured = ctx.config.users.find((entry) => entry.id === user.id);
-  const connections = configured ? (['imap', 'smtp', 'caldav', 'carddav'] as const).filter((kind) => configured[kind]).join(', ') : '';
-  const token = await ctx.store.credentials.get('user', user.id, 'freebusy-token');
-  const base = ctx.config.server.publicUrl ?? '';
-  return html`<tr><td>${user.id}</td><td>${user.name}</td><td>${user.email}</td><td>${connections || 'none'}</td><td><code>${base}/freebusy/${user.email}.vfb?token=${token ?? ''}</code></td></tr>`;
-}))}</table></section>
-<section><h2>Shared mailboxes</h2><ul>${ctx.config.sharedMailboxes.map((box) => html`<li>${box.id} (${box.address})</li>`)}</ul></section>
-<section><h2>Webhooks</h2><table><tr><th>id</th><th>url</th><th>delivered up to</th><th>failed attempts</th></tr>
-${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook.cursorSeq}</td><td>${hook.attempts}</td></tr>`)}</table></section>
-<section><h2>Recent sync errors</h2><table><tr><th>when</th><th>source</th><th>item</th><th>code</th><th>message</th></tr>
-${errors.map((error) => html`<tr><td>${error.at}</td><td>${error.source}</td><td>${error.itemRef ?? ''}</td><td>${error.code}</td><td>${error.message}</td></tr>`)}</table></section>`),
-    );
-  });
-
-  return router;
 }

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import type { AdminHooks } from '../admin/context.js';
 import { adminRouter } from '../admin/routes.js';
 import type { AdminSessions } from '../admin/sessions.js';
 import type { Metrics } from '../metrics.js';
@@ -16,6 +17,8 @@ export interface AppOptions {
   version: string;
   /** Resolves when the database answers; rejects otherwise. */
   ping: () => Promise<void>;
+  /** The running sync and configuration, for the admin UI; without it the UI shows the configuration as given. */
+  admin?: AdminHooks;
 }
 
 /** The HTTP surface: health and metrics, /api/v1 (bearer token), /admin (session), errors as JSON. */
@@ -80,7 +83,7 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
 
   app.get('/freebusy/:file', freeBusyFile(ctx, (token) => matchToken(token) !== undefined));
 
-  app.use('/admin', adminRouter(ctx, options.sessions));
+  app.use('/admin', adminRouter(ctx, options.sessions, options.admin));
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.log));
   return app;

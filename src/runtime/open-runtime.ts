@@ -7,9 +7,13 @@ import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
 import { applyConfig } from './apply-config.js';
 import { resolveSecretKey } from './secret-key.js';
+import { mergeWithUiConfig } from './ui-config.js';
 
 export interface Runtime {
+  /** The YAML configuration merged with the admin UI's entries (README "Admin UI"). */
   config: Config;
+  /** The configuration file alone. */
+  yamlConfig: Config;
   database: OpenDatabase;
   store: Store;
   log: Logger;
@@ -28,8 +32,9 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
     const blobs = new BlobStore(join(resolve(config.dataDir), 'attachments'), config.attachments.maxBytes);
     const store = new Store(database.db, box, blobs);
     await store.credentials.verifyKey();
-    await applyConfig(store, config);
-    return { config, database, store, log, close: () => database.close() };
+    const merged = await mergeWithUiConfig(store, config, log);
+    await applyConfig(store, merged.config);
+    return { config: merged.config, yamlConfig: config, database, store, log, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

@@ -15,6 +15,7 @@ import { mailRunners, mailboxSpecOf } from '../sync/mail/mail-runner.js';
 import type { SourceKind, SourceRunner } from '../sync/ports.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { sourcesOf } from '../sync/sources.js';
+import type { SourceStates } from '../sync/source-states.js';
 
 /** The composition root of the sync engine: which adapter serves which kind of source. */
 export function createRunners(config: Config, store: Store, log: Logger): Map<SourceKind, SourceRunner> {
@@ -25,10 +26,11 @@ export function createRunners(config: Config, store: Store, log: Logger): Map<So
   return runners;
 }
 
-export function createScheduler(config: Config, store: Store, log: Logger, metrics: Metrics): SyncScheduler {
+export function createScheduler(config: Config, store: Store, log: Logger, metrics: Metrics, states?: SourceStates): SyncScheduler {
   const sources = sourcesOf(config);
   return new SyncScheduler(sources, createRunners(config, store, log), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
+    ...(states ? { states } : {}),
     // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
     triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' }))],
     ...(config.sync.idle

@@ -6,6 +6,7 @@ import { AdminSessions } from '../admin/sessions.js';
 import { createApp } from '../api/app.js';
 import type { Config } from '../config/schema.js';
 import { createMetrics } from '../metrics.js';
+import { SourceStates } from '../sync/source-states.js';
 import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { openRuntime } from './open-runtime.js';
@@ -39,16 +40,35 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await dispatcher.runOnce();
   }, log);
 
-  const scheduler = createScheduler(config, store, log, metrics);
+  // runtime.config is the YAML merged with the admin UI's entries; the UI changes it while running.
+  const states = new SourceStates();
+  let scheduler = createScheduler(runtime.config, store, log, metrics, states);
   scheduler.start();
-  const mail = createMail(config, store, log);
+  let mail = createMail(runtime.config, store, log);
   await mail.outbox.recover();
   const outboxLoop = startWorkerLoop('outbox', 5000, async () => {
     await mail.outbox.runDue();
   }, log);
 
-  const ctx = { store, config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
-  const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping() });
+  const ctx = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
+  const adminHooks = {
+    yamlConfig: config,
+    states,
+    runNow: (sourceId: string) => {
+      const source = scheduler.source(sourceId);
+      if (source) void scheduler.run(source);
+      return source !== undefined;
+    },
+    // The admin UI saved configuration (already merged and applied to the store): restart the sync and the outbox on it.
+    configChanged: async (next: Config) => {
+      await scheduler.stop();
+      scheduler = createScheduler(next, store, log, metrics, states);
+      scheduler.start();
+      mail = createMail(next, store, log);
+      ctx.mail = mail;
+    },
+  };
+  const app = createApp(ctx, { metrics, sessions: new AdminSessions(store.db, config.admin.sessionHours), version, ping: () => runtime.database.ping(), admin: adminHooks });
 
   const { host, port } = parseListen(config.server.listen);
   const server = app.listen(port, host);

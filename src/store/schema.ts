@@ -9,6 +9,9 @@ export interface Database {
   credentials: CredentialsTable;
   settings: SettingsTable;
   admin_sessions: AdminSessionsTable;
+  admin_accounts: AdminAccountsTable;
+  admin_audit: AdminAuditTable;
+  ui_config: UiConfigTable;
   accounts: AccountsTable;
   account_domains: AccountDomainsTable;
   contacts: ContactsTable;
@@ -64,6 +67,37 @@ export interface AdminSessionsTable {
   token_hash: string;
   created_at: string;
   expires_at: string;
+  /** The admin account that logged in and the session's CSRF synchronizer token (migration 0006). */
+  username: string;
+  csrf_token: string;
+}
+
+/** Admin UI accounts with scrypt password hashes (migration 0006). */
+export interface AdminAccountsTable {
+  username: string;
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every configuration change made in the admin UI: who, when, what (secrets redacted). */
+export interface AdminAuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+/** Configuration made in the admin UI: one users[] or sharedMailboxes[] entry per row; passwords sealed in `secrets`. */
+export interface UiConfigTable {
+  kind: string;
+  id: string;
+  document: string;
+  secrets: string | null;
+  updated_at: string;
+  updated_by: string;
 }
 
 export interface AccountsTable {

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from './mail-ports.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from './ports.js';
 import { runSource } from './run-once.js';
+import type { SourceStates } from './source-states.js';
 
 export interface SchedulerOptions {
   intervalMs: number;
@@ -14,6 +15,8 @@ export interface SchedulerOptions {
   debounceMs?: number;
   /** Other reasons to run a source soon (e.g. CRM changes for a calendar); started and stopped with the scheduler. */
   triggers?: SyncTrigger[];
+  /** Where the admin UI reads each source's state (syncing, idle, error, auth failed). */
+  states?: SourceStates;
 }
 
 /** Something that asks for a source to run soon, by source id (`caldav:alice`). */
@@ -87,7 +90,9 @@ export class SyncScheduler {
       let result: SourceResult;
       do {
         this.again.delete(source.id);
+        this.options.states?.started(source.id);
         result = await runSource(source, this.runners, this.store, this.log, this.controller.signal);
+        this.options.states?.finished(result);
         this.metrics?.syncRuns.inc({ source: source.kind, outcome: result.reached ? 'ok' : 'failed' });
         if (result.itemErrors > 0) this.metrics?.syncItemErrors.inc({ source: source.kind }, result.itemErrors);
         if (result.changed > 0 || result.itemErrors > 0 || !result.reached) this.log.info({ source: source.id, changed: result.changed, itemErrors: result.itemErrors, reached: result.reached }, 'sync run');
@@ -98,6 +103,11 @@ export class SyncScheduler {
     })().finally(() => this.running.delete(source.id));
     this.running.set(source.id, started);
     return started;
+  }
+
+  /** The configured source with this id (the admin UI's "retry" runs it now). */
+  source(id: string): SyncSource | undefined {
+    return this.sources.find((source) => source.id === id);
   }
 
   private updateWatchers(source: SyncSource, result: SourceResult): void {

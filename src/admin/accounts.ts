@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+
+export interface AdminAccount {
+  username: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A hash of a random password: verifying an unknown user costs as much as a known one (no user enumeration by timing). */
+const dummyHash = hashPassword(Math.random().toString(36));
+
+/** Admin UI accounts (several admins may exist); only scrypt hashes are stored. */
+export class AdminAccounts {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(): Promise<AdminAccount[]> {
+    const rows = await this.db.selectFrom('admin_accounts').select(['username', 'created_at', 'updated_at']).orderBy('username').execute();
+    return rows.map((row) => ({ username: row.username, createdAt: row.created_at, updatedAt: row.updated_at }));
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('admin_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async exists(username: string): Promise<boolean> {
+    return (await this.hashOf(username)) !== undefined;
+  }
+
+  async hashOf(username: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('admin_accounts').select('password_hash').where('username', '=', username).executeTakeFirst();
+    return row?.password_hash;
+  }
+
+  async setPassword(username: string, password: string, now = new Date().toISOString()): Promise<void> {
+    const hash = hashPassword(password);
+    await this.db
+      .insertInto('admin_accounts')
+      .values({ username, password_hash: hash, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('username').doUpdateSet({ password_hash: hash, updated_at: now }))
+      .execute();
+  }
+
+  async remove(username: string): Promise<void> {
+    await this.db.deleteFrom('admin_accounts').where('username', '=', username).execute();
+    await this.db.deleteFrom('admin_sessions').where('username', '=', username).execute();
+  }
+
+  async verify(username: string, password: string): Promise<boolean> {
+    const stored = await this.hashOf(username);
+    const ok = verifyPassword(password, stored ?? dummyHash);
+    return stored !== undefined && ok;
+  }
+}

@@ -1,0 +1,176 @@
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { ErrorDetail } from '../domain/errors.js';
+import { issuesToDetails } from '../domain/validation.js';
+import { sharedMailboxConfigSchema, userConfigSchema } from '../config/schema.js';
+
+/**
+ * Form bodies of the user and shared-mailbox pages <-> configuration documents, the same shape a
+ * YAML users[] / sharedMailboxes[] entry has. Pure; the routes validate the result with the
+ * config schema, so the UI accepts exactly what the YAML accepts.
+ */
+export type FormBody = Record<string, string | undefined>;
+type Mapping = Record<string, unknown>;
+
+const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const mailKinds = ['imap', 'smtp'] as const;
+export const davKinds = ['caldav', 'carddav'] as const;
+export type ConnectionKind = (typeof mailKinds)[number] | (typeof davKinds)[number];
+
+/** Keys the structured fields edit; everything else of an entry is edited as YAML ("more settings"). */
+const structured: Record<string, readonly string[] | true> = {
+  id: true,
+  name: true,
+  email: true,
+  address: true,
+  owner: true,
+  imap: true,
+  smtp: true,
+  caldav: true,
+  carddav: true,
+  folders: true,
+  unknownSender: true,
+  processed: true,
+  importSince: true,
+  mail: ['trackedFolders', 'trackingKeyword', 'autoTrack', 'sentFolder', 'folders', 'importSince', 'createContacts'],
+  calendar: ['crmCalendar', 'trackCategory', 'conflictPolicy'],
+  tasks: ['crmTaskList', 'conflictPolicy'],
+  contacts: ['addressBook', 'direction'],
+};
+
+export function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[,\n]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function text(body: FormBody, name: string): string | undefined {
+  const value = body[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function setOptional(target: Mapping, key: string, value: unknown): void {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) delete target[key];
+  else target[key] = value;
+}
+
+/** The "more settings" YAML: a mapping, or an error naming the line. */
+export function parseExtra(source: string | undefined): { value: Mapping } | { error: ErrorDetail } {
+  if (!source?.trim()) return { value: {} };
+  try {
+    const value: unknown = parseYaml(source);
+    if (value === null || value === undefined) return { value: {} };
+    if (!isMapping(value)) return { error: { path: 'more settings', message: 'expected a YAML mapping of keys to values' } };
+    return { value };
+  } catch (error) {
+    return { error: { path: 'more settings', message: (error as Error).message.split('\n')[0] ?? 'not valid YAML' } };
+  }
+}
+
+/** The keys of a parsed entry that the structured fields do not show, as YAML for the "more settings" box. */
+export function extraOf(entry: Mapping): string {
+  const extra: Mapping = {};
+  for (const [key, value] of Object.entries(entry)) {
+    const known = structured[key];
+    if (known === true) continue;
+    if (Array.isArray(known) && isMapping(value)) {
+      const rest = Object.fromEntries(Object.entries(value).filter(([inner]) => !known.includes(inner)));
+      if (Object.keys(rest).length > 0) extra[key] = rest;
+      continue;
+    }
+    extra[key] = value;
+  }
+  return Object.keys(extra).length > 0 ? stringifyYaml(extra) : '';
+}
+
+function mailConnection(body: FormBody, kind: string, previous: unknown): Mapping | undefined {
+  if (body[`${kind}.enabled`] !== 'on') return undefined;
+  const old = isMapping(previous) ? previous : {};
+  const connection: Mapping = {
+    host: text(body, `${kind}.host`) ?? '',
+    port: text(body, `${kind}.port`) ?? '',
+    security: text(body, `${kind}.security`) ?? 'tls',
+    username: text(body, `${kind}.username`) ?? '',
+    // An empty password field keeps the stored one: passwords are never sent back to the browser.
+    password: body[`${kind}.password`] || (typeof old['password'] === 'string' ? old['password'] : ''),
+    allowInsecureTls: body[`${kind}.allowInsecureTls`] === 'on',
+  };
+  return connection;
+}
+
+function davConnection(body: FormBody, kind: string, previous: unknown): Mapping | undefined {
+  if (body[`${kind}.enabled`] !== 'on') return undefined;
+  const old = isMapping(previous) ? previous : {};
+  return {
+    url: text(body, `${kind}.url`) ?? '',
+    username: text(body, `${kind}.username`) ?? '',
+    password: body[`${kind}.password`] || (typeof old['password'] === 'string' ? old['password'] : ''),
+  };
+}
+
+function section(base: Mapping, key: string): Mapping {
+  const value = base[key];
+  return isMapping(value) ? { ...value } : {};
+}
+
+/** A users[] entry from the user form; `previous` (the stored entry) supplies passwords left empty. */
+export function userDocumentFromForm(body: FormBody, previous: Mapping = {}): { document: Mapping; errors: ErrorDetail[] } {
+  const extra = parseExtra(body['extra']);
+  const errors: ErrorDetail[] = 'error' in extra ? [extra.error] : [];
+  const document: Mapping = 'value' in extra ? { ...extra.value } : {};
+  document['id'] = text(body, 'id') ?? previous['id'] ?? '';
+  document['name'] = text(body, 'name') ?? '';
+  document['email'] = text(body, 'email') ?? '';
+  for (const kind of mailKinds) setOptional(document, kind, mailConnection(body, kind, previous[kind]));
+  for (const kind of davKinds) setOptional(document, kind, davConnection(body, kind, previous[kind]));
+
+  const mail = section(document, 'mail');
+  setOptional(mail, 'trackedFolders', list(body['mail.trackedFolders']));
+  setOptional(mail, 'trackingKeyword', text(body, 'mail.trackingKeyword'));
+  setOptional(mail, 'autoTrack', text(body, 'mail.autoTrack'));
+  setOptional(mail, 'sentFolder', text(body, 'mail.sentFolder'));
+  setOptional(mail, 'folders', list(body['mail.folders']));
+  setOptional(mail, 'importSince', text(body, 'mail.importSince'));
+  mail['createContacts'] = body['mail.createContacts'] === 'on';
+  document['mail'] = mail;
+
+  const calendar = section(document, 'calendar');
+  setOptional(calendar, 'crmCalendar', text(body, 'calendar.crmCalendar'));
+  setOptional(calendar, 'trackCategory', text(body, 'calendar.trackCategory'));
+  setOptional(calendar, 'conflictPolicy', text(body, 'calendar.conflictPolicy'));
+  document['calendar'] = calendar;
+  const tasks = section(document, 'tasks');
+  setOptional(tasks, 'crmTaskList', text(body, 'tasks.crmTaskList'));
+  setOptional(tasks, 'conflictPolicy', text(body, 'tasks.conflictPolicy'));
+  document['tasks'] = tasks;
+  const contacts = section(document, 'contacts');
+  setOptional(contacts, 'addressBook', text(body, 'contacts.addressBook'));
+  setOptional(contacts, 'direction', text(body, 'contacts.direction'));
+  document['contacts'] = contacts;
+
+  const parsed = userConfigSchema.safeParse(document);
+  if (!parsed.success) errors.push(...issuesToDetails(parsed.error.issues));
+  return { document, errors };
+}
+
+/** A sharedMailboxes[] entry from the shared-mailbox form. */
+export function sharedMailboxDocumentFromForm(body: FormBody, previous: Mapping = {}): { document: Mapping; errors: ErrorDetail[] } {
+  const extra = parseExtra(body['extra']);
+  const errors: ErrorDetail[] = 'error' in extra ? [extra.error] : [];
+  const document: Mapping = 'value' in extra ? { ...extra.value } : {};
+  document['id'] = text(body, 'id') ?? previous['id'] ?? '';
+  document['address'] = text(body, 'address') ?? '';
+  body['imap.enabled'] = 'on';
+  setOptional(document, 'imap', mailConnection(body, 'imap', previous['imap']));
+  setOptional(document, 'folders', list(body['folders']));
+  setOptional(document, 'unknownSender', text(body, 'unknownSender'));
+  const processedValue = text(body, 'processed.value');
+  if (processedValue !== undefined) document['processed'] = body['processed.mode'] === 'moveTo' ? { moveTo: processedValue } : { keyword: processedValue };
+  else delete document['processed'];
+  setOptional(document, 'importSince', text(body, 'importSince'));
+  setOptional(document, 'owner', text(body, 'owner'));
+  const parsed = sharedMailboxConfigSchema.safeParse(document);
+  if (!parsed.success) errors.push(...issuesToDetails(parsed.error.issues));
+  return { document, errors };
+}

@@ -1,0 +1,142 @@
+import type { Router } from 'express';
+import { sql } from 'kysely';
+import type { SyncSource } from '../../sync/ports.js';
+import { sourcesOf } from '../../sync/sources.js';
+import { sessionOf, type AdminContext } from '../context.js';
+import { html, page, postButton, type SafeHtml } from '../html.js';
+
+/** The sync_status / sync_cursors pairs a source writes: mail uses its source id, DAV sync per-user pairs. */
+export function pairsOf(source: SyncSource): string[] {
+  if (source.kind === 'caldav') return [source.id, `calendar:${source.ownerId}`, `tasks:${source.ownerId}`];
+  if (source.kind === 'carddav') return [source.id, `contacts:${source.ownerId}`];
+  return [source.id];
+}
+
+function pairCondition(pairs: readonly string[]) {
+  // A pair itself or one below it (`<pair>:<collection>`).
+  return sql<boolean>`(${sql.join(pairs.map((pair) => sql`(pair = ${pair} or substr(pair, 1, ${pair.length + 1}) = ${`${pair}:`})`), sql` or `)})`;
+}
+
+interface SourceFacts {
+  items: string;
+  lastCursorAt: string | null;
+  itemsSoFar: number;
+}
+
+async function factsOf(ctx: AdminContext, source: SyncSource): Promise<SourceFacts> {
+  const db = ctx.api.store.db;
+  const cursor = await db.selectFrom('sync_cursors').select((eb) => eb.fn.max('updated_at').as('at')).where(pairCondition(pairsOf(source))).executeTakeFirst();
+  if (source.kind === 'imap' || source.kind === 'shared-mailbox') {
+    const rows = await db.selectFrom('mail_messages').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('source_id', '=', source.id).groupBy('state').execute();
+    const count = (state: string) => Number(rows.find((row) => row.state === state)?.n ?? 0);
+    const total = rows.reduce((sum, row) => sum + Number(row.n), 0);
+    return { items: `${count('tracked')} tracked of ${total} messages seen${count('failed') ? `, ${count('failed')} failed` : ''}`, lastCursorAt: cursor?.at ?? null, itemsSoFar: total };
+  }
+  const status = await db.selectFrom('sync_status').select((eb) => eb.fn.countAll<number>().as('n')).where(pairCondition(pairsOf(source))).executeTakeFirst();
+  const n = Number(status?.n ?? 0);
+  return { items: `${n} item(s) in sync`, lastCursorAt: cursor?.at ?? null, itemsSoFar: n };
+}
+
+async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): Promise<SafeHtml> {
+  const state = ctx.hooks.states.get(source.id);
+  const facts = await factsOf(ctx, source);
+  const name = state?.state ?? 'idle';
+  const label = state ? name : 'not run since start';
+  const progress = state?.state === 'syncing'
+    ? state.progress?.total
+      ? html`<progress max="${state.progress.total}" value="${state.progress.done}"></progress> ${state.progress.done}/${state.progress.total}`
+      : html`<progress></progress> ${facts.itemsSoFar} so far`
+    : '';
+  const last = state?.finishedAt ?? facts.lastCursorAt;
+  const id = encodeURIComponent(source.id);
+  return html`<tr data-source="${source.id}"><td>${source.kind}</td><td><code>${source.location}</code></td>
+<td><span class="badge state-${name}">${label}</span> ${progress}${state?.error ? html`<div class="error">${state.error.code}: ${state.error.message}</div>` : ''}</td>
+<td>${last ?? 'never'}${state && state.state !== 'syncing' && state.runs > 0 ? html`<div class="muted">${state.changed} changed, ${state.itemErrors} item error(s)</div>` : ''}</td>
+<td>${facts.items}</td>
+<td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf)}
+<a href="/admin/errors?source=${source.id}">errors</a></td></tr>`;
+}
+
+async function sourcesPanel(ctx: AdminContext, csrf: string): Promise<SafeHtml> {
+  const config = ctx.api.config;
+  const sources = sourcesOf(config);
+  const groups: Array<{ title: string; sources: SyncSource[] }> = [
+    ...config.users.map((user) => ({ title: `${user.name} <${user.email}> (user ${user.id})`, sources: sources.filter((source) => source.kind !== 'shared-mailbox' && source.ownerId === user.id) })),
+    ...config.sharedMailboxes.map((box) => ({ title: `Shared mailbox ${box.id} <${box.address}>`, sources: sources.filter((source) => source.kind === 'shared-mailbox' && source.ownerId === box.id) })),
+  ];
+  const rows = await Promise.all(
+    groups.map(async (group) => html`<tr><th colspan="6">${group.title}</th></tr>${group.sources.length === 0 ? html`<tr><td colspan="6" class="muted">no connections configured</td></tr>` : await Promise.all(group.sources.map((source) => sourceRow(ctx, source, csrf)))}`),
+  );
+  // htmx polls this panel every 2 s, so a first import's progress and its end show without reloading.
+  return html`<section id="sources" hx-get="/admin/status/sources" hx-trigger="every 2s" hx-swap="outerHTML"><h2>Sources</h2>
+${groups.length === 0 ? html`<p>No users or shared mailboxes configured yet. <a href="/admin/users/new">Add a user</a>.</p>` : ''}
+<table><tr><th>kind</th><th>where</th><th>state</th><th>last sync</th><th>items</th><th></th></tr>${rows}</table></section>`;
+}
+
+function errorTable(errors: Awaited<ReturnType<AdminContext['api']['store']['syncErrors']['recent']>>): SafeHtml {
+  return html`<table><tr><th>when</th><th>source</th><th>item</th><th>code</th><th>message</th></tr>
+${errors.map((error) => html`<tr><td><a href="/admin/errors/${error.id}">${error.at}</a></td><td>${error.source}</td><td>${error.itemRef ?? ''}</td><td>${error.code}</td><td>${error.message.slice(0, 200)}</td></tr>`)}</table>`;
+}
+
+export function registerStatusPages(router: Router, ctx: AdminContext): void {
+  router.get('/', async (_req, res) => {
+    const session = sessionOf(res);
+    const { store, config } = ctx.api;
+    const recent = await store.syncErrors.recent(200);
+    const conflicts = recent.filter((error) => error.code === 'CONFLICT').slice(0, 20);
+    const errors = recent.filter((error) => error.code !== 'CONFLICT').slice(0, 20);
+    const hooks = await store.webhooks.list();
+    const latest = await store.changes.latestSeq();
+    const merged = await ctx.merged();
+    res.type('html').send(
+      page('Status', html`<section><h1>Status</h1>
+<p>${config.users.length} user(s): ${config.users.map((user, index) => html`${index > 0 ? ', ' : ''}${user.name} &lt;${user.email}&gt;`)}. ${config.sharedMailboxes.length} shared mailbox(es). Change feed at sequence ${latest}. ${config.api.tokens.length} API token(s) configured.</p>
+${merged.problems.map((problem) => html`<p class="error">UI entry ${problem.kind} ${problem.id} is not used: ${problem.message}</p>`)}</section>
+${await sourcesPanel(ctx, session.csrfToken)}
+<section><h2>Sync conflicts</h2>${conflicts.length === 0 ? html`<p class="muted">none</p>` : errorTable(conflicts)}</section>
+<section><h2>Recent sync errors</h2>${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors)}<p><a href="/admin/errors">all errors</a></p></section>
+<section><h2>Webhooks</h2><table><tr><th>id</th><th>url</th><th>delivered up to</th><th>failed attempts</th></tr>
+${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook.cursorSeq}</td><td>${hook.attempts}</td></tr>`)}</table></section>`, { session, active: '/admin' }),
+    );
+  });
+
+  router.get('/status/sources', async (_req, res) => {
+    res.type('html').send((await sourcesPanel(ctx, sessionOf(res).csrfToken)).value);
+  });
+
+  router.get('/errors', async (req, res) => {
+    const source = typeof req.query['source'] === 'string' && req.query['source'] !== '' ? req.query['source'] : undefined;
+    const errors = await ctx.api.store.syncErrors.recent(200, source);
+    res.type('html').send(page('Sync errors', html`<section><h1>Sync errors${source ? html` of ${source}` : ''}</h1>${errorTable(errors)}</section>`, { session: sessionOf(res), active: '/admin' }));
+  });
+
+  router.get('/errors/:id', async (req, res) => {
+    const row = await ctx.api.store.db.selectFrom('sync_errors').selectAll().where('id', '=', Number(req.params['id'])).executeTakeFirst();
+    if (!row) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such error.</p></section>`, { session: sessionOf(res) }));
+    res.type('html').send(
+      page('Sync error', html`<section><h1>${row.code === 'CONFLICT' ? 'Sync conflict' : 'Sync error'} #${row.id}</h1>
+<table><tr><th>when</th><td>${row.at}</td></tr><tr><th>source</th><td>${row.source}</td></tr><tr><th>item</th><td>${row.item_ref ?? '(the whole source)'}</td></tr>
+<tr><th>code</th><td>${row.code}</td></tr><tr><th>detail</th><td><pre>${row.message}</pre></td></tr></table>
+<p><a href="/admin/errors?source=${row.source}">more errors of this source</a></p></section>`, { session: sessionOf(res), active: '/admin' }),
+    );
+  });
+
+  router.post('/sources/:id/retry', async (req, res) => {
+    const id = String(req.params['id']);
+    const started = ctx.hooks.runNow(id);
+    await ctx.audit.record(sessionOf(res).username, 'source.retry', id, { started });
+    res.redirect(303, '/admin');
+  });
+
+  // Resync: forget the source's cursors, so the next run reads every collection again and re-matches
+  // what it finds by Message-ID / UID (no duplicates: DESIGN.md principle 2); then run it now.
+  router.post('/sources/:id/resync', async (req, res) => {
+    const id = String(req.params['id']);
+    const source = sourcesOf(ctx.api.config).find((entry) => entry.id === id);
+    if (!source) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such source.</p></section>`, { session: sessionOf(res) }));
+    const removed = await ctx.api.store.db.deleteFrom('sync_cursors').where(pairCondition(pairsOf(source))).executeTakeFirst();
+    const started = ctx.hooks.runNow(id);
+    await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten: Number(removed.numDeletedRows), started });
+    res.redirect(303, '/admin');
+  });
+}
