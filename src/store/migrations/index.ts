@@ -2,9 +2,9 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as mailIngestion from './0002-mail-ingestion.js';
 import * as sending from './0003-sending-and-correlation.js';
-import * as admin from './0006-admin.js';
 import * as calendarSync from './0004-calendar-sync.js';
 import * as contactSync from './0005-contact-sync.js';
+import * as admin from './0006-admin.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -14,7 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-mail-ingestion': mailIngestion,
   '0003-sending-and-correlation': sending,
-  '0006-admin': admin,
   '0004-calendar-sync': calendarSync,
   '0005-contact-sync': contactSync,
+  '0006-admin': admin,
 };
