@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { CalDavConnector } from '../../../adapters/caldav/index.js';
 import { configSchema, type Config } from '../../../src/config/schema.js';
 import { calendarRunner } from '../../../src/sync/calendar/calendar-runner.js';
-import type { DavCollection, DavSession } from '../../../src/sync/dav-ports.js';
+import type { DavCollection, DavConnector, DavObject, DavSession } from '../../../src/sync/dav-ports.js';
 import type { SourceResult } from '../../../src/sync/ports.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
 import type { Store } from '../../../src/store/store.js';
@@ -53,10 +53,31 @@ export function calendarConfig(user: CalendarUser, extra: { calendar?: Record<st
   });
 }
 
-export async function syncOnce(store: Store, config: Config): Promise<Omit<SourceResult, 'source' | 'reached'>> {
+export async function syncOnce(store: Store, config: Config, connector: DavConnector = new CalDavConnector()): Promise<Omit<SourceResult, 'source' | 'reached'>> {
   for (const user of config.users) await store.users.upsert(user);
   const source = sourcesOf(config).find((entry) => entry.kind === 'caldav')!;
-  return calendarRunner(config, store, new CalDavConnector(), pino({ level: 'silent' })).runOnce(source, new AbortController().signal);
+  return calendarRunner(config, store, connector, pino({ level: 'silent' })).runOnce(source, new AbortController().signal);
+}
+
+/**
+ * The real adapter, except that the data of the named resources is replaced on the way in: a
+ * server that hands out corrupt objects (Radicale validates on PUT, so broken text cannot be
+ * stored there through the protocol).
+ */
+export function corruptingConnector(replace: (href: string) => string | undefined): DavConnector {
+  const swap = (object: DavObject): DavObject => ({ ...object, data: replace(object.href) ?? object.data });
+  return {
+    async connect(settings) {
+      const session = await new CalDavConnector().connect(settings);
+      return Object.assign(Object.create(session) as DavSession, {
+        changes: async (collection: DavCollection, token: string | null) => {
+          const changes = await session.changes(collection, token);
+          return { ...changes, changed: changes.changed.map(swap) };
+        },
+        fetch: async (collection: DavCollection, hrefs: readonly string[]) => (await session.fetch(collection, hrefs)).map(swap),
+      });
+    },
+  };
 }
 
 export async function clientSession(user: CalendarUser): Promise<DavSession> {
