@@ -182,6 +182,8 @@ class AddressBookPass {
     }
     if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.onRemoteGone(entry));
 
+    // Cards unknown before this pass (decided now: linked cards handled below may leave the status).
+    const fresh = [...remote.values()].filter((card) => !this.status.has(card.card.uid));
     const goneIds = new Set(gone.map((e) => e.identity));
     for (const entry of [...this.status.values()]) {
       if (this.signal.aborted) break;
@@ -197,7 +199,7 @@ class AddressBookPass {
       await this.guard(entry.remote.ref ?? entry.identity, () => this.syncLinked(entry, card));
     }
 
-    await this.newRemoteCards([...remote.values()].filter((card) => !this.status.has(card.card.uid)));
+    await this.newRemoteCards(fresh);
     await this.newCrmContacts();
 
     if (believeDeletions && !this.signal.aborted) {
