@@ -50,8 +50,14 @@ function text(body: FormBody, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Set a key from a field; an empty field leaves the key to the "more settings" YAML, or to the schema's default. */
 function setOptional(target: Mapping, key: string, value: unknown): void {
-  if (value === undefined || (Array.isArray(value) && value.length === 0)) delete target[key];
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return;
+  target[key] = value;
+}
+
+function setConnection(target: Mapping, key: string, value: Mapping | undefined): void {
+  if (value === undefined) delete target[key];
   else target[key] = value;
 }
 
@@ -122,8 +128,8 @@ export function userDocumentFromForm(body: FormBody, previous: Mapping = {}): { 
   document['id'] = text(body, 'id') ?? previous['id'] ?? '';
   document['name'] = text(body, 'name') ?? '';
   document['email'] = text(body, 'email') ?? '';
-  for (const kind of mailKinds) setOptional(document, kind, mailConnection(body, kind, previous[kind]));
-  for (const kind of davKinds) setOptional(document, kind, davConnection(body, kind, previous[kind]));
+  for (const kind of mailKinds) setConnection(document, kind, mailConnection(body, kind, previous[kind]));
+  for (const kind of davKinds) setConnection(document, kind, davConnection(body, kind, previous[kind]));
 
   const mail = section(document, 'mail');
   setOptional(mail, 'trackedFolders', list(body['mail.trackedFolders']));
@@ -161,13 +167,11 @@ export function sharedMailboxDocumentFromForm(body: FormBody, previous: Mapping 
   const document: Mapping = 'value' in extra ? { ...extra.value } : {};
   document['id'] = text(body, 'id') ?? previous['id'] ?? '';
   document['address'] = text(body, 'address') ?? '';
-  body['imap.enabled'] = 'on';
-  setOptional(document, 'imap', mailConnection(body, 'imap', previous['imap']));
+  setConnection(document, 'imap', mailConnection({ ...body, 'imap.enabled': 'on' }, 'imap', previous['imap']));
   setOptional(document, 'folders', list(body['folders']));
   setOptional(document, 'unknownSender', text(body, 'unknownSender'));
   const processedValue = text(body, 'processed.value');
   if (processedValue !== undefined) document['processed'] = body['processed.mode'] === 'moveTo' ? { moveTo: processedValue } : { keyword: processedValue };
-  else delete document['processed'];
   setOptional(document, 'importSince', text(body, 'importSince'));
   setOptional(document, 'owner', text(body, 'owner'));
   const parsed = sharedMailboxConfigSchema.safeParse(document);

@@ -24,10 +24,13 @@ function sessionCookie(req: Request): string | undefined {
   return undefined;
 }
 
-/** A form post must come from our own pages: Origin (or Sec-Fetch-Site) must not name another site. */
+/**
+ * A form post must come from our own pages. Browsers say so in Sec-Fetch-Site (same-origin); without
+ * it (older browsers, scripts) the Origin header, when present, must name this host.
+ */
 function sameOrigin(req: Request): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
   const origin = req.headers.origin;
   if (!origin) return true;
   try {
@@ -69,7 +72,8 @@ export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: Adm
           baseUri: ["'none'"],
         },
       },
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin: our own form posts keep their Origin header; nothing leaks to other sites.
+      referrerPolicy: { policy: 'same-origin' },
       strictTransportSecurity: ctx.secureCookies,
     }),
   );

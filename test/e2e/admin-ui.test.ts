@@ -1,0 +1,227 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { startServer, type RunningServer } from '../../src/runtime/serve.js';
+import { createMailUser, type Credentials } from '../servers/users.js';
+import { appendMessages, buildMessage, imapClient } from '../support/mail.js';
+import { adminRouteList, concrete } from './admin-routes.js';
+import { launchChromium } from './browser.js';
+
+// The admin UI end to end: a real `serve` (in this process) over a temporary SQLite database,
+// the harness Dovecot as the mail server, and Debian's Chromium driven by playwright-core.
+// Screenshots go to docs/screenshots/ when CRM_BRIDGE_SCREENSHOTS=1 (to refresh the README's), else to a temp dir.
+
+const servers = inject('servers');
+const adminPassword = 'e2e-admin-password-0123';
+const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-e2e-'));
+const shots = process.env['CRM_BRIDGE_SCREENSHOTS'] === '1' ? join(import.meta.dirname, '../../docs/screenshots') : join(dir, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let mailUser: Credentials;
+const userId = 'bob';
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function login(): Promise<{ cookie: string; csrf: string }> {
+  const response = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: adminPassword }), redirect: 'manual' });
+  expect(response.status).toBe(303);
+  const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+  const status = await (await fetch(`${server.url}/admin`, { headers: { cookie } })).text();
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(status)?.[1];
+  expect(csrf).toBeTruthy();
+  return { cookie, csrf: csrf! };
+}
+
+beforeAll(async () => {
+  mailUser = await createMailUser(servers, 'bob');
+  const client = await imapClient(servers, mailUser.username);
+  try {
+    await client.mailboxCreate('CRM');
+    await appendMessages(client, 'CRM', [1, 2, 3].map((n) => buildMessage({ from: 'Grace Hopper <grace@navy.example>', to: mailUser.username, subject: `Quote request ${n}`, body: `Please send quote number ${n}.` })));
+    await appendMessages(client, 'INBOX', [buildMessage({ subject: 'Not tracked' })]);
+  } finally {
+    await client.logout();
+  }
+  const config = configSchema.parse({
+    database: `sqlite:${join(dir, 'bridge.db')}`,
+    dataDir: join(dir, 'data'),
+    server: { listen: '127.0.0.1:0' },
+    admin: { password: adminPassword },
+    mail: { domain: 'example.com' },
+    sync: { idle: false },
+    users: [{ id: 'alice', name: 'Alice Example', email: 'alice@example.com' }],
+  });
+  server = await startServer(config, pino({ level: 'silent' }), () => undefined);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('admin UI in Chromium', () => {
+  it('logs in, adds a user with an IMAP connection tested against Dovecot, and watches the first sync finish on the status page', async () => {
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') blocked.push(message.text());
+    });
+    await page.goto(`${server.url}/admin`);
+    expect(page.url()).toBe(`${server.url}/admin/login`);
+    await shot('login');
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', adminPassword);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${server.url}/admin`);
+    expect(await page.textContent('h1')).toBe('Status');
+
+    await page.click('nav >> text=Users');
+    await page.click('text=Add a user');
+    await page.fill('input[name=id]', userId);
+    await page.fill('input[name=name]', 'Bob Builder');
+    await page.fill('input[name=email]', mailUser.username);
+    await page.check('input[name="imap.enabled"]');
+    await page.fill('input[name="imap.host"]', servers.dovecot.host);
+    await page.fill('input[name="imap.port"]', String(servers.dovecot.imapPort));
+    await page.selectOption('select[name="imap.security"]', 'none');
+    await page.fill('input[name="imap.username"]', mailUser.username);
+    await page.fill('input[name="imap.password"]', mailUser.password);
+    await page.fill('input[name="mail.trackedFolders"]', 'CRM');
+
+    // Test connection really logs in and lists the folders (htmx posts the form, CSRF header from admin.js).
+    await page.click('fieldset:has(legend:text("IMAP")) button.test');
+    await page.locator('#test-imap .ok').waitFor({ timeout: 30_000 });
+    const result = await page.textContent('#test-imap');
+    expect(result).toContain('OK: logged in');
+    expect(result).toContain('INBOX');
+    expect(result).toContain('CRM');
+    await shot('user-connection-test');
+
+    // A wrong password is reported as an authentication failure, without echoing the password.
+    await page.fill('input[name="imap.password"]', 'wrong-password-42');
+    await page.click('fieldset:has(legend:text("IMAP")) button.test');
+    await page.locator('#test-imap .error').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#test-imap')).toContain('AUTH');
+    expect(await page.textContent('#test-imap')).not.toContain('wrong-password-42');
+    await page.fill('input[name="imap.password"]', mailUser.password);
+
+    await page.click('form button[type=submit]:text("Save")');
+    await page.waitForURL(`${server.url}/admin/users/${userId}?saved=1`);
+    expect(await page.textContent('[role=status]')).toContain('Saved');
+    // The password is never sent back into the form.
+    expect(await page.inputValue('input[name="imap.password"]')).toBe('');
+    expect(await page.content()).not.toContain(mailUser.password === 'secret' ? 'value="secret"' : mailUser.password);
+    await shot('user-edit');
+
+    // The running serve picked the new user up: its mailbox syncs and the status page shows it finish.
+    await page.click('nav >> text=Status');
+    const row = page.locator(`tr[data-source="imap:${userId}"]`);
+    await expect.poll(async () => (await row.count()) > 0 && (await row.locator('.badge').textContent()), { timeout: 60_000, interval: 500 }).toBe('idle');
+    await expect.poll(async () => await row.textContent(), { timeout: 30_000, interval: 500 }).toContain('3 tracked of 4 messages seen');
+    await shot('status');
+
+    // The imported mail: search, detail with the body as text, a contact timeline.
+    await page.click('nav >> text=Activities');
+    await page.fill('input[name=q]', 'quote request');
+    await page.click('button:text("Search")');
+    await expect.poll(() => page.locator('table tr').count()).toBe(4);
+    await shot('activities');
+    await page.click('text=Quote request 2');
+    expect(await page.textContent('pre.body')).toContain('Please send quote number 2.');
+    expect(await page.textContent('main')).toContain(`imap imap:${userId}`);
+
+    await page.click('nav >> text=Free/busy');
+    const url = await page.inputValue('#fb-1');
+    expect(url).toMatch(new RegExp(`/freebusy/${encodeURIComponent(mailUser.username)}\\.vfb\\?token=[A-Za-z0-9_-]{20,}$`));
+    expect((await fetch(url)).status).toBe(200);
+    await shot('freebusy');
+
+    await page.click('nav >> text=Audit log');
+    const audit = await page.textContent('table');
+    expect(audit).toContain('user.create');
+    expect(audit).toContain('admin');
+    await page.click('details >> summary');
+    expect(await page.textContent('details')).toContain('[redacted]');
+    expect(await page.content()).not.toContain(mailUser.password === 'secret' ? '"secret"' : mailUser.password);
+    await shot('audit');
+
+    // No inline script or style was needed: the CSP blocked nothing on any page.
+    expect(blocked.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
+  });
+
+  it('refuses every admin route without a session: GET redirects to the login page, other methods get 401', async () => {
+    const routes = await adminRouteList();
+    expect(routes.length).toBeGreaterThan(20);
+    const open = new Set(['GET /login', 'POST /login']);
+    for (const route of routes) {
+      if (open.has(`${route.method} ${route.path}`)) continue;
+      const response = await fetch(`${server.url}${concrete(route.path)}`, { method: route.method, redirect: 'manual', ...(route.method === 'GET' ? {} : { body: new URLSearchParams({ a: 'b' }) }) });
+      if (route.method === 'GET') {
+        expect({ route, status: response.status, location: response.headers.get('location') }).toEqual({ route, status: 303, location: '/admin/login' });
+      } else {
+        expect({ route, status: response.status }).toEqual({ route, status: 401 });
+      }
+    }
+    // A forged or expired cookie is no session either.
+    expect((await fetch(`${server.url}/admin/users`, { headers: { cookie: 'crm_bridge_admin=forged' }, redirect: 'manual' })).status).toBe(303);
+  });
+
+  it('refuses every form post of a session without its CSRF token, or with another session\'s', async () => {
+    const mine = await login();
+    const other = await login();
+    const routes = (await adminRouteList()).filter((route) => route.method === 'POST' && route.path !== '/login');
+    expect(routes.map((route) => route.path)).toEqual(expect.arrayContaining(['/users/new', '/users/:id', '/logout', '/sources/:id/resync', '/admins', '/connections/test/:kind']));
+    for (const route of routes) {
+      for (const token of [undefined, other.csrf, '']) {
+        const body = new URLSearchParams({ id: 'mallory', name: 'M', email: 'm@example.com' });
+        if (token !== undefined) body.set('_csrf', token);
+        const response = await fetch(`${server.url}${concrete(route.path)}`, { method: 'POST', headers: { cookie: mine.cookie }, body, redirect: 'manual' });
+        expect({ route: route.path, token, status: response.status }).toEqual({ route: route.path, token, status: 403 });
+      }
+    }
+    // Cross-site: the right token from another origin is refused too.
+    const crossSite = await fetch(`${server.url}/admin/users/new`, { method: 'POST', headers: { cookie: mine.cookie, origin: 'https://evil.example' }, body: new URLSearchParams({ _csrf: mine.csrf, id: 'mallory', name: 'M', email: 'm@example.com' }), redirect: 'manual' });
+    expect(crossSite.status).toBe(403);
+    const users = await (await fetch(`${server.url}/admin/users`, { headers: { cookie: mine.cookie } })).text();
+    expect(users).not.toContain('mallory');
+    // With the token the same post works.
+    const ok = await fetch(`${server.url}/admin/sources/${encodeURIComponent(`imap:${userId}`)}/retry`, { method: 'POST', headers: { cookie: mine.cookie }, body: new URLSearchParams({ _csrf: mine.csrf }), redirect: 'manual' });
+    expect(ok.status).toBe(303);
+  });
+
+  it('sends the security headers and a session cookie that scripts and other sites cannot use', async () => {
+    const response = await fetch(`${server.url}/admin/login`);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    const loginResponse = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: adminPassword }), redirect: 'manual' });
+    expect(loginResponse.headers.get('set-cookie')).toMatch(/; Path=\/admin; HttpOnly; SameSite=Strict/);
+    const logout = await fetch(`${server.url}/admin/logout`, { method: 'POST', redirect: 'manual' });
+    expect(logout.status).toBe(401);
+  });
+
+  it('rate-limits failed logins: the sixth attempt within 15 minutes is refused even with the right password', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrong = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: `guess-${attempt}` }), redirect: 'manual' });
+      expect(wrong.status).toBe(401);
+    }
+    const right = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: adminPassword }), redirect: 'manual' });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { extraOf, parseExtra, sharedMailboxDocumentFromForm, userDocumentFromForm } from '../../../src/admin/entry-forms.js';
+import { userConfigSchema } from '../../../src/config/schema.js';
+
+const base = { id: 'bob', name: 'Bob', email: 'bob@example.com' };
+
+describe('admin forms to configuration entries', () => {
+  it('builds a users[] entry from the structured fields, with lists split and empty fields left to the defaults', () => {
+    const { document, errors } = userDocumentFromForm({
+      ...base,
+      'imap.enabled': 'on',
+      'imap.host': 'mail.example.com',
+      'imap.port': '993',
+      'imap.security': 'tls',
+      'imap.username': 'bob',
+      'imap.password': 'pw-1',
+      'smtp.host': 'ignored.example.com',
+      'mail.trackedFolders': 'CRM, Customers ,',
+      'mail.autoTrack': 'known-senders',
+      'mail.sentFolder': '',
+      'calendar.crmCalendar': 'Work',
+      'calendar.conflictPolicy': 'newest',
+      'contacts.direction': 'crm-to-client',
+    });
+    expect(errors).toEqual([]);
+    expect(document).toMatchObject({ id: 'bob', imap: { host: 'mail.example.com', port: '993', password: 'pw-1', allowInsecureTls: false } });
+    expect(document).not.toHaveProperty('smtp');
+    const parsed = userConfigSchema.parse(document);
+    expect(parsed.mail).toMatchObject({ trackedFolders: ['CRM', 'Customers'], autoTrack: 'known-senders', trackingKeyword: '$CRM' });
+    expect(parsed.mail.sentFolder).toBeUndefined();
+    expect(parsed.calendar).toEqual({ crmCalendar: 'Work', trackCategory: 'CRM', conflictPolicy: 'newest' });
+    expect(parsed.contacts.direction).toBe('crm-to-client');
+  });
+
+  it('keeps the stored password when the password field is left empty (passwords are never sent to the browser)', () => {
+    const previous = { ...base, caldav: { url: 'http://dav.example.com/', username: 'bob', password: 'stored-pw' } };
+    const kept = userDocumentFromForm({ ...base, 'caldav.enabled': 'on', 'caldav.url': 'http://dav.example.com/', 'caldav.username': 'bob', 'caldav.password': '' }, previous);
+    expect(kept.document['caldav']).toMatchObject({ password: 'stored-pw' });
+    const changed = userDocumentFromForm({ ...base, 'caldav.enabled': 'on', 'caldav.url': 'http://dav.example.com/', 'caldav.username': 'bob', 'caldav.password': 'new-pw' }, previous);
+    expect(changed.document['caldav']).toMatchObject({ password: 'new-pw' });
+  });
+
+  it('reports schema errors with their key paths, like check-config', () => {
+    const { errors } = userDocumentFromForm({ ...base, email: 'nope', 'imap.enabled': 'on', 'imap.host': 'h', 'imap.port': 'abc', 'imap.username': 'u', 'mail.autoTrack': 'sometimes' });
+    const paths = errors.map((error) => error.path);
+    expect(paths).toEqual(expect.arrayContaining(['email', 'imap.port', 'mail.autoTrack']));
+  });
+
+  it('takes any other key from the "more settings" YAML and shows only those keys there', () => {
+    const { document, errors } = userDocumentFromForm({ ...base, extra: 'contacts:\n  addressBook: Team\ntasks:\n  conflictPolicy: client-wins\n', 'contacts.addressBook': '' });
+    expect(errors).toEqual([]);
+    expect(document['contacts']).toMatchObject({ addressBook: 'Team' });
+    expect(document['tasks']).toMatchObject({ conflictPolicy: 'client-wins' });
+    expect(parseExtra('- a list')).toEqual({ error: { path: 'more settings', message: 'expected a YAML mapping of keys to values' } });
+    expect('error' in parseExtra('a: [')).toBe(true);
+    expect(extraOf({ id: 'x', mail: { autoTrack: 'all', custom: 1 }, future: { on: true } })).toBe('mail:\n  custom: 1\nfuture:\n  on: true\n');
+  });
+
+  it('builds a sharedMailboxes[] entry with the processed rule as keyword or move', () => {
+    const form = { id: 'support', address: 'support@example.com', 'imap.host': 'h', 'imap.port': '143', 'imap.security': 'none', 'imap.username': 'support', 'imap.password': 'pw', folders: 'INBOX, Queue', unknownSender: 'lead', 'processed.mode': 'moveTo', 'processed.value': 'Done' };
+    const { document, errors } = sharedMailboxDocumentFromForm(form);
+    expect(errors).toEqual([]);
+    expect(document).toMatchObject({ folders: ['INBOX', 'Queue'], unknownSender: 'lead', processed: { moveTo: 'Done' }, imap: { password: 'pw' } });
+    expect(sharedMailboxDocumentFromForm({ ...form, 'processed.mode': 'keyword', 'processed.value': '$Done' }).document['processed']).toEqual({ keyword: '$Done' });
+  });
+});
