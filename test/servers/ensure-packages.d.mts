@@ -6,6 +6,7 @@ export interface ServerBinaries {
   lmtp?: string;
   radicale?: { command: string; args: string[] };
   xandikos?: string;
+  chromium?: string;
 }
 
 export interface PackageCheck {

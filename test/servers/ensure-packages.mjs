@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Checks that the real servers the integration tests run against are installed:
-// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos.
+// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; and Chromium, the
+// browser the admin UI's e2e tests drive (playwright-core downloads none).
 //
 // Run directly (`node test/servers/ensure-packages.mjs`, done by `npm test`): if anything is
 // missing and we are root with apt-get, installs the Debian packages; otherwise exits 1
@@ -14,7 +15,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos'];
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium'];
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -137,6 +138,13 @@ export function checkServerPackages() {
   } else {
     binaries.xandikos = xandikos;
   }
+  const chromium = which('chromium');
+  if (chromium === undefined) {
+    missing.push('chromium (the browser of the admin UI e2e tests)');
+    missingPackages.add('chromium');
+  } else {
+    binaries.chromium = chromium;
+  }
 
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
 }
@@ -172,7 +180,7 @@ function run(cmd, args, extraEnv) {
 export function ensureServerPackages() {
   let result = checkServerPackages();
   if (result.ok) {
-    console.log('ensure-packages: dovecot (imap, lmtp), radicale and xandikos are installed');
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos and chromium are installed');
     return 0;
   }
   console.error(describeMissing(result));
