@@ -64,6 +64,20 @@ describe.each(serverNames)('contact sync on %s', (server) => {
     expect(cards.map((c) => c.displayName)).toEqual(['Owned One', 'Via Account']);
     expect(cards[0]).toMatchObject({ emails: ['one@x.example'], phones: [], title: null });
     expect(await syncContacts(t.store, cfg)).toEqual({ changed: 0, itemErrors: 0 });
+    // Once the bridge's own writes have come back through sync-collection, a pass without changes
+    // is one REPORT: no discovery, no listing (the stored cursor knows the address book).
+    const realFetch = globalThis.fetch;
+    const requests: string[] = [];
+    globalThis.fetch = (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${String(input)}`);
+      return realFetch(input, init);
+    };
+    try {
+      expect(await syncContacts(t.store, cfg)).toEqual({ changed: 0, itemErrors: 0 });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(requests).toEqual([expect.stringMatching(/^REPORT http/)]);
     const status = await t.store.syncStatus.listPair('contacts:alice');
     expect(status).toHaveLength(2);
     expect(status.every((s) => s.origin === 'crm' && s.remote.ref?.endsWith(`${s.identity}.vcf`) && s.pending === null)).toBe(true);

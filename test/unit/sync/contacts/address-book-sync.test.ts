@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contactFieldKeys } from '../../../../src/contacts/card-fields.js';
+import { BridgeError } from '../../../../src/domain/errors.js';
+import { syncAddressBook, type ContactSyncSpec } from '../../../../src/sync/contacts/address-book-sync.js';
+import type { AddressBookConnector, AddressBookSession } from '../../../../src/sync/contacts/carddav-ports.js';
+import type { DavChanges, DavCollection, DavObject } from '../../../../src/sync/dav-ports.js';
+import { createTestStore, type TestStore } from '../../../support/memory-store.js';
+
+const BOOK = 'http://dav.example/alice/crm/';
+const fixture = (name: string) => readFileSync(`test/fixtures/vcard/${name}`, 'utf8');
+
+/** An address book in memory with a server that stores whatever it is sent (no validation). */
+class MemoryBook implements AddressBookConnector {
+  readonly items = new Map<string, { etag: string; data: string }>();
+  requests = 0;
+  private n = 0;
+  connect(): Promise<AddressBookSession> {
+    return Promise.resolve(this.session());
+  }
+  resume(): AddressBookSession {
+    return this.session();
+  }
+  add(name: string, data: string): void {
+    this.items.set(BOOK + name, { etag: `"${++this.n}"`, data });
+  }
+  private session(): AddressBookSession {
+    const collection: DavCollection = { href: BOOK, displayName: 'CRM', components: [], kind: 'addressbook', ctag: null, syncToken: null, readOnly: false, color: null };
+    const objects = (hrefs?: readonly string[]): DavObject[] => [...this.items].filter(([href]) => !hrefs || hrefs.includes(href)).map(([href, v]) => ({ href, ...v }));
+    return {
+      principalUrl: 'http://dav.example/alice/',
+      addressbookHomeUrl: 'http://dav.example/alice/',
+      listAddressBooks: () => Promise.resolve([collection]),
+      createAddressBook: () => Promise.resolve(collection),
+      changes: (): Promise<DavChanges> => {
+        this.requests++;
+        return Promise.resolve({ changed: objects(), deleted: [], syncToken: null, fullResync: false });
+      },
+      fetch: (_c, hrefs) => Promise.resolve(objects(hrefs)),
+      put: (href, data, etag) => {
+        const current = this.items.get(href);
+        if ((etag === null && current) || (etag !== null && current?.etag !== etag)) return Promise.reject(new BridgeError('PRECONDITION_FAILED', '412'));
+        this.items.set(href, { etag: `"${++this.n}"`, data });
+        return Promise.resolve({ etag: `"${this.n}"` });
+      },
+      remove: (href) => {
+        this.items.delete(href);
+        return Promise.resolve();
+      },
+    };
+  }
+}
+
+let t: TestStore;
+beforeEach(async () => {
+  t = await createTestStore();
+  await t.store.users.upsert({ id: 'alice', name: 'Alice', email: 'alice@example.com' });
+});
+afterEach(async () => t.close());
+
+const spec: ContactSyncSpec = {
+  sourceId: 'carddav:alice',
+  userId: 'alice',
+  server: { url: 'http://dav.example/', username: 'alice', password: 'x' },
+  addressBook: 'CRM',
+  direction: 'two-way',
+  filter: { owned: true, accounts: true, where: [] },
+  fields: [...contactFieldKeys],
+  phoneRegion: null,
+  maxCardBytes: 1024 * 1024,
+};
+const run = (book: MemoryBook) => syncAddressBook(spec, { store: t.store, connector: book, log: pino({ level: 'silent' }) }, new AbortController().signal);
+
+describe('address book pass over a server that stores anything', () => {
+  it('records unparseable cards per item and syncs the others', async () => {
+    const book = new MemoryBook();
+    book.add('broken.vcf', fixture('broken-unterminated.vcf'));
+    book.add('junk.vcf', fixture('not-a-vcard.vcf'));
+    book.add('two.vcf', `${fixture('apple-v3.vcf')}${fixture('nextcloud-v4.vcf')}`);
+    book.add('good.vcf', fixture('nextcloud-v4.vcf'));
+    expect(await run(book)).toEqual({ changed: 1, itemErrors: 3 });
+    const errors = (await t.store.syncErrors.recent(10, 'carddav:alice')).map((e) => `${e.code} ${e.itemRef} ${e.message}`);
+    expect(errors).toContainEqual(expect.stringMatching(/^INVALID_INPUT .*broken\.vcf .*cannot be parsed/));
+    expect(errors).toContainEqual(expect.stringMatching(/^INVALID_INPUT .*junk\.vcf .*cannot be parsed/));
+    expect(errors).toContainEqual(expect.stringMatching(/^INVALID_INPUT .*two\.vcf .*holds 2 vCards/));
+    expect((await t.store.contacts.list({}, { limit: 10 })).items.map((c) => c.displayName)).toEqual(['Renée Müller']);
+    // Nothing was written to the broken resources.
+    expect(book.items.get(`${BOOK}broken.vcf`)?.data).toBe(fixture('broken-unterminated.vcf'));
+  });
+
+  it('a no-change pass with a stored cursor makes one request (no discovery)', async () => {
+    const book = new MemoryBook();
+    book.add('good.vcf', fixture('nextcloud-v4.vcf'));
+    await run(book);
+    book.requests = 0;
+    expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
+    expect(book.requests).toBe(1);
+  });
+});
