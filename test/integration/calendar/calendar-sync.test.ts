@@ -109,6 +109,23 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
   });
 
+  it('puts tasks into a task list of their own when crmTaskList names another collection', async () => {
+    const user = await calendarUser(servers, server);
+    const listName = `Tasks ${tag()}`;
+    const config = calendarConfig(user, { tasks: { crmTaskList: listName } });
+    await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
+    const start = future(5);
+    await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Event', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
+    await t.store.activities.create({ kind: 'task', owner: 'alice', subject: 'Todo' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 2, itemErrors: 0 });
+    const client = await clientSession(user);
+    const events = await objectsOf(client, await collectionNamed(client, user.crmCalendar));
+    const todos = await objectsOf(client, await collectionNamed(client, listName));
+    expect(events.map((object) => object.data.includes('BEGIN:VEVENT'))).toEqual([true]);
+    expect(todos.map((object) => object.data.includes('BEGIN:VTODO'))).toEqual([true]);
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
+  });
+
   it('syncs tasks both ways: completion, due date and priority; a personal task given the category becomes a CRM task', async () => {
     const user = await calendarUser(servers, server);
     const config = calendarConfig(user);

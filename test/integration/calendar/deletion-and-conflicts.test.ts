@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, serverNames, syncOnce, tag, vevent } from './support.js';
+import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, racingConnector, serverNames, syncOnce, tag, vevent } from './support.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -103,6 +103,28 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     expect(conflict!.message).toContain('subject');
     expect(conflict!.message).toContain(item.id);
     expect(conflict!.message).not.toContain('location');
+    expect(await sync()).toMatchObject({ changed: 0 });
+  });
+
+  it('a PUT that loses the race to a client save (412) re-reads, merges and retries', async () => {
+    const { config, client, sync, calendar } = await setup();
+    const item = await appointment('Race', 22);
+    await sync();
+    const collection = await calendar();
+    let raced = false;
+    const connector = racingConnector(async (href, session) => {
+      if (raced || !href.includes(item.id)) return;
+      raced = true;
+      const [current] = await session.fetch(collection, [href]);
+      await session.put(href, editLine(current!.data, 'LOCATION', 'LOCATION:Saved by the client meanwhile'), current!.etag, 'text/calendar');
+    });
+    await t.store.activities.update(item.id, { subject: 'Race (renamed in the CRM)' });
+    expect(await syncOnce(t.store, config, connector)).toMatchObject({ itemErrors: 0 });
+    expect(raced).toBe(true);
+    const [after] = await objectsOf(client, collection);
+    expect(after!.data).toContain('SUMMARY:Race (renamed in the CRM)');
+    expect(after!.data).toContain('LOCATION:Saved by the client meanwhile');
+    expect(await t.store.activities.get(item.id)).toMatchObject({ subject: 'Race (renamed in the CRM)', location: 'Saved by the client meanwhile' });
     expect(await sync()).toMatchObject({ changed: 0 });
   });
 

@@ -113,3 +113,21 @@ export function editLine(text: string, name: string, line: string): string {
   const pattern = new RegExp(`^${name}[;:].*$`, 'm');
   return pattern.test(unfolded) ? unfolded.replace(pattern, line) : unfolded.replace(/^(BEGIN:V(EVENT|TODO))\r?$/m, `$1\r\n${line}`);
 }
+
+/**
+ * The real adapter, except that `beforePut` runs right before each of the bridge's PUTs: a client
+ * that saves the same object at that moment, so the bridge's If-Match loses the race (412).
+ */
+export function racingConnector(beforePut: (href: string, session: DavSession) => Promise<void>): DavConnector {
+  return {
+    async connect(settings) {
+      const session = await new CalDavConnector().connect(settings);
+      return Object.assign(Object.create(session) as DavSession, {
+        put: async (href: string, data: string, etag: string | null, contentType: 'text/calendar' | 'text/vcard') => {
+          await beforePut(href, session);
+          return session.put(href, data, etag, contentType);
+        },
+      });
+    },
+  };
+}
