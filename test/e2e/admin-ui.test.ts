@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/runtime/serve.js';
 import { createMailUser, type Credentials } from '../servers/users.js';
+import { runCli, writeConfig } from '../support/cli.js';
 import { appendMessages, buildMessage, imapClient } from '../support/mail.js';
 import { adminRouteList, concrete } from './admin-routes.js';
 import { launchChromium } from './browser.js';
@@ -158,6 +159,24 @@ describe('admin UI in Chromium', () => {
 
     // No inline script or style was needed: the CSP blocked nothing on any page.
     expect(blocked.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
+  });
+
+  it('runs sync --once over the UI-made configuration too, and shows entries the YAML declares read-only', async () => {
+    const file = writeConfig(dir, [`database: sqlite:${join(dir, 'bridge.db')}`, `dataDir: ${join(dir, 'data')}`, 'users:', '  - { id: alice, name: Alice Example, email: alice@example.com }', ''].join('\n'));
+    const result = await runCli(['sync', '--once', '--config', file], { cwd: dir });
+    expect(result.stdout).toContain(`imap:${userId}: ok`);
+    expect(result.code).toBe(0);
+
+    const { cookie, csrf } = await login();
+    const alice = await (await fetch(`${server.url}/admin/users/alice`, { headers: { cookie } })).text();
+    expect(alice).toContain('Declared in the YAML configuration file');
+    expect(alice).toContain('name="name" value="Alice Example" required disabled');
+    expect(alice).not.toContain('>Save</button>');
+    const change = await fetch(`${server.url}/admin/users/alice`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, name: 'Changed', email: 'alice@example.com' }), redirect: 'manual' });
+    expect(change.status).toBe(403);
+    const users = await (await fetch(`${server.url}/admin/users`, { headers: { cookie } })).text();
+    expect(users).toContain('YAML (read-only)');
+    expect(users).toContain('admin UI');
   });
 
   it('refuses every admin route without a session: GET redirects to the login page, other methods get 401', async () => {
