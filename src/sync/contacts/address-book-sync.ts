@@ -208,12 +208,30 @@ class AddressBookPass {
         name: this.spec.addressBook,
         principalUrl: this.session.principalUrl,
         addressbookHomeUrl: this.session.addressbookHomeUrl,
-        syncToken: changes.syncToken,
+        syncToken: await this.tokenAfterOwnWrites(changes.syncToken),
       };
       await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
     }
     return { changed: this.changed, itemErrors: this.itemErrors };
   }
+
+  /**
+   * After writing, read the changes since the pass's token once more: when they are only the
+   * bridge's own writes (same href and ETag as recorded), their token is stored, so the next pass
+   * without changes is one REPORT instead of re-reading our own cards. Anything else keeps the
+   * older token, and the next pass sees it.
+   */
+  private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
+    if (this.remoteWrites === 0 || token === null) return token;
+    const after = await this.session.changes(this.book, token);
+    if (after.fullResync || after.syncToken === null || !after.deleted.every((href) => this.remoteDeletes.has(new URL(href).pathname))) return token;
+    const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [new URL(e.remote.ref as string).pathname, e.remote.version]));
+    const ours = after.changed.every((obj) => known.get(new URL(obj.href).pathname) === obj.etag);
+    return ours ? after.syncToken : token;
+  }
+
+  private remoteWrites = 0;
+  private readonly remoteDeletes = new Set<string>();
 
   // ------------------------------------------------------------------------------- opening
 
@@ -332,6 +350,7 @@ class AddressBookPass {
       const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
       const href = entry.remote.ref ?? this.hrefFor(entry.identity);
       const { etag } = await this.session.put(href, text, null);
+      this.remoteWrites++;
       await this.saveLinked(entry, contact, fields, { href, etag, text });
       this.changed++;
       await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
@@ -355,6 +374,8 @@ class AddressBookPass {
       if (entry.origin === 'crm') {
         // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
         await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
+        this.remoteWrites++;
+        this.remoteDeletes.add(new URL(href).pathname);
         await this.store.atomically(async (tx) => {
           await tx.syncStatus.remove(this.pair, entry.identity);
           await tx.contactSyncBase.remove(this.pair, entry.identity);
@@ -431,6 +452,7 @@ class AddressBookPass {
       const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion });
       try {
         const written = await this.session.put(href, text, etag);
+        this.remoteWrites++;
         await this.saveLinked(entry, crm, target, { href, etag: written.etag, text });
         this.changed++;
         return;
@@ -581,6 +603,7 @@ class AddressBookPass {
     this.status.set(entry.identity, { ...intent, updatedAt: '' });
     try {
       const { etag } = await this.session.put(href, text, null);
+      this.remoteWrites++;
       await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag, text });
       this.changed++;
     } catch (error) {
