@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
 import { parseFreeBusyPeriods } from './freebusy-parse.js';
 import { busyPeriod, mergeBusy, type BusyPeriod } from './freebusy.js';
-import { busyOfUser } from './user-busy.js';
+import { busyOfUsers } from './user-busy.js';
 
 export type BusySource = 'crm' | 'caldav' | 'schedule-outbox';
 
@@ -79,12 +79,12 @@ export async function lookupBusy(deps: BusyLookupDeps, attendees: readonly strin
   const userOf = (attendee: string) => users.find((candidate) => candidate.id === attendee || normalizeEmail(candidate.email) === normalizeEmail(attendee));
   const outsiders = [...new Set(attendees.filter((attendee) => !userOf(attendee) && looksLikeAddress(attendee)).map(normalizeEmail))];
   const server = await fromScheduleOutbox(deps, outsiders, from, to);
+  const known = await busyOfUsers(deps.store, [...new Set(attendees.flatMap((attendee) => userOf(attendee)?.id ?? []))], from, to);
   return Promise.all(
     attendees.map(async (attendee): Promise<AttendeeBusy> => {
       const user = userOf(attendee);
       if (user) {
-        const busy = await busyOfUser(deps.store, user.id, from, to);
-        return { attendee, userId: user.id, known: true, method: 'store', busy };
+        return { attendee, userId: user.id, known: true, method: 'store', busy: known.get(user.id) ?? [] };
       }
       const answered = server.get(normalizeEmail(attendee));
       if (answered) {

@@ -8,17 +8,27 @@ export interface SourcedBusyPeriod extends BusyPeriod {
 }
 
 /**
- * The busy time of a CRM user in [from, to): CRM appointments and meetings they own or attend,
- * transparent (free) and cancelled ones left out, merged per source.
+ * The busy time of CRM users in [from, to): CRM appointments and meetings they own or attend
+ * (source `crm`) and every synced calendar of theirs (source `caldav`), transparent (free) and
+ * cancelled time left out, merged per source. One pair of queries serves every user asked for.
  */
+export async function busyOfUsers(store: Store, userIds: readonly string[], from: Date, to: Date): Promise<Map<string, SourcedBusyPeriod[]>> {
+  const times = await store.activities.busyTimesOfUsers(userIds, from.toISOString(), to.toISOString());
+  const result = new Map<string, SourcedBusyPeriod[]>();
+  for (const userId of userIds) {
+    const periods = (times.get(userId) ?? []).flatMap((time) => {
+      const period = busyPeriod(time);
+      return period ? [period] : [];
+    });
+    // Every synced calendar of the user: the mirror the caldav runner keeps (recurrences expanded,
+    // transparent and cancelled instances already left out).
+    const synced = (await store.calendarSync.busyBetween(userId, from.toISOString(), to.toISOString())).map((period) => ({ start: new Date(period.start), end: new Date(period.end), type: period.type as FreeBusyType }));
+    result.set(userId, [...mergeBusy(periods).map((period) => ({ ...period, source: 'crm' as const })), ...mergeBusy(synced).map((period) => ({ ...period, source: 'caldav' as const }))]);
+  }
+  return result;
+}
+
+/** The busy time of one CRM user in [from, to) (see busyOfUsers). */
 export async function busyOfUser(store: Store, userId: string, from: Date, to: Date): Promise<SourcedBusyPeriod[]> {
-  const times = await store.activities.busyTimes(userId, from.toISOString(), to.toISOString());
-  const periods = times.flatMap((time) => {
-    const period = busyPeriod(time);
-    return period ? [period] : [];
-  });
-  // Every synced calendar of the user: the mirror the caldav runner keeps (recurrences expanded,
-  // transparent and cancelled instances already left out).
-  const synced = (await store.calendarSync.busyBetween(userId, from.toISOString(), to.toISOString())).map((period) => ({ start: new Date(period.start), end: new Date(period.end), type: period.type as FreeBusyType }));
-  return [...mergeBusy(periods).map((period) => ({ ...period, source: 'crm' as const })), ...mergeBusy(synced).map((period) => ({ ...period, source: 'caldav' as const }))];
+  return (await busyOfUsers(store, [userId], from, to)).get(userId) ?? [];
 }
