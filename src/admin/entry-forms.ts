@@ -2,6 +2,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ErrorDetail } from '../domain/errors.js';
 import { issuesToDetails } from '../domain/validation.js';
 import { sharedMailboxConfigSchema, userConfigSchema } from '../config/schema.js';
+import { contactFieldKeys } from '../contacts/card-fields.js';
 
 /**
  * Form bodies of the user and shared-mailbox pages <-> configuration documents, the same shape a
@@ -35,7 +36,7 @@ const structured: Record<string, readonly string[] | true> = {
   mail: ['trackedFolders', 'trackingKeyword', 'autoTrack', 'sentFolder', 'folders', 'importSince', 'createContacts'],
   calendar: ['crmCalendar', 'trackCategory', 'conflictPolicy'],
   tasks: ['crmTaskList', 'conflictPolicy'],
-  contacts: ['addressBook', 'direction'],
+  contacts: ['addressBook', 'direction', 'filter', 'fields', 'secureFields', 'phoneRegion'],
 };
 
 export function list(value: string | undefined): string[] {
@@ -153,6 +154,15 @@ export function userDocumentFromForm(body: FormBody, previous: Mapping = {}): { 
   const contacts = section(document, 'contacts');
   setOptional(contacts, 'addressBook', text(body, 'contacts.addressBook'));
   setOptional(contacts, 'direction', text(body, 'contacts.direction'));
+  if (body['contacts.form'] === '1') {
+    // Checkboxes: an unchecked box is absent from the body, so these fields are set only when the form showed them.
+    const filter: Mapping = { ...section(contacts, 'filter'), owned: body['contacts.filter.owned'] === 'on', accounts: body['contacts.filter.accounts'] === 'on' };
+    setOptional(filter, 'where', text(body, 'contacts.filter.where'));
+    contacts['filter'] = filter;
+    setOptional(contacts, 'fields', contactFieldKeys.filter((key) => body[`contacts.field.${key}`] === 'on'));
+    contacts['secureFields'] = contactFieldKeys.filter((key) => body[`contacts.secure.${key}`] === 'on');
+    setOptional(contacts, 'phoneRegion', text(body, 'contacts.phoneRegion'));
+  }
   document['contacts'] = contacts;
 
   const parsed = userConfigSchema.safeParse(document);

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { originOf } from '../../config/merge-ui.js';
 import { conflictPolicies, securityModes, userConfigSchema, type UserConfig } from '../../config/schema.js';
+import { contactFieldKeys } from '../../contacts/card-fields.js';
 import { testConnection } from '../connection-test.js';
 import type { ErrorDetail } from '../../domain/errors.js';
 import { sessionOf, type AdminContext } from '../context.js';
@@ -68,7 +69,14 @@ ${input('tasks.crmTaskList', 'CRM task list', tasks['crmTaskList'], d)}
 ${select('tasks.conflictPolicy', 'Task conflicts', tasks['conflictPolicy'], conflictPolicies, { ...d, blank: '(sync.conflictPolicy)' })}</fieldset>
 <fieldset><legend>Contacts</legend>
 ${input('contacts.addressBook', 'Address book', contacts['addressBook'], d)}
-${select('contacts.direction', 'Direction', contacts['direction'], ['two-way', 'crm-to-client'], d)}</fieldset>
+${select('contacts.direction', 'Direction', contacts['direction'], ['two-way', 'crm-to-client'], d)}
+<input type="hidden" name="contacts.form" value="1">
+${checkbox('contacts.filter.owned', 'sync the contacts this user owns', sub(contacts, 'filter')['owned'] !== false, d)}
+${checkbox('contacts.filter.accounts', 'and the contacts of accounts this user owns', sub(contacts, 'filter')['accounts'] !== false, d)}
+${input('contacts.filter.where', 'Only contacts where', sub(contacts, 'filter')['where'], { ...d, hint: 'filter expression, e.g. company = "Acme"' })}
+<p>Fields that sync: ${contactFieldKeys.map((key) => checkbox(`contacts.field.${key}`, key, !Array.isArray(contacts['fields']) || contacts['fields'].includes(key), d))}</p>
+<p>Fields that never leave the CRM: ${contactFieldKeys.filter((key) => key !== 'displayName').map((key) => checkbox(`contacts.secure.${key}`, key, Array.isArray(contacts['secureFields']) && contacts['secureFields'].includes(key), d))}</p>
+${input('contacts.phoneRegion', 'Phone region', contacts['phoneRegion'], { ...d, hint: 'ISO 3166 code for numbers without a country code, e.g. DE' })}</fieldset>
 ${textarea('extra', 'More settings (YAML)', extraOf(entry), { ...d, hint: 'any other key of this users[] entry (contact filter and fields, busy-status mapping, ...), exactly as in the YAML file' })}
 ${readOnly ? '' : html`<button type="submit">Save</button>`}</form>`;
 }

@@ -56,6 +56,26 @@ describe('admin forms to configuration entries', () => {
     expect(extraOf({ id: 'x', mail: { autoTrack: 'all', custom: 1 }, future: { on: true } })).toBe('mail:\n  custom: 1\nfuture:\n  on: true\n');
   });
 
+  it('sets the contact filter, synced and secure fields and phone region from the contact fields of the form', () => {
+    const { document, errors } = userDocumentFromForm({
+      ...base,
+      'contacts.form': '1',
+      'contacts.filter.accounts': 'on',
+      'contacts.filter.where': 'company = "Acme GmbH"',
+      'contacts.field.displayName': 'on',
+      'contacts.field.emails': 'on',
+      'contacts.field.phones': 'on',
+      'contacts.secure.phones': 'on',
+      'contacts.phoneRegion': 'de',
+    });
+    expect(errors).toEqual([]);
+    const parsed = userConfigSchema.parse(document);
+    expect(parsed.contacts).toMatchObject({ filter: { owned: false, accounts: true, where: 'company = "Acme GmbH"' }, fields: ['displayName', 'emails', 'phones'], secureFields: ['phones'], phoneRegion: 'DE' });
+    expect(userDocumentFromForm({ ...base, 'contacts.form': '1', 'contacts.filter.where': 'company ?? x' }).errors.map((error) => error.path)).toContain('contacts.filter.where');
+    // A form without the contact fields (or a YAML box that sets them) leaves them alone.
+    expect(userConfigSchema.parse(userDocumentFromForm({ ...base, extra: 'contacts:\n  secureFields: [title]\n' }).document).contacts.secureFields).toEqual(['title']);
+  });
+
   it('builds a sharedMailboxes[] entry with the processed rule as keyword or move', () => {
     const form = { id: 'support', address: 'support@example.com', 'imap.host': 'h', 'imap.port': '143', 'imap.security': 'none', 'imap.username': 'support', 'imap.password': 'pw', folders: 'INBOX, Queue', unknownSender: 'lead', 'processed.mode': 'moveTo', 'processed.value': 'Done' };
     const { document, errors } = sharedMailboxDocumentFromForm(form);
