@@ -1,4 +1,5 @@
 import { CalDavConnector } from '../../adapters/caldav/index.js';
+import { CardDavConnector } from '../../adapters/carddav/index.js';
 import { ImapConnector } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
 import type { DavServerConfig, MailServerConfig } from '../config/schema.js';
@@ -41,8 +42,8 @@ async function run(kind: ConnectionKind, settings: MailServerConfig | DavServerC
     return { ok: true, summary: 'connected and logged in (nothing sent)', items: [] };
   }
   const dav = settings as DavServerConfig;
-  const session = await new CalDavConnector().connect({ url: dav.url, username: dav.username, password: dav.password, timeoutMs });
-  const collections = kind === 'caldav' ? await session.listCalendars() : await session.listAddressBooks();
+  const server = { url: dav.url, username: dav.username, password: dav.password, timeoutMs };
+  const collections = kind === 'caldav' ? await (await new CalDavConnector().connect(server)).listCalendars() : await (await new CardDavConnector().connect(server)).listAddressBooks();
   const what = kind === 'caldav' ? 'calendar(s) and task list(s)' : 'address book(s)';
   return {
     ok: true,

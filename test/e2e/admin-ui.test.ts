@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/runtime/serve.js';
-import { createMailUser, type Credentials } from '../servers/users.js';
+import { createMailUser, createRadicaleUser, type Credentials } from '../servers/users.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { appendMessages, buildMessage, imapClient } from '../support/mail.js';
 import { adminRouteList, concrete } from './admin-routes.js';
@@ -179,6 +179,41 @@ describe('admin UI in Chromium', () => {
     expect(users).toContain('admin UI');
   });
 
+  it('tests SMTP, CalDAV and CardDAV connections against the harness servers and adds a shared mailbox', async () => {
+    const { cookie, csrf } = await login();
+    const headers = { cookie, 'hx-request': 'true', 'x-csrf-token': csrf };
+    const test = async (kind: string, fields: Record<string, string>) =>
+      (await fetch(`${server.url}/admin/connections/test/${kind}`, { method: 'POST', headers, body: new URLSearchParams({ entry: 'user', id: userId, ...fields }) })).text();
+
+    // bob's stored IMAP password is used when the field is left empty.
+    expect(await test('imap', { 'imap.host': servers.dovecot.host, 'imap.port': String(servers.dovecot.imapPort), 'imap.security': 'none', 'imap.username': mailUser.username, 'imap.password': '' })).toContain('OK: logged in');
+    const smtp = await test('smtp', { 'smtp.host': servers.smtp.host, 'smtp.port': String(servers.smtp.port), 'smtp.security': 'none', 'smtp.username': mailUser.username, 'smtp.password': mailUser.password });
+    expect(smtp).toContain('OK: connected and logged in');
+    const dav = await createRadicaleUser(servers, 'bob');
+    const davFields = (kind: string, password = dav.password) => ({ [`${kind}.url`]: servers.radicale.url, [`${kind}.username`]: dav.username, [`${kind}.password`]: password });
+    expect(await test('caldav', davFields('caldav'))).toContain('OK: logged in');
+    expect(await test('carddav', davFields('carddav'))).toContain('OK: logged in');
+    const refused = await test('caldav', davFields('caldav', 'wrong-dav-password'));
+    expect(refused).toContain('Failed (AUTH)');
+    expect(refused).not.toContain('wrong-dav-password');
+    expect(await test('imap', { 'imap.host': '', 'imap.port': 'x' })).toContain('Not tested: imap.host');
+
+    const box = await createMailUser(servers, 'support');
+    const created = await fetch(`${server.url}/admin/shared-mailboxes/new`, {
+      method: 'POST',
+      headers: { cookie },
+      redirect: 'manual',
+      body: new URLSearchParams({ _csrf: csrf, id: 'support', address: box.username, 'imap.host': servers.dovecot.host, 'imap.port': String(servers.dovecot.imapPort), 'imap.security': 'none', 'imap.username': box.username, 'imap.password': box.password, folders: 'INBOX', unknownSender: 'lead', 'processed.mode': 'keyword', 'processed.value': '$Done' }),
+    });
+    expect(created.status).toBe(303);
+    await expect
+      .poll(async () => await (await fetch(`${server.url}/admin/status/sources`, { headers: { cookie } })).text(), { timeout: 30_000, interval: 500 })
+      .toMatch(/data-source="shared-mailbox:support"[\s\S]*?state-idle/);
+    const audit = await (await fetch(`${server.url}/admin/audit`, { headers: { cookie } })).text();
+    expect(audit).toContain('shared-mailbox.create');
+    expect(audit).not.toContain(box.password === 'secret' ? '&quot;secret&quot;' : box.password);
+  });
+
   it('refuses every admin route without a session: GET redirects to the login page, other methods get 401', async () => {
     const routes = await adminRouteList();
     expect(routes.length).toBeGreaterThan(20);
@@ -232,6 +267,29 @@ describe('admin UI in Chromium', () => {
     expect(loginResponse.headers.get('set-cookie')).toMatch(/; Path=\/admin; HttpOnly; SameSite=Strict/);
     const logout = await fetch(`${server.url}/admin/logout`, { method: 'POST', redirect: 'manual' });
     expect(logout.status).toBe(401);
+  });
+
+  it('adds a second admin who can log in and log out; deleting the account ends its sessions', async () => {
+    const { cookie, csrf } = await login();
+    const post = (path: string, fields: Record<string, string>, as = cookie, token = csrf) =>
+      fetch(`${server.url}/admin${path}`, { method: 'POST', headers: { cookie: as }, body: new URLSearchParams({ _csrf: token, ...fields }), redirect: 'manual' });
+    expect((await post('/admins', { username: 'carol', password: 'short' })).status).toBe(400);
+    expect((await post('/admins', { username: 'carol', password: 'carol-password-123' })).status).toBe(200);
+    const carolLogin = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'carol', password: 'carol-password-123' }), redirect: 'manual' });
+    expect(carolLogin.status).toBe(303);
+    const carol = carolLogin.headers.get('set-cookie')!.split(';')[0]!;
+    const page1 = await (await fetch(`${server.url}/admin/admins`, { headers: { cookie: carol } })).text();
+    expect(page1).toContain('carol');
+    expect(page1).not.toContain('carol-password-123');
+    expect((await post('/admins/carol/delete', {})).status).toBe(200);
+    expect((await fetch(`${server.url}/admin`, { headers: { cookie: carol }, redirect: 'manual' })).status).toBe(303);
+    const audit = await (await fetch(`${server.url}/admin/audit`, { headers: { cookie } })).text();
+    expect(audit).toContain('admin.create');
+    expect(audit).toContain('admin.delete');
+    expect(audit).not.toContain('carol-password-123');
+    // Logging out ends the session.
+    expect((await post('/logout', {})).status).toBe(303);
+    expect((await fetch(`${server.url}/admin`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303);
   });
 
   it('rate-limits failed logins: the sixth attempt within 15 minutes is refused even with the right password', async () => {

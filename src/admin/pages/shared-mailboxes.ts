@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { originOf } from '../../config/merge-ui.js';
 import { sharedMailboxConfigSchema } from '../../config/schema.js';
+import { splitSecrets } from '../../store/ui-config.js';
 import type { ErrorDetail } from '../../domain/errors.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { extraOf, sharedMailboxDocumentFromForm, type FormBody } from '../entry-forms.js';
@@ -62,7 +63,7 @@ export function registerSharedMailboxPages(router: Router, ctx: AdminContext): v
     const id = String(document['id']);
     if (ctx.api.config.sharedMailboxes.some((box) => box.id.toLowerCase() === id.toLowerCase()) || (await ctx.uiConfig.get('shared-mailbox', id))) errors.push({ path: 'id', message: `a shared mailbox with id "${id}" exists already` });
     if (errors.length > 0) {
-      return void res.status(400).type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(document, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/shared-mailboxes' }));
+      return void res.status(400).type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(splitSecrets('shared-mailbox', document).document, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/shared-mailboxes' }));
     }
     await ctx.uiConfig.put('shared-mailbox', id, document, session.username);
     await ctx.audit.record(session.username, 'shared-mailbox.create', `shared-mailbox:${id}`, document);

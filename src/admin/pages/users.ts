@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { originOf } from '../../config/merge-ui.js';
 import { conflictPolicies, securityModes, userConfigSchema, type UserConfig } from '../../config/schema.js';
 import { contactFieldKeys } from '../../contacts/card-fields.js';
+import { splitSecrets } from '../../store/ui-config.js';
 import { testConnection } from '../connection-test.js';
 import type { ErrorDetail } from '../../domain/errors.js';
 import { sessionOf, type AdminContext } from '../context.js';
@@ -114,7 +115,8 @@ ${unused.length > 0 ? html`<p class="note">Admin UI entries not in use (the YAML
     const id = String(document['id']);
     if (ctx.api.config.users.some((user) => user.id.toLowerCase() === id.toLowerCase()) || (await ctx.uiConfig.get('user', id))) errors.push({ path: 'id', message: `a user with id "${id}" exists already` });
     if (errors.length > 0) {
-      return void res.status(400).type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(document, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/users' }));
+      // The typed passwords are not stored yet: shown as empty fields without the "stored" hint.
+      return void res.status(400).type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(splitSecrets('user', document).document, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/users' }));
     }
     await ctx.uiConfig.put('user', id, document, session.username);
     await ctx.audit.record(session.username, 'user.create', `user:${id}`, document);
