@@ -157,6 +157,21 @@ describe('admin UI in Chromium', () => {
     expect(await page.content()).not.toContain(mailUser.password === 'secret' ? '"secret"' : mailUser.password);
     await shot('audit');
 
+    // An edit keeps the stored password (empty field) and is audited as the key paths it changed.
+    await page.goto(`${server.url}/admin/users/${userId}`);
+    await page.fill('input[name="mail.trackedFolders"]', 'CRM, Customers');
+    await page.click('form button[type=submit]:text("Save")');
+    await page.waitForURL(`${server.url}/admin/users/${userId}?saved=1`);
+    expect(await page.inputValue('input[name="mail.trackedFolders"]')).toBe('CRM, Customers');
+    await page.click('nav >> text=Audit log');
+    await page.click('details >> nth=0 >> summary');
+    const update = await page.textContent('details >> nth=0');
+    expect(update).toContain('mail.trackedFolders');
+    expect(update).not.toContain('imap.password');
+    await page.click('nav >> text=Status');
+    await expect.poll(async () => await page.locator(`tr[data-source="imap:${userId}"] .badge`).textContent(), { timeout: 60_000, interval: 500 }).toBe('idle');
+    expect(await page.textContent(`tr[data-source="imap:${userId}"]`)).not.toContain('AUTH');
+
     // No inline script or style was needed: the CSP blocked nothing on any page.
     expect(blocked.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
   });

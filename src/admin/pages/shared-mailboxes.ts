@@ -3,6 +3,7 @@ import { originOf } from '../../config/merge-ui.js';
 import { sharedMailboxConfigSchema } from '../../config/schema.js';
 import { splitSecrets } from '../../store/ui-config.js';
 import type { ErrorDetail } from '../../domain/errors.js';
+import { changesBetween } from '../audit.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { extraOf, sharedMailboxDocumentFromForm, type FormBody } from '../entry-forms.js';
 import { errorList, input, select, textarea } from '../fields.js';
@@ -17,7 +18,7 @@ function withDefaults(document: Mapping): Mapping {
   return parsed.success ? (parsed.data as unknown as Mapping) : document;
 }
 
-function boxForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[] }): SafeHtml {
+function boxForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping }): SafeHtml {
   const d = { disabled: options.readOnly };
   const processed = isMapping(entry['processed']) ? entry['processed'] : {};
   const mode = 'moveTo' in processed ? 'moveTo' : 'keyword';
@@ -34,7 +35,7 @@ ${select('unknownSender', 'Mail from an unknown sender', entry['unknownSender'],
 ${select('processed.mode', 'Mark processed mail by', mode, ['keyword', 'moveTo'], d)}
 ${input('processed.value', 'Keyword or folder', processed['keyword'] ?? processed['moveTo'], d)}
 ${input('importSince', 'Import mail since', entry['importSince'], { ...d, type: 'date' })}</fieldset>
-${textarea('extra', 'More settings (YAML)', extraOf(entry), { ...d, hint: 'any other key of this sharedMailboxes[] entry, exactly as in the YAML file' })}
+${textarea('extra', 'More settings (YAML)', extraOf(options.extra ?? entry), { ...d, hint: 'any other key of a sharedMailboxes[] entry (see config.example.yaml), exactly as in the YAML file' })}
 ${options.readOnly ? '' : html`<button type="submit">Save</button>`}</form>`;
 }
 
@@ -54,7 +55,7 @@ export function registerSharedMailboxPages(router: Router, ctx: AdminContext): v
   router.get('/shared-mailboxes/new', (_req, res) => {
     const session = sessionOf(res);
     const entry = { ...withDefaults({ id: 'x', address: 'x@example.com', imap: { host: 'x', port: 993, username: 'x', password: '' } }), id: '', address: '', imap: { port: 993, security: 'tls' } };
-    res.type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(entry, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken })}</section>`, { session, active: '/admin/shared-mailboxes' }));
+    res.type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(entry, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken, extra: {} })}</section>`, { session, active: '/admin/shared-mailboxes' }));
   });
 
   router.post('/shared-mailboxes/new', async (req, res) => {
@@ -86,7 +87,7 @@ export function registerSharedMailboxPages(router: Router, ctx: AdminContext): v
 ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarted with the new configuration.</p>` : ''}
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
-${boxForm(entry, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken })}
+${boxForm(entry, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/shared-mailboxes/${encodeURIComponent(id)}/delete`, 'Delete this shared mailbox from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/shared-mailboxes' }),
     );
   });
@@ -101,7 +102,7 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/shared-mailboxes/${encodeURICompo
       return void res.status(400).type('html').send(page(`Shared mailbox ${id}`, html`<section><h1>Shared mailbox ${id}</h1>${boxForm(document, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/shared-mailboxes' }));
     }
     await ctx.uiConfig.put('shared-mailbox', id, document, session.username);
-    await ctx.audit.record(session.username, 'shared-mailbox.update', `shared-mailbox:${id}`, { before: previous, after: document });
+    await ctx.audit.record(session.username, 'shared-mailbox.update', `shared-mailbox:${id}`, { changes: changesBetween(previous, document) });
     await ctx.reconfigure();
     res.redirect(303, `/admin/shared-mailboxes/${encodeURIComponent(id)}?saved=1`);
   });

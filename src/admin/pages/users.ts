@@ -5,6 +5,7 @@ import { contactFieldKeys } from '../../contacts/card-fields.js';
 import { splitSecrets } from '../../store/ui-config.js';
 import { testConnection } from '../connection-test.js';
 import type { ErrorDetail } from '../../domain/errors.js';
+import { changesBetween } from '../audit.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { extraOf, userDocumentFromForm, type ConnectionKind, type FormBody } from '../entry-forms.js';
 import { checkbox, errorList, input, password, select, textarea } from '../fields.js';
@@ -38,7 +39,8 @@ ${password(`${kind}.password`, 'Password', stored, disabled)}`;
 <div id="test-${kind}" class="test-result" aria-live="polite"></div></fieldset>`;
 }
 
-function userForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[] }): SafeHtml {
+/** `extra`: the entry as stored, whose keys without a field of their own go to the "more settings" box (defaults are not written into it). */
+function userForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping }): SafeHtml {
   const { readOnly } = options;
   const d = { disabled: readOnly };
   const mail = sub(entry, 'mail');
@@ -78,7 +80,7 @@ ${input('contacts.filter.where', 'Only contacts where', sub(contacts, 'filter')[
 <p>Fields that sync: ${contactFieldKeys.map((key) => checkbox(`contacts.field.${key}`, key, !Array.isArray(contacts['fields']) || contacts['fields'].includes(key), d))}</p>
 <p>Fields that never leave the CRM: ${contactFieldKeys.filter((key) => key !== 'displayName').map((key) => checkbox(`contacts.secure.${key}`, key, Array.isArray(contacts['secureFields']) && contacts['secureFields'].includes(key), d))}</p>
 ${input('contacts.phoneRegion', 'Phone region', contacts['phoneRegion'], { ...d, hint: 'ISO 3166 code for numbers without a country code, e.g. DE' })}</fieldset>
-${textarea('extra', 'More settings (YAML)', extraOf(entry), { ...d, hint: 'any other key of this users[] entry (contact filter and fields, busy-status mapping, ...), exactly as in the YAML file' })}
+${textarea('extra', 'More settings (YAML)', extraOf(options.extra ?? entry), { ...d, hint: 'any other key of a users[] entry (see config.example.yaml), exactly as in the YAML file' })}
 ${readOnly ? '' : html`<button type="submit">Save</button>`}</form>`;
 }
 
@@ -105,7 +107,7 @@ ${unused.length > 0 ? html`<p class="note">Admin UI entries not in use (the YAML
     const session = sessionOf(res);
     const defaults = withDefaults({ id: 'new', name: 'x', email: 'x@example.com' });
     const entry = { ...defaults, id: '', name: '', email: '' };
-    res.type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(entry, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken })}</section>`, { session, active: '/admin/users' }));
+    res.type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(entry, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken, extra: {} })}</section>`, { session, active: '/admin/users' }));
   });
 
   router.post('/users/new', async (req, res) => {
@@ -140,7 +142,7 @@ ${unused.length > 0 ? html`<p class="note">Admin UI entries not in use (the YAML
 ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarted with the new configuration.</p>` : ''}
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only. Change it in the file (and restart), or remove it there to manage it here.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
-${userForm(entry, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken })}
+${userForm(entry, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/delete`, 'Delete this user from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/users' }),
     );
   });
@@ -155,7 +157,7 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/d
       return void res.status(400).type('html').send(page(`User ${id}`, html`<section><h1>User ${id}</h1>${userForm(document, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/users' }));
     }
     await ctx.uiConfig.put('user', id, document, session.username);
-    await ctx.audit.record(session.username, 'user.update', `user:${id}`, { before: previous, after: document });
+    await ctx.audit.record(session.username, 'user.update', `user:${id}`, { changes: changesBetween(previous, document) });
     await ctx.reconfigure();
     res.redirect(303, `/admin/users/${encodeURIComponent(id)}?saved=1`);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../../src/admin/audit.js';
+import { changesBetween, redact } from '../../../src/admin/audit.js';
 import { LoginThrottle } from '../../../src/admin/login-throttle.js';
 
 describe('login rate limit', () => {
@@ -29,5 +29,18 @@ describe('audit redaction', () => {
   it('replaces every password, secret and token at any depth, and keeps the rest', () => {
     const detail = { after: { id: 'bob', imap: { host: 'h', password: 'pw' }, carddav: { password: '' } }, list: [{ apiToken: 't' }], secretKey: 'k', username: 'bob' };
     expect(redact(detail)).toEqual({ after: { id: 'bob', imap: { host: 'h', password: '[redacted]' }, carddav: { password: '' } }, list: [{ apiToken: '[redacted]' }], secretKey: '[redacted]', username: 'bob' });
+  });
+
+  it('records an update as the key paths it changed, with secrets shown as changed only', () => {
+    const before = { id: 'bob', imap: { host: 'a', password: 'old-pw' }, mail: { trackedFolders: ['CRM'] } };
+    const after = { id: 'bob', imap: { host: 'b', password: 'new-pw' }, mail: { trackedFolders: ['CRM', 'X'] }, smtp: { host: 's', password: 'p' } };
+    expect(changesBetween(before, after)).toEqual([
+      { path: 'imap.host', from: 'a', to: 'b' },
+      { path: 'imap.password', from: '[redacted]', to: '[changed]' },
+      { path: 'mail.trackedFolders', from: ['CRM'], to: ['CRM', 'X'] },
+      { path: 'smtp.host', from: undefined, to: 's' },
+      { path: 'smtp.password', from: undefined, to: '[changed]' },
+    ]);
+    expect(changesBetween(before, before)).toEqual([]);
   });
 });
