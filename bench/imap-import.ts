@@ -51,7 +51,7 @@ const latencyGapMs = Number(process.env['BENCH_LATENCY_GAP_MS'] ?? 1000);
 // ------------------------------------------------------------------------------ messages
 
 /** mulberry32: a small seeded generator, so every run appends the same mailbox (but attachment bytes). */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -90,7 +90,7 @@ const words = (
   'could you send over the revised figures and the list of open issues from the last call also the shipment arrived damaged and we need a replacement'
 ).split(' ');
 
-interface Person {
+export interface Person {
   name: string;
   address: string;
   company: string;
@@ -184,7 +184,7 @@ interface Earlier {
   quote: string;
 }
 
-interface Generated {
+export interface Generated {
   source: Buffer;
   messageId: string;
   date: Date;
@@ -204,7 +204,7 @@ const attachmentKinds = [
  * attachment bytes). About a quarter are replies to recent messages, 30% carry an HTML alternative
  * (quoted-printable), 10% an attachment of 20-200 KB.
  */
-function messageGenerator(seed: number, recipient: Person, total: number) {
+export function messageGenerator(seed: number, recipient: Person, total: number) {
   const random = seeded(seed);
   const senders = people(random, 300);
   const colleagues = people(random, 12).map((person) => ({ ...person, address: person.address.replace(/@.*/, '@example.com') }));
@@ -261,7 +261,7 @@ function messageGenerator(seed: number, recipient: Person, total: number) {
 
 // ------------------------------------------------------------------------------ processes
 
-interface Measured {
+export interface Measured {
   ms: number;
   /** Peak resident set size of the command (GNU time's "Maximum resident set size"), MiB. */
   peakMiB: number;
@@ -272,7 +272,7 @@ interface Measured {
   stderr: string;
 }
 
-function requireExecutable(path: string, install: string): void {
+export function requireExecutable(path: string, install: string): void {
   try {
     accessSync(path, constants.X_OK);
   } catch {
@@ -280,7 +280,7 @@ function requireExecutable(path: string, install: string): void {
   }
 }
 
-function which(name: string): string | undefined {
+export function which(name: string): string | undefined {
   for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/bin', '/usr/local/bin'])) {
     try {
       accessSync(join(dir, name), constants.X_OK);
@@ -293,7 +293,7 @@ function which(name: string): string | undefined {
 }
 
 /** Spawned children still alive; killed when the bench ends, whatever happens. */
-const children = new Set<ChildProcess>();
+export const children = new Set<ChildProcess>();
 
 function track(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -302,7 +302,7 @@ function track(child: ChildProcess): ChildProcess {
 }
 
 /** Run a command under GNU time: wall time from spawn to exit, and its peak RSS. */
-async function measure(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Measured> {
+export async function measure(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Measured> {
   const timeFile = join(cwd, `time-${randomBytes(4).toString('hex')}.txt`);
   const started = process.hrtime.bigint();
   const child = track(spawn('/usr/bin/time', ['-v', '-o', timeFile, command, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -324,7 +324,7 @@ function cliArgs(args: string[], nodeOptions: string[] = []): string[] {
 }
 
 /** Warnings and errors the bridge logged (JSON lines, pino levels 40+), by message, counted. */
-function problemsIn(output: string): string[] {
+export function problemsIn(output: string): string[] {
   const counts = new Map<string, number>();
   for (const line of output.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -340,7 +340,7 @@ function problemsIn(output: string): string[] {
   return [...counts].map(([key, count]) => `${count}x ${key}`);
 }
 
-function summaryLines(output: string): string[] {
+export function summaryLines(output: string): string[] {
   return output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
 }
 
@@ -356,7 +356,7 @@ function countMaildir(root: string): number {
   return count;
 }
 
-async function runMbsync(servers: TestServers, user: { username: string; password: string }, dir: string, name: string): Promise<Measured & { pulled: number }> {
+export async function runMbsync(servers: TestServers, user: { username: string; password: string }, dir: string, name: string): Promise<Measured & { pulled: number }> {
   const maildir = join(dir, `${name}-maildir`);
   mkdirSync(maildir);
   const rc = join(dir, `${name}.mbsyncrc`);
@@ -397,7 +397,7 @@ async function runMbsync(servers: TestServers, user: { username: string; passwor
  * Build src/ and adapters/ with tsconfig.build.json into `<dir>/build` (package.json copied, the
  * project's node_modules linked): the path to its cli.js, or why it could not be built.
  */
-async function compiledCli(dir: string): Promise<{ cli: string } | { error: string }> {
+export async function compiledCli(dir: string): Promise<{ cli: string } | { error: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const build = join(dir, 'build');
   mkdirSync(build);
@@ -435,7 +435,7 @@ async function until(check: () => boolean, timeoutMs: number, everyMs = 2): Prom
   return check();
 }
 
-async function appendAll(client: ImapFlow, folder: string, count: number, next: (i: number) => Generated): Promise<{ bytes: number; attachments: number; ms: number }> {
+export async function appendAll(client: ImapFlow, folder: string, count: number, next: (i: number) => Generated): Promise<{ bytes: number; attachments: number; ms: number }> {
   let bytes = 0;
   let attachments = 0;
   const started = Date.now();

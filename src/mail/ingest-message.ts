@@ -48,69 +48,102 @@ function addressesOf(message: ParsedMessage): AddressWithRole[] {
 }
 
 /**
- * Store one e-mail as an activity, exactly once: the same Message-ID seen again (another mailbox,
- * another folder, a UIDVALIDITY reset) only adds a source to the existing activity. Attachment bytes
- * go to the content-addressed store first (an orphaned file after a crash is harmless); the activity,
- * its attachments rows, its source and the caller's status row commit in one transaction.
+ * Everything about one message that needs no transaction: its key, whether an activity already has
+ * it, the resolved parties, the correlation (when known already) and the attachment bytes, written
+ * to the content-addressed store (an orphaned file after a crash is harmless). The attachment
+ * contents are not kept, so a batch of prepared messages holds no attachment bytes.
  */
-export async function ingestMessage(store: Store, directory: PartyDirectory, message: ParsedMessage, options: IngestOptions): Promise<IngestResult> {
-  const key = messageKey(message.messageId);
-  const source = { type: 'imap' as const, sourceId: options.source.sourceId, ref: options.source.ref };
+export interface PreparedIngest {
+  message: ParsedMessage;
+  options: IngestOptions;
+  key: string;
+  known: { id: string } | undefined;
+  parties: PartyInput[];
+  correlated: CorrelationMatch | null | undefined;
+  blobs: Array<{ blob: StoredBlob; filename: string | null; contentType: string }>;
+}
 
-  const [known] = await store.activities.findByMessageKey(key);
-  // Work that needs no transaction is done before it: attachment bytes, party lookups, correlation.
-  const blobs: Array<{ blob: StoredBlob; filename: string | null; contentType: string }> = [];
+/**
+ * `inBatch`: the message is written in a transaction with others (writeIngest), which looks its key
+ * up itself and sees what earlier messages of the batch wrote; so the key is not looked up here,
+ * and an unknown correlation is left to writeIngest, where an original stored earlier in the same
+ * batch is visible.
+ */
+export async function prepareIngest(store: Store, directory: PartyDirectory, message: ParsedMessage, options: IngestOptions, inBatch = false): Promise<PreparedIngest> {
+  const key = messageKey(message.messageId);
+  const known = inBatch ? undefined : await store.activities.findIdByMessageKey(key);
+  const blobs: PreparedIngest['blobs'] = [];
   const parties = known ? [] : await resolveParties(addressesOf(message), directory);
-  const correlated = known ? null : options.correlated !== undefined ? options.correlated : await correlate(store, message, options.correlation);
+  const correlated = known ? null : options.correlated !== undefined ? options.correlated : inBatch ? undefined : await correlate(store, message, options.correlation);
   if (!known) {
     for (const attachment of message.attachments) {
       blobs.push({ blob: await store.blobs.put(attachment.content), filename: attachment.filename, contentType: attachment.contentType });
     }
   }
+  return { message: { ...message, attachments: [] }, options, key, known, parties, correlated, blobs };
+}
 
-  return store.atomically(async (tx) => {
-    // Looked up again inside the transaction: another mailbox may have stored the same message
-    // meanwhile (the unique index on message_key is the last line of defence).
-    const [existing] = await tx.activities.findByMessageKey(key);
-    if (existing) {
-      await tx.activities.addSource(existing.id, source);
-      const changes: { regarding?: Regarding; queue?: string } = {};
-      if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
-      if (options.queue && !existing.queue) changes.queue = options.queue;
-      if (Object.keys(changes).length > 0) await tx.activities.update(existing.id, changes);
-      await options.alsoInTransaction?.(tx, existing.id);
-      return { activityId: existing.id, created: false };
-    }
-    if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
-    await createMissingRecords(tx, directory, parties, message, options);
-    const created = await tx.activities.create({
-      kind: options.kind,
-      subject: message.subject.slice(0, 500),
-      owner: options.owner,
-      start: message.date,
-      status: 'completed',
-      messageId: message.messageId.slice(0, 998),
-      inReplyTo: message.inReplyTo,
-      references: message.references.slice(-500),
-      threadId: (correlated?.activity.threadId ?? threadKeyOf(message)).slice(0, 500),
-      subjectKey: subjectKey(message.subject, options.correlation.token.prefix),
-      regarding: options.regarding ?? correlated?.activity.regarding ?? null,
-      parties,
-      queue: options.queue,
-      bodyText: message.text,
-      bodyHtml: message.html,
-      classification: message.classification,
-      messageKey: key,
-      correlation: correlated?.correlation ?? null,
-    });
-    for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
-    await tx.activities.addSource(created.id, source);
-    // `created` has everything linking needs (id, Message-ID, thread, regarding); reading the
-    // activity back again per message was a measurable part of an import.
-    await linkEarlierReplies(tx, created);
-    await options.alsoInTransaction?.(tx, created.id);
-    return { activityId: created.id, created: true };
+/**
+ * The transactional part of an import: run inside `store.atomically`. Several prepared messages may
+ * share one transaction (a fetched batch): each sees what the earlier ones wrote.
+ */
+export async function writeIngest(tx: Store, directory: PartyDirectory, prepared: PreparedIngest): Promise<IngestResult> {
+  const { message, options, key, known, parties, blobs } = prepared;
+  const source = { type: 'imap' as const, sourceId: options.source.sourceId, ref: options.source.ref };
+  // Looked up again inside the transaction: another mailbox may have stored the same message
+  // meanwhile (the unique index on message_key is the last line of defence).
+  // (The id alone first: loading a whole activity is five queries, and new mail has none.)
+  const [existing] = (await tx.activities.findIdByMessageKey(key)) ? await tx.activities.findByMessageKey(key) : [];
+  if (existing) {
+    await tx.activities.addSource(existing.id, source);
+    const changes: { regarding?: Regarding; queue?: string } = {};
+    if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
+    if (options.queue && !existing.queue) changes.queue = options.queue;
+    if (Object.keys(changes).length > 0) await tx.activities.update(existing.id, changes);
+    await options.alsoInTransaction?.(tx, existing.id);
+    return { activityId: existing.id, created: false };
+  }
+  if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
+  const correlated = prepared.correlated !== undefined ? prepared.correlated : await correlate(tx, message, options.correlation);
+  await createMissingRecords(tx, directory, parties, message, options);
+  const created = await tx.activities.create({
+    kind: options.kind,
+    subject: message.subject.slice(0, 500),
+    owner: options.owner,
+    start: message.date,
+    status: 'completed',
+    messageId: message.messageId.slice(0, 998),
+    inReplyTo: message.inReplyTo,
+    references: message.references.slice(-500),
+    threadId: (correlated?.activity.threadId ?? threadKeyOf(message)).slice(0, 500),
+    subjectKey: subjectKey(message.subject, options.correlation.token.prefix),
+    regarding: options.regarding ?? correlated?.activity.regarding ?? null,
+    parties,
+    queue: options.queue,
+    bodyText: message.text,
+    bodyHtml: message.html,
+    classification: message.classification,
+    messageKey: key,
+    correlation: correlated?.correlation ?? null,
   });
+  for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
+  await tx.activities.addSource(created.id, source);
+  // `created` has everything linking needs (id, Message-ID, thread, regarding); reading the
+  // activity back again per message was a measurable part of an import.
+  await linkEarlierReplies(tx, created);
+  await options.alsoInTransaction?.(tx, created.id);
+  return { activityId: created.id, created: true };
+}
+
+/**
+ * Store one e-mail as an activity, exactly once: the same Message-ID seen again (another mailbox,
+ * another folder, a UIDVALIDITY reset) only adds a source to the existing activity. Attachment bytes
+ * go to the content-addressed store first; the activity, its attachments rows, its source and the
+ * caller's status row commit in one transaction.
+ */
+export async function ingestMessage(store: Store, directory: PartyDirectory, message: ParsedMessage, options: IngestOptions): Promise<IngestResult> {
+  const prepared = await prepareIngest(store, directory, message, options);
+  return store.atomically((tx) => writeIngest(tx, directory, prepared));
 }
 
 /**

@@ -35,6 +35,10 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
   protected abstract patch(db: Kysely<Database>, current: TRecord, patch: TPatch, now: string): Promise<void>;
   /** Throw INVALID_INPUT when the input points at users or records that do not exist. */
   protected abstract checkReferences(db: Kysely<Database>, input: TInput | TPatch): Promise<void>;
+  /** The record insert() just wrote; read back unless a subclass can build it from the input. */
+  protected async created(db: Kysely<Database>, id: string, _input: TInput, _now: string): Promise<TRecord> {
+    return this.require(id, db);
+  }
   /** Remove rows that only make sense with the record (child tables cascade on their own). */
   protected async beforeDelete(_db: Kysely<Database>, _record: TRecord): Promise<void> {}
 
@@ -64,7 +68,7 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
       const now = options.now ?? new Date().toISOString();
       const id = options.id ?? newId(this.idPrefix);
       await this.insert(db, id, input, now);
-      const record = await this.require(id, db);
+      const record = await this.created(db, id, input, now);
       await new ChangeRepository(db).append(this.entity, id, 'created', record, now);
       return record;
     });

@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Regarding } from '../../domain/activity.js';
 import { BridgeError, isBridgeError } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking.js';
 import { correlate, type CorrelationMatch, type CorrelationSettings } from '../../mail/correlate.js';
-import { ingestMessage } from '../../mail/ingest-message.js';
+import { prepareIngest, writeIngest, type PreparedIngest } from '../../mail/ingest-message.js';
 import { messageKey } from '../../mail/message-id.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
@@ -13,6 +14,7 @@ import { StoreDirectory } from '../../mail/store-directory.js';
 import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
 import type { Store } from '../../store/store.js';
 import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageSummary, RawMessage } from '../mail-ports.js';
+import { releaseBufferMemory } from './buffer-memory.js';
 import { delimiterOf, folderSegment, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
 
 /** The keyword a tracked message gets so the user's client can show it (when PERMANENTFLAGS allow). */
@@ -121,7 +123,7 @@ class MailboxSync {
     private readonly signal: AbortSignal,
   ) {
     this.directory = new StoreDirectory(deps.store, deps.users);
-    this.pageSize = deps.pageSize ?? 250;
+    this.pageSize = deps.pageSize ?? 1000;
     this.batchBytes = deps.batchBytes ?? 8 * 1024 * 1024;
   }
 
@@ -368,11 +370,24 @@ class MailboxSync {
       }
     }
     full.sort((a, b) => a.uid - b.uid);
-    for (const batch of batchesBySize(full, this.batchBytes)) {
-      for (const raw of await this.session.fetchSources(folder.path, batch.map((summary) => summary.uid))) {
-        // The headers already decided these; the decision is not made again from the full message.
-        await this.importMessage(folder, state, raw, pending, decided.get(raw.uid));
-      }
+    const batches = batchesBySize(full, this.batchBytes);
+    // The next batch is on its way from the server while this one is parsed and stored, so IMAP
+    // and the CPU overlap. fetchSources() resolves only once its FETCH has completed, and nothing
+    // else is sent meanwhile (imapflow queues commands), so no command runs inside a fetch.
+    const fetch = (index: number): Promise<RawMessage[]> | null => {
+      const batch = batches[index];
+      if (!batch) return null;
+      const fetching = this.session.fetchSources(folder.path, batch.map((summary) => summary.uid));
+      fetching.catch(() => undefined); // awaited below; an early failure must not go unhandled
+      return fetching;
+    };
+    let next = fetch(0);
+    for (let index = 0; next; index += 1) {
+      const raws = await next;
+      next = fetch(index + 1);
+      // The headers already decided some of these; the decision is not made again from the full message.
+      await this.importBatch(folder, state, raws, pending, decided);
+      releaseBufferMemory();
     }
     await this.applyPending(folder, state, pending);
   }
@@ -413,43 +428,107 @@ class MailboxSync {
   }
 
   private async importMessage(folder: PlannedFolder, state: FolderState, raw: RawMessage, pending: PendingFlags, forced: TrackedBy | undefined): Promise<void> {
-    const summary = summaryOf(raw);
-    const ref = messageRef(folder.path, state.uidValidity, raw.uid);
-    let parsedForError: ParsedMessage | undefined;
-    try {
-      const message = await parseMessage(raw.source);
-      parsedForError = message;
-      const keyword = this.spec.personal?.trackingKeyword;
-      const byKeyword = keyword !== undefined && raw.flags.includes(keyword) && folder.role !== 'tracked' && this.spec.mailbox === 'personal';
-      const reason = forced !== undefined || byKeyword ? { trackedBy: forced ?? ('keyword' as const) } : await this.trackReason(folder, message);
-      const trackedBy = reason.trackedBy;
-      const key = messageKey(message.messageId);
-      if (!trackedBy) {
-        await this.recordSeen(folder.path, state, summary, key);
-        return;
+    await this.importBatch(folder, state, [raw], pending, forced === undefined ? new Map() : new Map([[raw.uid, forced]]));
+  }
+
+  /**
+   * One fetched batch. Every message is parsed and prepared (parties, attachment files) outside
+   * any transaction; then the whole batch commits in ONE transaction, each message's activity,
+   * source and status row together, each under its own savepoint so a message that fails there is
+   * rolled back alone and recorded as failed. A crash before the commit leaves nothing of the batch
+   * (the cursor moves only after the page, so the next pass fetches it again); a crash after it
+   * leaves complete rows, whose keywords the next pass repairs. Exactly once either way.
+   */
+  private async importBatch(folder: PlannedFolder, state: FolderState, raws: RawMessage[], pending: PendingFlags, decided: ReadonlyMap<number, TrackedBy>): Promise<void> {
+    interface Item {
+      summary: MessageSummary;
+      ref: string;
+      key: string | null;
+      message?: ParsedMessage;
+      trackedBy?: TrackedBy;
+      prepared?: PreparedIngest;
+      created?: boolean;
+      error?: unknown;
+    }
+    const items: Item[] = [];
+    for (let index = 0; index < raws.length; index += 1) {
+      const raw = raws[index]!;
+      // The batch's sources are dropped as they are parsed: memory holds one batch, not two.
+      raws[index] = undefined as unknown as RawMessage;
+      const item: Item = { summary: summaryOf(raw), ref: messageRef(folder.path, state.uidValidity, raw.uid), key: null };
+      items.push(item);
+      try {
+        const message = await parseMessage(raw.source);
+        // Attachment bytes are written to the blob store by prepareIngest; the item keeps none.
+        item.message = { ...message, attachments: [] };
+        item.key = messageKey(message.messageId);
+        const forced = decided.get(raw.uid);
+        const keyword = this.spec.personal?.trackingKeyword;
+        const byKeyword = keyword !== undefined && raw.flags.includes(keyword) && folder.role !== 'tracked' && this.spec.mailbox === 'personal';
+        const reason = forced !== undefined || byKeyword ? { trackedBy: forced ?? ('keyword' as const) } : await this.trackReason(folder, message);
+        if (!reason.trackedBy) continue;
+        item.trackedBy = reason.trackedBy;
+        const outgoing = this.spec.mailbox === 'personal' && (folder.role === 'sent' || this.isFromOwner(message));
+        const shared = this.spec.shared;
+        const trackedBy = reason.trackedBy;
+        const key = item.key;
+        item.prepared = await prepareIngest(
+          this.store,
+          this.directory,
+          message,
+          {
+            source: { sourceId: this.spec.sourceId, ref: item.ref },
+            correlation: this.deps.correlation,
+            // A correlation found before the batch is kept; none found is looked up again in the
+            // transaction, where an original earlier in the same batch is visible.
+            ...('correlated' in reason && reason.correlated ? { correlated: reason.correlated } : {}),
+            owner: this.spec.ownerId,
+            kind: outgoing ? 'email_out' : 'email_in',
+            queue: this.spec.queue,
+            regarding: folder.role === 'tracked' ? this.regardingOf(folder.path) : null,
+            createLeadForUnknownSender: shared?.unknownSender === 'lead',
+            createContacts: this.spec.personal?.createContacts ?? false,
+            alsoInTransaction: async (tx, activityId) => {
+              await tx.mailMessages.put({ sourceId: this.spec.sourceId, folder: folder.path, uidValidity: state.uidValidity, uid: raw.uid, messageKey: key, flags: raw.flags, modseq: raw.modseq, activityId, trackedBy, state: 'tracked', attempts: 0, lastError: null });
+            },
+          },
+          true,
+        );
+      } catch (error) {
+        if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
+        item.error = error;
       }
-      const outgoing = this.spec.mailbox === 'personal' && (folder.role === 'sent' || this.isFromOwner(message));
-      const regarding = folder.role === 'tracked' ? this.regardingOf(folder.path) : null;
-      const shared = this.spec.shared;
-      const result = await ingestMessage(this.store, this.directory, message, {
-        source: { sourceId: this.spec.sourceId, ref },
-        correlation: this.deps.correlation,
-        ...('correlated' in reason ? { correlated: reason.correlated ?? null } : {}),
-        owner: this.spec.ownerId,
-        kind: outgoing ? 'email_out' : 'email_in',
-        queue: this.spec.queue,
-        regarding,
-        createLeadForUnknownSender: shared?.unknownSender === 'lead',
-        createContacts: this.spec.personal?.createContacts ?? false,
-        alsoInTransaction: async (tx, activityId) => {
-          await tx.mailMessages.put({ sourceId: this.spec.sourceId, folder: folder.path, uidValidity: state.uidValidity, uid: raw.uid, messageKey: key, flags: raw.flags, modseq: raw.modseq, activityId, trackedBy, state: 'tracked', attempts: 0, lastError: null });
-        },
+    }
+    if (items.some((item) => item.error === undefined)) {
+      await this.store.atomically(async (tx) => {
+        for (const item of items) {
+          if (item.error !== undefined) continue;
+          if (!item.prepared) {
+            await tx.mailMessages.put(this.seenRow(folder.path, state, item.summary, item.key));
+            continue;
+          }
+          await sql`savepoint ingest_message`.execute(tx.db);
+          try {
+            item.created = (await writeIngest(tx, this.directory, item.prepared)).created;
+            await sql`release savepoint ingest_message`.execute(tx.db);
+          } catch (error) {
+            await sql`rollback to savepoint ingest_message`.execute(tx.db);
+            await sql`release savepoint ingest_message`.execute(tx.db);
+            if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
+            item.error = error;
+          }
+        }
       });
-      if (result.created) this.changed += 1;
-      for (const warning of message.warnings) await this.recordError(ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
-      this.markTracked(summary, state, pending);
-    } catch (error) {
-      await this.itemFailed(folder.path, state, summary, parsedForError, error);
+    }
+    for (const item of items) {
+      if (item.error !== undefined) {
+        await this.itemFailed(folder.path, state, item.summary, item.message, item.error);
+        continue;
+      }
+      if (!item.prepared) continue;
+      if (item.created) this.changed += 1;
+      for (const warning of item.message?.warnings ?? []) await this.recordError(item.ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
+      this.markTracked(item.summary, state, pending);
     }
   }
 
@@ -561,7 +640,11 @@ class MailboxSync {
   // ---------------------------------------------------------------- bookkeeping
 
   private async recordSeen(folder: string, state: FolderState, summary: MessageSummary, key: string | null): Promise<void> {
-    await this.store.mailMessages.put({ sourceId: this.spec.sourceId, folder, uidValidity: state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null });
+    await this.store.mailMessages.put(this.seenRow(folder, state, summary, key));
+  }
+
+  private seenRow(folder: string, state: FolderState, summary: MessageSummary, key: string | null): MailMessageStatus {
+    return { sourceId: this.spec.sourceId, folder, uidValidity: state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null };
   }
 
   private async itemFailed(folder: string, state: FolderState, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
