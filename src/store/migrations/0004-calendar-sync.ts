@@ -39,7 +39,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('end_at', 'text', (c) => c.notNull())
     .addColumn('fb_type', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('calendar_busy_user_time').on('calendar_busy').columns(['user_id', 'start_at']).execute();
+  // Covering: a free/busy query reads only the index.
+  await db.schema.createIndex('calendar_busy_user_time').on('calendar_busy').columns(['user_id', 'start_at', 'end_at', 'fb_type']).execute();
   await db.schema.createIndex('calendar_busy_href').on('calendar_busy').columns(['user_id', 'href']).execute();
 }
 

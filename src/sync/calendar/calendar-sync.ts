@@ -23,6 +23,7 @@ import { parseCalendarObject, type CalendarObject } from '../../calendar/ical-pa
 import { resolveParties, type AddressWithRole } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import type { Store } from '../../store/store.js';
+import type { MirrorBusy, MirrorEntry } from '../../store/calendar-sync.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavCollection, DavConnector, DavObject, DavServerSettings, DavSession } from '../dav-ports.js';
 import { fieldsHash, type ItemFields } from './fields.js';
@@ -129,6 +130,13 @@ export class CalendarSync {
   private session!: DavSession;
   /** Collections this round wrote to (PUT or DELETE). */
   private readonly written = new Set<string>();
+  /** Mirror rows of the collection being read, written in one transaction after the listing. */
+  private mirrorQueue: Array<{ entry: MirrorEntry; busy: MirrorBusy[] }> = [];
+  /** The round's sync status by pair, identity and href (looked up once per object). */
+  private statusIndex: Record<FamilyName, { byIdentity: Map<string, SyncStatusEntry>; byHref: Map<string, SyncStatusEntry> }> = {
+    events: { byIdentity: new Map(), byHref: new Map() },
+    tasks: { byIdentity: new Map(), byHref: new Map() },
+  };
 
   constructor(
     private readonly spec: CalendarSpec,
@@ -175,6 +183,9 @@ export class CalendarSync {
         events: await this.store.syncStatus.listPair(families.events.pair),
         tasks: await this.store.syncStatus.listPair(families.tasks.pair),
       };
+      for (const name of ['events', 'tasks'] as const) {
+        this.statusIndex[name] = { byIdentity: new Map(statuses[name].map((entry) => [entry.identity, entry])), byHref: new Map(statuses[name].flatMap((entry) => (entry.remote.ref ? [[entry.remote.ref, entry] as const] : []))) };
+      }
       const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: Cursor }> = [];
       for (const collection of toRead) {
         if (this.signal.aborted) return this.result();
@@ -255,8 +266,13 @@ export class CalendarSync {
     const listed = new Set<string>();
     for (const object of changes.changed) {
       listed.add(object.href);
-      await this.observe(object, collection, crmCollection, families, statuses);
+      await this.observe(object, collection, crmCollection, families);
     }
+    const queued = this.mirrorQueue;
+    this.mirrorQueue = [];
+    await this.store.atomically(async (store) => {
+      for (const { entry, busy } of queued) await store.calendarSync.putMirror(this.spec.userId, entry, busy);
+    });
     const deleted = new Set(changes.deleted);
     if (complete) {
       for (const entry of await this.store.calendarSync.mirrorOf(this.spec.userId, collection.href)) if (!listed.has(entry.href)) deleted.add(entry.href);
@@ -277,18 +293,21 @@ export class CalendarSync {
         this.itemErrors += 1;
       }
     }
-    for (const href of deleted) {
-      await this.store.calendarSync.removeMirror(this.spec.userId, href);
-      if (held) continue;
-      for (const family of [families.events, families.tasks]) {
-        const status = statuses[family.name].find((entry) => entry.remote.ref === href);
-        if (status) family.deleted.add(status.identity);
+    await this.store.atomically(async (store) => {
+      for (const href of deleted) await store.calendarSync.removeMirror(this.spec.userId, href);
+    });
+    if (!held) {
+      for (const href of deleted) {
+        for (const family of [families.events, families.tasks]) {
+          const status = this.statusIndex[family.name].byHref.get(href);
+          if (status) family.deleted.add(status.identity);
+        }
       }
     }
     return held ? null : { pairs, href: collection.href, cursor: { syncToken: changes.syncToken } };
   }
 
-  private async observe(object: DavObject, collection: DavCollection, crmCollection: boolean, families: Record<FamilyName, FamilyState>, statuses: Record<FamilyName, SyncStatusEntry[]>): Promise<void> {
+  private async observe(object: DavObject, collection: DavCollection, crmCollection: boolean, families: Record<FamilyName, FamilyState>): Promise<void> {
     let parsed: CalendarObject;
     let read: RemoteRead;
     try {
@@ -296,16 +315,16 @@ export class CalendarSync {
       read = readRemote(parsed, this.user);
     } catch (error) {
       // Broken iCalendar: recorded with its href; the CRM copy (if any) is left alone.
-      await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collection.href, etag: object.etag, uid: null }, []);
+      this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: null }, busy: [] });
       await this.recordError(object.href, error);
       return;
     }
     const busy = mirrorBusy(parsed, this.now);
-    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collection.href, etag: object.etag, uid: parsed.uid }, busy.busy);
+    this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: parsed.uid }, busy: busy.busy });
 
     const family = families[familyOf(parsed)];
     const tracked = crmCollection || read.categories.some((category) => category.toLowerCase() === this.spec.trackCategory.toLowerCase());
-    const status = statuses[family.name].find((entry) => entry.identity === parsed.uid);
+    const status = this.statusIndex[family.name].byIdentity.get(parsed.uid);
     if (!tracked && !status) return;
     // Our own write, reported back by sync-collection: nothing new.
     if (status && status.remote.ref === object.href && status.remote.version === object.etag && status.pending === null) return;
@@ -495,8 +514,10 @@ export class CalendarSync {
 
   private async createCrm(family: FamilyState, observation: Observation): Promise<void> {
     const parties = await this.resolve(observation.read);
-    const activity = await this.store.activities.create(activityOfRemote(observation.read, this.spec.userId, parties));
-    await this.settle(family, observation.parsed.uid, activity, observation.object, 'remote');
+    await this.store.atomically(async (store) => {
+      const activity = await store.activities.create(activityOfRemote(observation.read, this.spec.userId, parties));
+      await this.settleIn(store, family, observation.parsed.uid, activity, observation.object, 'remote', observation);
+    });
   }
 
   private async resolve(read: RemoteRead): Promise<PartyInput[]> {
@@ -538,7 +559,7 @@ export class CalendarSync {
         if (Object.keys(change).length > 0) activity = await this.store.activities.update(activity.id, change);
       }
       if (!result.writeRemote) {
-        await this.settle(family, identity, activity, remote.object, status?.origin ?? 'remote');
+        await this.settle(family, identity, activity, remote.object, status?.origin ?? 'remote', remote);
         return;
       }
       const text = fieldsToIcal(family.name, merged, activity, remote.parsed, remote.read, remote.parsed.uid, this.user, this.now);
@@ -559,24 +580,32 @@ export class CalendarSync {
   }
 
   /** Record what both sides now hold: status row (no pending intent), merge base, source of the activity. */
-  private async settle(family: FamilyState, identity: string, activity: Activity, object: DavObject, origin: 'crm' | 'remote'): Promise<void> {
-    const parsed = parseCalendarObject(object.data);
-    const read = readRemote(parsed, this.user);
-    await this.store.atomically(async (store) => {
-      await store.syncStatus.put({
-        pair: family.pair,
-        identity,
-        crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) },
-        remote: { ref: object.href, version: object.etag, hash: fieldsHash(read.fields) },
-        origin,
-        tombstone: false,
-        pending: null,
-      });
-      await store.calendarSync.putBase(family.pair, identity, { fields: baseOfRemote(read) as unknown as Record<string, unknown>, ical: object.data });
-      await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
+  private async settle(family: FamilyState, identity: string, activity: Activity, object: DavObject, origin: 'crm' | 'remote', observed?: { parsed: CalendarObject; read: RemoteRead; object: DavObject }): Promise<void> {
+    await this.store.atomically((store) => this.settleIn(store, family, identity, activity, object, origin, observed));
+  }
+
+  /**
+   * settle() inside the caller's transaction. `observed`: the object as this pass read it; when it is
+   * the one being recorded, its parse is reused and its mirror row is already current.
+   */
+  private async settleIn(store: Store, family: FamilyState, identity: string, activity: Activity, object: DavObject, origin: 'crm' | 'remote', observed?: { parsed: CalendarObject; read: RemoteRead; object: DavObject }): Promise<void> {
+    const known = observed && observed.object.href === object.href && observed.object.etag === object.etag ? observed : undefined;
+    const parsed = known?.parsed ?? parseCalendarObject(object.data);
+    const read = known?.read ?? readRemote(parsed, this.user);
+    await store.syncStatus.put({
+      pair: family.pair,
+      identity,
+      crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) },
+      remote: { ref: object.href, version: object.etag, hash: fieldsHash(read.fields) },
+      origin,
+      tombstone: false,
+      pending: null,
     });
+    await store.calendarSync.putBase(family.pair, identity, { fields: baseOfRemote(read) as unknown as Record<string, unknown>, ical: object.data });
+    await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
+    if (known) return;
     const busy = mirrorBusy(parsed, this.now);
-    await this.store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collectionOf(object.href), etag: object.etag, uid: parsed.uid }, busy.busy);
+    await store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collectionOf(object.href), etag: object.etag, uid: parsed.uid }, busy.busy);
   }
 
   private async recordError(itemRef: string, error: unknown): Promise<void> {
