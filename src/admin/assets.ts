@@ -18,7 +18,7 @@ input[type=text],input[type=password],input[type=url],input[type=email],input[ty
 textarea{width:100%;min-height:8rem;font-family:ui-monospace,monospace;font-size:.9rem}
 fieldset{border:1px solid #e3e6ea;border-radius:4px;margin:.6rem 0;padding:.5rem 1rem}legend{font-weight:600}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:3px;font-size:.8rem;background:#e3e6ea}
-.state-idle{background:#d3f2dc}.state-syncing{background:#d6e6ff}.state-error{background:#fbd5d5}.state-auth-failed{background:#fbd5d5}
+.state-idle{background:#d3f2dc}.state-pending{background:#eef0f3}.state-syncing{background:#d6e6ff}.state-error{background:#fbd5d5}.state-auth-failed{background:#fbd5d5}
 progress{width:10rem}code{word-break:break-all}.body{border:1px solid #e3e6ea;padding:.8rem;overflow:auto;max-height:30rem}
 .timeline li{margin:.4rem 0}.actions form{margin-right:.3rem}
 `;

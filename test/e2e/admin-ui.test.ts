@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../src/runtime/serve.js';
-import { createMailUser, createRadicaleUser, type Credentials } from '../servers/users.js';
+import { CardDavConnector } from '../../adapters/carddav/index.js';
+import { basicAuth, createMailUser, createRadicaleUser, type Credentials } from '../servers/users.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { appendMessages, buildMessage, imapClient } from '../support/mail.js';
 import { adminRouteList, concrete } from './admin-routes.js';
@@ -27,6 +28,12 @@ let browser: Browser;
 let page: Page;
 let mailUser: Credentials;
 const userId = 'bob';
+
+/** The status page's row of one source (its state, last sync, counts). */
+function rowOf(page: string, sourceId: string): string {
+  const start = page.indexOf(`<tr data-source="${sourceId}">`);
+  return start < 0 ? '' : page.slice(start, page.indexOf('</tr>', start));
+}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -222,11 +229,38 @@ describe('admin UI in Chromium', () => {
     });
     expect(created.status).toBe(303);
     await expect
-      .poll(async () => await (await fetch(`${server.url}/admin/status/sources`, { headers: { cookie } })).text(), { timeout: 30_000, interval: 500 })
-      .toMatch(/data-source="shared-mailbox:support"[\s\S]*?state-idle/);
+      .poll(async () => rowOf(await (await fetch(`${server.url}/admin/status/sources`, { headers: { cookie } })).text(), 'shared-mailbox:support'), { timeout: 30_000, interval: 500 })
+      .toContain('state-idle">idle<');
     const audit = await (await fetch(`${server.url}/admin/audit`, { headers: { cookie } })).text();
     expect(audit).toContain('shared-mailbox.create');
     expect(audit).not.toContain(box.password === 'secret' ? '&quot;secret&quot;' : box.password);
+  });
+
+  it('shows a source whose password is wrong as auth failed, and a sync conflict with its detail', async () => {
+    const { cookie, csrf } = await login();
+    const post = (path: string, fields: Record<string, string>) => fetch(`${server.url}/admin${path}`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: 'manual' });
+    const status = async () => await (await fetch(`${server.url}/admin`, { headers: { cookie } })).text();
+
+    const box = await createMailUser(servers, 'broken');
+    expect((await post('/shared-mailboxes/new', { id: 'broken', address: box.username, 'imap.host': servers.dovecot.host, 'imap.port': String(servers.dovecot.imapPort), 'imap.security': 'none', 'imap.username': box.username, 'imap.password': 'not-the-password' })).status).toBe(303);
+    await expect.poll(async () => rowOf(await status(), 'shared-mailbox:broken'), { timeout: 30_000, interval: 500 }).toMatch(/state-auth-failed">auth failed<\/span> <div class="error">AUTH: /);
+
+    // A card created in the client of a crm-to-client address book is not imported: a conflict.
+    const dav = await createRadicaleUser(servers, 'dana');
+    expect((await post('/users/new', { id: 'dana', name: 'Dana', email: 'dana@example.com', 'carddav.enabled': 'on', 'carddav.url': servers.radicale.url, 'carddav.username': dav.username, 'carddav.password': dav.password, 'contacts.direction': 'crm-to-client' })).status).toBe(303);
+    await expect.poll(async () => rowOf(await status(), 'carddav:dana'), { timeout: 30_000, interval: 500 }).toContain('state-idle">idle<');
+    const session = await new CardDavConnector().connect({ url: servers.radicale.url, username: dav.username, password: dav.password });
+    const book = (await session.listAddressBooks()).find((entry) => entry.displayName === 'CRM');
+    expect(book).toBeDefined();
+    const card = ['BEGIN:VCARD', 'VERSION:3.0', 'UID:e2e-client-card', 'FN:Client Only', 'N:Only;Client;;;', 'EMAIL:client.only@example.org', 'END:VCARD', ''].join('\r\n');
+    const put = await fetch(`${book!.href}e2e-client-card.vcf`, { method: 'PUT', headers: { authorization: basicAuth(dav), 'content-type': 'text/vcard; charset=utf-8', 'if-none-match': '*' }, body: card });
+    expect(put.status).toBeLessThan(300);
+    expect((await post(`/sources/${encodeURIComponent('carddav:dana')}/retry`, {})).status).toBe(303);
+    await expect.poll(status, { timeout: 30_000, interval: 500 }).toMatch(/<h2>Sync conflicts<\/h2><table>[\s\S]*?Client Only/);
+    const link = /<h2>Sync conflicts<\/h2><table>[\s\S]*?href="(\/admin\/errors\/\d+)"/.exec(await status())![1]!;
+    const detail = await (await fetch(`${server.url}${link}`, { headers: { cookie } })).text();
+    expect(detail).toContain('Sync conflict #');
+    expect(detail).toContain('is not imported (direction crm-to-client)');
   });
 
   it('refuses every admin route without a session: GET redirects to the login page, other methods get 401', async () => {

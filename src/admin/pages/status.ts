@@ -40,8 +40,8 @@ async function factsOf(ctx: AdminContext, source: SyncSource): Promise<SourceFac
 async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): Promise<SafeHtml> {
   const state = ctx.hooks.states.get(source.id);
   const facts = await factsOf(ctx, source);
-  const name = state?.state ?? 'idle';
-  const label = state ? name : 'not run since start';
+  const name = state?.state ?? 'pending';
+  const label = state ? (state.state === 'auth-failed' ? 'auth failed' : name) : 'not run yet';
   const progress = state?.state === 'syncing'
     ? state.progress?.total
       ? html`<progress max="${state.progress.total}" value="${state.progress.done}"></progress> ${state.progress.done}/${state.progress.total}`
