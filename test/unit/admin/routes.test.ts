@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdminAccounts } from '../../../src/admin/accounts.js';
+import { startApi, type ApiHarness } from '../../support/api-server.js';
+
+// The admin router over HTTP without a running sync (the API test harness): cookies, the
+// rate limit per user name, and saving configuration that the API then sees.
+let api: ApiHarness | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+async function login(harness: ApiHarness, username: string, password: string): Promise<Response> {
+  return fetch(`${harness.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username, password }), redirect: 'manual' });
+}
+
+describe('admin router', () => {
+  it('marks the session cookie Secure when the public URL is https', async () => {
+    api = await startApi({ server: { publicUrl: 'https://crm-bridge.example.com' } });
+    await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
+    const response = await login(api, 'admin', 'admin-password-123');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict; Secure$/);
+    expect((await fetch(`${api.url}/admin/login`)).headers.get('strict-transport-security')).toContain('max-age=');
+  });
+
+  it('limits failed logins per user name as well as per address', async () => {
+    api = await startApi();
+    await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
+    for (let i = 0; i < 5; i++) expect((await login(api, 'Admin', `wrong-${i}`)).status).toBe(401);
+    const blocked = await login(api, 'admin', 'admin-password-123');
+    expect(blocked.status).toBe(429);
+    expect(await blocked.text()).toContain('Too many failed logins');
+  });
+
+  it('saves a user made in the UI into the running configuration the API uses', async () => {
+    api = await startApi();
+    await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
+    const cookie = (await login(api, 'admin', 'admin-password-123')).headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${api.url}/admin/users/new`, { headers: { cookie } })).text())![1]!;
+    const saved = await fetch(`${api.url}/admin/users/new`, { method: 'POST', headers: { cookie }, redirect: 'manual', body: new URLSearchParams({ _csrf: csrf, id: 'erin', name: 'Erin', email: 'erin@example.com' }) });
+    expect(saved.status).toBe(303);
+    expect(await (await fetch(`${api.url}/admin/users`, { headers: { cookie } })).text()).toMatch(/erin@example\.com<\/td><td>none<\/td><td><span class="badge">admin UI/);
+    // The CRM user exists at once (applyConfig ran on the merged configuration).
+    expect((await api.t.store.users.get('erin'))?.email).toBe('erin@example.com');
+    const invalid = await fetch(`${api.url}/admin/users/new`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, id: 'bad id', name: '', email: 'x' }) });
+    expect(invalid.status).toBe(400);
+    const text = await invalid.text();
+    expect(text).toContain('<code>id</code>: expected letters, digits, _ . or -');
+    expect(text).toContain('<code>email</code>');
+  });
+});
