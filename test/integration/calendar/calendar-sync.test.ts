@@ -78,12 +78,14 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     await client.put(`${personal.href}${seriesUid}.ics`, series, null, 'text/calendar');
     const allDayUid = `allday-${tag()}`;
     await client.put(`${personal.href}${allDayUid}.ics`, vevent(allDayUid, ['DTSTART;VALUE=DATE:20310301', 'DTEND;VALUE=DATE:20310302', 'SUMMARY:Trade fair', `CATEGORIES:${user.trackCategory}`]), null, 'text/calendar');
+    const floatingUid = `floating-${tag()}`;
+    await client.put(`${personal.href}${floatingUid}.ics`, vevent(floatingUid, ['DTSTART:20310405T080000', 'DURATION:PT45M', 'SUMMARY:Morning run', `CATEGORIES:${user.trackCategory}`]), null, 'text/calendar');
     const privateUid = `private-${tag()}`;
     await client.put(`${personal.href}${privateUid}.ics`, vevent(privateUid, [`DTSTART:${icsDate(start)}`, 'SUMMARY:Dentist']), null, 'text/calendar');
 
-    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 3, itemErrors: 0 });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 4, itemErrors: 0 });
     const items = (await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items;
-    expect(items.map((item) => item.subject).sort()).toEqual(['Kick-off', 'Trade fair', 'Weekly sync']);
+    expect(items.map((item) => item.subject).sort()).toEqual(['Kick-off', 'Morning run', 'Trade fair', 'Weekly sync']);
     const meeting = items.find((item) => item.subject === 'Kick-off')!;
     expect(meeting.kind).toBe('meeting');
     expect(meeting.parties.find((party) => party.address === 'bob@acme.example')).toMatchObject({ role: 'attendee', contactId: contact.id });
@@ -94,7 +96,9 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const weekly = items.find((item) => item.subject === 'Weekly sync')!;
     await t.store.activities.update(weekly.id, { location: 'Room 7' });
     await t.store.activities.update(fair.id, { subject: 'Trade fair (booth 12)' });
-    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 2, itemErrors: 0 });
+    const run = items.find((item) => item.subject === 'Morning run')!;
+    await t.store.activities.update(run.id, { subject: 'Morning run (long)', end: new Date(Date.parse(run.start!) + 90 * 60_000).toISOString() });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 3, itemErrors: 0 });
     const objects = await objectsOf(client, personal);
     const written = objects.find((object) => object.href.includes(seriesUid))!.data.replace(/\r\n[ \t]/g, '');
     expect(written).toContain('LOCATION:Room 7');
@@ -106,6 +110,11 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const fairText = objects.find((object) => object.href.includes(allDayUid))!.data;
     expect(fairText).toContain('DTSTART;VALUE=DATE:20310301');
     expect(fairText).toContain('SUMMARY:Trade fair (booth 12)');
+    // Floating stays floating: the same wall-clock time, no Z, no TZID.
+    const runText = objects.find((object) => object.href.includes(floatingUid))!.data;
+    expect(runText).toContain('SUMMARY:Morning run (long)');
+    expect(runText).toMatch(/^DTSTART:20310405T080000\r?$/m);
+    expect(runText).toMatch(/^(DTEND:20310405T093000|DURATION:PT1H30M)\r?$/m);
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
   });
 
@@ -158,6 +167,12 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const [reopened] = await objectsOf(client, list);
     expect(reopened!.data).toMatch(/STATUS:(NEEDS-ACTION|IN-PROCESS)/);
 
+    // A task made in the client in the CRM list.
+    const clientUid = `client-todo-${tag()}`;
+    await client.put(`${list.href}${clientUid}.ics`, vtodo(clientUid, ['SUMMARY:Send offer', 'PRIORITY:1', `DUE:${icsDate(due)}`]), null, 'text/calendar');
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1 });
+    expect((await t.store.activities.list({ owner: 'alice', kinds: ['task'] }, { limit: 10 })).items.find((item) => item.subject === 'Send offer')).toMatchObject({ priority: 'high', due: due.toISOString(), status: 'open' });
+
     // A personal task that gets the CRM category.
     const personal = await client.createCalendar(`Todo ${tag()}`, ['VTODO']);
     const uid = `todo-${tag()}`;
@@ -167,6 +182,6 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     await client.put(personalTodo!.href, editLine(personalTodo!.data, 'CATEGORIES', `CATEGORIES:${user.trackCategory}`), personalTodo!.etag, 'text/calendar');
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1 });
     const tasks = (await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items;
-    expect(tasks.map((item) => item.subject).sort()).toEqual(['Buy milk', 'Call back ACME']);
+    expect(tasks.map((item) => item.subject).sort()).toEqual(['Buy milk', 'Call back ACME', 'Send offer']);
   });
 });
