@@ -9,7 +9,12 @@ import { CalDavSession, type CalDavSessionOptions } from '../caldav/session.js';
 import { CardDavSession } from './session.js';
 
 export class CardDavConnector implements AddressBookConnector {
-  constructor(private readonly options: CalDavSessionOptions = {}) {}
+  private readonly options: CalDavSessionOptions;
+
+  /** Address books are often large and their items small: 500 hrefs per addressbook-multiget by default. */
+  constructor(options: CalDavSessionOptions = {}) {
+    this.options = { multigetBatchSize: 500, ...options };
+  }
 
   async connect(settings: DavServerSettings): Promise<AddressBookSession> {
     const http = this.http(settings);

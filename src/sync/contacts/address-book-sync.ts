@@ -479,7 +479,7 @@ class AddressBookPass {
     return patch as ContactPatch;
   }
 
-  private async saveLinked(entry: SyncStatusEntry, contact: Contact, fields: CardFields, remote: { href: string; etag: string; text: string | null }): Promise<void> {
+  private async saveLinked(entry: SyncStatusEntry, contact: Contact, fields: CardFields, remote: { href: string; etag: string; text: string | null }, store: Store = this.store): Promise<void> {
     const next: Omit<SyncStatusEntry, 'updatedAt'> = {
       pair: this.pair,
       identity: entry.identity,
@@ -489,7 +489,7 @@ class AddressBookPass {
       tombstone: false,
       pending: null,
     };
-    await this.store.atomically(async (tx) => {
+    await store.atomically(async (tx) => {
       await tx.syncStatus.put(next);
       await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: remote.text });
     });
@@ -558,10 +558,11 @@ class AddressBookPass {
     await this.reconcile(entry, contact, null, card);
   }
 
+  /** A card made in the client becomes a CRM contact owned by the user: contact, status and base in one transaction. */
   private async importCard(card: RemoteCard): Promise<void> {
     const f = card.card.fields;
     const keep = new Set(this.spec.fields);
-    const contact = await this.store.contacts.create({
+    const input = {
       displayName: f.displayName,
       firstName: keep.has('firstName') ? f.firstName : null,
       lastName: keep.has('lastName') ? f.lastName : null,
@@ -570,10 +571,14 @@ class AddressBookPass {
       company: keep.has('company') ? f.company : null,
       title: keep.has('title') ? f.title : null,
       owner: this.spec.userId,
+    };
+    const contact = await this.store.atomically(async (tx) => {
+      const created = await tx.contacts.create(input);
+      const entry: SyncStatusEntry = { pair: this.pair, identity: card.card.uid, crm: { ref: created.id, version: null, hash: null }, remote: { ref: card.href, version: card.etag, hash: null }, origin: 'remote', tombstone: false, pending: null, updatedAt: '' };
+      await this.saveLinked(entry, created, fieldsOfContact(created), { href: card.href, etag: card.etag, text: card.data }, tx);
+      return created;
     });
     this.contacts.set(contact.id, contact);
-    const entry: SyncStatusEntry = { pair: this.pair, identity: card.card.uid, crm: { ref: contact.id, version: null, hash: null }, remote: { ref: card.href, version: card.etag, hash: null }, origin: 'remote', tombstone: false, pending: null, updatedAt: '' };
-    await this.saveLinked(entry, contact, fieldsOfContact(contact), { href: card.href, etag: card.etag, text: card.data });
     this.changed++;
   }
 
