@@ -128,6 +128,23 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     expect(await sync()).toMatchObject({ changed: 0 });
   });
 
+  it('a sync token the server no longer knows means a full listing, with nothing lost, doubled or deleted', async () => {
+    const { client, sync, calendar } = await setup();
+    const items = [await appointment('Kept one', 8), await appointment('Kept two', 9)];
+    await sync();
+    const collection = await calendar();
+    // Xandikos answers 500 to an unknown token, Radicale 403 valid-sync-token: either way the
+    // adapter lists everything again (fullResync).
+    for (const pair of ['calendar:alice', 'tasks:alice']) await t.store.syncCursors.put(pair, collection.href, { syncToken: `${collection.href}sync/unknown-${tag()}` });
+    const [first] = await objectsOf(client, collection);
+    await client.put(first!.href, editLine(first!.data, 'LOCATION', 'LOCATION:Edited before the resync'), first!.etag, 'text/calendar');
+    expect(await sync()).toMatchObject({ changed: 1, itemErrors: 0 });
+    for (const item of items) expect(await t.store.activities.get(item.id)).toBeDefined();
+    expect((await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items.map((item) => item.location).filter(Boolean)).toEqual(['Edited before the resync']);
+    expect(await objectsOf(client, collection)).toHaveLength(2);
+    expect(await sync()).toMatchObject({ changed: 0, itemErrors: 0 });
+  });
+
   it('never creates twice: a create whose confirmation was lost is adopted, and a reset re-matches by UID and href', async () => {
     const { user, client, sync, calendar } = await setup();
     const item = await appointment('Crash test', 15);
