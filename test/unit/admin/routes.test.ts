@@ -49,4 +49,37 @@ describe('admin router', () => {
     expect(text).toContain('<code>id</code>: expected letters, digits, _ . or -');
     expect(text).toContain('<code>email</code>');
   });
+
+  it('shows mail bodies sanitized, and a contact timeline with correlation and sources', async () => {
+    api = await startApi();
+    const { store } = api.t;
+    await new AdminAccounts(store.db).setPassword('admin', 'admin-password-123');
+    const cookie = (await login(api, 'admin', 'admin-password-123')).headers.get('set-cookie')!.split(';')[0]!;
+    const contact = await store.contacts.create({ firstName: 'Grace', lastName: 'Hopper', emails: ['grace@navy.example'] });
+    const first = await store.activities.create({ kind: 'email_in', subject: 'Hello <b>there</b>', parties: [{ role: 'from', address: 'grace@navy.example', contactId: contact.id }], bodyHtml: '<p>Hi <img src="https://tracker.example/p.gif" onerror="alert(1)"></p><script>alert(2)</script>' });
+    await store.activities.create({ kind: 'email_out', subject: 'Re: Hello', parties: [{ role: 'to', address: 'grace@navy.example', contactId: contact.id }], bodyText: '<script>not markup</script>', correlation: { method: 'in-reply-to', activityId: first.id } });
+    await store.activities.addSource(first.id, { type: 'imap', sourceId: 'imap:alice', ref: 'INBOX/1/7' });
+
+    const detail = await (await fetch(`${api.url}/admin/activities/${first.id}`, { headers: { cookie } })).text();
+    expect(detail).toContain('<p>Hi <img');
+    expect(detail).not.toContain('<script>alert');
+    expect(detail).not.toContain('onerror');
+    expect(detail).not.toContain('tracker.example');
+    expect(detail).toContain('Hello &#60;b&#62;there&#60;&#47;b&#62;');
+    expect(detail).toContain('imap imap:alice');
+
+    const timeline = await (await fetch(`${api.url}/admin/activities?contact=${contact.id}`, { headers: { cookie } })).text();
+    expect(timeline).toContain('Timeline of contact Grace Hopper');
+    expect(timeline).toMatch(/Re: Hello<\/a>\s*<span class="muted">correlated by in-reply-to/);
+    expect(timeline).toContain('sources: imap imap:alice');
+    const reply = await (await fetch(`${api.url}/admin/activities/${(await store.activities.list({ kind: 'email_out' }, { limit: 1 })).items[0]!.id}`, { headers: { cookie } })).text();
+    expect(reply).toContain('<pre class="body">&#60;script&#62;not markup&#60;&#47;script&#62;</pre>');
+
+    const search = await (await fetch(`${api.url}/admin/activities?q=hopper`, { headers: { cookie } })).text();
+    expect(search).toContain(`href="/admin/activities?contact=${contact.id}"`);
+    expect(search).toContain('No activities.');
+    const byAddress = await (await fetch(`${api.url}/admin/activities?q=navy.example`, { headers: { cookie } })).text();
+    expect(byAddress.match(/<tr><td>/g)).toHaveLength(2);
+  });
 });
+
