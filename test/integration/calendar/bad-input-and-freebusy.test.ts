@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { busyOfUser } from '../../../src/calendar/user-busy.js';
+import { startApi, testToken } from '../../support/api-server.js';
 import type { DavCollection, DavSession } from '../../../src/sync/dav-ports.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, corruptingConnector, icsDate, serverNames, syncOnce, tag, vevent } from './support.js';
@@ -108,5 +109,28 @@ describe.each(serverNames)('bad input and free/busy against %s', (server) => {
     await syncOnce(t.store, config);
     const after = (await busyOfUser(t.store, 'alice', from, to)).filter(afternoon);
     expect(after.map((period) => period.type)).toEqual(['BUSY-TENTATIVE']);
+  });
+
+  it('GET /api/v1/freebusy and /freebusy/<user>.vfb include the synced calendars', async () => {
+    const user = await calendarUser(servers, server);
+    const api = await startApi({ users: [{ id: 'alice', name: 'Alice Example', email: user.email, caldav: user.caldav, calendar: { crmCalendar: user.crmCalendar, trackCategory: user.trackCategory }, tasks: { crmTaskList: user.crmCalendar } }] });
+    try {
+      const client = await clientSession(user);
+      const personal = await client.createCalendar(`Busy ${tag()}`, ['VEVENT']);
+      const start = new Date(Math.ceil((Date.now() + 10 * 24 * hour) / hour) * hour);
+      const uid = `busy-${tag()}`;
+      await client.put(`${personal.href}${uid}.ics`, vevent(uid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:Private', 'X-MICROSOFT-CDO-BUSYSTATUS:OOF']), null, 'text/calendar');
+      await syncOnce(api.t.store, api.config);
+      const from = new Date(start.getTime() - hour).toISOString();
+      const to = new Date(start.getTime() + 2 * hour).toISOString();
+      const answer = await api.call('GET', `/api/v1/freebusy?attendees=${encodeURIComponent(user.email)}&from=${from}&to=${to}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.attendees[0].busy).toContainEqual({ start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString(), type: 'BUSY-UNAVAILABLE', source: 'caldav' });
+      const vfb = await fetch(`${api.url}/freebusy/alice.vfb`, { headers: { authorization: `Bearer ${testToken}` } });
+      expect(vfb.status).toBe(200);
+      expect((await vfb.text()).replace(/\r\n[ \t]/g, '')).toContain(`FBTYPE=BUSY-UNAVAILABLE:${icsDate(start)}/${icsDate(new Date(start.getTime() + hour))}`);
+    } finally {
+      await api.close();
+    }
   });
 });
