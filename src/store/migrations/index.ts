@@ -5,6 +5,7 @@ import * as sending from './0003-sending-and-correlation.js';
 import * as calendarSync from './0004-calendar-sync.js';
 import * as contactSync from './0005-contact-sync.js';
 import * as admin from './0006-admin.js';
+import * as busyIndexes from './0007-busy-indexes.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-calendar-sync': calendarSync,
   '0005-contact-sync': contactSync,
   '0006-admin': admin,
+  '0007-busy-indexes': busyIndexes,
 };
