@@ -62,6 +62,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     // The admin UI saved configuration (already merged and applied to the store): restart the sync and the outbox on it.
     configChanged: async (next: Config) => {
       await scheduler.stop();
+      if (stopping) return; // shutting down: no new scheduler
       scheduler = createScheduler(next, store, log, metrics, states);
       scheduler.start();
       mail = createMail(next, store, log);
