@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
 import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
-import { ContactMatcher } from '../../contacts/match.js';
+import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
 import { mergeFields } from '../../contacts/merge.js';
 import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
@@ -502,7 +502,7 @@ class AddressBookPass {
   private async newRemoteCards(cards: readonly RemoteCard[]): Promise<void> {
     for (const failure of this.pendingFailures) await this.itemError(failure.href, failure.code, failure.message);
     if (cards.length === 0) return;
-    const linked = new Set([...this.status.values()].map((e) => e.crm.ref).filter((id): id is string => id !== null));
+    const linked = new Set<string>([...this.status.values()].map((e) => e.crm.ref).filter((id): id is string => id !== null));
     const byBridgeUid = new Map<string, Contact>();
     for (const contact of this.selected.values()) if (!linked.has(contact.id)) byBridgeUid.set(bridgeUid(contact.id), contact);
     const matcher = new ContactMatcher(
@@ -521,9 +521,10 @@ class AddressBookPass {
           matcher.remove(own.id);
           return;
         }
-        const outcome = matcher.match(fields);
+        let outcome = matcher.match(fields);
+        if (outcome.kind === 'none') outcome = await this.matchOutsideSelection(fields, linked);
         if (outcome.kind === 'match') {
-          const contact = this.selected.get(outcome.contactId) as Contact;
+          const contact = (this.selected.get(outcome.contactId) ?? this.contacts.get(outcome.contactId)) as Contact;
           this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
           await this.link(card, contact, 'remote');
           linked.add(contact.id);
@@ -538,9 +539,27 @@ class AddressBookPass {
           await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
           return;
         }
-        await this.importCard(card);
+        linked.add(await this.importCard(card));
       });
     }
+  }
+
+  /**
+   * A card that matches none of the selected contacts may still be a person the CRM knows under
+   * another owner: looked up by e-mail address (indexed) among all active contacts not linked in this
+   * address book yet, so it is linked (and keeps syncing, as a card from the client) rather than
+   * imported a second time.
+   */
+  private async matchOutsideSelection(fields: CardFields, linked: ReadonlySet<string>): Promise<MatchOutcome> {
+    const found = new Map<string, Contact>();
+    for (const email of fields.emails) {
+      for (const contact of await this.store.contacts.findByEmail(email)) if (contact.active && !linked.has(contact.id)) found.set(contact.id, contact);
+    }
+    if (found.size === 0) return { kind: 'none' };
+    if (found.size > 1) return { kind: 'ambiguous', contactIds: [...found.keys()].sort(), by: 'email' };
+    const [contact] = found.values() as unknown as [Contact];
+    this.contacts.set(contact.id, contact);
+    return { kind: 'match', contactId: contact.id, by: 'email' };
   }
 
   /** A card already in the address book stands for `contact`: link them and merge without a base. */
@@ -559,7 +578,7 @@ class AddressBookPass {
   }
 
   /** A card made in the client becomes a CRM contact owned by the user: contact, status and base in one transaction. */
-  private async importCard(card: RemoteCard): Promise<void> {
+  private async importCard(card: RemoteCard): Promise<string> {
     const f = card.card.fields;
     const keep = new Set(this.spec.fields);
     const input = {
@@ -580,6 +599,7 @@ class AddressBookPass {
     });
     this.contacts.set(contact.id, contact);
     this.changed++;
+    return contact.id;
   }
 
   private async newCrmContacts(): Promise<void> {

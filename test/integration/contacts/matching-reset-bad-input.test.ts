@@ -68,6 +68,18 @@ describe.each(serverNames)('contact sync on %s', (server) => {
     expect(names).toEqual(['Erik Email', 'Nora Name', 'Paula Phone', 'Twin One', 'Twin Two', 'Twins']);
   });
 
+  it('links a card to a CRM contact of another owner with its e-mail address instead of importing it again', async () => {
+    await t.store.users.upsert({ id: 'bob', name: 'Bob', email: 'bob@example.com' });
+    const bobs = await t.store.contacts.create({ displayName: 'Shared Person', emails: ['shared@x.example'], owner: 'bob' });
+    const client = await emptyBook();
+    const uid = randomUUID();
+    await client.create(vcard(uid, 'Shared P.', ['EMAIL:Shared@x.example', 'TITLE:Partner']));
+    await syncContacts(t.store, config());
+    expect(await t.store.syncStatus.get('contacts:alice', uid)).toMatchObject({ crm: { ref: bobs.id }, origin: 'remote' });
+    expect(await t.store.contacts.get(bobs.id)).toMatchObject({ owner: 'bob', title: 'Partner' });
+    expect((await allContacts()).map((c) => c.displayName)).toEqual(['Shared Person']);
+  });
+
   it('reset re-delivers a contact deleted in the client by mistake, and a whole reset duplicates nothing', async () => {
     const contact = await t.store.contacts.create({ displayName: 'Mistaken Deletion', emails: ['oops@x.example'], owner: 'alice' });
     const kept = await t.store.contacts.create({ displayName: 'Still There', emails: ['kept@x.example'], owner: 'alice' });
