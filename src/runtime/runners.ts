@@ -16,11 +16,14 @@ import type { SourceKind, SourceRunner } from '../sync/ports.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { sourcesOf } from '../sync/sources.js';
 import type { SourceStates } from '../sync/source-states.js';
+import { ProgressConnector } from './progress-connector.js';
 
 /** The composition root of the sync engine: which adapter serves which kind of source. */
-export function createRunners(config: Config, store: Store, log: Logger): Map<SourceKind, SourceRunner> {
+export function createRunners(config: Config, store: Store, log: Logger, states?: SourceStates): Map<SourceKind, SourceRunner> {
   const runners = new Map<SourceKind, SourceRunner>();
-  for (const runner of mailRunners(config, store, new ImapConnector(), log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
+  // Under serve, mail passes report their progress to the admin UI's status page.
+  const imap = states ? new ProgressConnector(new ImapConnector(), states, config) : new ImapConnector();
+  for (const runner of mailRunners(config, store, imap, log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
   runners.set('caldav', calendarRunner(config, store, new CalDavConnector(), log.child({ component: 'calendar' })));
   runners.set('carddav', contactRunner(config, store, new CardDavConnector(), log.child({ component: 'contacts' })));
   return runners;
@@ -28,7 +31,7 @@ export function createRunners(config: Config, store: Store, log: Logger): Map<So
 
 export function createScheduler(config: Config, store: Store, log: Logger, metrics: Metrics, states?: SourceStates): SyncScheduler {
   const sources = sourcesOf(config);
-  return new SyncScheduler(sources, createRunners(config, store, log), store, log.child({ component: 'sync' }), {
+  return new SyncScheduler(sources, createRunners(config, store, log, states), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
     ...(states ? { states } : {}),
     // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
