@@ -44,7 +44,7 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
   const label = state ? (state.state === 'auth-failed' ? 'auth failed' : name) : 'not run yet';
   const progress = state?.state === 'syncing'
     ? state.progress?.total
-      ? html`<progress max="${state.progress.total}" value="${state.progress.done}"></progress> ${state.progress.done}/${state.progress.total}`
+      ? html`<progress max="${state.progress.total}" value="${state.progress.done}"></progress> ${state.progress.done} of ${state.progress.total} messages`
       : html`<progress></progress> ${facts.itemsSoFar} so far`
     : '';
   const last = state?.finishedAt ?? facts.lastCursorAt;
