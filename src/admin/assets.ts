@@ -35,8 +35,9 @@ document.addEventListener('click', function (event) {
   if (!source) return;
   var text = source.value !== undefined ? source.value : source.textContent;
   var done = function () { button.textContent = 'Copied'; setTimeout(function () { button.textContent = 'Copy'; }, 1500); };
-  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () { source.select && source.select(); });
-  else if (source.select) { source.select(); document.execCommand('copy'); done(); }
+  var fallback = function () { if (source.select) { source.select(); if (document.execCommand('copy')) done(); } };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+  else fallback();
 });
 document.addEventListener('htmx:configRequest', function (event) {
   var meta = document.querySelector('meta[name="csrf-token"]');

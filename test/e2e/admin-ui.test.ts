@@ -70,7 +70,8 @@ beforeAll(async () => {
   });
   server = await startServer(config, pino({ level: 'silent' }), () => undefined);
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+  page = await context.newPage();
 });
 
 afterAll(async () => {
@@ -153,6 +154,9 @@ describe('admin UI in Chromium', () => {
     const url = await page.inputValue('#fb-1');
     expect(url).toMatch(new RegExp(`/freebusy/${encodeURIComponent(mailUser.username)}\\.vfb\\?token=[A-Za-z0-9_-]{20,}$`));
     expect((await fetch(url)).status).toBe(200);
+    await page.click('button[data-copy="fb-1"]');
+    await expect.poll(() => page.textContent('button[data-copy="fb-1"]')).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
     await shot('freebusy');
 
     await page.click('nav >> text=Audit log');
