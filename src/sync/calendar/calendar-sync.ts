@@ -257,7 +257,10 @@ export class CalendarSync {
     try {
       changes = await this.session.changes(collection, token);
     } catch (error) {
-      if (isBridgeError(error) && (error.code === 'AUTH' || error.code === 'TEMPORARY')) throw error;
+      // One calendar that cannot be read (a server error on it, a broken resource Radicale chokes
+      // on) is recorded and skipped; the others and the CRM side still sync. Its items count as
+      // unchanged, never as deleted. Rejected credentials fail the whole source.
+      if (isBridgeError(error) && error.code === 'AUTH') throw error;
       await this.recordError(collection.href, error);
       return null;
     }
