@@ -28,6 +28,11 @@ let browser: Browser;
 let page: Page;
 let mailUser: Credentials;
 const userId = 'bob';
+// Distinctive passwords, so the checks that no page or log line shows them can fail.
+const bobPassword = 'bob-imap-Pw-7781';
+const supportPassword = 'support-imap-Pw-4412';
+const danaPassword = 'dana-dav-Pw-9034';
+const logLines: string[] = [];
 
 /** The status page's row of one source (its state, last sync, counts). */
 function rowOf(page: string, sourceId: string): string {
@@ -50,8 +55,8 @@ async function login(): Promise<{ cookie: string; csrf: string }> {
 }
 
 beforeAll(async () => {
-  mailUser = await createMailUser(servers, 'bob');
-  const client = await imapClient(servers, mailUser.username);
+  mailUser = await createMailUser(servers, 'bob', bobPassword);
+  const client = await imapClient(servers, mailUser.username, mailUser.password);
   try {
     await client.mailboxCreate('CRM');
     await appendMessages(client, 'CRM', [1, 2, 3].map((n) => buildMessage({ from: 'Grace Hopper <grace@navy.example>', to: mailUser.username, subject: `Quote request ${n}`, body: `Please send quote number ${n}.` })));
@@ -68,7 +73,8 @@ beforeAll(async () => {
     sync: { idle: false },
     users: [{ id: 'alice', name: 'Alice Example', email: 'alice@example.com' }],
   });
-  server = await startServer(config, pino({ level: 'silent' }), () => undefined);
+  // Every log line is kept: none may contain a password.
+  server = await startServer(config, pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }), (line) => logLines.push(line));
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   page = await context.newPage();
@@ -130,7 +136,7 @@ describe('admin UI in Chromium', () => {
     expect(await page.textContent('[role=status]')).toContain('Saved');
     // The password is never sent back into the form.
     expect(await page.inputValue('input[name="imap.password"]')).toBe('');
-    expect(await page.content()).not.toContain(mailUser.password === 'secret' ? 'value="secret"' : mailUser.password);
+    expect(await page.content()).not.toContain(bobPassword);
     await shot('user-edit');
 
     // The running serve picked the new user up: its mailbox syncs and the status page shows it finish.
@@ -165,7 +171,7 @@ describe('admin UI in Chromium', () => {
     expect(audit).toContain('admin');
     await page.click('details >> summary');
     expect(await page.textContent('details')).toContain('[redacted]');
-    expect(await page.content()).not.toContain(mailUser.password === 'secret' ? '"secret"' : mailUser.password);
+    expect(await page.content()).not.toContain(bobPassword);
     await shot('audit');
 
     // An edit keeps the stored password (empty field) and is audited as the key paths it changed.
@@ -224,7 +230,7 @@ describe('admin UI in Chromium', () => {
     expect(refused).not.toContain('wrong-dav-password');
     expect(await test('imap', { 'imap.host': '', 'imap.port': 'x' })).toContain('Not tested: imap.host');
 
-    const box = await createMailUser(servers, 'support');
+    const box = await createMailUser(servers, 'support', supportPassword);
     const created = await fetch(`${server.url}/admin/shared-mailboxes/new`, {
       method: 'POST',
       headers: { cookie },
@@ -237,7 +243,7 @@ describe('admin UI in Chromium', () => {
       .toContain('state-idle">idle<');
     const audit = await (await fetch(`${server.url}/admin/audit`, { headers: { cookie } })).text();
     expect(audit).toContain('shared-mailbox.create');
-    expect(audit).not.toContain(box.password === 'secret' ? '&quot;secret&quot;' : box.password);
+    expect(audit).not.toContain(supportPassword);
   });
 
   it('shows a source whose password is wrong as auth failed, and a sync conflict with its detail', async () => {
@@ -250,7 +256,7 @@ describe('admin UI in Chromium', () => {
     await expect.poll(async () => rowOf(await status(), 'shared-mailbox:broken'), { timeout: 30_000, interval: 500 }).toMatch(/state-auth-failed">auth failed<\/span> <div class="error">AUTH: /);
 
     // A card created in the client of a crm-to-client address book is not imported: a conflict.
-    const dav = await createRadicaleUser(servers, 'dana');
+    const dav = await createRadicaleUser(servers, 'dana', danaPassword);
     expect((await post('/users/new', { id: 'dana', name: 'Dana', email: 'dana@example.com', 'carddav.enabled': 'on', 'carddav.url': servers.radicale.url, 'carddav.username': dav.username, 'carddav.password': dav.password, 'contacts.direction': 'crm-to-client' })).status).toBe(303);
     await expect.poll(async () => rowOf(await status(), 'carddav:dana'), { timeout: 30_000, interval: 500 }).toContain('state-idle">idle<');
     const session = await new CardDavConnector().connect({ url: servers.radicale.url, username: dav.username, password: dav.password });
@@ -353,5 +359,12 @@ describe('admin UI in Chromium', () => {
     const right = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: adminPassword }), redirect: 'manual' });
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
+  });
+
+  it('wrote no password, session or CSRF token to the log', async () => {
+    const log = logLines.join('\n');
+    expect(log).toContain('admin login failed');
+    for (const secret of [adminPassword, bobPassword, supportPassword, danaPassword, 'carol-password-123', 'wrong-dav-password', 'not-the-password']) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/crm_bridge_admin=|_csrf=/);
   });
 });
