@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ImapConnector, ImapWatcherFactory } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
 import { CardDavConnector } from '../../adapters/carddav/index.js';
+import { ContactChangeFollower } from '../sync/contacts/change-follower.js';
 import { contactRunner } from '../sync/contacts/contacts-runner.js';
 import { CalDavConnector, CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
 import { calendarRunner } from '../sync/calendar/calendar-runner.js';
@@ -35,7 +36,7 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
     intervalMs: config.sync.intervalSeconds * 1000,
     ...(states ? { states } : {}),
     // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
-    triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' }))],
+    triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' })), new ContactChangeFollower(store, log.child({ component: 'contacts' }))],
     ...(config.sync.idle
       ? {
           watchers: {
