@@ -15,12 +15,12 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .5
 form.inline{display:inline}button{cursor:pointer;padding:.3rem .7rem}button.link{background:none;border:none;color:#cfd8e3;text-decoration:underline;padding:0}
 label{display:block;margin:.4rem 0}input,select,textarea{padding:.3rem;font-size:1rem;font-family:inherit}
 input[type=text],input[type=password],input[type=url],input[type=email],input[type=search]{width:22rem;max-width:100%}
-textarea{width:100%;min-height:8rem;font-family:ui-monospace,monospace;font-size:.9rem}
+input.url{width:42rem}textarea{width:100%;min-height:8rem;font-family:ui-monospace,monospace;font-size:.9rem}
 fieldset{border:1px solid #e3e6ea;border-radius:4px;margin:.6rem 0;padding:.5rem 1rem}legend{font-weight:600}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:3px;font-size:.8rem;background:#e3e6ea}
 .state-idle{background:#d3f2dc}.state-pending{background:#eef0f3}.state-syncing{background:#d6e6ff}.state-error{background:#fbd5d5}.state-auth-failed{background:#fbd5d5}
 progress{width:10rem}code{word-break:break-all}.body{border:1px solid #e3e6ea;padding:.8rem;overflow:auto;max-height:30rem}
-.timeline li{margin:.4rem 0}.actions form{margin-right:.3rem}
+.timeline li{margin:.4rem 0}.checks{margin:.4rem 0}.checks label{display:inline-block;margin:0 .8rem 0 0}.actions form{margin-right:.3rem}
 `;
 
 /**

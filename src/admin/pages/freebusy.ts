@@ -10,8 +10,9 @@ export function registerFreeBusyPage(router: Router, ctx: AdminContext): void {
     const rows = await Promise.all(
       ctx.api.config.users.map(async (user, index) => {
         const token = await ctx.api.store.credentials.get('user', user.id, 'freebusy-token');
-        const url = `${base}/freebusy/${encodeURIComponent(user.email)}.vfb?token=${encodeURIComponent(token ?? '')}`;
-        return html`<tr><td>${user.id}</td><td>${user.name}</td><td><input type="text" id="fb-${index}" value="${url}" readonly size="70"> <button type="button" data-copy="fb-${index}">Copy</button></td></tr>`;
+        // `@` may stand in a path segment (RFC 3986 §3.3): the address stays readable.
+        const url = `${base}/freebusy/${encodeURIComponent(user.email).replace('%40', '@')}.vfb?token=${encodeURIComponent(token ?? '')}`;
+        return html`<tr><td>${user.id}</td><td>${user.name}</td><td><input type="text" class="url" id="fb-${index}" value="${url}" readonly> <button type="button" data-copy="fb-${index}">Copy</button></td></tr>`;
       }),
     );
     res.type('html').send(

@@ -23,6 +23,8 @@ function withDefaults(document: Mapping): Mapping {
   return parsed.success ? (parsed.data as unknown as Mapping) : document;
 }
 
+const connectionNames: Record<ConnectionKind, string> = { imap: 'IMAP', smtp: 'SMTP', caldav: 'CalDAV', carddav: 'CardDAV' };
+
 export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnly: boolean): SafeHtml {
   const connection = sub(entry, kind);
   const enabled = isMapping(entry[kind]);
@@ -34,7 +36,8 @@ ${select(`${kind}.security`, 'Security', connection['security'] ?? 'tls', securi
 ${password(`${kind}.password`, 'Password', stored, disabled)}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
     : html`${input(`${kind}.url`, 'URL', connection['url'], { ...disabled, type: 'url', hint: 'server root, principal or home set' })}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
 ${password(`${kind}.password`, 'Password', stored, disabled)}`;
-  return html`<fieldset><legend>${kind.toUpperCase()}</legend>${checkbox(`${kind}.enabled`, `use ${kind.toUpperCase()}`, enabled, disabled)}${fields}
+  const name = connectionNames[kind];
+  return html`<fieldset><legend>${name}</legend>${checkbox(`${kind}.enabled`, `use ${name}`, enabled, disabled)}${fields}
 <button type="button" class="test" hx-post="/admin/connections/test/${kind}" hx-include="closest form" hx-target="#test-${kind}" hx-swap="innerHTML">Test connection</button>
 <div id="test-${kind}" class="test-result" aria-live="polite"></div></fieldset>`;
 }
@@ -77,8 +80,8 @@ ${select('contacts.direction', 'Direction', contacts['direction'], ['two-way', '
 ${checkbox('contacts.filter.owned', 'sync the contacts this user owns', sub(contacts, 'filter')['owned'] !== false, d)}
 ${checkbox('contacts.filter.accounts', 'and the contacts of accounts this user owns', sub(contacts, 'filter')['accounts'] !== false, d)}
 ${input('contacts.filter.where', 'Only contacts where', sub(contacts, 'filter')['where'], { ...d, hint: 'filter expression, e.g. company = "Acme"' })}
-<p>Fields that sync: ${contactFieldKeys.map((key) => checkbox(`contacts.field.${key}`, key, !Array.isArray(contacts['fields']) || contacts['fields'].includes(key), d))}</p>
-<p>Fields that never leave the CRM: ${contactFieldKeys.filter((key) => key !== 'displayName').map((key) => checkbox(`contacts.secure.${key}`, key, Array.isArray(contacts['secureFields']) && contacts['secureFields'].includes(key), d))}</p>
+<div class="checks">Fields that sync: ${contactFieldKeys.map((key) => checkbox(`contacts.field.${key}`, key, !Array.isArray(contacts['fields']) || contacts['fields'].includes(key), d))}</div>
+<div class="checks">Fields that never leave the CRM: ${contactFieldKeys.filter((key) => key !== 'displayName').map((key) => checkbox(`contacts.secure.${key}`, key, Array.isArray(contacts['secureFields']) && contacts['secureFields'].includes(key), d))}</div>
 ${input('contacts.phoneRegion', 'Phone region', contacts['phoneRegion'], { ...d, hint: 'ISO 3166 code for numbers without a country code, e.g. DE' })}</fieldset>
 ${textarea('extra', 'More settings (YAML)', extraOf(options.extra ?? entry), { ...d, hint: 'any other key of a users[] entry (see config.example.yaml), exactly as in the YAML file' })}
 ${readOnly ? '' : html`<button type="submit">Save</button>`}</form>`;
