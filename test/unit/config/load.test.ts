@@ -101,7 +101,14 @@ sharedMailboxes:
     expect(config.server.listen).toBe('127.0.0.1:8080');
     expect(config.users[0]?.imap?.security).toBe('tls');
     expect(config.users[0]?.mail).toMatchObject({ trackedFolders: ['CRM'], trackingKeyword: '$CRM', autoTrack: 'replies' });
-    expect(config.users[0]?.contacts).toEqual({ addressBook: 'CRM', direction: 'two-way' });
+    expect(config.users[0]?.contacts).toEqual({
+      addressBook: 'CRM',
+      direction: 'two-way',
+      filter: { owned: true, accounts: true },
+      fields: ['firstName', 'lastName', 'displayName', 'emails', 'phones', 'company', 'title'],
+      secureFields: [],
+      maxCardBytes: 1048576,
+    });
   });
 
   it('accepts config.example.yaml and the example from CONTRACT.md', () => {
