@@ -89,6 +89,8 @@ export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: Adm
   router.use(async (req, res, next) => {
     const session = await ctx.sessions.lookup(sessionCookie(req));
     if (!session) {
+      // An htmx request (the polling status panel) would swap the login page into the panel: tell htmx to load it instead.
+      if (req.headers['hx-request']) return void res.status(401).setHeader('HX-Redirect', '/admin/login').end();
       if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/login');
       return void res.status(401).type('html').send(page('Log in', html`<section><p class="error">Please <a href="/admin/login">log in</a>.</p></section>`));
     }

@@ -24,6 +24,13 @@ describe('admin router', () => {
     expect((await fetch(`${api.url}/admin/login`)).headers.get('strict-transport-security')).toContain('max-age=');
   });
 
+  it('sends an htmx request without a session to the login page as a whole page', async () => {
+    api = await startApi();
+    const polled = await fetch(`${api.url}/admin/status/sources`, { headers: { 'hx-request': 'true' }, redirect: 'manual' });
+    expect(polled.status).toBe(401);
+    expect(polled.headers.get('hx-redirect')).toBe('/admin/login');
+  });
+
   it('limits failed logins per user name as well as per address', async () => {
     api = await startApi();
     await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
