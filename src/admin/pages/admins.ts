@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import { sessionOf, type AdminContext } from '../context.js';
 import { input, password } from '../fields.js';
 import { csrfField, html, page, postButton } from '../html.js';
@@ -8,7 +8,7 @@ const minPasswordLength = 12;
 
 /** Admin accounts: several admins may log in; each change is audited (without the password). */
 export function registerAdminsPages(router: Router, ctx: AdminContext): void {
-  const render = async (res: Parameters<Parameters<Router['get']>[1]>[1], message?: { error?: string; ok?: string }, status = 200) => {
+  const render = async (res: Response, message?: { error?: string; ok?: string }, status = 200) => {
     const session = sessionOf(res);
     const accounts = await ctx.accounts.list();
     res.status(status).type('html').send(
