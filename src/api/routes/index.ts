@@ -9,6 +9,7 @@ import { emailRoutes } from './emails.js';
 import { freeBusyRoutes } from './freebusy.js';
 import { leadRoutes } from './leads.js';
 import { opportunityRoutes } from './opportunities.js';
+import { syncErrorRoutes } from './sync-errors.js';
 import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -26,5 +27,6 @@ export function apiRoutes(ctx: ApiContext): AnyRoute[] {
     ...changeRoutes(ctx),
     ...webhookRoutes(ctx),
     ...userRoutes(ctx),
+    ...syncErrorRoutes(ctx),
   ];
 }

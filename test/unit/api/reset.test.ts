@@ -68,3 +68,16 @@ describe('POST /api/v1/users/:id/reset', () => {
     expect(doc.body.components.schemas.ResetResult).toBeDefined();
   });
 });
+
+describe('GET /api/v1/sync-errors', () => {
+  it('lists recorded errors newest first, by source and code (the review list of conflicts and duplicates)', async () => {
+    await api.t.store.syncErrors.record('carddav:alice', 'http://dav.example/a.vcf', 'CONFLICT', 'card "A" matches 2 CRM contacts by email');
+    await api.t.store.syncErrors.record('carddav:alice', 'http://dav.example/b.vcf', 'INVALID_INPUT', 'vCard: no UID');
+    await api.t.store.syncErrors.record('caldav:alice', null, 'CONFLICT', 'other source');
+    const res = await api.call('GET', '/api/v1/sync-errors?source=carddav:alice&code=CONFLICT');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([expect.objectContaining({ source: 'carddav:alice', itemRef: 'http://dav.example/a.vcf', code: 'CONFLICT', message: 'card "A" matches 2 CRM contacts by email' })]);
+    expect((await api.call('GET', '/api/v1/sync-errors?limit=2')).body.items.map((e: { message: string }) => e.message)).toEqual(['other source', 'vCard: no UID']);
+    expect((await api.call('GET', '/api/v1/sync-errors?code=NOPE')).status).toBe(400);
+  });
+});
