@@ -350,64 +350,77 @@ export class CalendarSync {
 
   // ----------------------------------------------------------------------------------- items
 
-  private async userActivities(family: FamilyState): Promise<Activity[]> {
-    const all: Activity[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.activities.list({ owner: this.spec.userId, kinds: familyKinds[family.name] }, cursor === undefined ? { limit: 500 } : { limit: 500, cursor });
-      all.push(...page.items);
-      cursor = page.next ?? undefined;
-    } while (cursor !== undefined);
-    return all;
+  /**
+   * The user's activities of a family as id -> updatedAt: one light query, so that a pass without
+   * CRM changes loads no activity (an unchanged one has the updatedAt its status row recorded).
+   */
+  private async activityVersions(family: FamilyState): Promise<Map<string, string>> {
+    const rows = await this.store.db.selectFrom('activities').select(['id', 'updated_at']).where('owner', '=', this.spec.userId).where('kind', 'in', [...familyKinds[family.name]]).execute();
+    return new Map(rows.map((row) => [row.id, row.updated_at]));
   }
 
   private async syncFamily(family: FamilyState, statuses: SyncStatusEntry[]): Promise<void> {
-    const activities = await this.userActivities(family);
-    const byId = new Map(activities.map((activity) => [activity.id, activity]));
-    const bases = await this.store.calendarSync.listBases(family.pair);
+    const versions = await this.activityVersions(family);
+    const cache = new Map<string, Activity>();
+    const load = async (id: string): Promise<Activity | undefined> => {
+      if (!versions.has(id)) return undefined;
+      let activity = cache.get(id);
+      if (!activity) {
+        activity = await this.store.activities.get(id);
+        if (activity) cache.set(id, activity);
+      }
+      return activity;
+    };
     const statusByIdentity = new Map(statuses.map((status) => [status.identity, status]));
     const claimed = new Set(statuses.map((status) => status.crm.ref).filter((ref): ref is string => ref !== null));
     // Calendar items without a status row may be known activities (after a reset, or a create whose
     // confirmation was lost): the bridge's own UID names the activity, else the resource it was stored from.
-    const matched = new Map<string, Activity>();
+    const matched = new Map<string, string>();
     for (const [identity, observation] of family.observations) {
       if (statusByIdentity.has(identity)) continue;
-      let activity: Activity | undefined;
-      if (identity.startsWith(BRIDGE_UID_PREFIX)) activity = byId.get(identity.slice(BRIDGE_UID_PREFIX.length));
-      else {
-        const found = await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href);
-        if (found && byId.has(found.id)) activity = byId.get(found.id);
-      }
-      if (activity && !claimed.has(activity.id)) {
-        matched.set(identity, activity);
-        claimed.add(activity.id);
+      let id: string | undefined;
+      if (identity.startsWith(BRIDGE_UID_PREFIX)) id = identity.slice(BRIDGE_UID_PREFIX.length);
+      else id = (await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href))?.id;
+      if (id !== undefined && versions.has(id) && !claimed.has(id)) {
+        matched.set(identity, id);
+        claimed.add(id);
       }
     }
     const identities = new Set<string>([...statusByIdentity.keys(), ...family.observations.keys()]);
-    for (const activity of activities) if (!claimed.has(activity.id)) identities.add(bridgeUid(activity.id));
+    for (const id of versions.keys()) if (!claimed.has(id)) identities.add(bridgeUid(id));
 
     for (const identity of identities) {
       if (this.signal.aborted) return;
-      const observation = family.observations.get(identity);
+      const observation = family.observations.get(identity) ?? null;
+      const status = statusByIdentity.get(identity) ?? null;
       try {
-        await this.syncItem(family, identity, statusByIdentity.get(identity) ?? null, bases.get(identity)?.fields as BaseRecord | undefined, observation ?? null, byId, matched);
+        let activityId: string | undefined;
+        if (status?.crm.ref) activityId = versions.has(status.crm.ref) ? status.crm.ref : undefined;
+        else if (matched.has(identity)) activityId = matched.get(identity);
+        else if (identity.startsWith(BRIDGE_UID_PREFIX) && !observation && versions.has(identity.slice(BRIDGE_UID_PREFIX.length))) activityId = identity.slice(BRIDGE_UID_PREFIX.length);
+        await this.syncItem(family, identity, status, observation, activityId, versions, load);
       } catch (error) {
-        await this.recordError(observation?.object.href ?? statusByIdentity.get(identity)?.remote.ref ?? identity, error);
+        await this.recordError(observation?.object.href ?? status?.remote.ref ?? identity, error);
       }
     }
   }
 
-  private async syncItem(family: FamilyState, identity: string, status: SyncStatusEntry | null, base: BaseRecord | undefined, observation: Observation | null, byId: Map<string, Activity>, matched: Map<string, Activity>): Promise<void> {
+  private async syncItem(family: FamilyState, identity: string, status: SyncStatusEntry | null, observation: Observation | null, activityId: string | undefined, versions: ReadonlyMap<string, string>, load: (id: string) => Promise<Activity | undefined>): Promise<void> {
     let activity: Activity | undefined;
     let crm: CrmSide;
-    if (status?.crm.ref) activity = byId.get(status.crm.ref);
-    else if (matched.has(identity)) activity = matched.get(identity);
-    else if (identity.startsWith(BRIDGE_UID_PREFIX) && !observation) activity = byId.get(identity.slice(BRIDGE_UID_PREFIX.length));
-    if (activity) crm = { state: 'present', hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) };
-    else if (status?.crm.ref || identity.startsWith(BRIDGE_UID_PREFIX)) crm = { state: 'deleted' };
-    else crm = { state: 'none' };
+    if (activityId !== undefined && status && status.pending === null && status.crm.hash !== null && versions.get(activityId) === status.crm.version) {
+      // Unchanged since it was synced: its hash is the one recorded.
+      crm = { state: 'present', hash: status.crm.hash };
+    } else {
+      activity = activityId === undefined ? undefined : await load(activityId);
+      if (activity) crm = { state: 'present', hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) };
+      else if (status?.crm.ref || identity.startsWith(BRIDGE_UID_PREFIX)) crm = { state: 'deleted' };
+      else crm = { state: 'none' };
+    }
 
     const remote: RemoteSide = observation ? { state: 'changed', hash: fieldsHash(observation.read.fields), tracked: observation.tracked } : family.deleted.has(identity) ? { state: 'deleted' } : { state: 'unseen' };
+    if (status && status.pending === null && !status.tombstone && crm.state === 'present' && remote.state === 'unseen' && crm.hash === status.crm.hash) return;
+    const base = status ? ((await this.store.calendarSync.getBase(family.pair, identity))?.fields as BaseRecord | undefined) : undefined;
     const known = observation ? baseOfRemote(observation.read) : base;
     const action = planItem({
       status: status ? { crmRef: status.crm.ref, remoteRef: status.remote.ref, crmHash: status.crm.hash, remoteHash: status.remote.hash, tombstone: status.tombstone, pending: status.pending } : null,
@@ -416,6 +429,8 @@ export class CalendarSync {
       organisedByUser: known ? organisedBy(known.organizer, this.user) : true,
       current: known ? isCurrent(known, this.now) : true,
     });
+    if (action.type === 'none') return;
+    if (!activity && activityId !== undefined) activity = await load(activityId);
     await this.apply(action, family, identity, status, base, observation, activity);
   }
 
