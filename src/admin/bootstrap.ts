@@ -29,7 +29,3 @@ export async function bootstrapAdmin(store: Store, configured: string | undefine
   await accounts.setPassword(adminUser, generatedPassword);
   return { source: 'generated', generatedPassword };
 }
-
-export async function checkAdminLogin(store: Store, username: string, password: string): Promise<boolean> {
-  return new AdminAccounts(store.db).verify(username, password);
-}

@@ -14,7 +14,7 @@ import { registerStatusPages } from './pages/status.js';
 import { registerUserPages } from './pages/users.js';
 import { csrfMatches, type AdminSessions } from './sessions.js';
 
-export const cookieName = 'crm_bridge_admin';
+const cookieName = 'crm_bridge_admin';
 
 function sessionCookie(req: Request): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {

@@ -38,10 +38,6 @@ export class AdminSessions {
     return { username: row.username, csrfToken: row.csrf_token };
   }
 
-  async isValid(token: string | undefined, now = new Date()): Promise<boolean> {
-    return (await this.lookup(token, now)) !== undefined;
-  }
-
   async close(token: string | undefined): Promise<void> {
     if (token) await this.db.deleteFrom('admin_sessions').where('token_hash', '=', digest(token)).execute();
   }
