@@ -84,6 +84,8 @@ interface BookCursor {
   principalUrl: string;
   addressbookHomeUrl: string | null;
   syncToken: string | null;
+  /** The vCard version most cards had when last seen: new cards are written in it. */
+  version?: VCardVersion;
 }
 
 function isBookCursor(value: unknown): value is BookCursor {
@@ -172,7 +174,8 @@ class AddressBookPass {
 
     const { remote, listed } = this.readRemote(changes.changed);
     const versions = [...remote.values()].map((r) => r.card.version);
-    if (versions.filter((v) => v === '4.0').length > versions.length / 2) this.newVersion = '4.0';
+    if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
+    else if (cursor?.version !== undefined) this.newVersion = cursor.version;
 
     let believeDeletions = true;
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
@@ -209,6 +212,7 @@ class AddressBookPass {
         principalUrl: this.session.principalUrl,
         addressbookHomeUrl: this.session.addressbookHomeUrl,
         syncToken: await this.tokenAfterOwnWrites(changes.syncToken),
+        version: this.newVersion,
       };
       await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
     }

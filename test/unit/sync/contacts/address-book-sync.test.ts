@@ -97,4 +97,19 @@ describe('address book pass over a server that stores anything', () => {
     expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
     expect(book.requests).toBe(1);
   });
+
+  it('writes new cards in the version the address book holds, also on later passes that read no card', async () => {
+    const book = new MemoryBook();
+    book.add('v4.vcf', fixture('nextcloud-v4.vcf'));
+    await t.store.contacts.create({ displayName: 'First New', emails: ['first@x.example'], owner: 'alice' });
+    await run(book);
+    const text = (id: string) => [...book.items.values()].find((v) => v.data.includes(id))?.data ?? '';
+    expect(text('first@x.example')).toMatch(/^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
+    // The next pass reads no card at all (here: the cards were deleted in the client; on a real
+    // server, a pass with nothing changed): the version comes from the cursor.
+    book.items.clear();
+    await t.store.contacts.create({ displayName: 'Second New', emails: ['second@x.example'], owner: 'alice' });
+    await run(book);
+    expect(text('second@x.example')).toMatch(/^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
+  });
 });
