@@ -134,6 +134,7 @@ describe('admin UI in Chromium', () => {
     await page.click('form button[type=submit]:text("Save")');
     await page.waitForURL(`${server.url}/admin/users/${userId}?saved=1`);
     expect(await page.textContent('[role=status]')).toContain('Saved');
+    expect(await page.textContent('main')).toMatch(/Last changed in the admin UI by admin at \d{4}-/);
     // The password is never sent back into the form.
     expect(await page.inputValue('input[name="imap.password"]')).toBe('');
     expect(await page.content()).not.toContain(bobPassword);

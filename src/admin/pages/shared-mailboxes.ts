@@ -87,6 +87,7 @@ export function registerSharedMailboxPages(router: Router, ctx: AdminContext): v
 ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarted with the new configuration.</p>` : ''}
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
+${stored && !readOnly ? html`<p class="muted">Last changed in the admin UI by ${stored.updatedBy} at ${stored.updatedAt}.</p>` : ''}
 ${boxForm(entry, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/shared-mailboxes/${encodeURIComponent(id)}/delete`, 'Delete this shared mailbox from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/shared-mailboxes' }),
     );

@@ -145,6 +145,7 @@ ${unused.length > 0 ? html`<p class="note">Admin UI entries not in use (the YAML
 ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarted with the new configuration.</p>` : ''}
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only. Change it in the file (and restart), or remove it there to manage it here.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
+${stored && !readOnly ? html`<p class="muted">Last changed in the admin UI by ${stored.updatedBy} at ${stored.updatedAt}.</p>` : ''}
 ${userForm(entry, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/delete`, 'Delete this user from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/users' }),
     );
