@@ -151,7 +151,7 @@ describe('admin UI in Chromium', () => {
     await page.click('nav >> text=Activities');
     await page.fill('input[name=q]', 'quote request');
     await page.click('button:text("Search")');
-    await expect.poll(() => page.locator('table tr').count()).toBe(4);
+    await expect.poll(() => page.locator('table tr').count(), { timeout: 15_000 }).toBe(4);
     await shot('activities');
     await page.click('text=Quote request 2');
     expect(await page.textContent('pre.body')).toContain('Please send quote number 2.');
