@@ -147,7 +147,7 @@ describe('admin UI in Chromium', () => {
     await expect.poll(async () => await row.textContent(), { timeout: 30_000, interval: 500 }).toContain('3 tracked of 4 messages seen');
     await shot('status');
 
-    // The imported mail: search, detail with the body as text, a contact timeline.
+    // The imported mail: search, and one message with its body as text and its source.
     await page.click('nav >> text=Activities');
     await page.fill('input[name=q]', 'quote request');
     await page.click('button:text("Search")');
