@@ -185,6 +185,14 @@ class AddressBookPass {
     }
     if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.onRemoteGone(entry));
 
+    // The same rail on the CRM side: a filter (or store) that suddenly selects nothing does not
+    // empty the user's address book of every card the bridge delivered.
+    const removals = [...this.status.values()].filter((e) => e.origin === 'crm' && !e.tombstone && e.crm.ref !== null && !this.selected.has(e.crm.ref)).length;
+    if (this.selected.size === 0 && removals >= EMPTY_BOOK_MIN_ITEMS) {
+      this.holdRemovals = true;
+      await this.itemError(null, 'CONFLICT', `the CRM selects no contact for ${this.spec.userId} but ${removals} delivered cards would be removed from ${this.book.href}: nothing is removed; check users[].contacts.filter, or delete the address book if this is intended`);
+    }
+
     // Cards unknown before this pass (decided now: linked cards handled below may leave the status).
     const fresh = [...remote.values()].filter((card) => !this.status.has(card.card.uid));
     const goneIds = new Set(gone.map((e) => e.identity));
@@ -234,6 +242,7 @@ class AddressBookPass {
     return ours ? after.syncToken : token;
   }
 
+  private holdRemovals = false;
   private remoteWrites = 0;
   private readonly remoteDeletes = new Set<string>();
 
@@ -376,6 +385,7 @@ class AddressBookPass {
 
     if (contact === undefined || !contact.active || (!selected && entry.origin === 'crm')) {
       if (entry.origin === 'crm') {
+        if (this.holdRemovals) return;
         // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
         await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
         this.remoteWrites++;

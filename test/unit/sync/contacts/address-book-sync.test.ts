@@ -112,4 +112,21 @@ describe('address book pass over a server that stores anything', () => {
     await run(book);
     expect(text('second@x.example')).toMatch(/^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
   });
+
+  it('does not empty the address book when the CRM suddenly selects no contact', async () => {
+    const book = new MemoryBook();
+    const ids = [];
+    for (const n of [1, 2, 3]) ids.push((await t.store.contacts.create({ displayName: `Delivered ${n}`, owner: 'alice' })).id);
+    await run(book);
+    expect(book.items.size).toBe(3);
+    await t.store.users.upsert({ id: 'bob', name: 'Bob', email: 'bob@example.com' });
+    for (const id of ids) await t.store.contacts.update(id, { owner: 'bob' });
+    expect(await run(book)).toEqual({ changed: 0, itemErrors: 1 });
+    expect(book.items.size).toBe(3);
+    expect((await t.store.syncErrors.recent(1, 'carddav:alice'))[0]?.message).toMatch(/selects no contact for alice but 3 delivered cards would be removed/);
+    // One contact still selected: the others leave as the ownership rules say.
+    await t.store.contacts.update(ids[0]!, { owner: 'alice' });
+    expect(await run(book)).toMatchObject({ changed: 2 });
+    expect(book.items.size).toBe(1);
+  });
 });
