@@ -1,6 +1,7 @@
 // The caldav runner end to end against real servers (Radicale and Xandikos): CRM appointments and
 // tasks reach the CRM calendar, client edits come back, tracked events become activities.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
 
@@ -183,5 +184,14 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1 });
     const tasks = (await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items;
     expect(tasks.map((item) => item.subject).sort()).toEqual(['Buy milk', 'Call back ACME', 'Send offer']);
+
+    // A reset of the tasks (the events of the same collection are not touched) re-matches everything.
+    const before = (await objectsOf(client, list)).length;
+    expect((await resetCalendarSync(t.store, 'alice', 'tasks')).statusRows).toBe(3);
+    expect(await syncOnce(t.store, config)).toMatchObject({ itemErrors: 0 });
+    expect(await objectsOf(client, list)).toHaveLength(before);
+    expect((await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items).toHaveLength(3);
+    expect(await t.store.syncStatus.listPair('tasks:alice')).toHaveLength(3);
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0 });
   });
 });
