@@ -15,13 +15,11 @@
  *
  *   npm run bench -- caldav-sync [--records 5000]
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { AdminSessions } from '../src/admin/sessions.js';
 import { createApp } from '../src/api/app.js';
@@ -33,12 +31,11 @@ import { BlobStore } from '../src/store/blob-store.js';
 import { migrateToLatest, openDatabase } from '../src/store/database.js';
 import { SecretBox } from '../src/store/secret-box.js';
 import { Store } from '../src/store/store.js';
-import { runSource } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';
 import { startRadicale } from '../test/servers/index.js';
+import { bridgePasses, countRequests, measureVdirsyncer, percentile, seconds, timed } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
-const run = promisify(execFile);
 const apiToken = 'bench-token-0123456789abcdef';
 const DAY = 86_400_000;
 
@@ -80,30 +77,6 @@ function todoText(index: number, now: Date): string {
     `STATUS:${index % 5 === 0 ? 'COMPLETED' : 'NEEDS-ACTION'}`,
     'END:VTODO',
   ].join('\r\n');
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = process.hrtime.bigint();
-  const result = await work();
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Counts the HTTP requests this process makes (the DAV adapter uses the global fetch). */
-function countRequests(): { count: () => number; restore: () => void } {
-  const original = globalThis.fetch;
-  let requests = 0;
-  globalThis.fetch = (input, init) => {
-    requests += 1;
-    return original(input, init);
-  };
-  return { count: () => requests, restore: () => void (globalThis.fetch = original) };
 }
 
 export async function benchCaldavSync(options: { events: number; recurring: number; tasks: number; users: number }): Promise<BenchRow[]> {
@@ -161,14 +134,10 @@ export async function benchCaldavSync(options: { events: number; recurring: numb
     const runners = createRunners(config, store, log);
     const source = sourcesOf(config).find((candidate) => candidate.kind === 'caldav')!;
     const counter = countRequests();
-    const pass = async (label: string) => {
-      const before = counter.count();
-      const { ms, result } = await timed(() => runSource(source, runners, store, log, new AbortController().signal));
-      if (!result.reached || result.skipped) throw new Error(`${label}: ${result.skipped ?? result.error?.message}`);
-      rows.push({ measure: `bridge ${label}`, value: `${seconds(ms)}, ${counter.count() - before} HTTP requests, ${result.changed} changed, ${result.itemErrors} item errors` });
-    };
+    const pass = bridgePasses(rows, source, runners, store, log, counter);
+    let bridgeFirst = 0;
     try {
-      await pass('first sync');
+      bridgeFirst = await pass('first sync');
       const activities = await store.activities.list({ kinds: ['appointment', 'meeting', 'task', 'follow_up'] }, { limit: 1 });
       rows.push({ measure: 'activities after the first sync', value: `${activities.items.length > 0 ? 'yes' : 'none'} (see the changed count above)` });
       await pass('no-change sync');
@@ -181,18 +150,8 @@ export async function benchCaldavSync(options: { events: number; recurring: numb
     }
 
     // ---------------------------------------------------------------- vdirsyncer, same collections
-    const local = join(dir, 'vdir');
-    const vdirConfig = join(dir, 'vdirsyncer.conf');
-    writeFileSync(
-      vdirConfig,
-      `[general]\nstatus_path = "${join(dir, 'vdir-status')}"\n\n[pair bench]\na = "remote"\nb = "local"\ncollections = ["crm", "crm-tasks"]\n\n[storage remote]\ntype = "caldav"\nurl = "${home}"\nusername = "${owner.username}"\npassword = "${owner.password}"\n\n[storage local]\ntype = "filesystem"\npath = "${local}"\nfileext = ".ics"\n`,
-    );
-    const vdirsyncer = (args: string[]) => run('sh', ['-c', `yes | vdirsyncer -c '${vdirConfig}' ${args.join(' ')}`], { maxBuffer: 64 * 1024 * 1024 });
-    await vdirsyncer(['discover', 'bench']);
-    const firstVdir = await timed(() => vdirsyncer(['sync', 'bench']));
-    rows.push({ measure: 'vdirsyncer first sync (same collections)', value: seconds(firstVdir.ms) });
-    const againVdir = await timed(() => vdirsyncer(['sync', 'bench']));
-    rows.push({ measure: 'vdirsyncer no-change sync', value: seconds(againVdir.ms) });
+    const vdirFirst = await measureVdirsyncer(rows, dir, { type: 'caldav', home, username: owner.username, password: owner.password, collections: ['crm', 'crm-tasks'], fileext: '.ics' }, 'same collections');
+    rows.push({ measure: 'first sync, bridge vs vdirsyncer', value: `${(vdirFirst / bridgeFirst).toFixed(1)}x ${bridgeFirst < vdirFirst ? 'faster' : 'slower'}` });
 
     // ---------------------------------------------------------------- free/busy for 20 users
     for (let index = 1; index < options.users; index += 1) {

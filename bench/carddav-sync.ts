@@ -13,11 +13,9 @@
  *
  *   npm run bench -- carddav-sync [--records 10000]
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.js';
 import { applyConfig } from '../src/runtime/apply-config.js';
@@ -29,9 +27,9 @@ import { Store } from '../src/store/store.js';
 import { runSource } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';
 import { startRadicale } from '../test/servers/index.js';
+import { bridgePasses, countRequests, measureVdirsyncer, seconds, timed } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
-const run = promisify(execFile);
 
 function cardText(index: number, title = `Buyer ${index % 17}`): string {
   return [
@@ -49,25 +47,6 @@ function cardText(index: number, title = `Buyer ${index % 17}`): string {
     `NOTE:Met at fair ${index % 12}\\, follow up`,
     'END:VCARD',
   ].join('\r\n');
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = process.hrtime.bigint();
-  const result = await work();
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-/** Counts the HTTP requests this process makes (the DAV adapter uses the global fetch). */
-function countRequests(): { count: () => number; restore: () => void } {
-  const original = globalThis.fetch;
-  let requests = 0;
-  globalThis.fetch = (input, init) => {
-    requests += 1;
-    return original(input, init);
-  };
-  return { count: () => requests, restore: () => void (globalThis.fetch = original) };
 }
 
 export async function benchCarddavSync(options: { contacts: number; push: number }): Promise<BenchRow[]> {
@@ -111,13 +90,7 @@ export async function benchCarddavSync(options: { contacts: number; push: number
     const runners = createRunners(config, store, log);
     const source = sourcesOf(config).find((candidate) => candidate.kind === 'carddav')!;
     const counter = countRequests();
-    const pass = async (label: string) => {
-      const before = counter.count();
-      const { ms, result } = await timed(() => runSource(source, runners, store, log, new AbortController().signal));
-      if (!result.reached || result.skipped) throw new Error(`${label}: ${result.skipped ?? result.error?.message}`);
-      rows.push({ measure: `bridge ${label}`, value: `${seconds(ms)}, ${counter.count() - before} HTTP requests, ${result.changed} changed, ${result.itemErrors} item errors` });
-      return ms;
-    };
+    const pass = bridgePasses(rows, source, runners, store, log, counter);
     let bridgeFirst = 0;
     try {
       bridgeFirst = await pass('first sync (address book -> CRM)');
@@ -132,19 +105,8 @@ export async function benchCarddavSync(options: { contacts: number; push: number
     }
 
     // ---------------------------------------------------------------- vdirsyncer, same address book
-    const local = join(dir, 'vdir');
-    const vdirConfig = join(dir, 'vdirsyncer.conf');
-    writeFileSync(
-      vdirConfig,
-      `[general]\nstatus_path = "${join(dir, 'vdir-status')}"\n\n[pair bench]\na = "remote"\nb = "local"\ncollections = ["crm"]\n\n[storage remote]\ntype = "carddav"\nurl = "${home}"\nusername = "${owner.username}"\npassword = "${owner.password}"\n\n[storage local]\ntype = "filesystem"\npath = "${local}"\nfileext = ".vcf"\n`,
-    );
-    const vdirsyncer = (args: string[]) => run('sh', ['-c', `yes | vdirsyncer -c '${vdirConfig}' ${args.join(' ')}`], { maxBuffer: 64 * 1024 * 1024 });
-    await vdirsyncer(['discover', 'bench']);
-    const firstVdir = await timed(() => vdirsyncer(['sync', 'bench']));
-    rows.push({ measure: 'vdirsyncer first sync (same address book -> local folder)', value: seconds(firstVdir.ms) });
-    const againVdir = await timed(() => vdirsyncer(['sync', 'bench']));
-    rows.push({ measure: 'vdirsyncer no-change sync', value: seconds(againVdir.ms) });
-    rows.push({ measure: 'first sync, bridge vs vdirsyncer', value: `${(firstVdir.ms / bridgeFirst).toFixed(1)}x ${bridgeFirst < firstVdir.ms ? 'faster' : 'slower'}` });
+    const vdirFirst = await measureVdirsyncer(rows, dir, { type: 'carddav', home, username: owner.username, password: owner.password, collections: ['crm'], fileext: '.vcf' }, 'same address book -> local folder');
+    rows.push({ measure: 'first sync, bridge vs vdirsyncer', value: `${(vdirFirst / bridgeFirst).toFixed(1)}x ${bridgeFirst < vdirFirst ? 'faster' : 'slower'}` });
 
     // ---------------------------------------------------------------- CRM -> a new address book
     if (options.push > 0) {

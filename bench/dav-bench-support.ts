@@ -1,0 +1,81 @@
+/**
+ * What the DAV benchmarks (caldav-sync, carddav-sync) share: timing, counting the bridge's HTTP
+ * requests, one timed bridge pass over a source, and vdirsyncer syncing the same collections into a
+ * local folder as the peer measured in the same run.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import type { Store } from '../src/store/store.js';
+import { runSource } from '../src/sync/run-once.js';
+import type { SourceKind, SourceRunner, SyncSource } from '../src/sync/ports.js';
+import type { BenchRow } from './store-and-api.js';
+
+const run = promisify(execFile);
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Counts the HTTP requests this process makes (the DAV adapters use the global fetch). */
+export function countRequests(): { count: () => number; restore: () => void } {
+  const original = globalThis.fetch;
+  let requests = 0;
+  globalThis.fetch = (input, init) => {
+    requests += 1;
+    return original(input, init);
+  };
+  return { count: () => requests, restore: () => void (globalThis.fetch = original) };
+}
+
+/** A function that runs one bridge pass over `source`, adds a row `bridge <label>` (time, requests, changes) and returns the time. */
+export function bridgePasses(rows: BenchRow[], source: SyncSource, runners: ReadonlyMap<SourceKind, SourceRunner>, store: Store, log: Logger, counter: { count: () => number }): (label: string) => Promise<number> {
+  return async (label) => {
+    const before = counter.count();
+    const { ms, result } = await timed(() => runSource(source, runners, store, log, new AbortController().signal));
+    if (!result.reached || result.skipped) throw new Error(`${label}: ${result.skipped ?? result.error?.message}`);
+    rows.push({ measure: `bridge ${label}`, value: `${seconds(ms)}, ${counter.count() - before} HTTP requests, ${result.changed} changed, ${result.itemErrors} item errors` });
+    return ms;
+  };
+}
+
+export interface VdirsyncerPeer {
+  /** caldav or carddav */
+  type: 'caldav' | 'carddav';
+  /** The user's home, where vdirsyncer discovers the collections. */
+  home: string;
+  username: string;
+  password: string;
+  /** Collection names below the home. */
+  collections: readonly string[];
+  fileext: '.ics' | '.vcf';
+}
+
+/** Runs `vdirsyncer discover` (untimed), then times a first and a no-change `vdirsyncer sync` into an empty folder below `dir`; adds both rows and returns the first sync's time. */
+export async function measureVdirsyncer(rows: BenchRow[], dir: string, peer: VdirsyncerPeer, what: string): Promise<number> {
+  const config = join(dir, 'vdirsyncer.conf');
+  const collections = peer.collections.map((name) => JSON.stringify(name)).join(', ');
+  writeFileSync(
+    config,
+    `[general]\nstatus_path = "${join(dir, 'vdir-status')}"\n\n[pair bench]\na = "remote"\nb = "local"\ncollections = [${collections}]\n\n[storage remote]\ntype = "${peer.type}"\nurl = "${peer.home}"\nusername = "${peer.username}"\npassword = "${peer.password}"\n\n[storage local]\ntype = "filesystem"\npath = "${join(dir, 'vdir')}"\nfileext = "${peer.fileext}"\n`,
+  );
+  // `discover` asks before creating the local collections: answer yes.
+  const vdirsyncer = (args: string) => run('sh', ['-c', `yes | vdirsyncer -c '${config}' ${args}`], { maxBuffer: 64 * 1024 * 1024 });
+  await vdirsyncer('discover bench');
+  const first = await timed(() => vdirsyncer('sync bench'));
+  rows.push({ measure: `vdirsyncer first sync (${what})`, value: seconds(first.ms) });
+  const again = await timed(() => vdirsyncer('sync bench'));
+  rows.push({ measure: 'vdirsyncer no-change sync', value: seconds(again.ms) });
+  return first.ms;
+}
