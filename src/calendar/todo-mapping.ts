@@ -49,7 +49,7 @@ export interface TodoActivity {
   timeZone: string | null;
   status: 'open' | 'completed' | 'cancelled';
   priority: Priority;
-  /** PERCENT-COMPLETE 0-100, or null when absent. */
+  /** PERCENT-COMPLETE 0-100; 100 for a completed to-do without it; null when absent otherwise. */
   percentComplete: number | null;
   /** COMPLETED as UTC ISO, or null. */
   completedAt: string | null;
@@ -93,6 +93,7 @@ export function todoToActivity(object: CalendarObject): TodoActivity {
   const anchor = due ?? start;
   const tzid = anchor && !anchor.floating ? anchor.tzid : null;
   const percent = numberOf(component, 'percent-complete');
+  const status = statusOf(component);
   return {
     kind: textOf(component, KIND_PROPERTY)?.toLowerCase() === 'follow_up' ? 'follow_up' : 'task',
     subject: limited('SUMMARY', textOf(component, 'summary'), SHORT_TEXT) ?? '',
@@ -101,9 +102,10 @@ export function todoToActivity(object: CalendarObject): TodoActivity {
     allDay: anchor?.date !== null && anchor?.date !== undefined,
     floating: anchor?.floating ?? false,
     timeZone: tzid && isIanaTimeZone(tzid) ? tzid : null,
-    status: statusOf(component),
+    status,
     priority: priorityFromIcal(numberOf(component, 'priority')),
-    percentComplete: percent === null ? null : Math.min(100, Math.max(0, Math.round(percent))),
+    // A completed to-do without PERCENT-COMPLETE is 100 % done (§3.8.1.8).
+    percentComplete: percent === null ? (status === 'completed' ? 100 : null) : Math.min(100, Math.max(0, Math.round(percent))),
     completedAt: timeOf(component, 'completed')?.iso ?? null,
     bodyText: limited('DESCRIPTION', textOf(component, 'description'), LONG_TEXT),
     categories: categoriesOf(component),
@@ -146,7 +148,8 @@ function writeTime(root: ICAL.Component, component: ICAL.Component, name: 'dtsta
 
 function writeCompletion(component: ICAL.Component, activity: TodoActivityInput, now: Date, isNew: boolean): boolean {
   const statusBefore = statusOf(component);
-  const percentBefore = numberOf(component, 'percent-complete');
+  // Read as todoToActivity does: a completed to-do without PERCENT-COMPLETE counts as 100 %.
+  const percentBefore = numberOf(component, 'percent-complete') ?? (statusBefore === 'completed' ? 100 : null);
   const percent = activity.percentComplete;
   const percentChanged = percent !== undefined && percent !== percentBefore;
   // A new to-do states its STATUS; an existing one is only touched when something differs.

@@ -18,6 +18,9 @@ export const priorities = ['low', 'normal', 'high'] as const;
 /** How an e-mail was sent: by a person, or automatically (RFC 3834 auto-replies, RFC 3464 bounces). */
 export const mailClassifications = ['normal', 'auto_reply', 'out_of_office', 'bounce'] as const;
 
+/** How far a task is done (RFC 5545 §3.8.1.8 PERCENT-COMPLETE: an integer 0-100). */
+export const percentComplete = z.number().int().min(0).max(100);
+
 export const regardingSchema = z
   .object({ type: z.enum(regardingTypes), id: recordId })
   .strict()
@@ -105,6 +108,7 @@ export const activitySchema = z
     location: nullable(z.string()),
     status: z.enum(activityStatuses),
     priority: z.enum(priorities),
+    percentComplete: nullable(percentComplete).describe('tasks: RFC 5545 §3.8.1.8 PERCENT-COMPLETE; 100 when completed'),
     busyStatus: nullable(z.enum(busyStatuses)),
     messageId: nullable(z.string()),
     inReplyTo: nullable(z.string()),
@@ -140,6 +144,7 @@ const activityFields = {
   location: nullable(shortText).optional(),
   status: z.enum(activityStatuses).optional(),
   priority: z.enum(priorities).optional(),
+  percentComplete: nullable(percentComplete).optional(),
   busyStatus: nullable(z.enum(busyStatuses)).optional(),
   messageId: nullable(messageIdText).optional(),
   inReplyTo: nullable(messageIdText).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busyStatuses, endNotBeforeStart, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
+import { busyStatuses, endNotBeforeStart, percentComplete, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
 import { emailAddress, longText, nullable, shortText, timestamp, userId } from './fields.js';
 
 /**
@@ -42,6 +42,7 @@ const taskFields = {
   due: nullable(timestamp).optional(),
   status: z.enum(['open', 'completed']).optional(),
   priority: z.enum(priorities).optional(),
+  percentComplete: nullable(percentComplete).optional().describe('RFC 5545 §3.8.1.8; completing a task sets 100'),
   description: nullable(longText).optional(),
   regarding: nullable(regardingSchema).optional(),
 };
@@ -81,6 +82,7 @@ export function taskToActivity(input: TaskInput): ActivityWrite {
     due: input.due ?? null,
     status: input.status ?? 'open',
     priority: input.priority ?? 'normal',
+    percentComplete: input.percentComplete ?? null,
     bodyText: input.description ?? null,
     regarding: input.regarding ?? null,
   };

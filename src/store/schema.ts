@@ -182,6 +182,8 @@ export interface ActivitiesTable {
   location: string | null;
   status: string;
   priority: string;
+  /** Tasks: RFC 5545 §3.8.1.8 PERCENT-COMPLETE 0-100, or null (migration 0008). */
+  percent_complete: number | null;
   busy_status: string | null;
   message_id: string | null;
   in_reply_to: string | null;

@@ -6,6 +6,7 @@ import * as calendarSync from './0004-calendar-sync.js';
 import * as contactSync from './0005-contact-sync.js';
 import * as admin from './0006-admin.js';
 import * as busyIndexes from './0007-busy-indexes.js';
+import * as taskPercent from './0008-task-percent.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005-contact-sync': contactSync,
   '0006-admin': admin,
   '0007-busy-indexes': busyIndexes,
+  '0008-task-percent': taskPercent,
 };

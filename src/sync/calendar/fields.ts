@@ -28,6 +28,8 @@ export interface TaskFields {
   due: string | null;
   status: 'open' | 'completed' | 'cancelled';
   priority: 'low' | 'normal' | 'high';
+  /** RFC 5545 §3.8.1.8, 0-100 or null; always 100 when completed, so the two sides compare equal. */
+  percentComplete: number | null;
   description: string | null;
 }
 
@@ -35,7 +37,12 @@ export type ItemFields = EventFields | TaskFields;
 
 /** The fields merged one by one (in this order in conflict messages). */
 export const eventFieldNames = ['subject', 'start', 'end', 'allDay', 'location', 'description', 'status', 'busyStatus', 'attendees'] as const;
-export const taskFieldNames = ['kind', 'subject', 'due', 'status', 'priority', 'description'] as const;
+export const taskFieldNames = ['kind', 'subject', 'due', 'status', 'priority', 'percentComplete', 'description'] as const;
+
+/** Completion and percentage in one normal form: a completed task is 100 % whatever a side stored. */
+function taskPercent(status: TaskFields['status'], percent: number | null): number | null {
+  return status === 'completed' ? 100 : percent;
+}
 
 function iso(value: string | null | undefined): string | null {
   return value ? new Date(value).toISOString() : null;
@@ -84,12 +91,13 @@ export function taskFieldsOfActivity(activity: Activity): TaskFields {
     due: iso(activity.due),
     status: activity.status,
     priority: activity.priority,
+    percentComplete: taskPercent(activity.status, activity.percentComplete ?? null),
     description: activity.bodyText ?? null,
   };
 }
 
 export function taskFieldsOfRemote(todo: TodoActivity): TaskFields {
-  return { kind: todo.kind, subject: todo.subject, due: iso(todo.due), status: todo.status, priority: todo.priority, description: todo.bodyText };
+  return { kind: todo.kind, subject: todo.subject, due: iso(todo.due), status: todo.status, priority: todo.priority, percentComplete: taskPercent(todo.status, todo.percentComplete), description: todo.bodyText };
 }
 
 /** A stable hash of a field set (the `hash` columns of sync_status). */

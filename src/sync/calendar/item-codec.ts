@@ -102,6 +102,7 @@ export function fieldsToIcal(family: FamilyName, fields: ItemFields, activity: A
         timeZone: activity?.timeZone ?? read?.todo?.timeZone ?? null,
         status: task.status,
         priority: task.priority,
+        percentComplete: task.percentComplete,
         bodyText: task.description,
       },
       base,
@@ -143,6 +144,7 @@ export function activityOfRemote(read: RemoteRead, userId: string, parties: Part
       timeZone: todo.timeZone,
       status: todo.status,
       priority: todo.priority,
+      percentComplete: todo.percentComplete,
       bodyText: todo.bodyText,
     };
   }
@@ -177,6 +179,7 @@ export function activityChangeOf(family: FamilyName, merged: ItemFields, current
     if (differs('due')) change.due = task.due;
     if (differs('status')) change.status = task.status;
     if (differs('priority')) change.priority = task.priority;
+    if (differs('percentComplete')) change.percentComplete = task.percentComplete;
     if (differs('description')) change.bodyText = task.description;
     return change;
   }

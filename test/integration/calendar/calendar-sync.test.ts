@@ -2,6 +2,7 @@
 // tasks reach the CRM calendar, client edits come back, tracked events become activities.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
+import { startApi } from '../../support/api-server.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
 
@@ -160,13 +161,15 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     edited = editLine(edited, 'PERCENT-COMPLETE', 'PERCENT-COMPLETE:100');
     await client.put(todo!.href, edited, todo!.etag, 'text/calendar');
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
-    expect(await t.store.activities.get(task.id)).toMatchObject({ kind: 'follow_up', status: 'completed', due: newDue.toISOString(), priority: 'low' });
+    expect(await t.store.activities.get(task.id)).toMatchObject({ kind: 'follow_up', status: 'completed', due: newDue.toISOString(), priority: 'low', percentComplete: 100 });
 
     // Reopened in the CRM.
     await t.store.activities.update(task.id, { status: 'open' });
     await syncOnce(t.store, config);
     const [reopened] = await objectsOf(client, list);
     expect(reopened!.data).toMatch(/STATUS:(NEEDS-ACTION|IN-PROCESS)/);
+    expect(reopened!.data).not.toContain('PERCENT-COMPLETE:100');
+    expect((await t.store.activities.get(task.id))!.percentComplete).toBeNull();
 
     // A task made in the client in the CRM list.
     const clientUid = `client-todo-${tag()}`;
@@ -193,5 +196,69 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     expect((await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items).toHaveLength(3);
     expect(await t.store.syncStatus.listPair('tasks:alice')).toHaveLength(3);
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0 });
+  });
+
+  it('syncs PERCENT-COMPLETE both ways: the client’s percentage reaches the CRM, PATCH /api/v1/tasks percentComplete reaches the server', async () => {
+    const user = await calendarUser(servers, server);
+    const api = await startApi({ users: [{ id: 'alice', name: 'Alice Example', email: user.email, caldav: user.caldav, calendar: { crmCalendar: user.crmCalendar, trackCategory: user.trackCategory }, tasks: { crmTaskList: user.crmCalendar } }] });
+    const unfolded = (text: string) => text.replace(/\r\n[ \t]/g, '');
+    try {
+      const created = await api.call('POST', '/api/v1/tasks', { body: { owner: 'alice', subject: 'Prepare quote', percentComplete: 20 } });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ status: 'open', percentComplete: 20 });
+      const id = created.body.id as string;
+      const plain = await api.call('POST', '/api/v1/tasks', { body: { owner: 'alice', subject: 'No percentage' } });
+      expect(plain.body.percentComplete).toBeNull();
+      expect((await api.call('POST', '/api/v1/tasks', { body: { owner: 'alice', subject: 'Too much', percentComplete: 101 } })).status).toBe(400);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 2, itemErrors: 0 });
+
+      const client = await clientSession(user);
+      const list = await collectionNamed(client, user.crmCalendar);
+      const todoOf = async (taskId: string) => (await objectsOf(client, list)).find((object) => object.href.includes(taskId))!;
+      let todo = await todoOf(id);
+      expect(unfolded(todo.data)).toMatch(/^PERCENT-COMPLETE:20\r?$/m);
+      expect(unfolded(todo.data)).toMatch(/^STATUS:IN-PROCESS\r?$/m);
+      // No percentage in the CRM: none written.
+      expect((await todoOf(plain.body.id as string)).data).not.toContain('PERCENT-COMPLETE');
+
+      // The client moves it to 60 %.
+      await client.put(todo.href, editLine(todo.data, 'PERCENT-COMPLETE', 'PERCENT-COMPLETE:60'), todo.etag, 'text/calendar');
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      expect((await api.call('GET', `/api/v1/tasks/${id}`)).body).toMatchObject({ status: 'open', percentComplete: 60 });
+
+      // PATCH in the CRM: 85 % reaches the server, the client's other properties stay.
+      const patched = await api.call('PATCH', `/api/v1/tasks/${id}`, { body: { percentComplete: 85 } });
+      expect(patched.status).toBe(200);
+      expect(patched.body.percentComplete).toBe(85);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      todo = await todoOf(id);
+      expect(unfolded(todo.data)).toMatch(/^PERCENT-COMPLETE:85\r?$/m);
+      expect(unfolded(todo.data)).toMatch(/^STATUS:IN-PROCESS\r?$/m);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 0 });
+
+      // Completing in the CRM makes it 100 % on both sides.
+      expect((await api.call('PATCH', `/api/v1/tasks/${id}`, { body: { status: 'completed' } })).body).toMatchObject({ status: 'completed', percentComplete: 100 });
+      await syncOnce(api.t.store, api.config);
+      todo = await todoOf(id);
+      expect(unfolded(todo.data)).toMatch(/^STATUS:COMPLETED\r?$/m);
+      expect(unfolded(todo.data)).toMatch(/^PERCENT-COMPLETE:100\r?$/m);
+
+      // The client reopens it at 50 %: open again in the CRM, with the client's percentage.
+      let reopened = editLine(todo.data, 'STATUS', 'STATUS:IN-PROCESS');
+      reopened = editLine(reopened, 'PERCENT-COMPLETE', 'PERCENT-COMPLETE:50').replace(/^COMPLETED:.*\r?\n/m, '');
+      await client.put(todo.href, reopened, todo.etag, 'text/calendar');
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      expect((await api.call('GET', `/api/v1/tasks/${id}`)).body).toMatchObject({ status: 'open', percentComplete: 50 });
+
+      // Clearing it in the CRM removes PERCENT-COMPLETE on the server.
+      await api.call('PATCH', `/api/v1/tasks/${id}`, { body: { percentComplete: null } });
+      await syncOnce(api.t.store, api.config);
+      todo = await todoOf(id);
+      expect(todo.data).not.toContain('PERCENT-COMPLETE');
+      expect(unfolded(todo.data)).toMatch(/^STATUS:NEEDS-ACTION\r?$/m);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 0, itemErrors: 0 });
+    } finally {
+      await api.close();
+    }
   });
 });

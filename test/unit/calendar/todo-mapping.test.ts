@@ -59,6 +59,32 @@ describe('VTODO mapping', () => {
     expect(more).toEqual(expect.arrayContaining(['PERCENT-COMPLETE:70', 'STATUS:IN-PROCESS', 'SEQUENCE:1']));
   });
 
+  it('writes PERCENT-COMPLETE only when the CRM has one or the base had one', () => {
+    const input: TodoActivityInput = { kind: 'task', subject: 'Plain', start: null, due: null, allDay: false, timeZone: null, status: 'open', priority: 'normal', bodyText: null, percentComplete: null };
+    const fresh = todoToIcal(input, null, context);
+    expect(contentLines(fresh)).toContain('STATUS:NEEDS-ACTION');
+    expect(fresh).not.toContain('PERCENT-COMPLETE');
+    // Written again unchanged: the same text.
+    expect(todoToIcal(input, parseCalendarObject(fresh), context)).toBe(fresh);
+    const started = contentLines(todoToIcal({ ...input, percentComplete: 0 }, null, context));
+    expect(started).toEqual(expect.arrayContaining(['PERCENT-COMPLETE:0', 'STATUS:NEEDS-ACTION']));
+    const base = parseCalendarObject(fixture('todo.ics'));
+    const cleared = contentLines(todoToIcal({ ...todoToActivity(base), percentComplete: null }, base, context));
+    expect(cleared.some((line) => line.startsWith('PERCENT-COMPLETE'))).toBe(false);
+    expect(cleared).toContain('STATUS:NEEDS-ACTION');
+    expect(todoToActivity(parseCalendarObject(todoToIcal({ ...input, percentComplete: 35 }, null, context)))).toMatchObject({ status: 'open', percentComplete: 35 });
+  });
+
+  it('leaves a completed to-do without PERCENT-COMPLETE as it is when the CRM says completed at 100 %', () => {
+    const done = fixture('todo.ics').replace('STATUS:IN-PROCESS', 'STATUS:COMPLETED').replace('PERCENT-COMPLETE:40', 'COMPLETED:20240603T080000Z');
+    const base = parseCalendarObject(done);
+    const read = todoToActivity(base);
+    expect(read).toMatchObject({ status: 'completed', percentComplete: 100 });
+    const lines = contentLines(todoToIcal(read, base, context));
+    expect(lines.some((line) => line.startsWith('PERCENT-COMPLETE'))).toBe(false);
+    expect(lines).toEqual(expect.arrayContaining(['STATUS:COMPLETED', 'COMPLETED:20240603T080000Z']));
+  });
+
   it('writes a new follow-up with an all-day DUE, and reads it back', () => {
     const input: TodoActivityInput = { kind: 'follow_up', subject: 'Call back', start: null, due: '2024-06-20T00:00:00.000Z', allDay: true, timeZone: null, status: 'open', priority: 'low', bodyText: null };
     const text = todoToIcal(input, null, { ...context, trackCategory: 'CRM' });
@@ -69,7 +95,8 @@ describe('VTODO mapping', () => {
 
   it('reads COMPLETED without STATUS as completed, and CANCELLED', () => {
     const done = fixture('todo.ics').replace('STATUS:IN-PROCESS\r\n', '').replace('PERCENT-COMPLETE:40', 'COMPLETED:20240603T080000Z');
-    expect(todoToActivity(parseCalendarObject(done))).toMatchObject({ status: 'completed', completedAt: '2024-06-03T08:00:00.000Z' });
+    // Completed implies 100 % when PERCENT-COMPLETE is absent (RFC 5545 §3.8.1.8).
+    expect(todoToActivity(parseCalendarObject(done))).toMatchObject({ status: 'completed', completedAt: '2024-06-03T08:00:00.000Z', percentComplete: 100 });
     const cancelled = fixture('todo.ics').replace('STATUS:IN-PROCESS', 'STATUS:CANCELLED');
     expect(todoToActivity(parseCalendarObject(cancelled)).status).toBe('cancelled');
   });
