@@ -270,6 +270,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         all_day: (changes.allDay ?? current.allDay) ? 1 : 0,
         time_zone: patched(changes, 'timeZone', current.timeZone) ?? null,
         location: patched(changes, 'location', current.location) ?? null,
+        percent_complete: percentAfter(current, changes),
         status: changes.status ?? current.status,
         priority: changes.priority ?? current.priority,
         busy_status: patched(changes, 'busyStatus', current.busyStatus) ?? null,
@@ -339,6 +340,8 @@ function activityRow(id: string, input: ActivityWrite, now: string): ActivitiesT
     all_day: input.allDay ? 1 : 0,
     time_zone: input.timeZone ?? null,
     location: input.location ?? null,
+    // RFC 5545 §3.8.1.8: a completed to-do is 100 % done.
+    percent_complete: input.percentComplete ?? (input.status === 'completed' && (input.kind === 'task' || input.kind === 'follow_up') ? 100 : null),
     status: input.status ?? (input.kind === 'email_in' || input.kind === 'email_out' ? 'completed' : 'open'),
     priority: input.priority ?? 'normal',
     busy_status: input.busyStatus ?? (input.kind === 'appointment' || input.kind === 'meeting' ? 'busy' : null),
@@ -375,6 +378,19 @@ function partyRows(activityId: string, parties: readonly PartyInput[]): Activity
     lead_id: party.leadId ?? null,
     user_id: party.userId ?? null,
   }));
+/**
+ * The percentage after a change: what the change says, else 100 when a task is completed and no
+ * longer 100 when it is reopened (RFC 5545 §3.8.1.8: 100 means done), else unchanged.
+ */
+function percentAfter(current: Activity, changes: ActivityChange): number | null {
+  if (changes.percentComplete !== undefined) return changes.percentComplete;
+  const kind = changes.kind ?? current.kind;
+  const status = changes.status ?? current.status;
+  if (status === current.status || (kind !== 'task' && kind !== 'follow_up')) return current.percentComplete;
+  if (status === 'completed') return 100;
+  return current.percentComplete === 100 ? null : current.percentComplete;
+}
+
 }
 
 function isoOrNull(value: string | null | undefined): string | null {
@@ -409,6 +425,7 @@ function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySou
     allDay: row.all_day === 1,
     timeZone: row.time_zone,
     location: row.location,
+    percentComplete: row.percent_complete,
     status: row.status as Activity['status'],
     priority: row.priority as Activity['priority'],
     busyStatus: row.busy_status as Activity['busyStatus'],
