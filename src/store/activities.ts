@@ -7,6 +7,7 @@ import type { Page, PageRequest } from './pagination.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.js';
 import { messageKey } from '../mail/message-id.js';
 import { RecordRepository, patched } from './record-repository.js';
+import { insertRows, upsertRow } from './compiled-insert.js';
 import { assertReference, regardingTables } from './references.js';
 import type { ActivitiesTable, ActivityPartiesTable, AttachmentsTable, Database } from './schema.js';
 
@@ -144,11 +145,8 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
 
   /** Record that this activity was (also) seen at a remote place; idempotent. */
   async addSource(activityId: string, source: Omit<ActivitySource, 'seenAt'>, seenAt = new Date().toISOString()): Promise<void> {
-    await this.unit.db
-      .insertInto('activity_sources')
-      .values({ activity_id: activityId, type: source.type, source_id: source.sourceId, ref: source.ref, seen_at: seenAt })
-      .onConflict((oc) => oc.columns(['type', 'source_id', 'ref']).doUpdateSet({ activity_id: activityId, seen_at: seenAt }))
-      .execute();
+    const row = { activity_id: activityId, type: source.type, source_id: source.sourceId, ref: source.ref, seen_at: seenAt };
+    await upsertRow(this.unit.db, 'activity_sources', row, ['type', 'source_id', 'ref'], ['activity_id', 'seen_at']);
   }
 
   /**
@@ -242,7 +240,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
   }
 
   protected async insert(db: Kysely<Database>, id: string, input: ActivityWrite, now: string): Promise<void> {
-    await db.insertInto('activities').values(activityRow(id, input, now)).execute();
+    await insertRows(db, 'activities', [activityRow(id, input, now)]);
     await this.writeParties(db, id, input.parties ?? [], true);
     await this.writeReferences(db, id, input.inReplyTo ?? null, input.references ?? [], true);
   }
@@ -270,9 +268,9 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         all_day: (changes.allDay ?? current.allDay) ? 1 : 0,
         time_zone: patched(changes, 'timeZone', current.timeZone) ?? null,
         location: patched(changes, 'location', current.location) ?? null,
-        percent_complete: percentAfter(current, changes),
         status: changes.status ?? current.status,
         priority: changes.priority ?? current.priority,
+        percent_complete: percentAfter(current, changes),
         busy_status: patched(changes, 'busyStatus', current.busyStatus) ?? null,
         message_id: patched(changes, 'messageId', current.messageId) ?? null,
         in_reply_to: patched(changes, 'inReplyTo', current.inReplyTo) ?? null,
@@ -323,7 +321,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
   private async writeParties(db: Kysely<Database>, activityId: string, parties: readonly PartyInput[], fresh = false): Promise<void> {
     if (!fresh) await db.deleteFrom('activity_parties').where('activity_id', '=', activityId).execute();
     if (parties.length === 0) return;
-    await db.insertInto('activity_parties').values(partyRows(activityId, parties)).execute();
+    await insertRows(db, 'activity_parties', partyRows(activityId, parties));
   }
 }
 
@@ -340,10 +338,10 @@ function activityRow(id: string, input: ActivityWrite, now: string): ActivitiesT
     all_day: input.allDay ? 1 : 0,
     time_zone: input.timeZone ?? null,
     location: input.location ?? null,
-    // RFC 5545 §3.8.1.8: a completed to-do is 100 % done.
-    percent_complete: input.percentComplete ?? (input.status === 'completed' && (input.kind === 'task' || input.kind === 'follow_up') ? 100 : null),
     status: input.status ?? (input.kind === 'email_in' || input.kind === 'email_out' ? 'completed' : 'open'),
     priority: input.priority ?? 'normal',
+    // RFC 5545 §3.8.1.8: a completed to-do is 100 % done.
+    percent_complete: input.percentComplete ?? (input.status === 'completed' && (input.kind === 'task' || input.kind === 'follow_up') ? 100 : null),
     busy_status: input.busyStatus ?? (input.kind === 'appointment' || input.kind === 'meeting' ? 'busy' : null),
     message_id: input.messageId ?? null,
     in_reply_to: input.inReplyTo ?? null,
@@ -378,6 +376,8 @@ function partyRows(activityId: string, parties: readonly PartyInput[]): Activity
     lead_id: party.leadId ?? null,
     user_id: party.userId ?? null,
   }));
+}
+
 /**
  * The percentage after a change: what the change says, else 100 when a task is completed and no
  * longer 100 when it is reopened (RFC 5545 §3.8.1.8: 100 means done), else unchanged.
@@ -389,8 +389,6 @@ function percentAfter(current: Activity, changes: ActivityChange): number | null
   if (status === current.status || (kind !== 'task' && kind !== 'follow_up')) return current.percentComplete;
   if (status === 'completed') return 100;
   return current.percentComplete === 100 ? null : current.percentComplete;
-}
-
 }
 
 function isoOrNull(value: string | null | undefined): string | null {
@@ -425,9 +423,9 @@ function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySou
     allDay: row.all_day === 1,
     timeZone: row.time_zone,
     location: row.location,
-    percentComplete: row.percent_complete,
     status: row.status as Activity['status'],
     priority: row.priority as Activity['priority'],
+    percentComplete: row.percent_complete,
     busyStatus: row.busy_status as Activity['busyStatus'],
     messageId: row.message_id,
     inReplyTo: row.in_reply_to,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { upsertRow } from './compiled-insert.js';
 import type { Database, MailMessagesTable } from './schema.js';
 
 export type TrackedBy = 'folder' | 'keyword' | 'auto' | 'shared';
@@ -83,8 +84,7 @@ export class MailMessageRepository {
       last_error: status.lastError,
       updated_at: now,
     };
-    const { source_id: _s, folder: _f, uid_validity: _v, uid: _u, ...changes } = row;
-    await this.db.insertInto('mail_messages').values(row).onConflict((oc) => oc.columns(['source_id', 'folder', 'uid_validity', 'uid']).doUpdateSet(changes)).execute();
+    await upsertRow(this.db, 'mail_messages', row, ['source_id', 'folder', 'uid_validity', 'uid'], ['message_key', 'flags_json', 'modseq', 'activity_id', 'tracked_by', 'state', 'attempts', 'last_error', 'updated_at']);
   }
 
   /** Rows of a folder under any UIDVALIDITY but `keep` (what a UIDVALIDITY change voids). */

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Regarding } from '../../domain/activity.js';
@@ -457,6 +458,9 @@ class MailboxSync {
       raws[index] = undefined as unknown as RawMessage;
       const item: Item = { summary: summaryOf(raw), ref: messageRef(folder.path, state.uidValidity, raw.uid), key: null };
       items.push(item);
+      // Parsing and storing rarely wait for I/O, so without this the event loop would not read the
+      // socket until the batch is done, and the next batch would not arrive while this one is worked on.
+      await yieldToEventLoop();
       try {
         const message = await parseMessage(raw.source);
         // Attachment bytes are written to the blob store by prepareIngest; the item keeps none.
@@ -507,6 +511,7 @@ class MailboxSync {
             await tx.mailMessages.put(this.seenRow(folder.path, state, item.summary, item.key));
             continue;
           }
+          await yieldToEventLoop();
           await sql`savepoint ingest_message`.execute(tx.db);
           try {
             item.created = (await writeIngest(tx, this.directory, item.prepared)).created;
