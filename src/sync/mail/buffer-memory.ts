@@ -8,11 +8,11 @@ import { runInNewContext } from 'node:vm';
  * of them live through a few minor GCs (a batch is fetched, then parsed and stored), so they end up
  * in V8's old generation. Their bytes are outside the JS heap and are only released by a full GC,
  * which V8 schedules by its own heuristic: about 64 MB of external memory growth. Measured on the
- * 10,000-message bench, dead buffers reached 45-65 MiB at every peak, and the process's peak RSS
- * was 220-250 MiB; a full GC whenever more than `limitBytes` of buffers exist (checked once per
- * fetched batch, a full GC of this heap takes ~10-20 ms and runs every few seconds) kept it at
- * ~180 MiB. The collector is the one `--expose-gc` gives, obtained at run time because the CLI is
- * started as plain `node dist/src/cli.js` (no V8 flags).
+ * 10,000-message bench (compiled CLI, young generation limited as in young-generation.ts): peak RSS
+ * 222-229 MiB without this, 169-187 MiB with a full GC whenever more than `limitBytes` of buffers
+ * exist (checked once per fetched batch). The price is about 2-3 CPU seconds per 10,000 messages
+ * (a 48 MiB limit costs less but peaked at 203-206 MiB). The collector is the one `--expose-gc`
+ * gives, obtained at run time because the CLI is started as plain `node dist/src/cli.js`.
  */
 let collect: (() => void) | null | undefined;
 
