@@ -78,7 +78,7 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
     return this.unit.transaction(async (db) => {
       const current = await this.require(id, db);
       await this.checkReferences(db, changes);
-      const now = options.now ?? new Date().toISOString();
+      const now = options.now ?? laterThan((current as { updatedAt?: unknown }).updatedAt, new Date());
       await this.patch(db, current, changes, now);
       const record = await this.require(id, db);
       await new ChangeRepository(db).append(this.entity, id, 'updated', record, now);
@@ -95,6 +95,16 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
       return current;
     });
   }
+}
+
+/**
+ * `now`, or 1 ms after the record's last update when the clock has not moved past it (two writes in
+ * one millisecond, or a clock step back): sync engines take `updatedAt` as the CRM version of a
+ * record (DESIGN.md principle 1), so every update must change it.
+ */
+export function laterThan(previous: unknown, now: Date): string {
+  const last = typeof previous === 'string' ? Date.parse(previous) : Number.NaN;
+  return new Date(Number.isNaN(last) || now.getTime() > last ? now.getTime() : last + 1).toISOString();
 }
 
 /** The value to store for a patched column: the patch's value when the key was given, else the old one. */
