@@ -92,6 +92,27 @@ export interface RenderInput {
   /** Fields to write; the others are left as the base has them. */
   selected: readonly ContactFieldKey[];
   phoneRegion: string | null;
+  /** Fields to take out of the card (secure fields that an earlier configuration let out). */
+  withheld?: readonly ContactFieldKey[];
+}
+
+/** Take the values of `fields` out of a card: whole properties, or their part of N and ORG. */
+function withhold(card: ICAL.Component, fields: readonly ContactFieldKey[]): void {
+  for (const field of fields) {
+    if (field === 'title') card.removeAllProperties('title');
+    else if (field === 'emails') card.removeAllProperties('email');
+    else if (field === 'phones') card.removeAllProperties('tel');
+    else if (field === 'company') card.removeAllProperties('org');
+    else if (field === 'firstName' || field === 'lastName') {
+      // N stays (vCard 3.0 requires it, RFC 2426 §3.1.2): only the name part is blanked.
+      const prop = card.getFirstProperty('n');
+      if (prop === null) continue;
+      const parts = structured(prop).map((part) => (Array.isArray(part) ? part.join(',') : joinValue(part)));
+      while (parts.length < 5) parts.push('');
+      parts[field === 'lastName' ? 0 : 1] = '';
+      prop.setValue(parts);
+    }
+  }
 }
 
 function setText(card: ICAL.Component, name: string, value: string | null): void {
@@ -156,6 +177,7 @@ export function renderCard(input: RenderInput): string {
     else card.addPropertyWithValue('org', [f.company]);
   }
   if (selected.has('title')) setText(card, 'title', f.title);
+  if (input.withheld !== undefined) withhold(card, input.withheld.filter((field) => !selected.has(field) && field !== 'displayName'));
   return card.toString() + '\r\n';
 }
 

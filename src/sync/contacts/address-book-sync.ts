@@ -43,6 +43,8 @@ export interface ContactSyncSpec {
   filter: ContactFilter;
   /** The fields that sync (configured fields minus secure fields; displayName always). */
   fields: ContactFieldKey[];
+  /** Fields that never leave the CRM: taken out of cards created in the CRM if an earlier configuration let them out. */
+  secureFields?: ContactFieldKey[];
   phoneRegion: string | null;
   maxCardBytes: number;
 }
@@ -423,7 +425,7 @@ class AddressBookPass {
     let crm = contact;
     for (let attempt = 1; ; attempt++) {
       const crmFields = fieldsOfContact(crm);
-      const crmChanged = fieldsHash(crmFields, fields, phoneRegion) !== entry.crm.hash;
+      const crmChanged = this.crmHash(crmFields) !== entry.crm.hash;
       const remoteFields = current?.card.fields ?? base?.fields ?? crmFields;
       const remoteChanged = current !== null && current.etag !== entry.remote.version && (base === null || differingFields(base.fields, remoteFields, fields, phoneRegion).length > 0);
       const href = current?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
@@ -458,12 +460,16 @@ class AddressBookPass {
         }
       }
 
-      const needsWrite = remoteText === null || differingFields(remoteFields, target, fields, phoneRegion).length > 0;
+      // A field made secure after its card was written (the secure list is part of the CRM hash, so
+      // that change brings every card here once): take it out of cards the CRM created.
+      const cardFields = current?.card.fields ?? (remoteText !== null && (this.spec.secureFields ?? []).length > 0 ? parseCard(remoteText).fields : null);
+      const leaked = entry.origin === 'crm' && cardFields !== null ? (this.spec.secureFields ?? []).filter((field) => hasValue(cardFields[field])) : [];
+      const needsWrite = remoteText === null || leaked.length > 0 || differingFields(remoteFields, target, fields, phoneRegion).length > 0;
       if (!needsWrite) {
         await this.saveLinked(entry, crm, target, { href, etag: etag ?? '', text: remoteText });
         return;
       }
-      const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion });
+      const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion, withheld: leaked });
       try {
         const written = await this.session.put(href, text, etag);
         this.remoteWrites++;
@@ -493,11 +499,18 @@ class AddressBookPass {
     return patch as ContactPatch;
   }
 
+  /** The CRM side's hash: the synced fields, and the secure list when there is one (so making a field secure revisits every card once). */
+  private crmHash(fields: CardFields): string {
+    const hash = fieldsHash(fields, this.spec.fields, this.spec.phoneRegion);
+    const secure = this.spec.secureFields ?? [];
+    return secure.length === 0 ? hash : `${hash}:secure=${[...secure].sort().join(',')}`;
+  }
+
   private async saveLinked(entry: SyncStatusEntry, contact: Contact, fields: CardFields, remote: { href: string; etag: string; text: string | null }, store: Store = this.store): Promise<void> {
     const next: Omit<SyncStatusEntry, 'updatedAt'> = {
       pair: this.pair,
       identity: entry.identity,
-      crm: { ref: contact.id, version: contact.updatedAt, hash: fieldsHash(fieldsOfContact(contact), this.spec.fields, this.spec.phoneRegion) },
+      crm: { ref: contact.id, version: contact.updatedAt, hash: this.crmHash(fieldsOfContact(contact)) },
       remote: { ref: remote.href, version: remote.etag, hash: remote.text === null ? null : textHash(remote.text) },
       origin: entry.origin,
       tombstone: false,
@@ -678,4 +691,10 @@ class AddressBookPass {
     this.log.warn({ item: itemRef, code }, message);
     await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
   }
+}
+
+/** Whether a card field holds anything (a non-empty text or list). */
+function hasValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value === 'string' && value.trim() !== '';
 }

@@ -32,6 +32,7 @@ export function contactSyncSpecOf(config: Config, source: SyncSource): ContactSy
     direction: c.direction,
     filter: { owned: c.filter.owned, accounts: c.filter.accounts, where: c.filter.where === undefined ? [] : parseFilterExpression(c.filter.where) },
     fields: syncedFields(c.fields, c.secureFields),
+    secureFields: [...c.secureFields],
     phoneRegion: c.phoneRegion ?? null,
     maxCardBytes: c.maxCardBytes,
   };

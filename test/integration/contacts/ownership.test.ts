@@ -82,6 +82,27 @@ describe.each(serverNames)('contact sync on %s', (server) => {
     expect(status.every((s) => s.origin === 'crm' && s.remote.ref?.endsWith(`${s.identity}.vcf`) && s.pending === null)).toBe(true);
   });
 
+  it('a field made secure after delivery is taken out of the cards the CRM created, once, and kept in the CRM; client cards keep theirs', async () => {
+    const { client, contact } = await crmContact();
+    const { uid: clientUid } = await clientContactWithTitle(client);
+    expect(parseCard((await client.byFn('Rita Record'))[0]!.data).fields).toMatchObject({ title: 'Buyer', phones: ['+49 30 1234567'] });
+    const secure = config({ secureFields: ['title', 'phones'] });
+    expect(await syncContacts(t.store, secure)).toEqual({ changed: 1, itemErrors: 0 });
+    expect(parseCard((await client.byFn('Rita Record'))[0]!.data).fields).toMatchObject({ title: null, phones: [], emails: ['rita@crm.example'], company: 'CRM Corp' });
+    // The CRM keeps the values; a card the client made keeps its own title.
+    expect(await t.store.contacts.get(contact.id)).toMatchObject({ title: 'Buyer', phones: ['+49 30 1234567'] });
+    expect(parseCard((await client.byUid(clientUid))!.data).fields.title).toBe('Client Title');
+    expect(await syncContacts(t.store, secure)).toEqual({ changed: 0, itemErrors: 0 });
+  });
+
+  /** A card made in the client with a TITLE, imported by a pass. */
+  async function clientContactWithTitle(client: Client) {
+    const uid = randomUUID();
+    await client.create(vcard(uid, 'Tom Title', ['EMAIL;TYPE=INTERNET:tom@client.example', 'TITLE:Client Title']));
+    expect(await syncContacts(t.store, config())).toMatchObject({ changed: 1, itemErrors: 0 });
+    return { uid };
+  }
+
   it('rule 1: created in the client, edited in the client -> the CRM is updated; edited in the CRM -> the client is updated', async () => {
     const { client, uid, contact } = await clientContact();
     const card = await client.byUid(uid);
