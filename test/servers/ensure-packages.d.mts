@@ -7,6 +7,8 @@ export interface ServerBinaries {
   radicale?: { command: string; args: string[] };
   xandikos?: string;
   chromium?: string;
+  /** A python3 that can import icalendar. */
+  icalendarPython?: string;
 }
 
 export interface PackageCheck {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks that the real servers the integration tests run against are installed:
-// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; and Chromium, the
-// browser the admin UI's e2e tests drive (playwright-core downloads none).
+// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; Chromium, the
+// browser the admin UI's e2e tests drive (playwright-core downloads none); and Python's icalendar,
+// the second parser the published free/busy must satisfy (issue 5).
 //
 // Run directly (`node test/servers/ensure-packages.mjs`, done by `npm test`): if anything is
 // missing and we are root with apt-get, installs the Debian packages; otherwise exits 1
@@ -15,7 +16,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium'];
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar'];
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -146,7 +147,25 @@ export function checkServerPackages() {
     binaries.chromium = chromium;
   }
 
+  const python = findPythonWith('icalendar');
+  if (python === undefined) {
+    missing.push("python3-icalendar (Python's icalendar, which must read the published free/busy)");
+    missingPackages.add('python3-icalendar');
+  } else {
+    binaries.icalendarPython = python;
+  }
+
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
+}
+
+/** A Python that can import `module`: Debian's interpreter first (a pyenv python3 on PATH cannot see dist-packages). */
+function findPythonWith(module) {
+  for (const py of ['/usr/bin/python3', which('python3')]) {
+    if (py === undefined || !isExecutable(py)) continue;
+    const r = spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 10_000 });
+    if (r.status === 0) return py;
+  }
+  return undefined;
 }
 
 export function describeMissing(result) {
@@ -180,7 +199,7 @@ function run(cmd, args, extraEnv) {
 export function ensureServerPackages() {
   let result = checkServerPackages();
   if (result.ok) {
-    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos and chromium are installed');
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, chromium and python3-icalendar are installed');
     return 0;
   }
   console.error(describeMissing(result));
