@@ -124,11 +124,24 @@ function relativeMinutes(alarm: ICAL.Component): number | null {
   return seconds <= 0 ? Math.round(-seconds / 60) : 0;
 }
 
-/** The alarm the CRM's reminder stands for: the bridge's own, else the first start-relative one. */
+/**
+ * Set on the event when the CRM removed its reminder while the client's own start-relative alarms
+ * stay: those are then not the CRM's reminder, so the removal reads back as none instead of
+ * adopting the next alarm (which a later sync would remove as well).
+ */
+const NO_REMINDER_PROPERTY = 'x-crm-bridge-reminder';
+
+/**
+ * The alarm the CRM's reminder stands for: the bridge's own, else (unless the CRM removed its
+ * reminder) the first start-relative one.
+ */
 function reminderAlarm(component: ICAL.Component): ICAL.Component | null {
   const uid = textOf(component, 'uid') ?? '';
   const alarms = component.getAllSubcomponents('valarm');
-  return alarms.find((alarm) => alarm.getFirstPropertyValue('uid') === reminderUid(uid)) ?? alarms.find((alarm) => relativeMinutes(alarm) !== null) ?? null;
+  const own = alarms.find((alarm) => alarm.getFirstPropertyValue('uid') === reminderUid(uid));
+  if (own) return own;
+  if (textOf(component, NO_REMINDER_PROPERTY)?.toUpperCase() === 'NONE') return null;
+  return alarms.find((alarm) => relativeMinutes(alarm) !== null) ?? null;
 }
 
 function reminderOf(component: ICAL.Component): number | null {
@@ -320,8 +333,11 @@ function writeReminder(component: ICAL.Component, minutes: number | null | undef
   const alarm = reminderAlarm(component);
   if (minutes === null) {
     if (alarm) component.removeSubcomponent(alarm);
+    // The client's other reminders stay; they are not the CRM's (see NO_REMINDER_PROPERTY).
+    if (component.getAllSubcomponents('valarm').some((other) => relativeMinutes(other) !== null)) component.updatePropertyWithValue(NO_REMINDER_PROPERTY, 'NONE');
     return;
   }
+  component.removeAllProperties(NO_REMINDER_PROPERTY);
   const trigger = ICAL.Duration.fromSeconds(-Math.round(minutes) * 60);
   if (alarm) {
     // Change the reminder in place: its ACTION, sound, X-WR-ALARMUID and the like stay.

@@ -21,6 +21,12 @@ export const mailClassifications = ['normal', 'auto_reply', 'out_of_office', 'bo
 /** How far a task is done (RFC 5545 §3.8.1.8 PERCENT-COMPLETE: an integer 0-100). */
 export const percentComplete = z.number().int().min(0).max(100);
 
+/**
+ * Appointments and meetings: a reminder this many minutes before the start (RFC 5545 §3.6.6 VALARM with
+ * a start-relative TRIGGER), 0 up to four weeks (40,320 minutes).
+ */
+export const reminderMinutes = z.number().int().min(0).max(40320);
+
 export const regardingSchema = z
   .object({ type: z.enum(regardingTypes), id: recordId })
   .strict()
@@ -109,6 +115,7 @@ export const activitySchema = z
     status: z.enum(activityStatuses),
     priority: z.enum(priorities),
     percentComplete: nullable(percentComplete).describe('tasks: RFC 5545 §3.8.1.8 PERCENT-COMPLETE; 100 when completed'),
+    reminderMinutes: nullable(reminderMinutes).describe('appointments and meetings: minutes before the start of the reminder (RFC 5545 §3.6.6 VALARM)'),
     busyStatus: nullable(z.enum(busyStatuses)),
     messageId: nullable(z.string()),
     inReplyTo: nullable(z.string()),
@@ -145,6 +152,7 @@ const activityFields = {
   status: z.enum(activityStatuses).optional(),
   priority: z.enum(priorities).optional(),
   percentComplete: nullable(percentComplete).optional(),
+  reminderMinutes: nullable(reminderMinutes).optional(),
   busyStatus: nullable(z.enum(busyStatuses)).optional(),
   messageId: nullable(messageIdText).optional(),
   inReplyTo: nullable(messageIdText).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busyStatuses, endNotBeforeStart, percentComplete, priorities, regardingSchema, type ActivityWrite, type PartyInput } from './activity.js';
+import { busyStatuses, endNotBeforeStart, percentComplete, priorities, regardingSchema, reminderMinutes, type ActivityWrite, type PartyInput } from './activity.js';
 import { emailAddress, longText, nullable, shortText, timestamp, userId } from './fields.js';
 
 /**
@@ -17,6 +17,7 @@ const appointmentFields = {
   location: nullable(shortText).optional(),
   description: nullable(longText).optional(),
   busyStatus: z.enum(busyStatuses).optional(),
+  reminderMinutes: nullable(reminderMinutes).optional().describe('minutes before the start (RFC 5545 §3.6.6 VALARM); null: no reminder'),
   attendees: z.array(emailAddress).max(500).optional(),
   regarding: nullable(regardingSchema).optional(),
 };
@@ -69,6 +70,7 @@ export function appointmentToActivity(input: AppointmentInput): ActivityWrite {
     location: input.location ?? null,
     bodyText: input.description ?? null,
     busyStatus: input.busyStatus ?? 'busy',
+    reminderMinutes: input.reminderMinutes ?? null,
     parties: attendeeParties(attendees),
     regarding: input.regarding ?? null,
   };

@@ -271,6 +271,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         status: changes.status ?? current.status,
         priority: changes.priority ?? current.priority,
         percent_complete: percentAfter(current, changes),
+        reminder_minutes: patched(changes, 'reminderMinutes', current.reminderMinutes) ?? null,
         busy_status: patched(changes, 'busyStatus', current.busyStatus) ?? null,
         message_id: patched(changes, 'messageId', current.messageId) ?? null,
         in_reply_to: patched(changes, 'inReplyTo', current.inReplyTo) ?? null,
@@ -342,6 +343,7 @@ function activityRow(id: string, input: ActivityWrite, now: string): ActivitiesT
     priority: input.priority ?? 'normal',
     // RFC 5545 §3.8.1.8: a completed to-do is 100 % done.
     percent_complete: input.percentComplete ?? (input.status === 'completed' && (input.kind === 'task' || input.kind === 'follow_up') ? 100 : null),
+    reminder_minutes: input.reminderMinutes ?? null,
     busy_status: input.busyStatus ?? (input.kind === 'appointment' || input.kind === 'meeting' ? 'busy' : null),
     message_id: input.messageId ?? null,
     in_reply_to: input.inReplyTo ?? null,
@@ -426,6 +428,7 @@ function toActivity(row: ActivitiesTable, parties: Party[], sources: ActivitySou
     status: row.status as Activity['status'],
     priority: row.priority as Activity['priority'],
     percentComplete: row.percent_complete,
+    reminderMinutes: row.reminder_minutes,
     busyStatus: row.busy_status as Activity['busyStatus'],
     messageId: row.message_id,
     inReplyTo: row.in_reply_to,

@@ -184,6 +184,8 @@ export interface ActivitiesTable {
   priority: string;
   /** Tasks: RFC 5545 §3.8.1.8 PERCENT-COMPLETE 0-100, or null (migration 0008). */
   percent_complete: number | null;
+  /** Appointments and meetings: reminder minutes before the start (RFC 5545 §3.6.6), or null (migration 0009). */
+  reminder_minutes: number | null;
   busy_status: string | null;
   message_id: string | null;
   in_reply_to: string | null;

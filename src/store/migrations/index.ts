@@ -7,6 +7,7 @@ import * as contactSync from './0005-contact-sync.js';
 import * as admin from './0006-admin.js';
 import * as busyIndexes from './0007-busy-indexes.js';
 import * as taskPercent from './0008-task-percent.js';
+import * as appointmentReminder from './0009-appointment-reminder.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006-admin': admin,
   '0007-busy-indexes': busyIndexes,
   '0008-task-percent': taskPercent,
+  '0009-appointment-reminder': appointmentReminder,
 };

@@ -18,6 +18,8 @@ export interface EventFields {
   description: string | null;
   status: 'open' | 'cancelled';
   busyStatus: 'free' | 'tentative' | 'busy' | 'oof';
+  /** Minutes before the start of the reminder (RFC 5545 §3.6.6 VALARM), or null. */
+  reminderMinutes: number | null;
   /** `role:address` (normalised), sorted; the organizer and the owner are not in it. */
   attendees: string[];
 }
@@ -36,7 +38,7 @@ export interface TaskFields {
 export type ItemFields = EventFields | TaskFields;
 
 /** The fields merged one by one (in this order in conflict messages). */
-export const eventFieldNames = ['subject', 'start', 'end', 'allDay', 'location', 'description', 'status', 'busyStatus', 'attendees'] as const;
+export const eventFieldNames = ['subject', 'start', 'end', 'allDay', 'location', 'description', 'status', 'busyStatus', 'reminderMinutes', 'attendees'] as const;
 export const taskFieldNames = ['kind', 'subject', 'due', 'status', 'priority', 'percentComplete', 'description'] as const;
 
 /** Completion and percentage in one normal form: a completed task is 100 % whatever a side stored. */
@@ -66,6 +68,7 @@ export function eventFieldsOfActivity(activity: Activity, ownerEmail: string): E
     description: activity.bodyText ?? null,
     status: activity.status === 'cancelled' ? 'cancelled' : 'open',
     busyStatus: activity.busyStatus ?? 'busy',
+    reminderMinutes: activity.reminderMinutes ?? null,
     attendees: attendeeKeys(activity.parties, ownerEmail),
   };
 }
@@ -80,6 +83,7 @@ export function eventFieldsOfRemote(event: EventActivity, ownerEmail: string): E
     description: event.bodyText,
     status: event.status,
     busyStatus: event.busyStatus,
+    reminderMinutes: event.reminderMinutes,
     attendees: attendeeKeys(event.parties, ownerEmail),
   };
 }

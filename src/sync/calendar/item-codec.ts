@@ -123,6 +123,7 @@ export function fieldsToIcal(family: FamilyName, fields: ItemFields, activity: A
       bodyText: event.description,
       status: event.status,
       busyStatus: event.busyStatus,
+      reminderMinutes: event.reminderMinutes,
       parties,
     },
     base,
@@ -161,6 +162,7 @@ export function activityOfRemote(read: RemoteRead, userId: string, parties: Part
     bodyText: event.bodyText,
     status: event.status,
     busyStatus: event.busyStatus,
+    reminderMinutes: event.reminderMinutes,
     parties,
   };
 }
@@ -192,6 +194,7 @@ export function activityChangeOf(family: FamilyName, merged: ItemFields, current
   if (differs('description')) change.bodyText = event.description;
   if (differs('status')) change.status = event.status;
   if (differs('busyStatus')) change.busyStatus = event.busyStatus;
+  if (differs('reminderMinutes')) change.reminderMinutes = event.reminderMinutes;
   if (differs('attendees')) {
     const others = activity.parties.filter((party) => party.role !== 'attendee' && party.role !== 'optional_attendee');
     change.parties = [...others.map((party) => ({ role: party.role, address: party.address, name: party.name, contactId: party.contactId, accountId: party.accountId, leadId: party.leadId, userId: party.userId })), ...attendeeParties];

@@ -46,7 +46,7 @@ export function mergeFields<F extends object>(input: MergeInput<F>): MergeResult
   const conflicts: string[] = [];
   const winner = conflictWinner(input.policy, input.crmModifiedAt, input.remoteModifiedAt);
   for (const name of input.fields) {
-    // A field newer than the stored base (PERCENT-COMPLETE was added later) counts as unchanged in
+    // A field newer than the stored base (PERCENT-COMPLETE, the reminder were added later) counts as unchanged in
     // the CRM, which did not have it: the calendar's value, if any, is taken without a conflict.
     const base = name in input.base ? input.base[name] : input.crm[name];
     const crm = input.crm[name];

@@ -261,4 +261,63 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
       await api.close();
     }
   });
+
+  it('syncs the reminder both ways: POST /api/v1/appointments reminderMinutes becomes a VALARM, the client’s change comes back, PATCH null keeps the client’s own alarm', async () => {
+    const user = await calendarUser(servers, server);
+    const api = await startApi({ users: [{ id: 'alice', name: 'Alice Example', email: user.email, caldav: user.caldav, calendar: { crmCalendar: user.crmCalendar, trackCategory: user.trackCategory } }] });
+    const unfolded = (text: string) => text.replace(/\r\n[ \t]/g, '');
+    const alarms = (text: string) => unfolded(text).split(/\r?\n/).filter((line) => line === 'BEGIN:VALARM').length;
+    try {
+      const start = future(72);
+      const times = { start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() };
+      const created = await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'Quarterly review', ...times, reminderMinutes: 15 } });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ kind: 'appointment', reminderMinutes: 15 });
+      const id = created.body.id as string;
+      const plain = await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'No reminder', ...times } });
+      expect(plain.body.reminderMinutes).toBeNull();
+      expect((await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'Too early', ...times, reminderMinutes: 40321 } })).status).toBe(400);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 2, itemErrors: 0 });
+
+      const client = await clientSession(user);
+      const calendar = await collectionNamed(client, user.crmCalendar);
+      const eventOf = async (activityId: string) => (await objectsOf(client, calendar)).find((object) => object.href.includes(activityId))!;
+      let event = await eventOf(id);
+      expect(unfolded(event.data)).toMatch(/^TRIGGER:-PT15M\r?$/m);
+      expect(unfolded(event.data)).toMatch(/^ACTION:DISPLAY\r?$/m);
+      expect(alarms(event.data)).toBe(1);
+      expect((await eventOf(plain.body.id as string)).data).not.toContain('BEGIN:VALARM');
+
+      // The client moves the reminder to 30 minutes and adds an alarm of its own an hour before.
+      const own = ['BEGIN:VALARM', 'UID:client-alarm-1', 'ACTION:AUDIO', 'TRIGGER:-PT1H', 'END:VALARM'].join('\r\n');
+      const edited = editLine(event.data, 'TRIGGER', 'TRIGGER:-PT30M').replace(/^END:VEVENT\r?$/m, `${own}\r\nEND:VEVENT`);
+      await client.put(event.href, edited, event.etag, 'text/calendar');
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      expect((await api.call('GET', `/api/v1/appointments/${id}`)).body).toMatchObject({ reminderMinutes: 30 });
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 0, itemErrors: 0 });
+
+      // PATCH null: the bridge's alarm goes, the client's own stays, and the CRM keeps no reminder.
+      const patched = await api.call('PATCH', `/api/v1/appointments/${id}`, { body: { reminderMinutes: null } });
+      expect(patched.status).toBe(200);
+      expect(patched.body.reminderMinutes).toBeNull();
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      event = await eventOf(id);
+      expect(unfolded(event.data)).not.toMatch(/^TRIGGER:-PT30M\r?$/m);
+      expect(unfolded(event.data)).toMatch(/^TRIGGER:-PT1H\r?$/m);
+      expect(unfolded(event.data)).toMatch(/^UID:client-alarm-1\r?$/m);
+      expect(alarms(event.data)).toBe(1);
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 0, itemErrors: 0 });
+      expect((await api.call('GET', `/api/v1/appointments/${id}`)).body).toMatchObject({ reminderMinutes: null });
+
+      // A CRM edit later leaves the client's alarm alone.
+      await api.call('PATCH', `/api/v1/appointments/${id}`, { body: { location: 'Room 3' } });
+      expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 1, itemErrors: 0 });
+      event = await eventOf(id);
+      expect(event.data).toContain('LOCATION:Room 3');
+      expect(unfolded(event.data)).toMatch(/^TRIGGER:-PT1H\r?$/m);
+      expect((await api.call('GET', `/api/v1/appointments/${id}`)).body).toMatchObject({ reminderMinutes: null });
+    } finally {
+      await api.close();
+    }
+  });
 });

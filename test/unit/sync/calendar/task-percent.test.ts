@@ -12,7 +12,7 @@ const now = new Date('2024-06-02T10:00:00Z');
 function task(overrides: Partial<Activity> = {}): Activity {
   return {
     id: 'act_1', kind: 'task', subject: 'Prepare quote', owner: 'alice', start: null, end: null, due: '2024-06-05T15:00:00.000Z', allDay: false, timeZone: null,
-    location: null, status: 'open', priority: 'normal', percentComplete: null, busyStatus: null, messageId: null, inReplyTo: null, references: [], threadId: null,
+    location: null, status: 'open', priority: 'normal', percentComplete: null, reminderMinutes: null, busyStatus: null, messageId: null, inReplyTo: null, references: [], threadId: null,
     regarding: null, parties: [], correlation: null, queue: null, bodyText: null, bodyHtml: null, classification: null, delivery: null, sources: [], attachments: [],
     createdAt: '2024-06-01T00:00:00.000Z', updatedAt: '2024-06-01T00:00:00.000Z', ...overrides,
   };
