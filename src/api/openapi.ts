@@ -67,6 +67,54 @@ function parametersOf(route: AnyRoute): JsonSchema[] {
   return parameters;
 }
 
+const errorResponse = (description: string): JsonSchema => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/**
+ * The routes outside the JSON API router (src/api/app.ts, src/api/freebusy-file.ts): the
+ * description itself, the free/busy file and the probes. CONTRACT.md: the document describes them too.
+ */
+function servicePaths(): Record<string, Record<string, JsonSchema>> {
+  const open = { security: [] };
+  return {
+    '/api/v1/openapi.json': {
+      get: { operationId: 'getOpenApi', tags: ['service'], summary: 'This OpenAPI document (no token needed)', ...open, responses: { '200': { description: 'the OpenAPI 3.0 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
+    },
+    '/freebusy/{user}.vfb': {
+      get: {
+        operationId: 'getFreeBusyFile',
+        tags: ['freebusy'],
+        summary: "The user's free/busy time as a VFREEBUSY (RFC 5545 §3.6.4), usable as Outlook's Internet Free/Busy search path `/freebusy/%NAME%@%SERVER%.vfb?token=...`",
+        description: 'Window: freebusy.daysBefore days ago to freebusy.daysAfter days ahead (default 7 and 60). Authorised by the user\'s free/busy token (`?token=` or as the Basic auth password, shown in the admin UI) or an API bearer token.',
+        security: [{ bearer: [] }, { freeBusyToken: [] }, { freeBusyBasic: [] }],
+        parameters: [
+          { name: 'user', in: 'path', required: true, description: 'user id or e-mail address', schema: { type: 'string' } },
+          { name: 'token', in: 'query', required: false, description: "the user's free/busy token", schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': { description: 'VCALENDAR with one VFREEBUSY', content: { 'text/calendar': { schema: { type: 'string' } } } },
+          '401': errorResponse('no valid free/busy token or API token'),
+          '404': errorResponse('no such user'),
+        },
+      },
+    },
+    '/healthz': {
+      get: { operationId: 'getHealthz', tags: ['service'], summary: 'Liveness: the process answers', ...open, responses: { '200': { description: 'alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } } } } } } } },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'getReadyz',
+        tags: ['service'],
+        summary: 'Readiness: the database answers',
+        ...open,
+        responses: { '200': { description: 'ready', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' }, database: { type: 'string' } } } } } }, '503': errorResponse('the database is unreachable') },
+      },
+    },
+    '/metrics': {
+      get: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics (text exposition format; needs an API token when server.metricsRequireToken is set)', security: [{}, { bearer: [] }], responses: { '200': { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    },
+  };
+}
+
 export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { version: string; serverUrl?: string | undefined }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
@@ -93,6 +141,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { versio
     if (route.body) operation['requestBody'] = { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } };
     (paths[path] ??= {})[route.method] = operation;
   }
+  Object.assign(paths, servicePaths());
   return {
     openapi: '3.0.3',
     info: {
@@ -104,7 +153,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { versio
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, freeBusyToken: { type: 'apiKey', in: 'query', name: 'token' }, freeBusyBasic: { type: 'http', scheme: 'basic' } },
       schemas: componentSchemas(),
     },
   };

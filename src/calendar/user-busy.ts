@@ -23,7 +23,29 @@ export async function busyOfUsers(store: Store, userIds: readonly string[], from
     // Every synced calendar of the user: the mirror the caldav runner keeps (recurrences expanded,
     // transparent and cancelled instances already left out).
     const synced = (await store.calendarSync.busyBetween(userId, from.toISOString(), to.toISOString())).map((period) => ({ start: new Date(period.start), end: new Date(period.end), type: period.type as FreeBusyType }));
-    result.set(userId, [...mergeBusy(periods).map((period) => ({ ...period, source: 'crm' as const })), ...mergeBusy(synced).map((period) => ({ ...period, source: 'caldav' as const }))]);
+    const crm = mergeBusy(periods);
+    // The CRM's own appointments are in the synced CRM calendar too: report that time once, as `crm`.
+    result.set(userId, [...crm.map((period) => ({ ...period, source: 'crm' as const })), ...minusCovered(mergeBusy(synced), crm).map((period) => ({ ...period, source: 'caldav' as const }))]);
+  }
+  return result;
+}
+
+/** `periods` without the time `covered` already reports with the same busy type. */
+export function minusCovered(periods: readonly BusyPeriod[], covered: readonly BusyPeriod[]): BusyPeriod[] {
+  const result: BusyPeriod[] = [];
+  for (const period of periods) {
+    let pieces = [{ start: period.start.getTime(), end: period.end.getTime() }];
+    for (const cover of covered) {
+      if (cover.type !== period.type) continue;
+      const from = cover.start.getTime();
+      const to = cover.end.getTime();
+      pieces = pieces.flatMap((piece) =>
+        to <= piece.start || from >= piece.end
+          ? [piece]
+          : [...(from > piece.start ? [{ start: piece.start, end: from }] : []), ...(to < piece.end ? [{ start: to, end: piece.end }] : [])],
+      );
+    }
+    for (const piece of pieces) result.push({ start: new Date(piece.start), end: new Date(piece.end), type: period.type });
   }
   return result;
 }

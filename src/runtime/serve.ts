@@ -94,7 +94,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     print(`First start: log in as "${adminUser}" with password ${admin.generatedPassword}`);
     print('This password is shown only once; set CRM_BRIDGE_ADMIN_PASSWORD to choose your own.');
   } else if (admin.source === 'configured') {
-    print(`Log in as "${adminUser}" with the configured admin password.`);
+    print(`Log in as "${adminUser}" with the password from ${config.admin.password === undefined ? 'CRM_BRIDGE_ADMIN_PASSWORD' : 'admin.password in the configuration'}.`);
   }
   if (config.api.tokens.length === 0) log.warn('no API tokens configured (api.tokens): every /api/v1 route will answer 401');
 

@@ -13,8 +13,11 @@ import {
   type AppointmentPatch,
   type TaskPatch,
 } from '../../domain/appointment.js';
+import type { PartyInput } from '../../domain/activity.js';
 import { BridgeError } from '../../domain/errors.js';
 import { timestamp } from '../../domain/fields.js';
+import { resolveParties } from '../../mail/resolve-parties.js';
+import { StoreDirectory } from '../../mail/store-directory.js';
 import { idParams, listOf, pageQuery, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -40,6 +43,13 @@ function itemRoutes<I extends z.ZodType, P extends z.ZodType>(ctx: ApiContext, f
     const activity = await ctx.store.activities.get(id);
     if (!activity || !kinds.includes(activity.kind)) throw new BridgeError('NOT_FOUND', `${noun} ${id} not found`);
     return activity;
+  };
+  // Attendees are matched to users, contacts, leads and accounts as mail parties are, so a meeting
+  // shows up under the contact's and the account's activities.
+  const resolved = async <T extends { parties?: PartyInput[] | undefined }>(write: T): Promise<T> => {
+    if (!write.parties || write.parties.length === 0) return write;
+    const addresses = write.parties.map((party) => ({ address: party.address, name: party.name ?? null, role: party.role }));
+    return { ...write, parties: await resolveParties(addresses, new StoreDirectory(ctx.store, ctx.config.users)) };
   };
   return [
     defineRoute({
@@ -69,7 +79,7 @@ function itemRoutes<I extends z.ZodType, P extends z.ZodType>(ctx: ApiContext, f
       body: family.input,
       status: 201,
       response: { description: `the ${noun} as an activity`, schema: ref('Activity') },
-      handler: async ({ body }) => ctx.store.activities.create(family.toActivity(body)),
+      handler: async ({ body }) => ctx.store.activities.create(await resolved(family.toActivity(body))),
     }),
     defineRoute({
       method: 'patch',
@@ -80,7 +90,7 @@ function itemRoutes<I extends z.ZodType, P extends z.ZodType>(ctx: ApiContext, f
       body: family.patch,
       errors: [404],
       response: { description: `the ${noun}`, schema: ref('Activity') },
-      handler: async ({ params, body }) => ctx.store.activities.update((await requireItem(params.id)).id, family.toChange(body)),
+      handler: async ({ params, body }) => ctx.store.activities.update((await requireItem(params.id)).id, await resolved(family.toChange(body))),
     }),
     defineRoute({
       method: 'delete',

@@ -1,0 +1,95 @@
+// CONTRACT.md checked the way an outside client sees it: `serve` started through the CLI with a
+// config in the contract's shape, then only the REST API and the CalDAV server (Radicale).
+// - a meeting's attendees are matched to contacts and accounts like mail parties;
+// - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
+// - openapi.json describes every route of the contract, the free/busy file and probes included;
+// - the first-run output names where the admin password comes from.
+import { describe, expect, inject, it } from 'vitest';
+import { freePort, startServe, tempDir, writeConfig } from '../support/cli.js';
+import { calendarUser, clientSession, type CalendarUser } from './calendar/support.js';
+
+const servers = inject('servers');
+const token = 'contract-surface-token-0123456789';
+const env = { TEST_SECRET_KEY: 'contract-surface-secret-key-0123456789', TEST_API_TOKEN: token, CRM_BRIDGE_ADMIN_PASSWORD: 'admin-pw-contract' };
+const hour = 3_600_000;
+
+function configYaml(user: CalendarUser, port: number): string {
+  return `
+database: sqlite:./data/crm-bridge.db
+server:
+  listen: 127.0.0.1:${port}
+  publicUrl: http://127.0.0.1:${port}
+secretKey: \${TEST_SECRET_KEY}
+api:
+  tokens:
+    - { name: crm, token: \${TEST_API_TOKEN} }
+users:
+  - id: alice
+    name: Alice Example
+    email: ${user.email}
+    caldav: { url: ${user.caldav.url}, username: ${user.caldav.username}, password: ${user.caldav.password} }
+    calendar: { crmCalendar: ${user.crmCalendar}, trackCategory: ${user.trackCategory} }
+    tasks: { crmTaskList: ${user.crmCalendar} }
+`;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('the contract surface under serve', () => {
+  it('resolves meeting attendees, reports CRM busy time once, describes every route', async () => {
+    const user = await calendarUser(servers, 'radicale');
+    const dir = tempDir();
+    const file = writeConfig(dir, configYaml(user, await freePort()));
+    const serve = await startServe(file, dir, env);
+    try {
+      await eventually(async () => (serve.output().stdout.includes('Admin UI:') ? true : undefined));
+      expect(serve.output().stdout).toContain('Log in as "admin" with the password from CRM_BRIDGE_ADMIN_PASSWORD');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const api = async (path: string, method = 'GET', body?: unknown): Promise<any> => {
+        const response = await fetch(`${serve.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        expect(response.status, `${method} ${path}`).toBeLessThan(300);
+        return response.json();
+      };
+      const client = await clientSession(user);
+      const calendar = await eventually(async () => (await client.listCalendars()).find((entry) => entry.displayName === user.crmCalendar));
+
+      const account = await api('/accounts', 'POST', { name: 'Acme', domains: ['acme.test'], owner: 'alice' });
+      const contact = await api('/contacts', 'POST', { firstName: 'Carol', lastName: 'Customer', emails: ['carol@acme.test'], accountId: account.id, owner: 'alice' });
+      const start = new Date(Math.ceil(Date.now() / hour) * hour + 30 * hour);
+      const end = new Date(start.getTime() + hour);
+      const meeting = await api('/appointments', 'POST', { owner: 'alice', subject: 'Kick-off', start: start.toISOString(), end: end.toISOString(), attendees: ['Carol@acme.test', 'dan@acme.test'] });
+      expect(meeting.kind).toBe('meeting');
+      expect(meeting.parties).toEqual([
+        { role: 'attendee', address: 'Carol@acme.test', name: null, contactId: contact.id, accountId: account.id, leadId: null, userId: null },
+        { role: 'attendee', address: 'dan@acme.test', name: null, contactId: null, accountId: account.id, leadId: null, userId: null },
+      ]);
+      expect((await api(`/activities?contact=${contact.id}`)).items.map((item: { id: string }) => item.id)).toEqual([meeting.id]);
+      expect((await api(`/activities?account=${account.id}`)).items.map((item: { id: string }) => item.id)).toEqual([meeting.id]);
+      // A PATCH of the attendees resolves them too.
+      const patched = await api(`/appointments/${meeting.id}`, 'PATCH', { attendees: ['carol@acme.test'] });
+      expect(patched.parties.map((party: { contactId: string | null }) => party.contactId)).toEqual([contact.id]);
+
+      // The meeting reaches the calendar at once; the bridge's copy there is not a second busy period.
+      await eventually(async () => (await client.fetch(calendar, [`${calendar.href}crm-bridge-${meeting.id}.ics`]))[0]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const window = `from=${new Date(start.getTime() - hour).toISOString()}&to=${new Date(end.getTime() + hour).toISOString()}`;
+      const freebusy = await api(`/freebusy?attendees=${encodeURIComponent(user.email)}&${window}`);
+      expect(freebusy.attendees[0].busy).toEqual([{ start: start.toISOString(), end: end.toISOString(), type: 'BUSY', source: 'crm' }]);
+
+      const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      for (const path of ['/api/v1/openapi.json', '/freebusy/{user}.vfb', '/healthz', '/readyz', '/metrics', '/api/v1/freebusy', '/api/v1/changes', '/api/v1/users/{id}/reset', '/api/v1/emails']) {
+        expect(Object.keys(doc.paths[path] ?? {}), path).toContain(path === '/api/v1/emails' || path === '/api/v1/users/{id}/reset' ? 'post' : 'get');
+      }
+    } finally {
+      await serve.stop();
+    }
+  });
+});
