@@ -277,6 +277,9 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
       const plain = await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'No reminder', ...times } });
       expect(plain.body.reminderMinutes).toBeNull();
       expect((await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'Too early', ...times, reminderMinutes: 40321 } })).status).toBe(400);
+      // The OpenAPI document follows from the schemas.
+      const schemas = (await api.call('GET', '/api/v1/openapi.json', { token: null })).body.components.schemas;
+      for (const name of ['AppointmentInput', 'AppointmentPatch', 'Activity']) expect(JSON.stringify(schemas[name].properties.reminderMinutes), name).toContain('40320');
       expect(await syncOnce(api.t.store, api.config)).toMatchObject({ changed: 2, itemErrors: 0 });
 
       const client = await clientSession(user);
