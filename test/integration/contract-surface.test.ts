@@ -3,9 +3,12 @@
 // - a meeting's attendees are matched to contacts and accounts like mail parties;
 // - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
-// - the first-run output names where the admin password comes from.
+// - the first-run output names where the admin password comes from;
+// - sync --once fails when a configured address book server is unreachable, also after an earlier
+//   pass against another url (the remembered address book is not used for a changed configuration).
 import { describe, expect, inject, it } from 'vitest';
-import { freePort, startServe, tempDir, writeConfig } from '../support/cli.js';
+import { createRadicaleUser } from '../servers/users.js';
+import { freePort, runCli, startServe, tempDir, writeConfig } from '../support/cli.js';
 import { calendarUser, clientSession, type CalendarUser } from './calendar/support.js';
 
 const servers = inject('servers');
@@ -91,5 +94,30 @@ describe('the contract surface under serve', () => {
     } finally {
       await serve.stop();
     }
+  });
+});
+
+describe('sync --once exit status', () => {
+  it('is non-zero when the configured CardDAV server cannot be reached, also after a pass against another url', async () => {
+    const user = await createRadicaleUser(servers, 'exit');
+    const dir = tempDir();
+    const yaml = (url: string) => `
+database: sqlite:./data/crm-bridge.db
+secretKey: \${TEST_SECRET_KEY}
+users:
+  - id: alice
+    name: Alice Example
+    email: alice@example.com
+    carddav: { url: ${url}, username: ${user.username}, password: ${user.password} }
+    contacts: { addressBook: CRM, direction: two-way }
+`;
+    const file = writeConfig(dir, yaml(servers.radicale.url));
+    const first = await runCli(['sync', '--once', '--config', file], { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('carddav:alice: ok');
+    writeConfig(dir, yaml(`http://127.0.0.1:${await freePort()}/`));
+    const second = await runCli(['sync', '--once', '--config', file], { cwd: dir, env });
+    expect(second.stdout).toContain('carddav:alice: FAILED');
+    expect(second.code).not.toBe(0);
   });
 });

@@ -88,6 +88,14 @@ interface BookCursor {
   syncToken: string | null;
   /** The vCard version most cards had when last seen: new cards are written in it. */
   version?: VCardVersion;
+  /** The configured url and username it was found with (absent in cursors of older versions). */
+  serverUrl?: string;
+  username?: string;
+}
+
+/** A cursor found through another configured server or account names an address book of that one. */
+function sameServer(cursor: BookCursor, server: DavServerSettings): boolean {
+  return (cursor.serverUrl === undefined || cursor.serverUrl === server.url) && (cursor.username === undefined || cursor.username === server.username);
 }
 
 function isBookCursor(value: unknown): value is BookCursor {
@@ -156,7 +164,9 @@ class AddressBookPass {
 
   async run(): Promise<ContactSyncResult> {
     const stored = await this.store.syncCursors.get(this.pair, CURSOR_COLLECTION);
-    let cursor = isBookCursor(stored) && stored.name === this.spec.addressBook ? stored : null;
+    // A changed url or account in the configuration means discovering again: syncing on with the
+    // remembered address book would keep talking to the old server and report it reached.
+    let cursor = isBookCursor(stored) && stored.name === this.spec.addressBook && sameServer(stored, this.spec.server) ? stored : null;
     let changes;
     try {
       await this.open(cursor);
@@ -223,6 +233,8 @@ class AddressBookPass {
         addressbookHomeUrl: this.session.addressbookHomeUrl,
         syncToken: await this.tokenAfterOwnWrites(changes.syncToken),
         version: this.newVersion,
+        serverUrl: this.spec.server.url,
+        username: this.spec.server.username,
       };
       await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
     }
