@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BusyPeriod } from '../../../src/calendar/freebusy.js';
 import { minusCovered } from '../../../src/calendar/user-busy.js';
 
 const at = (hour: number) => new Date(Date.UTC(2026, 11, 1, hour));
@@ -16,7 +17,7 @@ describe('minusCovered (synced-calendar time the CRM already reports)', () => {
 
 describe('minusCovered on merged (sorted, non-overlapping) lists', () => {
   /** Minute by minute: which minutes of `periods` no `covered` period of the same type holds. */
-  function naive(periods: ReturnType<typeof busy>[], covered: ReturnType<typeof busy>[]): string[] {
+  function naive(periods: readonly BusyPeriod[], covered: readonly BusyPeriod[]): string[] {
     const minutes: string[] = [];
     for (const period of periods) {
       for (let t = period.start.getTime(); t < period.end.getTime(); t += 3_600_000) {
@@ -25,7 +26,7 @@ describe('minusCovered on merged (sorted, non-overlapping) lists', () => {
     }
     return minutes;
   }
-  const expand = (periods: ReturnType<typeof busy>[]) => naive(periods, []);
+  const expand = (periods: readonly BusyPeriod[]) => naive(periods, []);
 
   it('equals a minute-by-minute subtraction', async () => {
     const { default: fc } = await import('fast-check');
