@@ -7,11 +7,15 @@ import { emailAddress, longText, nullable, shortText, timestamp, userId } from '
  * (tasks and follow-ups). Both are stored as activities; these schemas only give them their own,
  * simpler input shape.
  */
+// A bare date (all-day appointments, due dates) is taken as midnight UTC of that day, the form the
+// date-time inputs of all-day items use.
+const dayOrTimestamp = z.union([timestamp, z.iso.date().transform((day) => `${day}T00:00:00.000Z`)]).describe('ISO 8601 date-time, or a date (midnight UTC)');
+
 const appointmentFields = {
   owner: userId,
   subject: shortText.min(1),
-  start: timestamp,
-  end: timestamp,
+  start: dayOrTimestamp,
+  end: dayOrTimestamp,
   allDay: z.boolean().optional(),
   timeZone: nullable(shortText).optional().describe('IANA time zone, e.g. Europe/Berlin'),
   location: nullable(shortText).optional(),
@@ -40,7 +44,7 @@ const taskFields = {
   owner: userId,
   kind: z.enum(['task', 'follow_up']).optional(),
   subject: shortText.min(1),
-  due: nullable(timestamp).optional(),
+  due: nullable(dayOrTimestamp).optional(),
   status: z.enum(['open', 'completed']).optional(),
   priority: z.enum(priorities).optional(),
   percentComplete: nullable(percentComplete).optional().describe('RFC 5545 §3.8.1.8; completing a task sets 100'),

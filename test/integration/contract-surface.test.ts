@@ -3,6 +3,7 @@
 // - a meeting's attendees are matched to contacts and accounts like mail parties;
 // - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
+// - all-day appointments and due dates accept bare dates;
 // - the first-run output names where the admin password comes from;
 // - sync --once fails when a configured address book server is unreachable, also after an earlier
 //   pass against another url (the remembered address book is not used for a changed configuration).
@@ -86,6 +87,15 @@ describe('the contract surface under serve', () => {
       const window = `from=${new Date(start.getTime() - hour).toISOString()}&to=${new Date(end.getTime() + hour).toISOString()}`;
       const freebusy = await api(`/freebusy?attendees=${encodeURIComponent(user.email)}&${window}`);
       expect(freebusy.attendees[0].busy).toEqual([{ start: start.toISOString(), end: end.toISOString(), type: 'BUSY', source: 'crm' }]);
+
+      // An all-day appointment and a due date may be given as bare dates.
+      const day = start.toISOString().slice(0, 10);
+      const nextDay = new Date(Date.parse(day) + 24 * hour).toISOString().slice(0, 10);
+      const allDay = await api('/appointments', 'POST', { owner: 'alice', subject: 'Trade fair', start: day, end: nextDay, allDay: true });
+      expect(allDay).toMatchObject({ start: `${day}T00:00:00.000Z`, end: `${nextDay}T00:00:00.000Z`, allDay: true });
+      const ics = await eventually(async () => (await client.fetch(calendar, [`${calendar.href}crm-bridge-${allDay.id}.ics`]))[0]?.data);
+      expect(ics).toContain(`DTSTART;VALUE=DATE:${day.replaceAll('-', '')}`);
+      expect(await api('/tasks', 'POST', { owner: 'alice', subject: 'Send offer', due: nextDay })).toMatchObject({ due: `${nextDay}T00:00:00.000Z` });
 
       const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       for (const path of ['/api/v1/openapi.json', '/freebusy/{user}.vfb', '/healthz', '/readyz', '/metrics', '/api/v1/freebusy', '/api/v1/changes', '/api/v1/users/{id}/reset', '/api/v1/emails']) {
