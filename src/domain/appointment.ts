@@ -40,13 +40,24 @@ export const appointmentPatchSchema = z
 export type AppointmentInput = z.infer<typeof appointmentInputSchema>;
 export type AppointmentPatch = z.infer<typeof appointmentPatchSchema>;
 
+// Also the RFC 5545 number (§3.8.1.9: 1-4 high, 5 medium, 6-9 low, 0 undefined), as task clients send it.
+const taskPriority = z.union([
+  z.enum(priorities),
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(9)
+    .transform((value): (typeof priorities)[number] => (value >= 1 && value <= 4 ? 'high' : value >= 6 ? 'low' : 'normal')),
+]);
+
 const taskFields = {
   owner: userId,
   kind: z.enum(['task', 'follow_up']).optional(),
   subject: shortText.min(1),
   due: nullable(dayOrTimestamp).optional(),
   status: z.enum(['open', 'completed']).optional(),
-  priority: z.enum(priorities).optional(),
+  priority: taskPriority.optional(),
   percentComplete: nullable(percentComplete).optional().describe('RFC 5545 §3.8.1.8; completing a task sets 100'),
   description: nullable(longText).optional(),
   regarding: nullable(regardingSchema).optional(),

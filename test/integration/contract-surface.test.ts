@@ -3,7 +3,7 @@
 // - a meeting's attendees are matched to contacts and accounts like mail parties;
 // - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
-// - all-day appointments and due dates accept bare dates;
+// - all-day appointments and due dates accept bare dates, task priority the RFC 5545 number;
 // - the first-run output names where the admin password comes from;
 // - sync --once fails when a configured address book server is unreachable, also after an earlier
 //   pass against another url (the remembered address book is not used for a changed configuration).
@@ -95,7 +95,11 @@ describe('the contract surface under serve', () => {
       expect(allDay).toMatchObject({ start: `${day}T00:00:00.000Z`, end: `${nextDay}T00:00:00.000Z`, allDay: true });
       const ics = await eventually(async () => (await client.fetch(calendar, [`${calendar.href}crm-bridge-${allDay.id}.ics`]))[0]?.data);
       expect(ics).toContain(`DTSTART;VALUE=DATE:${day.replaceAll('-', '')}`);
-      expect(await api('/tasks', 'POST', { owner: 'alice', subject: 'Send offer', due: nextDay })).toMatchObject({ due: `${nextDay}T00:00:00.000Z` });
+      const task = await api('/tasks', 'POST', { owner: 'alice', subject: 'Send offer', due: nextDay, priority: 2 });
+      expect(task).toMatchObject({ due: `${nextDay}T00:00:00.000Z`, priority: 'high' });
+      const todo = await eventually(async () => (await client.fetch(calendar, [`${calendar.href}crm-bridge-${task.id}.ics`]))[0]?.data);
+      expect(todo).toContain('PRIORITY:1');
+      expect((await api(`/tasks/${task.id}`, 'PATCH', { priority: 9 })).priority).toBe('low');
 
       const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       for (const path of ['/api/v1/openapi.json', '/freebusy/{user}.vfb', '/healthz', '/readyz', '/metrics', '/api/v1/freebusy', '/api/v1/changes', '/api/v1/users/{id}/reset', '/api/v1/emails']) {
