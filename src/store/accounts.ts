@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Account, AccountInput, AccountPatch } from '../domain/account.js';
+import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Page, PageRequest } from './pagination.js';
 import { RecordRepository, patched } from './record-repository.js';
@@ -10,6 +11,8 @@ export interface AccountFilter {
   owner?: string | undefined;
   domain?: string | undefined;
   name?: string | undefined;
+  /** Accounts an address belongs to: a contact of the account has it, or its domain is one of the account's. */
+  email?: string | undefined;
 }
 
 export class AccountRepository extends RecordRepository<Account, AccountInput, AccountPatch> {
@@ -24,6 +27,23 @@ export class AccountRepository extends RecordRepository<Account, AccountInput, A
     if (filter.domain !== undefined) {
       const domain = filter.domain.toLowerCase();
       query = query.where((eb) => eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'accounts.id').where('domain', '=', domain)));
+    }
+    if (filter.email !== undefined) {
+      const email = normalizeEmail(filter.email);
+      const domain = email.slice(email.lastIndexOf('@') + 1);
+      query = query.where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'accounts.id').where('domain', '=', domain)),
+          eb.exists(
+            eb
+              .selectFrom('contacts')
+              .innerJoin('contact_emails', 'contact_emails.contact_id', 'contacts.id')
+              .select('contacts.id')
+              .whereRef('contacts.account_id', '=', 'accounts.id')
+              .where('contact_emails.email_normalized', '=', email),
+          ),
+        ]),
+      );
     }
     return this.page(query, request);
   }

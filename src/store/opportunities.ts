@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Opportunity, OpportunityInput, OpportunityPatch } from '../domain/opportunity.js';
 import type { Page, PageRequest } from './pagination.js';
@@ -10,6 +11,9 @@ export interface OpportunityFilter {
   owner?: string | undefined;
   accountId?: string | undefined;
   stage?: string | undefined;
+  contactId?: string | undefined;
+  /** Opportunities whose contact has this address, or whose account it belongs to (see AccountFilter.email). */
+  email?: string | undefined;
 }
 
 export class OpportunityRepository extends RecordRepository<Opportunity, OpportunityInput, OpportunityPatch> {
@@ -22,6 +26,25 @@ export class OpportunityRepository extends RecordRepository<Opportunity, Opportu
     if (filter.owner !== undefined) query = query.where('opportunities.owner', '=', filter.owner);
     if (filter.accountId !== undefined) query = query.where('opportunities.account_id', '=', filter.accountId);
     if (filter.stage !== undefined) query = query.where('opportunities.stage', '=', filter.stage);
+    if (filter.contactId !== undefined) query = query.where('opportunities.contact_id', '=', filter.contactId);
+    if (filter.email !== undefined) {
+      const email = normalizeEmail(filter.email);
+      const domain = email.slice(email.lastIndexOf('@') + 1);
+      query = query.where((eb) =>
+        eb.or([
+          eb.exists(eb.selectFrom('contact_emails').select('contact_id').whereRef('contact_emails.contact_id', '=', 'opportunities.contact_id').where('email_normalized', '=', email)),
+          eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'opportunities.account_id').where('domain', '=', domain)),
+          eb.exists(
+            eb
+              .selectFrom('contacts')
+              .innerJoin('contact_emails', 'contact_emails.contact_id', 'contacts.id')
+              .select('contacts.id')
+              .whereRef('contacts.account_id', '=', 'opportunities.account_id')
+              .where('contact_emails.email_normalized', '=', email),
+          ),
+        ]),
+      );
+    }
     return this.page(query, request);
   }
 

@@ -3,6 +3,7 @@
 // - a meeting's attendees are matched to contacts and accounts like mail parties;
 // - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
+// - ?email= filters accounts and opportunities too;
 // - all-day appointments and due dates accept bare dates, task priority the RFC 5545 number;
 // - the first-run output names where the admin password comes from;
 // - sync --once fails when a configured address book server is unreachable, also after an earlier
@@ -67,6 +68,20 @@ describe('the contract surface under serve', () => {
 
       const account = await api('/accounts', 'POST', { name: 'Acme', domains: ['acme.test'], owner: 'alice' });
       const contact = await api('/contacts', 'POST', { firstName: 'Carol', lastName: 'Customer', emails: ['carol@acme.test'], accountId: account.id, owner: 'alice' });
+      // ?email= on accounts and opportunities: by the account's contacts and domains, and the opportunity's contact.
+      const other = await api('/accounts', 'POST', { name: 'Other', domains: ['other.test'], owner: 'alice' });
+      const freelancer = await api('/contacts', 'POST', { firstName: 'Fay', emails: ['fay@mail.test'], accountId: other.id, owner: 'alice' });
+      const deal = await api('/opportunities', 'POST', { name: 'Acme deal', accountId: account.id, owner: 'alice' });
+      const side = await api('/opportunities', 'POST', { name: 'Side deal', contactId: freelancer.id, owner: 'alice' });
+      const names = async (path: string) => (await api(path)).items.map((item: { id: string }) => item.id);
+      expect(await names('/accounts?email=Someone@ACME.test')).toEqual([account.id]);
+      expect(await names('/accounts?email=fay@mail.test')).toEqual([other.id]);
+      expect(await names('/accounts?email=nobody@nowhere.test')).toEqual([]);
+      expect(await names('/opportunities?email=carol@acme.test')).toEqual([deal.id]);
+      expect(await names('/opportunities?email=fay@mail.test')).toEqual([side.id]);
+      expect(await names(`/opportunities?contact=${freelancer.id}`)).toEqual([side.id]);
+      expect(await names('/opportunities?email=nobody@nowhere.test')).toEqual([]);
+
       const start = new Date(Math.ceil(Date.now() / hour) * hour + 30 * hour);
       const end = new Date(start.getTime() + hour);
       const meeting = await api('/appointments', 'POST', { owner: 'alice', subject: 'Kick-off', start: start.toISOString(), end: end.toISOString(), attendees: ['Carol@acme.test', 'dan@acme.test'] });

@@ -14,6 +14,7 @@ export const accountRoutes = (ctx: ApiContext) =>
       owner: z.string().optional().describe('owner user id'),
       domain: z.string().optional().describe('accounts with this e-mail domain'),
       name: z.string().optional().describe('exact name'),
+      email: z.string().optional().describe("accounts this address belongs to: one of the account's contacts has it, or its domain is the account's"),
     },
     toFilter: (query) => query,
     repository: () => ctx.store.accounts,

@@ -14,7 +14,9 @@ export const opportunityRoutes = (ctx: ApiContext) =>
       owner: z.string().optional().describe('owner user id'),
       account: z.string().optional().describe('account id'),
       stage: z.enum(opportunityStages).optional(),
+      contact: z.string().optional().describe('contact id'),
+      email: z.string().optional().describe("opportunities whose contact has this address, or whose account it belongs to (see accounts' email filter)"),
     },
-    toFilter: ({ account, ...rest }) => ({ ...rest, accountId: account }),
+    toFilter: ({ account, contact, ...rest }) => ({ ...rest, accountId: account, contactId: contact }),
     repository: () => ctx.store.opportunities,
   });
