@@ -5,6 +5,7 @@
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
 // - ?email= filters accounts and opportunities too;
 // - all-day appointments and due dates accept bare dates, task priority the RFC 5545 number;
+// - GET /api/v1/users/:id hands out the user's free/busy URL with its token;
 // - the first-run output names where the admin password comes from;
 // - sync --once fails when a configured address book server is unreachable, also after an earlier
 //   pass against another url (the remembered address book is not used for a changed configuration).
@@ -102,6 +103,16 @@ describe('the contract surface under serve', () => {
       const window = `from=${new Date(start.getTime() - hour).toISOString()}&to=${new Date(end.getTime() + hour).toISOString()}`;
       const freebusy = await api(`/freebusy?attendees=${encodeURIComponent(user.email)}&${window}`);
       expect(freebusy.attendees[0].busy).toEqual([{ start: start.toISOString(), end: end.toISOString(), type: 'BUSY', source: 'crm' }]);
+
+      // The user's free/busy URL (token included) from the API works without a bearer token.
+      const { freeBusyUrl } = await api('/users/alice');
+      expect(freeBusyUrl).toMatch(new RegExp(`^${serve.url}/freebusy/${user.email}\\.vfb\\?token=.+`));
+      const vfb = await fetch(freeBusyUrl);
+      expect(vfb.status).toBe(200);
+      const vfbText = await vfb.text();
+      expect(vfbText).toContain('BEGIN:VFREEBUSY');
+      expect(vfbText).toContain(`FREEBUSY;FBTYPE=BUSY:${start.toISOString().replace(/[-:]|\.\d{3}/g, '')}/${end.toISOString().replace(/[-:]|\.\d{3}/g, '')}`);
+      expect((await fetch(freeBusyUrl.replace(/token=.*/, 'token=wrong'))).status).toBe(401);
 
       // An all-day appointment and a due date may be given as bare dates.
       const day = start.toISOString().slice(0, 10);

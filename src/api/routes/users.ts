@@ -39,7 +39,14 @@ async function resetMail(ctx: ApiContext, userId: string): Promise<{ mappings: n
 }
 
 export const userSchema = z
-  .object({ id: z.string(), name: z.string(), email: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    freeBusyUrl: z.string().nullable().optional().describe("GET /api/v1/users/:id only: the user's free/busy file with its token (as shown in the admin UI)"),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .meta({ id: 'User' });
 
 export const userRoutes = (ctx: ApiContext) => [
@@ -59,10 +66,16 @@ export const userRoutes = (ctx: ApiContext) => [
     params: idParams,
     errors: [404],
     response: { description: 'the user', schema: ref('User') },
-    handler: async ({ params }) => {
+    handler: async ({ params, req }) => {
       const user = await ctx.store.users.get(params.id);
       if (!user) throw new BridgeError('NOT_FOUND', `user ${params.id} not found`);
-      return user;
+      // The bearer of an API token may read every free/busy file anyway; this hands a CRM the URL to
+      // give to calendar clients (Outlook's Internet Free/Busy search path), as the admin UI does.
+      const token = await ctx.store.credentials.get('user', user.id, 'freebusy-token');
+      const base = ctx.config.server.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.headers.host ?? ctx.config.server.listen}`;
+      // `@` may stand in a path segment (RFC 3986 §3.3).
+      const freeBusyUrl = token === undefined ? null : `${base}/freebusy/${encodeURIComponent(user.email).replace('%40', '@')}.vfb?token=${encodeURIComponent(token)}`;
+      return { ...user, freeBusyUrl };
     },
   }),
   defineRoute({
