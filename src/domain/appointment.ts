@@ -1,16 +1,12 @@
 import { z } from 'zod';
 import { busyStatuses, endNotBeforeStart, percentComplete, priorities, regardingSchema, reminderMinutes, type ActivityWrite, type PartyInput } from './activity.js';
-import { emailAddress, longText, nullable, shortText, timestamp, userId } from './fields.js';
+import { dayOrTimestamp, emailAddress, longText, nullable, shortText, userId } from './fields.js';
 
 /**
  * The calendar-shaped API of CONTRACT.md: appointments (meetings when they have attendees) and tasks
  * (tasks and follow-ups). Both are stored as activities; these schemas only give them their own,
  * simpler input shape.
  */
-// A bare date (all-day appointments, due dates) is taken as midnight UTC of that day, the form the
-// date-time inputs of all-day items use.
-const dayOrTimestamp = z.union([timestamp, z.iso.date().transform((day) => `${day}T00:00:00.000Z`)]).describe('ISO 8601 date-time, or a date (midnight UTC)');
-
 const appointmentFields = {
   owner: userId,
   subject: shortText.min(1),

@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 export const recordId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:@-]+$/, 'expected an id of letters, digits and _ . : @ -');
 export const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
+/** A timestamp, or a bare date taken as midnight UTC of that day (all-day items, query windows). */
+export const dayOrTimestamp = z.union([timestamp, z.iso.date().transform((day) => `${day}T00:00:00.000Z`)]).describe('ISO 8601 date-time, or a date (midnight UTC)');
 export const emailAddress = z.email().max(320);
 export const shortText = z.string().max(500);
 export const longText = z.string().max(1_000_000);

@@ -4,7 +4,7 @@
 // - GET /api/v1/freebusy reports the time of a CRM appointment once (it is in the synced calendar too);
 // - openapi.json describes every route of the contract, the free/busy file and probes included;
 // - ?email= filters accounts and opportunities too;
-// - all-day appointments and due dates accept bare dates, task priority the RFC 5545 number;
+// - all-day appointments, due dates and query windows (since, from, to) accept bare dates, task priority the RFC 5545 number;
 // - GET /api/v1/users/:id hands out the user's free/busy URL with its token;
 // - the first-run output names where the admin password comes from;
 // - sync --once fails when a configured address book server is unreachable, also after an earlier
@@ -126,6 +126,12 @@ describe('the contract surface under serve', () => {
       const todo = await eventually(async () => (await client.fetch(calendar, [`${calendar.href}crm-bridge-${task.id}.ics`]))[0]?.data);
       expect(todo).toContain('PRIORITY:1');
       expect((await api(`/tasks/${task.id}`, 'PATCH', { priority: 9 })).priority).toBe('low');
+      // Query windows take bare dates too.
+      const today = new Date().toISOString().slice(0, 10);
+      expect((await api(`/activities?since=${today}&kind=task`)).items.map((item: { id: string }) => item.id)).toContain(task.id);
+      const dayBusy = await api(`/freebusy?attendees=alice&from=${day}&to=${nextDay}`);
+      expect(dayBusy).toMatchObject({ from: `${day}T00:00:00.000Z`, to: `${nextDay}T00:00:00.000Z` });
+      expect(dayBusy.attendees[0].busy.length).toBeGreaterThan(0);
 
       const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       for (const path of ['/api/v1/openapi.json', '/freebusy/{user}.vfb', '/healthz', '/readyz', '/metrics', '/api/v1/freebusy', '/api/v1/changes', '/api/v1/users/{id}/reset', '/api/v1/emails']) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { activityInputSchema, activityKinds, activityPatchSchema, regardingSchema } from '../../domain/activity.js';
-import { timestamp } from '../../domain/fields.js';
+import { dayOrTimestamp } from '../../domain/fields.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { crudRoutes } from '../crud.js';
@@ -20,7 +20,7 @@ export const activityRoutes = (ctx: ApiContext) => [
       account: z.string().optional().describe('account id: a party at the account, or what it is regarding'),
       regarding: z.string().optional().describe('id of the regarding record, or type:id'),
       queue: z.string().optional().describe('shared mailbox id'),
-      since: timestamp.optional().describe('changed at or after this instant'),
+      since: dayOrTimestamp.optional().describe('changed at or after this instant'),
       messageId: z.string().optional().describe('RFC 5322 Message-ID'),
       thread: z.string().max(1000).optional().describe('threadId: the activities of one conversation'),
     },

@@ -15,7 +15,7 @@ import {
 } from '../../domain/appointment.js';
 import type { PartyInput } from '../../domain/activity.js';
 import { BridgeError } from '../../domain/errors.js';
-import { timestamp } from '../../domain/fields.js';
+import { dayOrTimestamp } from '../../domain/fields.js';
 import { resolveParties } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import { idParams, listOf, pageQuery, ref } from '../common.js';
@@ -57,7 +57,7 @@ function itemRoutes<I extends z.ZodType, P extends z.ZodType>(ctx: ApiContext, f
       path: `/${resource}`,
       tag: resource,
       summary: `List ${resource}`,
-      query: z.object({ owner: z.string().optional(), since: timestamp.optional().describe('changed at or after this instant'), ...pageQuery }),
+      query: z.object({ owner: z.string().optional(), since: dayOrTimestamp.optional().describe('changed at or after this instant'), ...pageQuery }),
       response: { description: `a page of ${resource}`, schema: listOf('Activity') },
       handler: async ({ query }) => ctx.store.activities.list({ kinds, owner: query.owner, since: query.since }, { limit: query.limit, cursor: query.cursor }),
     }),

@@ -3,7 +3,7 @@ import { lookupBusy, type AttendeeBusy } from '../../calendar/attendee-busy.js';
 import { proposeSlots } from '../../calendar/slots.js';
 import { isIanaTimeZone } from '../../calendar/timezones.js';
 import { BridgeError } from '../../domain/errors.js';
-import { timestamp } from '../../domain/fields.js';
+import { dayOrTimestamp } from '../../domain/fields.js';
 import { booleanQuery } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
@@ -66,8 +66,8 @@ export const freeBusyRoutes = (ctx: ApiContext) => {
       summary: 'Busy periods per attendee with their source: users from the store (CRM appointments and synced calendars), others from the CalDAV server\'s schedule outbox where offered, else from CRM appointments they take part in',
       query: z.object({
         attendees: attendeesQuery,
-        from: timestamp.optional().describe('default: freebusy.daysBefore days ago'),
-        to: timestamp.optional().describe('default: freebusy.daysAfter days ahead'),
+        from: dayOrTimestamp.optional().describe('default: freebusy.daysBefore days ago'),
+        to: dayOrTimestamp.optional().describe('default: freebusy.daysAfter days ahead'),
       }),
       response: {
         description: 'per attendee: whether the bridge knows their whole calendar, how it found out, and their busy periods',
@@ -109,8 +109,8 @@ export const freeBusyRoutes = (ctx: ApiContext) => {
       query: z.object({
         attendees: attendeesQuery,
         duration: z.coerce.number().int().min(5).max(24 * 60).describe('meeting length in minutes'),
-        from: timestamp.optional().describe('default: now'),
-        to: timestamp.optional().describe('default: 14 days after from'),
+        from: dayOrTimestamp.optional().describe('default: now'),
+        to: dayOrTimestamp.optional().describe('default: 14 days after from'),
         count: z.coerce.number().int().min(1).max(50).default(3).describe('how many slots'),
         step: z.coerce.number().int().min(5).max(120).default(15).describe('slot starts are aligned to this many minutes'),
         workStart: clock.optional().describe('default: freebusy.workingHours.start'),
