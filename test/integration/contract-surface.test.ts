@@ -167,3 +167,42 @@ users:
     expect(second.code).not.toBe(0);
   });
 });
+
+describe('DELETE /api/v1/activities/:id of an event tracked by category', () => {
+  it('untracks it: the event stays in the user’s own calendar and is not imported again', async () => {
+    const user = await calendarUser(servers, 'radicale');
+    const dir = tempDir();
+    const file = writeConfig(dir, configYaml(user, await freePort()));
+    const auth = { authorization: `Basic ${Buffer.from(`${user.caldav.username}:${user.caldav.password}`).toString('base64')}` };
+    const personal = `${user.caldav.url}${user.caldav.username}/personal-${Date.now()}/`;
+    expect((await fetch(personal, { method: 'MKCALENDAR', headers: auth })).status).toBe(201);
+    const start = new Date(Math.ceil(Date.now() / hour) * hour + 50 * hour);
+    const ics = (date: Date) => date.toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const event = `${personal}lunch.ics`;
+    const body = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', 'UID:lunch-by-category', `DTSTAMP:${ics(new Date())}`, `DTSTART:${ics(start)}`, `DTEND:${ics(new Date(start.getTime() + hour))}`, 'SUMMARY:Client lunch', `CATEGORIES:${user.trackCategory}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    expect((await fetch(event, { method: 'PUT', headers: { ...auth, 'content-type': 'text/calendar' }, body })).status).toBe(201);
+    const pass = async () => {
+      const result = await runCli(['sync', '--once', '--config', file], { cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+    };
+    await pass();
+
+    const serve = await startServe(file, dir, env);
+    try {
+      const api = async (path: string, method = 'GET'): Promise<Response> => fetch(`${serve.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      const lunches = async () => ((await (await api('/appointments')).json()) as { items: Array<{ id: string; subject: string }> }).items.filter((item) => item.subject === 'Client lunch');
+      const [lunch] = await lunches();
+      expect(lunch).toBeDefined();
+      expect((await api(`/activities/${lunch!.id}`, 'DELETE')).status).toBe(204);
+      // Under serve the deletion reaches the calendar engine at once; give it time to act.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await pass();
+      const kept = await fetch(event, { headers: auth });
+      expect(kept.status).toBe(200);
+      expect(await kept.text()).toContain('SUMMARY:Client lunch');
+      expect(await lunches()).toEqual([]);
+    } finally {
+      await serve.stop();
+    }
+  });
+});

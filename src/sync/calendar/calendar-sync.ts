@@ -117,6 +117,11 @@ function collectionOf(href: string): string {
   return href.replace(/[^/]*$/, '');
 }
 
+/** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
+function inCrmCollection(href: string | null, collection: DavCollection): boolean {
+  return href === null || within(href, collection);
+}
+
 function within(href: string, collection: DavCollection): boolean {
   return decodeURI(href).startsWith(decodeURI(collection.href));
 }
@@ -428,6 +433,7 @@ export class CalendarSync {
       remote,
       organisedByUser: known ? organisedBy(known.organizer, this.user) : true,
       current: known ? isCurrent(known, this.now) : true,
+      inCrmCollection: inCrmCollection(status?.remote.ref ?? observation?.object.href ?? null, family.collection),
     });
     if (action.type === 'none') return;
     if (!activity && activityId !== undefined) activity = await load(activityId);

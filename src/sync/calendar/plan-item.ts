@@ -36,6 +36,11 @@ export interface PlanItemInput {
   organisedByUser: boolean;
   /** The item is now or in the future (its end, or due date, is not before now; unknown counts as future). */
   current: boolean;
+  /**
+   * The item lives in the CRM calendar / task list. One tracked by the category in another calendar
+   * is the user's own: a CRM deletion untracks it (tombstone) and never deletes it there.
+   */
+  inCrmCollection?: boolean;
 }
 
 export type ItemAction =
@@ -75,7 +80,7 @@ export function planItem(input: PlanItemInput): ItemAction {
   if (status.tombstone) return remote.state === 'deleted' ? { type: 'forget' } : { type: 'none' };
   if (crm.state !== 'present') {
     if (remote.state === 'deleted') return { type: 'forget' };
-    return input.organisedByUser && input.current ? { type: 'delete-remote' } : { type: 'tombstone' };
+    return input.organisedByUser && input.current && input.inCrmCollection !== false ? { type: 'delete-remote' } : { type: 'tombstone' };
   }
   if (remote.state === 'deleted') return { type: 'delete-crm' };
   const crmChanged = crm.hash !== status.crmHash;

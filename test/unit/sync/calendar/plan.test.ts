@@ -57,6 +57,7 @@ describe('planItem', () => {
     ['CRM deleted a current item the user organises', { crm: { state: 'deleted' } }, 'delete-remote'],
     ['CRM deleted a past item', { crm: { state: 'deleted' }, current: false }, 'tombstone'],
     ['CRM deleted an invitation', { crm: { state: 'deleted' }, organisedByUser: false }, 'tombstone'],
+    ['CRM deleted (untracked) an item tracked by category in another calendar', { crm: { state: 'deleted' }, inCrmCollection: false }, 'tombstone'],
     ['both deleted', { crm: { state: 'deleted' }, remote: { state: 'deleted' } }, 'forget'],
     ['new in the CRM', { status: null, remote: { state: 'unseen' } }, 'create-remote'],
     ['new in the calendar', { status: null, crm: { state: 'none' }, remote: { state: 'changed', hash: 'r', tracked: true } }, 'create-crm'],
