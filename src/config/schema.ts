@@ -158,7 +158,8 @@ export const configSchema = z.object({
       shutdownTimeoutSeconds: integer(1, 3600).default(30),
     })
     .prefault({}),
-  secretKey: text.optional(),
+  // As SecretBox requires at run time, so check-config reports it (empty: unset, a key file is generated).
+  secretKey: text.refine((value) => value === '' || value.length >= 16, 'must be at least 16 characters').optional(),
   api: z
     .object({
       // An entry whose token is empty (an unset `${VAR:-}`) is dropped, so the example file

@@ -206,3 +206,15 @@ describe('DELETE /api/v1/activities/:id of an event tracked by category', () => 
     }
   });
 });
+
+describe('check-config', () => {
+  it('names secretKey when it is too short for the run time to use', async () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, 'secretKey: ${TEST_SECRET_KEY}\n');
+    const short = await runCli(['check-config', '--config', file], { cwd: dir, env: { TEST_SECRET_KEY: 'abc' } });
+    expect(short.code).not.toBe(0);
+    expect(short.stderr + short.stdout).toContain('secretKey: must be at least 16 characters');
+    const good = await runCli(['check-config', '--config', file], { cwd: dir, env });
+    expect(good.code, good.stderr).toBe(0);
+  });
+});
