@@ -15,6 +15,20 @@ export interface AccountFilter {
   email?: string | undefined;
 }
 
+/**
+ * The ids of the accounts `address` belongs to: its domain is one of the account's, or a contact of
+ * the account has the address. A subquery shared by the account and opportunity filters (`?email=`).
+ */
+export function accountIdsWithAddress(db: Kysely<Database>, address: string) {
+  const email = normalizeEmail(address);
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  return db
+    .selectFrom('account_domains')
+    .select('account_domains.account_id as id')
+    .where('account_domains.domain', '=', domain)
+    .union(db.selectFrom('contacts').innerJoin('contact_emails', 'contact_emails.contact_id', 'contacts.id').select('contacts.account_id as id').where('contact_emails.email_normalized', '=', email).where('contacts.account_id', 'is not', null).$narrowType<{ id: string }>());
+}
+
 export class AccountRepository extends RecordRepository<Account, AccountInput, AccountPatch> {
   protected readonly entity = 'account';
   protected readonly table = 'accounts';
@@ -29,21 +43,7 @@ export class AccountRepository extends RecordRepository<Account, AccountInput, A
       query = query.where((eb) => eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'accounts.id').where('domain', '=', domain)));
     }
     if (filter.email !== undefined) {
-      const email = normalizeEmail(filter.email);
-      const domain = email.slice(email.lastIndexOf('@') + 1);
-      query = query.where((eb) =>
-        eb.or([
-          eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'accounts.id').where('domain', '=', domain)),
-          eb.exists(
-            eb
-              .selectFrom('contacts')
-              .innerJoin('contact_emails', 'contact_emails.contact_id', 'contacts.id')
-              .select('contacts.id')
-              .whereRef('contacts.account_id', '=', 'accounts.id')
-              .where('contact_emails.email_normalized', '=', email),
-          ),
-        ]),
-      );
+      query = query.where('accounts.id', 'in', accountIdsWithAddress(this.unit.db, filter.email));
     }
     return this.page(query, request);
   }

@@ -4,6 +4,7 @@ import { idPrefixes } from '../domain/ids.js';
 import type { Opportunity, OpportunityInput, OpportunityPatch } from '../domain/opportunity.js';
 import type { Page, PageRequest } from './pagination.js';
 import { RecordRepository, patched } from './record-repository.js';
+import { accountIdsWithAddress } from './accounts.js';
 import { assertReference } from './references.js';
 import type { Database, OpportunitiesTable } from './schema.js';
 
@@ -29,19 +30,10 @@ export class OpportunityRepository extends RecordRepository<Opportunity, Opportu
     if (filter.contactId !== undefined) query = query.where('opportunities.contact_id', '=', filter.contactId);
     if (filter.email !== undefined) {
       const email = normalizeEmail(filter.email);
-      const domain = email.slice(email.lastIndexOf('@') + 1);
       query = query.where((eb) =>
         eb.or([
           eb.exists(eb.selectFrom('contact_emails').select('contact_id').whereRef('contact_emails.contact_id', '=', 'opportunities.contact_id').where('email_normalized', '=', email)),
-          eb.exists(eb.selectFrom('account_domains').select('account_id').whereRef('account_domains.account_id', '=', 'opportunities.account_id').where('domain', '=', domain)),
-          eb.exists(
-            eb
-              .selectFrom('contacts')
-              .innerJoin('contact_emails', 'contact_emails.contact_id', 'contacts.id')
-              .select('contacts.id')
-              .whereRef('contacts.account_id', '=', 'opportunities.account_id')
-              .where('contact_emails.email_normalized', '=', email),
-          ),
+          eb('opportunities.account_id', 'in', accountIdsWithAddress(this.unit.db, email)),
         ]),
       );
     }
