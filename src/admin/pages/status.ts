@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { sql } from 'kysely';
 import type { SyncSource } from '../../sync/ports.js';
+import { resetUserSync, type ResetScope } from '../../sync/reset-user-sync.js';
 import { sourcesOf } from '../../sync/sources.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, postButton, type SafeHtml } from '../html.js';
@@ -10,6 +11,14 @@ export function pairsOf(source: SyncSource): string[] {
   if (source.kind === 'caldav') return [source.id, `calendar:${source.ownerId}`, `tasks:${source.ownerId}`];
   if (source.kind === 'carddav') return [source.id, `contacts:${source.ownerId}`];
   return [source.id];
+}
+
+/** What "Re-deliver all" resets for a user's source (POST /api/v1/users/:id/reset scopes); shared mailboxes have none. */
+export function resetScopesOf(source: SyncSource): ResetScope[] {
+  if (source.kind === 'caldav') return ['calendar', 'tasks'];
+  if (source.kind === 'carddav') return ['contacts'];
+  if (source.kind === 'imap') return ['mail'];
+  return [];
 }
 
 function pairCondition(pairs: readonly string[]) {
@@ -53,7 +62,7 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
 <td><span class="badge state-${name}">${label}</span> ${progress}${state?.error ? html`<div class="error">${state.error.code}: ${state.error.message}</div>` : ''}</td>
 <td>${last ?? 'never'}${state && state.state !== 'syncing' && state.runs > 0 ? html`<div class="muted">${state.changed} changed, ${state.itemErrors} item error(s)</div>` : ''}</td>
 <td>${facts.items}</td>
-<td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf)}
+<td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf)}${resetScopesOf(source).length > 0 ? postButton(`/admin/sources/${id}/redeliver`, 'Re-deliver all', csrf) : ''}
 <a href="/admin/errors?source=${source.id}">errors</a></td></tr>`;
 }
 
@@ -137,6 +146,20 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
     const removed = await ctx.api.store.db.deleteFrom('sync_cursors').where(pairCondition(pairsOf(source))).executeTakeFirst();
     const started = ctx.hooks.runNow(id);
     await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten: Number(removed.numDeletedRows), started });
+    res.redirect(303, '/admin');
+  });
+
+  // Re-deliver: what POST /api/v1/users/:id/reset does for the source's scopes (issue 6 point 7: after
+  // contacts were deleted in the client by mistake), then run it now. No data is deleted.
+  router.post('/sources/:id/redeliver', async (req, res) => {
+    const id = String(req.params['id']);
+    const source = sourcesOf(ctx.api.config).find((entry) => entry.id === id);
+    const scopes = source ? resetScopesOf(source) : [];
+    if (!source || scopes.length === 0) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such user source.</p></section>`, { session: sessionOf(res) }));
+    const forgotten: Record<string, number> = {};
+    for (const scope of scopes) forgotten[scope] = (await resetUserSync(ctx.api.store, source.ownerId, scope)).mappings;
+    const started = ctx.hooks.runNow(id);
+    await ctx.audit.record(sessionOf(res).username, 'source.redeliver', id, { forgotten, started });
     res.redirect(303, '/admin');
   });
 }

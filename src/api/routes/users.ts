@@ -3,10 +3,8 @@ import { BridgeError } from '../../domain/errors.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
-import { resetCalendarSync } from '../../sync/calendar/reset.js';
-import { resetContactSync } from '../../sync/contacts/reset.js';
+import { resetScopes, resetUserSync } from '../../sync/reset-user-sync.js';
 
-export const resetScopes = ['contacts', 'calendar', 'tasks', 'mail'] as const;
 
 const resetInputSchema = z
   .object({
@@ -27,16 +25,6 @@ export const resetResultSchema = z
     cursors: z.number().int(),
   })
   .meta({ id: 'ResetResult' });
-
-/** Mail: forget the per-message state of the user's mailbox so the next pass re-examines every message (ingestion is exactly-once by Message-ID). */
-async function resetMail(ctx: ApiContext, userId: string): Promise<{ mappings: number; cursors: number }> {
-  const source = `imap:${userId}`;
-  return ctx.store.atomically(async (tx) => {
-    const messages = await tx.db.deleteFrom('mail_messages').where('source_id', '=', source).executeTakeFirst();
-    const cursors = await tx.db.deleteFrom('sync_cursors').where('pair', '=', source).executeTakeFirst();
-    return { mappings: Number(messages.numDeletedRows), cursors: Number(cursors.numDeletedRows) };
-  });
-}
 
 export const userSchema = z
   .object({
@@ -91,15 +79,7 @@ export const userRoutes = (ctx: ApiContext) => [
     handler: async ({ params, body }) => {
       const user = await ctx.store.users.get(params.id);
       if (!user) throw new BridgeError('NOT_FOUND', `user ${params.id} not found`);
-      let counts: { mappings: number; cursors: number };
-      if (body.scope === 'contacts') counts = await resetContactSync(ctx.store, user.id, body.itemId);
-      else if (body.scope === 'mail') {
-        if (body.itemId !== undefined) throw new BridgeError('INVALID_INPUT', 'itemId: mail is reset per user only', { details: [{ path: 'body.itemId', message: 'mail is reset per user only' }] });
-        counts = await resetMail(ctx, user.id);
-      } else {
-        const result = await resetCalendarSync(ctx.store, user.id, body.scope, body.itemId);
-        counts = { mappings: result.statusRows, cursors: result.cursors };
-      }
+      const counts = await resetUserSync(ctx.store, user.id, body.scope, body.itemId);
       ctx.log.info({ user: user.id, scope: body.scope, itemId: body.itemId, ...counts }, 'sync state reset');
       return { user: user.id, scope: body.scope, itemId: body.itemId ?? null, ...counts };
     },

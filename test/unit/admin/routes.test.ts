@@ -57,6 +57,29 @@ describe('admin router', () => {
     expect(text).toContain('<code>email</code>');
   });
 
+  it('re-delivers a user source from the status page (the reset API for its scopes) and audits it', async () => {
+    api = await startApi({ users: [{ id: 'alice', name: 'Alice', email: 'alice@example.com', carddav: { url: 'http://127.0.0.1:1/', username: 'alice', password: 'secret' } }] });
+    await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
+    const contact = await api.t.store.contacts.create({ displayName: 'Deleted By Mistake', owner: 'alice' });
+    // The card was deleted in the client: the contact stays in the CRM, the mapping is a tombstone.
+    await api.t.store.syncStatus.put({ pair: 'contacts:alice', identity: 'uid-1', crm: { ref: contact.id, version: 'v', hash: 'h' }, remote: { ref: null, version: null, hash: null }, origin: 'crm', tombstone: true, pending: null });
+    const cookie = (await login(api, 'admin', 'admin-password-123')).headers.get('set-cookie')!.split(';')[0]!;
+    const status = await (await fetch(`${api.url}/admin/`, { headers: { cookie } })).text();
+    expect(status).toContain('action="&#47;admin&#47;sources&#47;carddav%3Aalice&#47;redeliver"');
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(status)![1]!;
+    const refused = await fetch(`${api.url}/admin/sources/carddav%3Aalice/redeliver`, { method: 'POST', headers: { cookie }, redirect: 'manual', body: new URLSearchParams({}) });
+    expect(refused.status).toBe(403);
+    expect((await api.t.store.syncStatus.get('contacts:alice', 'uid-1'))?.tombstone).toBe(true);
+    const done = await fetch(`${api.url}/admin/sources/carddav%3Aalice/redeliver`, { method: 'POST', headers: { cookie }, redirect: 'manual', body: new URLSearchParams({ _csrf: csrf }) });
+    expect(done.status).toBe(303);
+    // Marked for re-delivery under the same UID at the next pass; the contact itself is untouched.
+    expect(await api.t.store.syncStatus.get('contacts:alice', 'uid-1')).toMatchObject({ tombstone: false, pending: 'create', crm: { ref: contact.id } });
+    expect((await api.t.store.contacts.get(contact.id))?.displayName).toBe('Deleted By Mistake');
+    expect(await (await fetch(`${api.url}/admin/audit`, { headers: { cookie } })).text()).toContain('source.redeliver');
+    const unknown = await fetch(`${api.url}/admin/sources/nope%3Ax/redeliver`, { method: 'POST', headers: { cookie }, redirect: 'manual', body: new URLSearchParams({ _csrf: csrf }) });
+    expect(unknown.status).toBe(404);
+  });
+
   it('shows mail bodies sanitized, and a contact timeline with correlation and sources', async () => {
     api = await startApi();
     const { store } = api.t;

@@ -1,0 +1,32 @@
+import { BridgeError } from '../domain/errors.js';
+import type { Store } from '../store/store.js';
+import { resetCalendarSync } from './calendar/reset.js';
+import { resetContactSync } from './contacts/reset.js';
+
+export const resetScopes = ['contacts', 'calendar', 'tasks', 'mail'] as const;
+export type ResetScope = (typeof resetScopes)[number];
+
+/** Mail: forget the per-message state of the user's mailbox so the next pass re-examines every message (ingestion is exactly-once by Message-ID). */
+async function resetMail(store: Store, userId: string): Promise<{ mappings: number; cursors: number }> {
+  const source = `imap:${userId}`;
+  return store.atomically(async (tx) => {
+    const messages = await tx.db.deleteFrom('mail_messages').where('source_id', '=', source).executeTakeFirst();
+    const cursors = await tx.db.deleteFrom('sync_cursors').where('pair', '=', source).executeTakeFirst();
+    return { mappings: Number(messages.numDeletedRows), cursors: Number(cursors.numDeletedRows) };
+  });
+}
+
+/**
+ * Forget what was delivered for one user and scope (or one CRM record of it), so the next pass
+ * delivers it again: mappings, tombstones and cursors go, data stays, and the engines re-match by
+ * UID / Message-ID so nothing is duplicated. The reset API and the admin UI's button share it.
+ */
+export async function resetUserSync(store: Store, userId: string, scope: ResetScope, itemId?: string): Promise<{ mappings: number; cursors: number }> {
+  if (scope === 'contacts') return resetContactSync(store, userId, itemId);
+  if (scope === 'mail') {
+    if (itemId !== undefined) throw new BridgeError('INVALID_INPUT', 'itemId: mail is reset per user only', { details: [{ path: 'body.itemId', message: 'mail is reset per user only' }] });
+    return resetMail(store, userId);
+  }
+  const result = await resetCalendarSync(store, userId, scope, itemId);
+  return { mappings: result.statusRows, cursors: result.cursors };
+}
