@@ -3,6 +3,7 @@ import { contactFieldKeys } from '../contacts/card-fields.js';
 import { parseFilterExpression } from '../contacts/filter.js';
 import { isKnownRegion, knownRegions } from '../contacts/phone.js';
 import { isIanaTimeZone } from '../calendar/timezones.js';
+import { busyStatuses } from '../domain/activity.js';
 
 /**
  * The configuration file's schema. Every key here is documented in config.example.yaml.
@@ -65,11 +66,21 @@ const userMail = z.object({
 export const conflictPolicies = ['crm-wins', 'client-wins', 'newest'] as const;
 const conflictPolicy = z.enum(conflictPolicies, { error: expected('crm-wins, client-wins or newest') });
 
+const busyStatus = z.enum(busyStatuses, { error: expected('free, tentative, busy or oof') });
+
 const userCalendar = z.object({
   crmCalendar: nonEmpty.default('CRM'),
   trackCategory: nonEmpty.default('CRM'),
   /** Overrides sync.conflictPolicy for this user's events. */
   conflictPolicy: conflictPolicy.optional(),
+  /**
+   * How each CRM busy status is shown in this user's calendar (e.g. `oof: busy` for clients that do
+   * not know OOF); statuses not named show as themselves (src/sync/calendar/fields.ts).
+   */
+  busyStatusMap: z
+    .object({ free: busyStatus.default('free'), tentative: busyStatus.default('tentative'), busy: busyStatus.default('busy'), oof: busyStatus.default('oof') })
+    .strict()
+    .prefault({}),
 });
 
 const userTasks = z.object({

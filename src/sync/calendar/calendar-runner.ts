@@ -25,6 +25,7 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     crmTaskList: user.tasks.crmTaskList,
     eventPolicy: user.calendar.conflictPolicy ?? config.sync.conflictPolicy,
     taskPolicy: user.tasks.conflictPolicy ?? config.sync.conflictPolicy,
+    busyStatusMap: user.calendar.busyStatusMap,
   };
 }
 

@@ -26,7 +26,7 @@ import type { Store } from '../../store/store.js';
 import type { MirrorBusy, MirrorEntry } from '../../store/calendar-sync.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavCollection, DavConnector, DavObject, DavServerSettings, DavSession } from '../dav-ports.js';
-import { fieldsHash, type ItemFields } from './fields.js';
+import { fieldsHash, type BusyStatusMap, type ItemFields } from './fields.js';
 import {
   activityChangeOf,
   activityOfRemote,
@@ -58,6 +58,8 @@ export interface CalendarSpec {
   crmTaskList: string;
   eventPolicy: ConflictPolicy;
   taskPolicy: ConflictPolicy;
+  /** users[].calendar.busyStatusMap; absent: every status shows as itself. */
+  busyStatusMap?: BusyStatusMap;
 }
 
 export interface CalendarSyncDeps {
@@ -154,6 +156,7 @@ export class CalendarSync {
       email: spec.userEmail,
       name: spec.userName,
       userEmails: new Map(deps.users.map((user) => [normalizeEmail(user.email), user.id])),
+      ...(spec.busyStatusMap ? { busyStatusMap: spec.busyStatusMap } : {}),
     };
     this.directory = new StoreDirectory(deps.store, deps.users);
   }

@@ -58,7 +58,16 @@ function attendeeKeys(parties: ReadonlyArray<{ role: string; address: string }>,
   return [...new Set(keys)].sort();
 }
 
-export function eventFieldsOfActivity(activity: Activity, ownerEmail: string): EventFields {
+/** How each CRM busy status is shown in a user's calendar (`users[].calendar.busyStatusMap`). */
+export type BusyStatusMap = Readonly<Record<EventFields['busyStatus'], EventFields['busyStatus']>>;
+
+/**
+ * The CRM side's fields in "calendar space": busyStatus is the status the user's calendar shows for
+ * it (the map), so an `oof` written as busy reads back equal and is not taken as a client edit; a
+ * real client edit reaches the CRM as the calendar's value (activityChangeOf in item-codec.ts).
+ */
+export function eventFieldsOfActivity(activity: Activity, ownerEmail: string, busyStatusMap?: BusyStatusMap): EventFields {
+  const busyStatus = activity.busyStatus ?? 'busy';
   return {
     subject: activity.subject,
     start: iso(activity.start),
@@ -67,7 +76,7 @@ export function eventFieldsOfActivity(activity: Activity, ownerEmail: string): E
     location: activity.location ?? null,
     description: activity.bodyText ?? null,
     status: activity.status === 'cancelled' ? 'cancelled' : 'open',
-    busyStatus: activity.busyStatus ?? 'busy',
+    busyStatus: busyStatusMap?.[busyStatus] ?? busyStatus,
     reminderMinutes: activity.reminderMinutes ?? null,
     attendees: attendeeKeys(activity.parties, ownerEmail),
   };

@@ -9,7 +9,7 @@ import { activityToEvent, eventToActivity, type EventActivity, type EventActivit
 import type { CalendarObject } from '../../calendar/ical-parse.js';
 import { modifiedAtOf } from '../../calendar/modified-at.js';
 import { todoToActivity, todoToIcal, type TodoActivity } from '../../calendar/todo-mapping.js';
-import { eventFieldNames, eventFieldsOfActivity, eventFieldsOfRemote, taskFieldNames, taskFieldsOfActivity, taskFieldsOfRemote, type EventFields, type ItemFields, type TaskFields } from './fields.js';
+import { eventFieldNames, eventFieldsOfActivity, eventFieldsOfRemote, taskFieldNames, taskFieldsOfActivity, taskFieldsOfRemote, type BusyStatusMap, type EventFields, type ItemFields, type TaskFields } from './fields.js';
 
 export type FamilyName = 'events' | 'tasks';
 
@@ -19,6 +19,8 @@ export interface UserContext {
   name: string;
   /** CRM users by normalised address. */
   userEmails: ReadonlyMap<string, string>;
+  /** How the CRM's busy statuses show in this user's calendar; absent: as themselves. */
+  busyStatusMap?: BusyStatusMap;
 }
 
 /** What a remote object says, in the engine's terms. */
@@ -64,7 +66,7 @@ export function readRemote(object: CalendarObject, user: UserContext): RemoteRea
 }
 
 export function crmFieldsOf(family: FamilyName, activity: Activity, user: UserContext): ItemFields {
-  return family === 'events' ? eventFieldsOfActivity(activity, user.email) : taskFieldsOfActivity(activity);
+  return family === 'events' ? eventFieldsOfActivity(activity, user.email, user.busyStatusMap) : taskFieldsOfActivity(activity);
 }
 
 export function baseOfRemote(read: RemoteRead): BaseRecord {
