@@ -9,6 +9,8 @@ import { resolveFolderPath } from '../sync/mail/folder-plan.js';
 import { serverSettings } from '../sync/mail/mail-runner.js';
 import type { MailSender } from './send-ports.js';
 
+const SENT_COPY_GIVE_UP_MS = 3 * 86_400_000;
+
 /**
  * Delivers the outbox: one SMTP transaction per queued mail, a temporary failure retried with
  * capped exponential backoff (up to an hour apart), a permanent one (refused login, refused message)
@@ -34,7 +36,7 @@ export class OutboxWorker {
   async runDue(now = new Date()): Promise<number> {
     const due = await this.store.outbox.due(now.toISOString());
     for (const entry of due) await this.deliver(entry.activityId);
-    for (const entry of await this.store.outbox.copiesPending()) await this.copyToSent(entry);
+    for (const entry of await this.store.outbox.copiesPending(now.toISOString())) await this.copyToSent(entry, now);
     return due.length;
   }
 
@@ -69,7 +71,7 @@ export class OutboxWorker {
     }
   }
 
-  private async copyToSent(entry: OutboxEntry): Promise<void> {
+  private async copyToSent(entry: OutboxEntry, now = new Date()): Promise<void> {
     const user = this.config.users.find((candidate) => candidate.id === entry.userId);
     if (!user?.imap) return;
     try {
@@ -84,8 +86,17 @@ export class OutboxWorker {
       }
       await this.store.outbox.update(entry.activityId, { sentCopy: 'done' });
     } catch (error) {
-      // The mail itself went out; the copy is retried on the next run.
-      this.log.warn({ activity: entry.activityId, err: error }, 'could not put a copy into the Sent folder; will retry');
+      // The mail itself went out. The copy is retried, less often the longer it fails (a quarter of
+      // the time since sending, between a minute and an hour apart), and given up after three days.
+      const age = now.getTime() - (entry.sentAt ? Date.parse(entry.sentAt) : now.getTime());
+      if (age > SENT_COPY_GIVE_UP_MS) {
+        await this.store.outbox.update(entry.activityId, { sentCopy: 'failed' });
+        this.log.error({ activity: entry.activityId, err: error }, 'gave up putting a copy into the Sent folder after three days');
+        return;
+      }
+      const delay = Math.min(Math.max(age / 4, 60_000), 3_600_000);
+      await this.store.outbox.update(entry.activityId, { nextAttemptAt: new Date(now.getTime() + delay).toISOString() });
+      this.log.warn({ activity: entry.activityId, retryInSeconds: Math.round(delay / 1000), err: error }, 'could not put a copy into the Sent folder; will retry');
     }
   }
 }

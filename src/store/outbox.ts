@@ -48,9 +48,17 @@ export class OutboxRepository {
     return rows.map(toEntry);
   }
 
-  /** Sent mail whose copy is not yet in the Sent folder. */
-  async copiesPending(limit = 20): Promise<OutboxEntry[]> {
-    const rows = await this.db.selectFrom('outbox').selectAll().where('state', '=', 'sent').where('sent_copy', '=', 'pending').orderBy('created_at').limit(limit).execute();
+  /** Sent mail whose copy is not yet in the Sent folder and whose next copy attempt is due (next_attempt_at, unused once sent, holds it). */
+  async copiesPending(now = new Date().toISOString(), limit = 20): Promise<OutboxEntry[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('state', '=', 'sent')
+      .where('sent_copy', '=', 'pending')
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
     return rows.map(toEntry);
   }
 
