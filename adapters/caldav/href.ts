@@ -67,3 +67,15 @@ export function displayUrl(url: string): string {
 export function sameUrl(a: string, b: string): boolean {
   return withTrailingSlash(canonicalHref(a, a)) === withTrailingSlash(canonicalHref(b, b));
 }
+
+/** A path segment for a new collection from its display name: lower-case ASCII letters, digits and dashes (may be empty). */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+}

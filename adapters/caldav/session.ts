@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { BridgeError } from '../../src/domain/errors.js';
 import type { DavChanges, DavCollection, DavComponent, DavObject, DavSession } from '../../src/sync/dav-ports.js';
 import type { DiscoveredAccount } from './discovery.js';
-import { canonicalHref, displayUrl, pathOf, sameUrl, withTrailingSlash } from './href.js';
+import { canonicalHref, displayUrl, pathOf, sameUrl, slugify, withTrailingSlash } from './href.js';
 import type { DavHttp, DavHttpResponse } from './http.js';
 import { entryStatus, hasResourceType, okProp, okText, parseMultistatus, type DavResponseEntry } from './multistatus.js';
 import { describe, hasPrecondition } from './parse-dav-error.js';
@@ -42,18 +42,6 @@ function isComponent(name: string | undefined): name is DavComponent {
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
-}
-
-/** A path segment from a display name: lower-case ASCII letters, digits and dashes. */
-function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/, '');
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

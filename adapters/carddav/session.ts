@@ -5,22 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { BridgeError } from '../../src/domain/errors.js';
 import type { DavChanges, DavCollection, DavObject } from '../../src/sync/dav-ports.js';
 import type { AddressBookSession } from '../../src/sync/contacts/carddav-ports.js';
-import { canonicalHref, displayUrl, sameUrl } from '../caldav/href.js';
+import { canonicalHref, displayUrl, sameUrl, slugify } from '../caldav/href.js';
 import type { DavHttp } from '../caldav/http.js';
 import type { CalDavSession } from '../caldav/session.js';
 import { mkcolAddressBookBody } from './requests.js';
-
-/** A path segment from a display name: lower-case ASCII letters, digits and dashes. */
-function slugify(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/, '');
-}
 
 export class CardDavSession implements AddressBookSession {
   readonly principalUrl: string;
