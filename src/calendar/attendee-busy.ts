@@ -11,7 +11,7 @@ import { normalizeEmail } from '../domain/fields.js';
 import type { Store } from '../store/store.js';
 import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
 import { parseFreeBusyPeriods } from './freebusy-parse.js';
-import { busyPeriod, mergeBusy, type BusyPeriod } from './freebusy.js';
+import { busyPeriodsOf, mergeBusy, type BusyPeriod } from './freebusy.js';
 import { busyOfUsers } from './user-busy.js';
 
 export type BusySource = 'crm' | 'caldav' | 'schedule-outbox';
@@ -67,11 +67,7 @@ async function fromScheduleOutbox(deps: BusyLookupDeps, addresses: readonly stri
 }
 
 async function fromCrmActivities(store: Store, address: string, from: Date, to: Date): Promise<BusyPeriod[]> {
-  const times = await store.activities.busyTimesOfAddress(address, from.toISOString(), to.toISOString());
-  return times.flatMap((time) => {
-    const period = busyPeriod(time);
-    return period ? [period] : [];
-  });
+  return busyPeriodsOf(await store.activities.busyTimesOfAddress(address, from.toISOString(), to.toISOString()));
 }
 
 export async function lookupBusy(deps: BusyLookupDeps, attendees: readonly string[], from: Date, to: Date): Promise<AttendeeBusy[]> {

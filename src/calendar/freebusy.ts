@@ -29,6 +29,14 @@ export function busyPeriod(occurrence: { start: string; end: string; busyStatus:
   return end.getTime() > start.getTime() ? { start, end, type } : null;
 }
 
+/** The busy periods of many occurrences, free and cancelled ones left out. */
+export function busyPeriodsOf(occurrences: ReadonlyArray<Parameters<typeof busyPeriod>[0]>): BusyPeriod[] {
+  return occurrences.flatMap((occurrence) => {
+    const period = busyPeriod(occurrence);
+    return period ? [period] : [];
+  });
+}
+
 /**
  * Merge periods: overlapping or touching periods of one type become one, and where types overlap
  * the stronger one takes the time. The result is sorted and free of overlaps (§3.8.2.6 asks for

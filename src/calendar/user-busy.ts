@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { FreeBusyType } from './busy-status.js';
-import { busyPeriod, mergeBusy, type BusyPeriod } from './freebusy.js';
+import { busyPeriodsOf, mergeBusy, type BusyPeriod } from './freebusy.js';
 
 export interface SourcedBusyPeriod extends BusyPeriod {
   /** Where the time comes from: `crm` (appointments and meetings in the CRM). Synced calendars add `caldav`. */
@@ -16,10 +16,7 @@ export async function busyOfUsers(store: Store, userIds: readonly string[], from
   const times = await store.activities.busyTimesOfUsers(userIds, from.toISOString(), to.toISOString());
   const result = new Map<string, SourcedBusyPeriod[]>();
   for (const userId of userIds) {
-    const periods = (times.get(userId) ?? []).flatMap((time) => {
-      const period = busyPeriod(time);
-      return period ? [period] : [];
-    });
+    const periods = busyPeriodsOf(times.get(userId) ?? []);
     // Every synced calendar of the user: the mirror the caldav runner keeps (recurrences expanded,
     // transparent and cancelled instances already left out).
     const synced = (await store.calendarSync.busyBetween(userId, from.toISOString(), to.toISOString())).map((period) => ({ start: new Date(period.start), end: new Date(period.end), type: period.type as FreeBusyType }));
