@@ -20,20 +20,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { AdminSessions } from '../src/admin/sessions.js';
 import { createApp } from '../src/api/app.js';
 import { configSchema } from '../src/config/schema.js';
 import { createMetrics } from '../src/metrics.js';
-import { applyConfig } from '../src/runtime/apply-config.js';
-import { createRunners } from '../src/runtime/runners.js';
-import { BlobStore } from '../src/store/blob-store.js';
-import { migrateToLatest, openDatabase } from '../src/store/database.js';
-import { SecretBox } from '../src/store/secret-box.js';
-import { Store } from '../src/store/store.js';
-import { sourcesOf } from '../src/sync/sources.js';
 import { startRadicale } from '../test/servers/index.js';
-import { bridgePasses, countRequests, measureVdirsyncer, percentile, seconds, timed } from './dav-bench-support.js';
+import { bridgePasses, openBenchBridge, countRequests, measureVdirsyncer, percentile, seconds, timed } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
 const apiToken = 'bench-token-0123456789abcdef';
@@ -126,13 +118,7 @@ export async function benchCaldavSync(options: { events: number; recurring: numb
         : { id: `user${index}`, name: `User ${index}`, email: `user${index}@example.com` },
     );
     const config = configSchema.parse({ api: { tokens: [{ name: 'bench', token: apiToken }] }, users });
-    const database = openDatabase(`sqlite:${join(dir, 'bridge.db')}`);
-    await migrateToLatest(database.db);
-    const store = new Store(database.db, new SecretBox('bench-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), 1024 * 1024));
-    await applyConfig(store, config);
-    const log = pino({ level: 'silent' });
-    const runners = createRunners(config, store, log);
-    const source = sourcesOf(config).find((candidate) => candidate.kind === 'caldav')!;
+    const { database, store, log, runners, source } = await openBenchBridge(dir, config, 'caldav');
     const counter = countRequests();
     const pass = bridgePasses(rows, source, runners, store, log, counter);
     let bridgeFirst = 0;

@@ -16,18 +16,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.js';
 import { applyConfig } from '../src/runtime/apply-config.js';
 import { createRunners } from '../src/runtime/runners.js';
-import { BlobStore } from '../src/store/blob-store.js';
-import { migrateToLatest, openDatabase } from '../src/store/database.js';
-import { SecretBox } from '../src/store/secret-box.js';
-import { Store } from '../src/store/store.js';
 import { runSource } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';
 import { startRadicale } from '../test/servers/index.js';
-import { bridgePasses, countRequests, measureVdirsyncer, seconds, timed } from './dav-bench-support.js';
+import { bridgePasses, openBenchBridge, countRequests, measureVdirsyncer, seconds, timed } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
 
@@ -82,13 +77,7 @@ export async function benchCarddavSync(options: { contacts: number; push: number
         { id: 'owner', name: 'Book Owner', email: 'owner@example.com', carddav: { url: radicale.info.url, username: owner.username, password: owner.password }, contacts: { addressBook: `${home}crm/`, filter: { owned: true, accounts: false }, phoneRegion: 'DE' } },
       ],
     });
-    const database = openDatabase(`sqlite:${join(dir, 'bridge.db')}`);
-    await migrateToLatest(database.db);
-    const store = new Store(database.db, new SecretBox('bench-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), 1024 * 1024));
-    await applyConfig(store, config);
-    const log = pino({ level: 'silent' });
-    const runners = createRunners(config, store, log);
-    const source = sourcesOf(config).find((candidate) => candidate.kind === 'carddav')!;
+    const { database, store, log, runners, source } = await openBenchBridge(dir, config, 'carddav');
     const counter = countRequests();
     const pass = bridgePasses(rows, source, runners, store, log, counter);
     let bridgeFirst = 0;

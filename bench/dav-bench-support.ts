@@ -7,9 +7,16 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from 'pino';
-import type { Store } from '../src/store/store.js';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../src/config/schema.js';
+import { applyConfig } from '../src/runtime/apply-config.js';
+import { createRunners } from '../src/runtime/runners.js';
+import { BlobStore } from '../src/store/blob-store.js';
+import { migrateToLatest, openDatabase, type OpenDatabase } from '../src/store/database.js';
+import { SecretBox } from '../src/store/secret-box.js';
+import { Store } from '../src/store/store.js';
 import { runSource } from '../src/sync/run-once.js';
+import { sourcesOf } from '../src/sync/sources.js';
 import type { SourceKind, SourceRunner, SyncSource } from '../src/sync/ports.js';
 import type { BenchRow } from './store-and-api.js';
 
@@ -37,6 +44,27 @@ export function countRequests(): { count: () => number; restore: () => void } {
     return original(input, init);
   };
   return { count: () => requests, restore: () => void (globalThis.fetch = original) };
+}
+
+export interface BenchBridge {
+  database: OpenDatabase;
+  store: Store;
+  log: Logger;
+  runners: ReadonlyMap<SourceKind, SourceRunner>;
+  /** The configuration's first source of the kind measured. */
+  source: SyncSource;
+}
+
+/** A bridge on a fresh SQLite database in `dir` with `config` applied, and its first source of `kind`. */
+export async function openBenchBridge(dir: string, config: Config, kind: SourceKind): Promise<BenchBridge> {
+  const database = openDatabase(`sqlite:${join(dir, 'bridge.db')}`);
+  await migrateToLatest(database.db);
+  const store = new Store(database.db, new SecretBox('bench-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), 1024 * 1024));
+  await applyConfig(store, config);
+  const log = pino({ level: 'silent' });
+  const source = sourcesOf(config).find((candidate) => candidate.kind === kind);
+  if (!source) throw new Error(`the bench configuration has no ${kind} source`);
+  return { database, store, log, runners: createRunners(config, store, log), source };
 }
 
 /** A function that runs one bridge pass over `source`, adds a row `bridge <label>` (time, requests, changes) and returns the time. */
