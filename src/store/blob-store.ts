@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 export interface StoredBlob {
@@ -17,6 +17,9 @@ export interface StoredBlob {
  * never leaves a truncated file under a valid name.
  */
 export class BlobStore {
+  /** Fan-out folders known to exist (at most 65,536): an import writes many files into the same ones, and a mkdir each time cost measurable time. */
+  private readonly knownFolders = new Set<string>();
+
   constructor(
     private readonly dir: string,
     readonly maxBytes: number,
@@ -32,17 +35,30 @@ export class BlobStore {
     const sha256 = createHash('sha256').update(content).digest('hex');
     if (content.length > this.maxBytes && !options.force) return { sha256, size: content.length, stored: false };
     const target = this.pathOf(sha256);
-    if (!existsSync(target)) {
-      await mkdir(join(target, '..'), { recursive: true });
-      const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        await writeFile(temporary, content, { flag: 'wx' });
-        await rename(temporary, target);
-      } finally {
-        await rm(temporary, { force: true });
-      }
-    }
+    if (!existsSync(target)) await this.writeNew(target, content);
     return { sha256, size: content.length, stored: true };
+  }
+
+  /** Written under a temporary name and renamed, so a crash never leaves a truncated file under a valid name. */
+  private async writeNew(target: string, content: Buffer, retried = false): Promise<void> {
+    const folder = dirname(target);
+    if (!this.knownFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.knownFolders.add(folder);
+    }
+    const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, content, { flag: 'wx' });
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      // The folder was removed behind our back (its name was remembered): create it again, once.
+      if (!retried && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.knownFolders.delete(folder);
+        return this.writeNew(target, content, true);
+      }
+      throw error;
+    }
   }
 
   has(sha256: string): boolean {
