@@ -48,6 +48,20 @@ export interface StartDovecotOptions {
   startTimeoutMs?: number;
   /** Appended verbatim to the generated dovecot.conf (e.g. `auth_debug = yes`). */
   extraConfig?: string;
+  /**
+   * Folder layout of the personal namespace. `default`: separator `/`, no prefix, Drafts, Sent,
+   * Trash, Junk, Archive. `cyrus`: Cyrus/Courier style, prefix `INBOX.` and separator `.`, so every
+   * folder (INBOX.Sent, INBOX.Trash, new ones) lives below INBOX. `gmail`: separator `/`, special-use
+   * folders below `[Gmail]/` (Sent Mail, All Mail, Trash, Spam, Drafts) as Gmail's IMAP shows them.
+   */
+  layout?: DovecotLayout;
+}
+
+export type DovecotLayout = 'default' | 'cyrus' | 'gmail';
+
+/** The IMAP hierarchy separator each layout announces. */
+export function separatorOf(layout: DovecotLayout): string {
+  return layout === 'cyrus' ? '.' : '/';
 }
 
 interface RunAs {
@@ -91,6 +105,54 @@ export function ensureServiceUser(): RunAs {
   return { user: SERVICE_USER, group: ids.group, uid: ids.uid, gid: ids.gid, switchUser: true };
 }
 
+/** One special-use mailbox of the INBOX namespace, created and subscribed on first login. */
+function specialMailbox(name: string, use: string): string {
+  const quoted = /^[A-Za-z]+$/.test(name) ? name : `"${name}"`;
+  return `  mailbox ${quoted} {\n    special_use = \\${use}\n    auto = subscribe\n  }\n`;
+}
+
+/** The `namespace inbox` block of the layout; `default` is the harness's original text, unchanged. */
+function inboxNamespace(layout: DovecotLayout, separator: string): string {
+  if (layout === 'cyrus') {
+    // Mailbox names in a namespace section are given without the namespace prefix.
+    const mailboxes: [string, string][] = [['Drafts', 'Drafts'], ['Sent', 'Sent'], ['Trash', 'Trash'], ['Junk', 'Junk']];
+    return `namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = ${separator}\n${mailboxes.map(([name, use]) => specialMailbox(name, use)).join('')}}\n\n`;
+  }
+  if (layout === 'gmail') {
+    // RFC 6154 attributes as Gmail announces them (Gmail also names its labels with `/`).
+    const mailboxes: [string, string][] = [['[Gmail]/Drafts', 'Drafts'], ['[Gmail]/Sent Mail', 'Sent'], ['[Gmail]/All Mail', 'All'], ['[Gmail]/Trash', 'Trash'], ['[Gmail]/Spam', 'Junk']];
+    // LAYOUT=fs makes `[Gmail]` a plain directory (once a folder below it is used), listed as a
+    // \Noselect container as on Gmail.
+    return `namespace inbox {\n  inbox = yes\n  separator = ${separator}\n  location = maildir:~/Maildir:LAYOUT=fs\n${mailboxes.map(([name, use]) => specialMailbox(name, use)).join('')}}\n\n`;
+  }
+  return `namespace inbox {
+  inbox = yes
+  separator = ${separator}
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}
+
+`;
+}
+
 function dovecotConfig(o: {
   dataDir: string;
   runAs: RunAs;
@@ -99,6 +161,7 @@ function dovecotConfig(o: {
   passwdFile: string;
   logFile: string;
   separator: string;
+  layout: DovecotLayout;
 }): string {
   const { dataDir, runAs } = o;
   // Chroots need root; anything that would chroot is configured not to.
@@ -146,32 +209,7 @@ userdb {
   args = username_format=%u ${o.passwdFile}
 }
 
-namespace inbox {
-  inbox = yes
-  separator = ${o.separator}
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-  mailbox Junk {
-    special_use = \\Junk
-    auto = subscribe
-  }
-  mailbox Archive {
-    special_use = \\Archive
-    auto = subscribe
-  }
-}
-
-service imap-login {
+${inboxNamespace(o.layout, o.separator)}service imap-login {
   chroot =
   inet_listener imap {
     address = ${LOOPBACK}
@@ -245,7 +283,8 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
   const baseDir = runAs.switchUser && !traversableByOthers(tmpdir()) ? '/tmp' : tmpdir();
   const life = await serverLifetime('dovecot', baseDir);
   const { dataDir, stop } = life;
-  const separator = '/';
+  const layout = options.layout ?? 'default';
+  const separator = separatorOf(layout);
   const logFile = join(dataDir, 'dovecot.log');
   const passwdFile = join(dataDir, 'passwd');
   const homeRoot = join(dataDir, 'home');
@@ -272,7 +311,7 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
       while (lmtpPort === imapPort) lmtpPort = await findFreePort();
       await writeFile(
         configFile,
-        dovecotConfig({ dataDir, runAs, imapPort, lmtpPort, passwdFile, logFile, separator }) +
+        dovecotConfig({ dataDir, runAs, imapPort, lmtpPort, passwdFile, logFile, separator, layout }) +
           (options.extraConfig !== undefined ? `\n# extraConfig\n${options.extraConfig}\n` : ''),
         { mode: 0o644 },
       );

@@ -41,7 +41,7 @@ export function newMessageId(domain = 'acme.example'): string {
 }
 
 /** A direct IMAP client for arranging test data, as a user's mail client would. */
-export async function imapClient(servers: TestServers, username: string, password = 'secret'): Promise<ImapFlow> {
+export async function imapClient(servers: Pick<TestServers, 'dovecot'>, username: string, password = 'secret'): Promise<ImapFlow> {
   const client = new ImapFlow({ host: servers.dovecot.host, port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: username, pass: password }, logger: false, disableAutoIdle: true });
   // An 'error' event without a listener would crash the test process.
   client.on('error', () => undefined);
@@ -59,7 +59,7 @@ export interface MailTestConfig {
 }
 
 /** A configuration whose mailboxes live on the harness Dovecot. */
-export function mailConfig(servers: TestServers, spec: MailTestConfig): Config {
+export function mailConfig(servers: Pick<TestServers, 'dovecot'>, spec: MailTestConfig): Config {
   const imap = (username: string) => ({ host: servers.dovecot.host, port: servers.dovecot.imapPort, security: 'none', username, password: 'secret' });
   return configSchema.parse({
     users: (spec.users ?? []).map((user) => ({ id: user.id, name: user.id, email: user.email, imap: imap(user.email), mail: user.mail ?? {} })),
