@@ -5,7 +5,7 @@ import { BridgeError, isBridgeError } from '../domain/errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import type { MailboxConnector } from '../sync/mail-ports.js';
-import { resolveFolderPath } from '../sync/mail/folder-plan.js';
+import { sentFolderPath } from '../sync/mail/folder-plan.js';
 import { serverSettings } from '../sync/mail/mail-runner.js';
 import type { MailSender } from './send-ports.js';
 
@@ -78,7 +78,7 @@ export class OutboxWorker {
       const session = await this.connector.connect(serverSettings(user.imap));
       try {
         const folders = await session.listFolders();
-        const sent = user.mail.sentFolder ? resolveFolderPath(user.mail.sentFolder, folders) : (folders.find((folder) => folder.specialUse === '\\Sent')?.path ?? resolveFolderPath('Sent', folders));
+        const sent = sentFolderPath(folders, user.mail.sentFolder);
         if (!folders.some((folder) => folder.path === sent)) await session.createFolder(sent);
         await session.append(sent, await this.store.blobs.read(entry.rawSha256), ['\\Seen'], entry.sentAt ? new Date(entry.sentAt) : new Date());
       } finally {

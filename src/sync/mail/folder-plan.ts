@@ -46,6 +46,17 @@ export function isBelow(path: string, parent: string, delimiter: string): boolea
   return path.toLowerCase().startsWith(`${parent}${delimiter}`.toLowerCase());
 }
 
+/**
+ * Where sent mail lies: the configured folder when the server has it, else the one marked \Sent
+ * (RFC 6154 §2), else `Sent` in the personal namespace. A configured name the server lacks (`Sent`
+ * on Gmail, whose sent mail is in `[Gmail]/Sent Mail`) falls back to \Sent instead of reading nothing.
+ */
+export function sentFolderPath(folders: readonly MailFolder[], configured: string | undefined): string {
+  const named = configured ? resolveFolderPath(configured, folders) : undefined;
+  if (named !== undefined && folders.some((folder) => folder.path === named && folder.selectable)) return named;
+  return folders.find((folder) => folder.specialUse === '\\Sent')?.path ?? named ?? resolveFolderPath('Sent', folders);
+}
+
 export interface PersonalFolderConfig {
   trackedFolders: readonly string[];
   sentFolder?: string | undefined;
@@ -55,7 +66,8 @@ export interface PersonalFolderConfig {
 /**
  * Tracked folders and every folder below them (`CRM/Acme`) are read in the `tracked` role; INBOX
  * and configured extra folders in the `watched` role (keyword and automatic tracking); the sent
- * folder (configured, else RFC 6154 \Sent) last, in the `sent` role. Trash and Junk are never read.
+ * folder (configured if the server has it, else RFC 6154 \Sent) last, in the `sent` role. Trash and
+ * Junk are never read.
  */
 export function planPersonalFolders(folders: readonly MailFolder[], config: PersonalFolderConfig): PlannedFolder[] {
   const delimiter = delimiterOf(folders);
@@ -73,7 +85,6 @@ export function planPersonalFolders(folders: readonly MailFolder[], config: Pers
   const inbox = folders.find((folder) => folder.path.toUpperCase() === 'INBOX');
   if (inbox) add(inbox.path, 'watched');
   for (const name of config.extraFolders ?? []) add(resolveFolderPath(name, folders), 'watched');
-  const sent = config.sentFolder ? resolveFolderPath(config.sentFolder, folders) : folders.find((folder) => folder.specialUse === '\\Sent')?.path ?? resolveFolderPath('Sent', folders);
-  add(sent, 'sent');
+  add(sentFolderPath(folders, config.sentFolder), 'sent');
   return [...planned.values()];
 }

@@ -181,10 +181,19 @@ class MailboxSync {
       created = true;
     };
     for (const name of trackedFolders) await create(resolveFolderPath(name, folders));
+    let current = folders;
+    if (created) {
+      // The server may have put a new folder elsewhere than asked: the IMAP client adds the personal
+      // namespace prefix (RFC 2342), so on an account listing only INBOX `CRM` becomes `INBOX.CRM`.
+      // The folders below it, and their links, start from where it really is.
+      current = await this.session.listFolders();
+      for (const folder of current) existing.add(folder.path.toLowerCase());
+      created = false;
+    }
     const rootName = trackedFolders[0];
     if (rootName && this.spec.ownerId) {
-      const root = resolveFolderPath(rootName, folders);
-      const delimiter = delimiterOf(folders);
+      const root = resolveFolderPath(rootName, current);
+      const delimiter = delimiterOf(current);
       const links = await this.store.mailMessages.folderLinks(this.spec.sourceId);
       const linkedRecords = new Map([...links].map(([folder, record]) => [`${record.type}:${record.id}`, folder]));
       const usedPaths = new Set([...links.keys()].map((path) => path.toLowerCase()));
@@ -201,7 +210,7 @@ class MailboxSync {
         await create(path);
       }
     }
-    return created ? this.session.listFolders() : folders;
+    return created ? this.session.listFolders() : current;
   }
 
   private async openRecordsOfOwner(owner: string): Promise<Array<{ type: Regarding['type']; id: string; name: string }>> {

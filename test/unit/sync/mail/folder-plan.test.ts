@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MailFolder } from '../../../../src/sync/mail-ports.js';
-import { folderSegment, planPersonalFolders, resolveFolderPath } from '../../../../src/sync/mail/folder-plan.js';
+import { folderSegment, planPersonalFolders, resolveFolderPath, sentFolderPath } from '../../../../src/sync/mail/folder-plan.js';
 import { batchesBySize } from '../../../../src/sync/mail/mailbox-sync.js';
 
 const folder = (path: string, delimiter = '/', specialUse: string | null = null, selectable = true): MailFolder => ({ path, delimiter, specialUse, selectable });
@@ -26,6 +26,17 @@ describe('folder plan', () => {
       { path: 'Sent Items', role: 'sent', watch: true },
     ]);
     expect(planPersonalFolders(folders, { trackedFolders: ['CRM'], sentFolder: 'Archive' }).find((entry) => entry.role === 'sent')?.path).toBe('Archive');
+  });
+
+  it('takes a configured sent folder the server lacks as the \\Sent one (Gmail has no `Sent`), else the name as configured', () => {
+    const gmail = [folder('INBOX'), folder('[Gmail]', '/', null, false), folder('[Gmail]/Sent Mail', '/', '\\Sent'), folder('[Gmail]/All Mail', '/', '\\All')];
+    expect(sentFolderPath(gmail, 'Sent')).toBe('[Gmail]/Sent Mail');
+    expect(sentFolderPath(gmail, undefined)).toBe('[Gmail]/Sent Mail');
+    expect(sentFolderPath(gmail, '[Gmail]')).toBe('[Gmail]/Sent Mail');
+    expect(sentFolderPath([...gmail, folder('Sent')], 'Sent')).toBe('Sent');
+    const plain = [folder('INBOX', '.'), folder('INBOX.Archive', '.')];
+    expect(sentFolderPath(plain, 'Sent Items')).toBe('INBOX.Sent Items');
+    expect(sentFolderPath(plain, undefined)).toBe('INBOX.Sent');
   });
 
   it('makes record names safe as one folder segment', () => {
