@@ -7,6 +7,7 @@
 
 import type { ExpungeEvent, FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject, ResponseEvent } from 'imapflow';
 import { BridgeError } from '../../src/domain/errors.js';
+import { messageKey, parseMessageIdList } from '../../src/mail/message-id.js';
 import type {
   FlagChanges,
   FolderState,
@@ -30,6 +31,10 @@ const MAX_MODSEQ = 2n ** 63n - 1n;
 const SUMMARY_QUERY: FetchQueryObject = { uid: true, flags: true, size: true, internalDate: true };
 const SOURCE_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, source: true };
 const HEADER_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, headers: true };
+/** BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] (RFC 3501 §6.4.5). */
+const MESSAGE_ID_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, headers: ['message-id'] };
+/** OR terms per SEARCH: keeps the command line short (servers limit it, e.g. Dovecot to 64 KiB). */
+const MESSAGE_IDS_PER_SEARCH = 25;
 
 /** The failed tagged response, for commands imapflow reports as `false` instead of throwing. */
 interface Refusal {
@@ -262,6 +267,30 @@ export class ImapSession implements MailboxSession {
     return this.inFolder(path, `Fetching the headers of ${wanted.length} message(s) from`, () => this.fetchRaw(wanted, HEADER_QUERY, (row) => row.headers));
   }
 
+  async findMessageIds(path: string, messageIds: readonly string[]): Promise<string[]> {
+    this.assertOpen('findMessageIds');
+    const wanted = new Map<string, string>();
+    for (const id of messageIds) if (id.trim() !== '') wanted.set(messageKey(id), id);
+    if (wanted.size === 0) return [];
+    return this.inFolder(path, `Looking for ${wanted.size} Message-ID(s) in`, async () => {
+      const found = new Set<string>();
+      const ids = [...wanted.values()];
+      for (let start = 0; start < ids.length; start += MESSAGE_IDS_PER_SEARCH) {
+        const terms = ids.slice(start, start + MESSAGE_IDS_PER_SEARCH).map((id) => ({ header: { 'message-id': id } }));
+        const uids = await this.search(terms.length === 1 ? terms[0]! : { or: terms });
+        if (uids.length === 0) continue;
+        // HEADER matches substrings: <a@x> is inside <ba@x>. The matches' own header decides.
+        for (const raw of await this.fetchRaw(uids, MESSAGE_ID_QUERY, (row) => row.headers)) {
+          for (const id of parseMessageIdList(unfoldHeaderBlock(raw.source.toString('latin1')))) {
+            const asked = wanted.get(messageKey(id));
+            if (asked !== undefined) found.add(asked);
+          }
+        }
+      }
+      return ids.filter((id) => found.has(id));
+    });
+  }
+
   // ------------------------------------------------------------------ writing
 
   async addFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void> {
@@ -459,4 +488,9 @@ export class ImapSession implements MailboxSession {
 /** INBOX is case-insensitive (RFC 3501 §5.1); other names are compared as given. */
 function sameFolder(a: string, b: string): boolean {
   return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}
+
+/** The values of a header block (only Message-ID was asked for), unfolded (RFC 5322 §2.2.3). */
+function unfoldHeaderBlock(block: string): string {
+  return block.replace(/\r?\n[ \t]+/g, ' ');
 }

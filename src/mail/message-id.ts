@@ -70,6 +70,11 @@ export function syntheticMessageId(contentHash: string): string {
   return `<${contentHash.toLowerCase()}.synthetic@crm-bridge.invalid>`;
 }
 
+/** true for an identity made by syntheticMessageId (the message had no usable Message-ID). */
+export function isSyntheticMessageId(messageId: string): boolean {
+  return /\.synthetic@crm-bridge\.invalid>?$/i.test(messageId.trim());
+}
+
 /**
  * The comparison key for de-duplicating messages across mailboxes: the id without angle brackets,
  * lower-cased. RFC 5322 makes id-left case-sensitive, but servers and clients rewrite case often

@@ -82,6 +82,12 @@ export interface MailboxSession {
   fetchSources(path: string, uids: readonly number[]): Promise<RawMessage[]>;
   /** Only the header blocks (BODY.PEEK[HEADER]), to decide whether a message is worth a full fetch. */
   fetchHeaders(path: string, uids: readonly number[]): Promise<RawMessage[]>;
+  /**
+   * Which of these Message-IDs (`<local@domain>`) a message in the folder carries (UID SEARCH
+   * HEADER Message-ID, RFC 3501 §6.4.4, then the matches' own header compared exactly). Answers in
+   * the spelling asked for.
+   */
+  findMessageIds(path: string, messageIds: readonly string[]): Promise<string[]>;
   addFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
   removeFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
   /** UID MOVE (RFC 6851), or COPY + STORE \Deleted + UID EXPUNGE when MOVE is missing. */

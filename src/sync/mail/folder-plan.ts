@@ -42,6 +42,16 @@ export function folderSegment(name: string, delimiter: string): string {
   return cleaned.slice(0, 100) || 'unnamed';
 }
 
+/** Names mail clients give Trash and Junk on servers without RFC 6154 SPECIAL-USE. */
+const discardNames = /^(trash|bin|deleted|deleted items|deleted messages|junk|junk e-mail|junk email|spam)$/i;
+
+/** Trash or Junk (RFC 6154 \Trash, \Junk, or by its usual name): a message moved there was thrown away. */
+export function isDiscardFolder(folder: MailFolder): boolean {
+  if (folder.specialUse === '\\Trash' || folder.specialUse === '\\Junk') return true;
+  const leaf = folder.delimiter ? (folder.path.split(folder.delimiter).at(-1) ?? folder.path) : folder.path;
+  return folder.specialUse === null && discardNames.test(leaf.trim());
+}
+
 export function isBelow(path: string, parent: string, delimiter: string): boolean {
   return path.toLowerCase().startsWith(`${parent}${delimiter}`.toLowerCase());
 }

@@ -7,7 +7,7 @@ import { normalizeEmail } from '../../domain/fields.js';
 import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking.js';
 import { correlate, type CorrelationMatch, type CorrelationSettings } from '../../mail/correlate.js';
 import { prepareIngest, writeIngest, type PreparedIngest } from '../../mail/ingest-message.js';
-import { messageKey } from '../../mail/message-id.js';
+import { isSyntheticMessageId, messageKey } from '../../mail/message-id.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
@@ -16,7 +16,7 @@ import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js'
 import type { Store } from '../../store/store.js';
 import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageSummary, RawMessage } from '../mail-ports.js';
 import { releaseBufferMemory } from './buffer-memory.js';
-import { delimiterOf, folderSegment, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
+import { delimiterOf, folderSegment, isDiscardFolder, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
 
 /** The keyword a tracked message gets so the user's client can show it (when PERMANENTFLAGS allow). */
 export const trackedKeyword = '$CRMTracked';
@@ -116,6 +116,9 @@ class MailboxSync {
   private readonly keywordWarned = new Set<string>();
   /** Folders where this pass stored or removed flags itself (see the end of syncFolder). */
   private readonly wroteFlagsIn = new Set<string>();
+  /** The server's folders and the ones this pass reads (personal mailboxes): where else a message may have gone. */
+  private serverFolders: MailFolder[] = [];
+  private plannedPaths = new Set<string>();
 
   constructor(
     private readonly spec: MailboxSpec,
@@ -164,7 +167,10 @@ class MailboxSync {
     const personal = this.spec.personal!;
     folders = await this.ensureTrackedFolders(folders, personal.trackedFolders);
     this.folderLinks = await this.store.mailMessages.folderLinks(this.spec.sourceId);
-    return planPersonalFolders(folders, { trackedFolders: personal.trackedFolders, sentFolder: personal.sentFolder, extraFolders: personal.extraFolders });
+    const planned = planPersonalFolders(folders, { trackedFolders: personal.trackedFolders, sentFolder: personal.sentFolder, extraFolders: personal.extraFolders });
+    this.serverFolders = folders;
+    this.plannedPaths = new Set(planned.map((folder) => folder.path));
+    return planned;
   }
 
   /**
@@ -641,14 +647,47 @@ class MailboxSync {
   }
 
   /** A message that left a tracked folder is untracked if it reappeared, untracked, in a folder we read. */
+  /**
+   * A message that left a tracked folder was moved out (untracked: the CRM copy goes if the user
+   * owns it) or deleted (the activity stays). Moved into a folder this pass read, it has a `seen`
+   * row there; otherwise the server's other folders are asked for its Message-ID (Trash and Junk
+   * excepted: a message there was deleted). Not found anywhere: deleted.
+   */
   private async untrackMovedOut(): Promise<void> {
+    const unresolved: Array<{ row: MailMessageStatus; messageId: string }> = [];
     for (const gone of this.vanishedFromTracked) {
       if (!gone.messageKey) continue;
       const places = await this.store.mailMessages.byMessageKey(this.spec.sourceId, gone.messageKey);
-      const stillTracked = places.some((place) => place.state === 'tracked');
-      const movedToUntracked = places.some((place) => place.state === 'seen');
-      if (movedToUntracked && !stillTracked) await this.untrack(gone);
+      if (places.some((place) => place.state === 'tracked')) continue;
+      if (places.some((place) => place.state === 'seen')) {
+        await this.untrack(gone);
+        continue;
+      }
+      const messageId = gone.activityId ? (await this.store.activities.get(gone.activityId))?.messageId : undefined;
+      // A synthetic identity (the message had no Message-ID) cannot be searched for.
+      if (messageId && !isSyntheticMessageId(messageId)) unresolved.push({ row: gone, messageId });
     }
+    if (unresolved.length === 0) return;
+    const elsewhere = await this.foundInUnreadFolders(unresolved.map((entry) => entry.messageId));
+    for (const { row, messageId } of unresolved) if (elsewhere.has(messageKey(messageId))) await this.untrack(row);
+  }
+
+  /** Message keys of those Message-IDs that are in a folder this pass does not read (not Trash or Junk). */
+  private async foundInUnreadFolders(messageIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const candidates = this.serverFolders.filter((folder) => folder.selectable && !this.plannedPaths.has(folder.path) && !isDiscardFolder(folder));
+    for (const folder of candidates) {
+      const missing = messageIds.filter((id) => !found.has(messageKey(id)));
+      if (missing.length === 0) break;
+      try {
+        for (const id of await this.session.findMessageIds(folder.path, missing)) found.add(messageKey(id));
+      } catch (error) {
+        // A folder that vanished or refuses the search is skipped; a dead connection ends the pass.
+        if (isBridgeError(error) && error.code !== 'TEMPORARY' && error.code !== 'AUTH') continue;
+        throw error;
+      }
+    }
+    return found;
   }
 
   // ---------------------------------------------------------------- bookkeeping

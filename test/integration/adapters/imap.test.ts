@@ -399,6 +399,24 @@ describe('IMAP adapter against Dovecot', () => {
       expect(await session.searchSince(folder, new Date('2000-01-01T00:00:00Z'), 1, new2)).toEqual([old1, new1, old2, new2]);
       expect(await session.allUids(folder)).toEqual([old1, new1, old2, new2]);
     });
+
+    it('finds which Message-IDs are in a folder: exact matches only, in the spelling asked for, past one SEARCH', async () => {
+      const folder = folderName('Ids');
+      await session.createFolder(folder);
+      const tag = randomBytes(4).toString('hex');
+      const withId = (id: string, folded = false) =>
+        Buffer.from([`From: a@acme.example`, folded ? `Message-ID:\r\n <${id}>` : `Message-ID: <${id}>`, 'Subject: x', '', 'body', ''].join('\r\n'));
+      // 30 messages: more than one SEARCH's worth of OR terms; one header folded; one id containing another.
+      for (let i = 0; i < 30; i++) await session.append(folder, withId(`m${i}-${tag}@acme.example`, i === 7));
+      await session.append(folder, withId(`xa-${tag}@acme.example`));
+      const asked = [...Array.from({ length: 30 }, (_, i) => `<M${i}-${tag}@ACME.example>`), `<a-${tag}@acme.example>`, `<absent-${tag}@acme.example>`];
+      const found = await session.findMessageIds(folder, asked);
+      // <a-…> is only a substring of <xa-…> (HEADER matches substrings): not found.
+      expect(found).toEqual(asked.slice(0, 30));
+      expect(await session.findMessageIds(folder, [])).toEqual([]);
+      expect(await session.findMessageIds('INBOX', [`<m1-${tag}@acme.example>`])).toEqual([]);
+      await expect(session.findMessageIds(folderName('Missing'), [`<m1-${tag}@acme.example>`])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
   });
 
   describe('flags', () => {

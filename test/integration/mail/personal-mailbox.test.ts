@@ -54,6 +54,37 @@ describe('personal mailboxes (real Dovecot)', () => {
     await client.logout();
   });
 
+  it('a tracked message moved into a folder the bridge does not read is untracked; moved to Trash it stays', async () => {
+    const { client, sync } = await setup({ autoTrack: 'none' });
+    await sync();
+    await client.mailboxCreate('Projects/Old');
+    await client.mailboxCreate('Deleted Items'); // Trash by name, without SPECIAL-USE
+    const ids = { archived: newMessageId(), nested: newMessageId(), trashed: newMessageId(), deletedItems: newMessageId() };
+    for (const id of Object.values(ids)) await client.append('CRM', buildMessage({ messageId: id }));
+    expect(await sync()).toMatchObject({ changed: 4, itemErrors: 0 });
+    const activityOf = async (id: string) => (await t.store.activities.list({ messageId: id }, { limit: 10 })).items[0];
+    const before = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await activityOf(id))!.id])));
+
+    await client.mailboxOpen('CRM');
+    const uidOf = async (id: string) => (await client.search({ header: { 'message-id': id } }, { uid: true })) as number[];
+    await client.messageMove(await uidOf(ids.archived), 'Archive', { uid: true });
+    await client.messageMove(await uidOf(ids.nested), 'Projects/Old', { uid: true });
+    await client.messageMove(await uidOf(ids.trashed), 'Trash', { uid: true });
+    await client.messageMove(await uidOf(ids.deletedItems), 'Deleted Items', { uid: true });
+    await sync();
+
+    // Moved out of the tracked folder: the user's own CRM copies are gone.
+    expect(await t.store.activities.get(before['archived']!)).toBeUndefined();
+    expect(await t.store.activities.get(before['nested']!)).toBeUndefined();
+    // Thrown away: a deleted message never deletes its activity.
+    expect(await t.store.activities.get(before['trashed']!)).toMatchObject({ messageId: ids.trashed });
+    expect(await t.store.activities.get(before['deletedItems']!)).toMatchObject({ messageId: ids.deletedItems });
+    // Nothing changes on the next pass.
+    expect(await sync()).toMatchObject({ changed: 0, itemErrors: 0 });
+    expect(await t.store.activities.get(before['trashed']!)).toBeDefined();
+    await client.logout();
+  });
+
   it('tracks by keyword and untracks when the keyword is removed, deleting only what the user owns', async () => {
     const { client, sync } = await setup({ autoTrack: 'none', trackingKeyword: '$CRM' });
     const id = newMessageId();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/domain/errors.js';
-import { messageKey, normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../../../src/mail/message-id.js';
+import { isSyntheticMessageId, messageKey, normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../../../src/mail/message-id.js';
 
 describe('normalizeMessageId', () => {
   it.each([
@@ -91,5 +91,15 @@ describe('stripComments', () => {
     const started = Date.now();
     expect(stripComments(hostile).trim()).toBe('');
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('isSyntheticMessageId', () => {
+  it('recognises the identities syntheticMessageId makes, and nothing else', () => {
+    const synthetic = syntheticMessageId('a'.repeat(64));
+    expect(isSyntheticMessageId(synthetic)).toBe(true);
+    expect(isSyntheticMessageId(synthetic.toUpperCase())).toBe(true);
+    expect(isSyntheticMessageId('<abc@example.com>')).toBe(false);
+    expect(isSyntheticMessageId('<synthetic@crm-bridge.example>')).toBe(false);
   });
 });
