@@ -11,8 +11,8 @@ import { buildMessage, flagsOf, imapClient, mailConfig, newMessageId, syncSource
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 // Every test gets its own mailbox; created with the server, so no passwd-file reload is waited for.
-const cyrusUsers = ['tracked', 'sent'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
-const bareUsers = ['bare'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
+const cyrusUsers = ['tracked', 'sent', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
+const bareUsers = ['bare', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
 const gmailUsers = ['sent', 'labels', 'named-sent'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
 // A fresh Cyrus account shows nothing but INBOX: no special-use folder is created for it.
 const noSpecialFolders = ['Drafts', 'Sent', 'Trash', 'Junk'].map((name) => `namespace inbox {\n  mailbox ${name} {\n    auto = no\n  }\n}\n`).join('');
@@ -50,10 +50,19 @@ afterEach(async () => {
 async function setup(server: DovecotServer, email: string, mail: Record<string, unknown>) {
   const servers = { dovecot: server.info };
   const config = mailConfig(servers, { users: [{ id: 'alice', email, mail }] });
-  for (const user of config.users) await t.store.users.upsert(user);
   const client = await imapClient(servers, email);
   clients.push(client);
+  for (const user of config.users) await t.store.users.upsert(user);
   return { client, sync: () => syncSource(t.store, config, 'imap:alice') };
+}
+
+/** A shared mailbox that moves what it imported into `Processed` (a configured name, mapped onto the server). */
+async function setupShared(server: DovecotServer, address: string) {
+  const servers = { dovecot: server.info };
+  const config = mailConfig(servers, { shared: [{ id: 'support', address, extra: { folders: ['INBOX'], unknownSender: 'unresolved', processed: { moveTo: 'Processed' } } }] });
+  const client = await imapClient(servers, address);
+  clients.push(client);
+  return { client, sync: () => syncSource(t.store, config, 'shared-mailbox:support') };
 }
 
 async function folderPaths(client: ImapFlow): Promise<string[]> {
@@ -72,15 +81,16 @@ function sourceFolders(activity: { sources: Array<{ ref: string }> }): string[] 
 
 describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () => {
   it('creates the tracked folder and the account/opportunity folders below INBOX with "."; mail there is tracked and regarding the record', async () => {
-    const { client, sync } = await setup(cyrus, cyrusUsers[0]!, { autoTrack: 'none' });
+    const { client, sync } = await setup(cyrus, cyrusUsers[0]!, { autoTrack: 'none', trackedFolders: ['CRM', 'Projects/Big'] });
     const account = await t.store.accounts.create({ name: 'Acme Inc.', owner: 'alice' });
     const deal = await t.store.opportunities.create({ name: 'Renewal 2027', owner: 'alice' });
     await t.store.accounts.create({ name: 'Someone else', owner: null });
-    expect(await sync()).toMatchObject({ changed: 0, itemErrors: 0 });
+    // Configured names use `/`; sub-folders are not worth an IDLE connection, the roots and \Sent are.
+    expect(await sync()).toEqual({ changed: 0, itemErrors: 0, watch: ['INBOX.CRM', 'INBOX.Projects.Big', 'INBOX', 'INBOX.Sent'] });
 
     const folders = await folderPaths(client);
     // `.` in the account name is the delimiter here: it must not open a further level.
-    expect(folders).toEqual(['INBOX', 'INBOX.CRM', 'INBOX.CRM.Acme Inc-', 'INBOX.CRM.Renewal 2027', 'INBOX.Drafts', 'INBOX.Junk', 'INBOX.Sent', 'INBOX.Trash']);
+    expect(folders).toEqual(['INBOX', 'INBOX.CRM', 'INBOX.CRM.Acme Inc-', 'INBOX.CRM.Renewal 2027', 'INBOX.Drafts', 'INBOX.Junk', 'INBOX.Projects', 'INBOX.Projects.Big', 'INBOX.Sent', 'INBOX.Trash']);
     const links = await t.store.mailMessages.folderLinks('imap:alice');
     expect(Object.fromEntries(links)).toEqual({ 'INBOX.CRM.Acme Inc-': { type: 'account', id: account.id }, 'INBOX.CRM.Renewal 2027': { type: 'opportunity', id: deal.id } });
 
@@ -88,9 +98,11 @@ describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () =
     const plain = newMessageId();
     const notTracked = newMessageId();
     await client.append('INBOX.CRM.Acme Inc-', buildMessage({ messageId: forAccount, subject: 'Order for Acme' }));
+    const project = newMessageId();
     await client.append('INBOX.CRM', buildMessage({ messageId: plain, subject: 'Filed by hand' }));
+    await client.append('INBOX.Projects.Big', buildMessage({ messageId: project, subject: 'Project mail' }));
     await client.append('INBOX', buildMessage({ messageId: notTracked, subject: 'Stays private' }));
-    expect(await sync()).toMatchObject({ changed: 2, itemErrors: 0 });
+    expect(await sync()).toMatchObject({ changed: 3, itemErrors: 0 });
 
     const [onAccount] = await activityOf(forAccount);
     expect(onAccount).toMatchObject({ kind: 'email_in', owner: 'alice', subject: 'Order for Acme', regarding: { type: 'account', id: account.id } });
@@ -98,6 +110,7 @@ describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () =
     const [filed] = await activityOf(plain);
     expect(filed).toMatchObject({ kind: 'email_in', regarding: null });
     expect(sourceFolders(filed!)).toEqual(['INBOX.CRM']);
+    expect(await activityOf(project)).toMatchObject([{ kind: 'email_in', subject: 'Project mail', regarding: null }]);
     expect(await activityOf(notTracked)).toEqual([]);
     expect((await flagsOf(client, 'INBOX.CRM.Acme Inc-')).get(forAccount)).toContain('$CRMTracked');
     expect((await flagsOf(client, 'INBOX.CRM')).get(plain)).toContain('$CRMTracked');
@@ -151,6 +164,24 @@ describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () =
     expect(sourceFolders(activity!)).toEqual(['INBOX.CRM.Acme Inc-']);
     expect((await flagsOf(client, 'INBOX.CRM.Acme Inc-')).get(id)).toContain('$CRMTracked');
   });
+
+  it.each([
+    ['with INBOX.Sent and friends', () => cyrus, () => cyrusUsers[2]!],
+    ['listing only INBOX', () => cyrusBare, () => bareUsers[1]!],
+  ])('a shared mailbox (%s) moves what it imported into INBOX.Processed', async (_label, server, user) => {
+    const { client, sync } = await setupShared(server(), user());
+    const first = newMessageId();
+    const second = newMessageId();
+    await client.append('INBOX', buildMessage({ messageId: first, subject: 'First' }));
+    expect(await sync()).toEqual({ changed: 1, itemErrors: 0, watch: ['INBOX'] });
+    expect(await folderPaths(client)).toContain('INBOX.Processed');
+    expect(await folderPaths(client)).not.toContain('Processed');
+    await client.append('INBOX', buildMessage({ messageId: second, subject: 'Second' }));
+    expect(await sync()).toMatchObject({ changed: 1, itemErrors: 0 });
+    expect([...(await flagsOf(client, 'INBOX.Processed')).keys()].sort()).toEqual([first, second].sort());
+    expect((await flagsOf(client, 'INBOX')).size).toBe(0);
+    for (const id of [first, second]) expect(await activityOf(id)).toMatchObject([{ kind: 'email_in', queue: 'support' }]);
+  });
 });
 
 describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dovecot)', () => {
@@ -177,7 +208,8 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     expect(listed.map((folder) => folder.path)).toContain('CRM');
     expect(listed.map((folder) => folder.path)).not.toContain('INBOX/CRM');
 
-    expect(await sync()).toMatchObject({ changed: 2, itemErrors: 0 });
+    // `[Gmail]` is no folder to watch, nor are All Mail, Spam and Trash.
+    expect(await sync()).toEqual({ changed: 2, itemErrors: 0, watch: ['CRM', 'INBOX', '[Gmail]/Sent Mail'] });
     const inbound = await activityOf(incoming);
     expect(inbound).toHaveLength(1);
     expect(inbound[0]).toMatchObject({ kind: 'email_in', owner: 'alice', subject: 'Pricing' });
