@@ -1,16 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 /** Runs the real command line (src/cli.ts through tsx) the way a user runs `npx crm-bridge`. */
 const cliEntry = resolve('src/cli.ts');
 // Resolved here, not by the child: the child runs in a temp dir without node_modules.
 const tsxLoader = import.meta.resolve('tsx');
 
+/** A fresh temp dir for one test's CLI runs, removed when that test has finished. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'crm-bridge-cli-'));
+  const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-cli-'));
+  onTestFinished(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A child still writing there (e.g. a server being stopped) must not fail the test.
+    }
+  });
+  return dir;
 }
 
 export function writeConfig(dir: string, yaml: string): string {
