@@ -1,19 +1,22 @@
-// The personal-mailbox import against servers whose folders are not laid out like the harness's
-// default Dovecot (issue #3): a Cyrus/Courier-style namespace (prefix `INBOX.`, delimiter `.`) and
-// a Gmail-style one (special-use folders below a `[Gmail]` container). Each layout runs on its own
-// real Dovecot, started here (test/servers/dovecot.ts `layout`), with the real bridge code.
+// The mail import (and the Sent copy of CRM mail) against servers whose folders are not laid out
+// like the harness's default Dovecot (issue #3): a Cyrus/Courier-style namespace (prefix `INBOX.`,
+// delimiter `.`) and a Gmail-style one (special-use folders below a `[Gmail]` container). Each
+// layout runs on its own real Dovecot, started here (test/servers/dovecot.ts `layout`), with the
+// real bridge code.
 
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../../servers/dovecot.js';
+import { startSmtp } from '../../servers/smtp.js';
 import { randomUsername } from '../../servers/users.js';
+import { startApi } from '../../support/api-server.js';
 import { buildMessage, flagsOf, imapClient, mailConfig, newMessageId, syncSource } from '../../support/mail.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 // Every test gets its own mailbox; created with the server, so no passwd-file reload is waited for.
 const cyrusUsers = ['tracked', 'sent', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
 const bareUsers = ['bare', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
-const gmailUsers = ['sent', 'labels', 'named-sent'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
+const gmailUsers = ['sent', 'labels', 'named-sent', 'outbox'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
 // A fresh Cyrus account shows nothing but INBOX: no special-use folder is created for it.
 const noSpecialFolders = ['Drafts', 'Sent', 'Trash', 'Junk'].map((name) => `namespace inbox {\n  mailbox ${name} {\n    auto = no\n  }\n}\n`).join('');
 
@@ -97,8 +100,8 @@ describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () =
     const forAccount = newMessageId();
     const plain = newMessageId();
     const notTracked = newMessageId();
-    await client.append('INBOX.CRM.Acme Inc-', buildMessage({ messageId: forAccount, subject: 'Order for Acme' }));
     const project = newMessageId();
+    await client.append('INBOX.CRM.Acme Inc-', buildMessage({ messageId: forAccount, subject: 'Order for Acme' }));
     await client.append('INBOX.CRM', buildMessage({ messageId: plain, subject: 'Filed by hand' }));
     await client.append('INBOX.Projects.Big', buildMessage({ messageId: project, subject: 'Project mail' }));
     await client.append('INBOX', buildMessage({ messageId: notTracked, subject: 'Stays private' }));
@@ -238,6 +241,42 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     expect(sourceFolders(outbound[0]!)).toEqual(['[Gmail]/Sent Mail']);
     // Nothing named Sent was made up.
     expect(await folderPaths(client)).not.toContain('Sent');
+  });
+
+  it('mail sent from the CRM is filed in [Gmail]/Sent Mail (not a new Sent folder) and the next pass keeps it one activity', async () => {
+    // An SMTP server that authenticates against and delivers into the Gmail-style Dovecot.
+    const smtp = await startSmtp({ dovecot: gmail.info });
+    const email = gmailUsers[3]!;
+    const api = await startApi(
+      {
+        mail: { domain: 'crm.example.com' },
+        users: [{
+          id: 'alice', name: 'Alice', email,
+          imap: { host: gmail.info.host, port: gmail.info.imapPort, security: 'none', username: email, password: 'secret' },
+          smtp: { host: smtp.info.host, port: smtp.info.port, security: 'none', username: email, password: 'secret' },
+          mail: { sentFolder: 'Sent', autoTrack: 'all' },
+        }],
+      },
+      { mail: true },
+    );
+    try {
+      const sent = await api.call('POST', '/api/v1/emails', { body: { from: 'alice', to: ['bob@example.com'], subject: 'Offer', text: 'Our offer.' } });
+      expect(sent.body).toMatchObject({ kind: 'email_out', delivery: { state: 'sent' } });
+      const mail = sent.body as { id: string; messageId: string };
+      const client = await imapClient({ dovecot: gmail.info }, email);
+      clients.push(client);
+      expect(await client.status('[Gmail]/Sent Mail', { messages: true })).toMatchObject({ messages: 1 });
+      expect(await folderPaths(client)).not.toContain('Sent');
+
+      expect(await syncSource(api.t.store, api.config, 'imap:alice')).toMatchObject({ itemErrors: 0 });
+      const { items } = await api.t.store.activities.list({ messageId: mail.messageId }, { limit: 5 });
+      expect(items.map((activity) => activity.id)).toEqual([mail.id]);
+      expect(items[0]).toMatchObject({ kind: 'email_out' });
+      expect(sourceFolders({ sources: items[0]!.sources.filter((source) => source.type === 'imap') })).toEqual(['[Gmail]/Sent Mail']);
+    } finally {
+      await api.close();
+      await smtp.stop();
+    }
   });
 
   it('gives an account whose name holds the delimiter and brackets one valid sub-folder; mail moved there is regarding it', async () => {
