@@ -16,7 +16,7 @@ import { createTestStore, type TestStore } from '../../support/memory-store.js';
 // Every test gets its own mailbox; created with the server, so no passwd-file reload is waited for.
 const cyrusUsers = ['tracked', 'sent', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
 const bareUsers = ['bare', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
-const gmailUsers = ['sent', 'labels', 'named-sent', 'outbox'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
+const gmailUsers = ['sent', 'labels', 'named-sent', 'outbox', 'untrack'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
 // A fresh Cyrus account shows nothing but INBOX: no special-use folder is created for it.
 const noSpecialFolders = ['Drafts', 'Sent', 'Trash', 'Junk'].map((name) => `namespace inbox {\n  mailbox ${name} {\n    auto = no\n  }\n}\n`).join('');
 
@@ -241,6 +241,31 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     expect(sourceFolders(outbound[0]!)).toEqual(['[Gmail]/Sent Mail']);
     // Nothing named Sent was made up.
     expect(await folderPaths(client)).not.toContain('Sent');
+  });
+
+  it('taking the CRM label off (the message stays in All Mail) untracks it; moved to [Gmail]/Trash or [Gmail]/Spam it keeps its activity', async () => {
+    const { client, sync } = await setup(gmail, gmailUsers[4]!, { autoTrack: 'none' });
+    await sync(); // creates the CRM label
+    const ids = { unlabelled: newMessageId(), trashed: newMessageId(), spam: newMessageId() };
+    for (const id of Object.values(ids)) await client.append('CRM', buildMessage({ messageId: id }));
+    // On Gmail a trashed or spam message leaves All Mail; one whose label is taken off stays there.
+    await client.append('[Gmail]/All Mail', buildMessage({ messageId: ids.unlabelled }));
+    expect(await sync()).toMatchObject({ changed: 3, itemErrors: 0 });
+    const before = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await activityOf(id))[0]!.id])));
+
+    await client.mailboxOpen('CRM');
+    const uidOf = async (id: string) => (await client.search({ header: { 'message-id': id } }, { uid: true })) as number[];
+    // Gmail's default for an expunge in a label: the label comes off, the message is archived.
+    await client.messageDelete(await uidOf(ids.unlabelled), { uid: true });
+    await client.messageMove(await uidOf(ids.trashed), '[Gmail]/Trash', { uid: true });
+    await client.messageMove(await uidOf(ids.spam), '[Gmail]/Spam', { uid: true });
+    expect(await sync()).toMatchObject({ itemErrors: 0 });
+
+    expect(await t.store.activities.get(before['unlabelled']!)).toBeUndefined();
+    expect(await t.store.activities.get(before['trashed']!)).toMatchObject({ messageId: ids.trashed });
+    expect(await t.store.activities.get(before['spam']!)).toMatchObject({ messageId: ids.spam });
+    expect(await sync()).toMatchObject({ changed: 0, itemErrors: 0 });
+    expect((await t.store.activities.list({}, { limit: 10 })).items.map((activity) => activity.messageId).sort()).toEqual([ids.trashed, ids.spam].sort());
   });
 
   it('mail sent from the CRM is filed in [Gmail]/Sent Mail (not a new Sent folder) and the next pass keeps it one activity', async () => {
