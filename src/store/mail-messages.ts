@@ -103,6 +103,11 @@ export class MailMessageRepository {
     return new Map(rows.map((row) => [row.folder, { type: row.regarding_type, id: row.regarding_id }]));
   }
 
+  /** The link of a folder that turned out to have another path on the server. */
+  async moveFolderLink(sourceId: string, from: string, to: string): Promise<void> {
+    await this.db.updateTable('mail_folder_links').set({ folder: to }).where('source_id', '=', sourceId).where('folder', '=', from).execute();
+  }
+
   async linkFolder(sourceId: string, folder: string, regarding: { type: string; id: string }, now = new Date().toISOString()): Promise<void> {
     await this.db
       .insertInto('mail_folder_links')

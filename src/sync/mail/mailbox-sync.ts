@@ -206,6 +206,7 @@ class MailboxSync {
       for (const record of await this.openRecordsOfOwner(this.spec.ownerId)) {
         const key = `${record.type}:${record.id}`;
         let path = linkedRecords.get(key);
+        if (path && !existing.has(path.toLowerCase())) path = await this.relinkIfPrefixed(path, current, usedPaths);
         if (!path) {
           path = `${root}${delimiter}${folderSegment(record.name, delimiter)}`;
           // Two records with the same name get distinct folders.
@@ -217,6 +218,20 @@ class MailboxSync {
       }
     }
     return created ? this.session.listFolders() : current;
+  }
+
+  /**
+   * A link stored before the bridge listed the folders again after creating them points at
+   * `CRM.<name>` while the server created `INBOX.CRM.<name>` (the IMAP client adds the personal
+   * namespace prefix): move the link to where the folder really is.
+   */
+  private async relinkIfPrefixed(path: string, folders: readonly MailFolder[], usedPaths: Set<string>): Promise<string> {
+    const prefixed = `INBOX${delimiterOf(folders)}${path}`.toLowerCase();
+    const actual = folders.find((folder) => folder.path.toLowerCase() === prefixed)?.path;
+    if (!actual || usedPaths.has(prefixed)) return path;
+    await this.store.mailMessages.moveFolderLink(this.spec.sourceId, path, actual);
+    usedPaths.add(prefixed);
+    return actual;
   }
 
   private async openRecordsOfOwner(owner: string): Promise<Array<{ type: Regarding['type']; id: string; name: string }>> {

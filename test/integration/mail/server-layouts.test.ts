@@ -15,7 +15,7 @@ import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 // Every test gets its own mailbox; created with the server, so no passwd-file reload is waited for.
 const cyrusUsers = ['tracked', 'sent', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
-const bareUsers = ['bare', 'shared'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
+const bareUsers = ['bare', 'shared', 'relink'].map((prefix) => randomUsername(`cyrus-${prefix}`, 'example.com'));
 const gmailUsers = ['sent', 'labels', 'named-sent', 'outbox', 'untrack'].map((prefix) => randomUsername(`gmail-${prefix}`, 'example.com'));
 // A fresh Cyrus account shows nothing but INBOX: no special-use folder is created for it.
 const noSpecialFolders = ['Drafts', 'Sent', 'Trash', 'Junk'].map((name) => `namespace inbox {\n  mailbox ${name} {\n    auto = no\n  }\n}\n`).join('');
@@ -166,6 +166,21 @@ describe('Cyrus-style layout: prefix INBOX., delimiter "." (real Dovecot)', () =
     expect(activity).toMatchObject({ kind: 'email_in', regarding: { type: 'account', id: account.id } });
     expect(sourceFolders(activity!)).toEqual(['INBOX.CRM.Acme Inc-']);
     expect((await flagsOf(client, 'INBOX.CRM.Acme Inc-')).get(id)).toContain('$CRMTracked');
+  });
+
+  it('repairs an account folder link stored without the INBOX. prefix the server added (made before the fix)', async () => {
+    const { client, sync } = await setup(cyrusBare, bareUsers[2]!, { autoTrack: 'none' });
+    const account = await t.store.accounts.create({ name: 'Acme Inc.', owner: 'alice' });
+    // What an earlier version stored: the path it asked for, while the server created INBOX.CRM.Acme Inc-.
+    await client.mailboxCreate('INBOX.CRM');
+    await client.mailboxCreate('INBOX.CRM.Acme Inc-');
+    await t.store.mailMessages.linkFolder('imap:alice', 'CRM.Acme Inc-', { type: 'account', id: account.id });
+    const id = newMessageId();
+    await client.append('INBOX.CRM.Acme Inc-', buildMessage({ messageId: id, subject: 'Order for Acme' }));
+    expect(await sync()).toMatchObject({ changed: 1, itemErrors: 0 });
+    expect(Object.fromEntries(await t.store.mailMessages.folderLinks('imap:alice'))).toEqual({ 'INBOX.CRM.Acme Inc-': { type: 'account', id: account.id } });
+    expect(await folderPaths(client)).toEqual(['INBOX', 'INBOX.CRM', 'INBOX.CRM.Acme Inc-']);
+    expect(await activityOf(id)).toMatchObject([{ regarding: { type: 'account', id: account.id } }]);
   });
 
   it.each([
