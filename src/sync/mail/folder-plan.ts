@@ -38,6 +38,8 @@ export function folderSegment(name: string, delimiter: string): string {
     .join('')
     .split(delimiter)
     .join(delimiter === '-' ? '_' : '-')
+    // A dropped wildcard leaves two spaces where there was one: `50% * off` -> `50 off`.
+    .replace(/ {2,}/g, ' ')
     .trim();
   return cleaned.slice(0, 100) || 'unnamed';
 }

@@ -328,7 +328,7 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     const folders = await client.list();
     const below = folders.filter((folder) => folder.path.startsWith('CRM/')).map((folder) => folder.path).sort();
     // One segment each: the delimiter becomes `-`, IMAP wildcards are dropped, brackets stay.
-    expect(below).toEqual(['CRM/50  [Gmail]-Spam', 'CRM/Acme-Europe [EU]']);
+    expect(below).toEqual(['CRM/50 [Gmail]-Spam', 'CRM/Acme-Europe [EU]']);
     for (const path of below) expect(folders.find((folder) => folder.path === path)?.flags).not.toContain('\\Noselect');
     expect(folders.map((folder) => folder.path)).not.toContain('CRM/Acme');
 
@@ -338,7 +338,7 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     await client.append('INBOX', buildMessage({ messageId: moved, subject: 'For Europe' }));
     await client.mailboxOpen('INBOX');
     await client.messageMove({ header: { 'message-id': moved } }, 'CRM/Acme-Europe [EU]');
-    await client.append('CRM/50  [Gmail]-Spam', buildMessage({ subject: 'For the deal' }));
+    await client.append('CRM/50 [Gmail]-Spam', buildMessage({ subject: 'For the deal' }));
     expect(await sync()).toMatchObject({ changed: 3, itemErrors: 0 });
 
     expect(await activityOf(keyworded)).toMatchObject([{ kind: 'email_in', regarding: null }]);

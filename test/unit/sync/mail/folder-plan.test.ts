@@ -43,6 +43,7 @@ describe('folder plan', () => {
     expect(folderSegment('Acme/Corp', '/')).toBe('Acme-Corp');
     expect(folderSegment('A.B', '.')).toBe('A-B');
     expect(folderSegment('*%\u0001', '/')).toBe('unnamed');
+    expect(folderSegment('50% * off', '/')).toBe('50 off');
   });
 
   it('batches fetches by size, a big message alone', () => {
