@@ -661,7 +661,6 @@ class MailboxSync {
     for (const row of rows) await this.store.mailMessages.put({ ...row, state: 'seen', flags: row.flags.filter((flag) => !keywords.includes(flag)) });
   }
 
-  /** A message that left a tracked folder is untracked if it reappeared, untracked, in a folder we read. */
   /**
    * A message that left a tracked folder was moved out (untracked: the CRM copy goes if the user
    * owns it) or deleted (the activity stays). Moved into a folder this pass read, it has a `seen`
