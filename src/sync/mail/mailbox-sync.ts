@@ -534,6 +534,9 @@ class MailboxSync {
       }
     }
     if (items.some((item) => item.error === undefined)) {
+      // The attachment files were written while the batch was parsed; the transaction starts once
+      // they are there, so it does not hold the database while a large one is still being written.
+      await Promise.allSettled(items.map((item) => item.prepared?.blobs));
       await this.store.atomically(async (tx) => {
         for (const item of items) {
           if (item.error !== undefined) continue;
