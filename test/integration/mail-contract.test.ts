@@ -282,6 +282,9 @@ sharedMailboxes:
       expect(await ids(`regarding=account:${deal.id}`)).toEqual([]);
       // Bad filter values and requests: { error, code } with a 4xx status.
       await expectError('/activities?kind=fax', 400, 'INVALID_INPUT');
+      // A type that is none of account, contact, lead, opportunity is a bad value, not an empty result.
+      await expectError(`/activities?regarding=deal:${deal.id}`, 400, 'INVALID_INPUT');
+      await expectError('/activities?regarding=', 400, 'INVALID_INPUT');
       await expectError('/activities?since=yesterday', 400, 'INVALID_INPUT');
       await expectError('/activities?limit=0', 400, 'INVALID_INPUT');
       await expectError('/activities?limit=many', 400, 'INVALID_INPUT');

@@ -1,10 +1,22 @@
 import { z } from 'zod';
-import { activityInputSchema, activityKinds, activityPatchSchema, regardingSchema } from '../../domain/activity.js';
+import { activityInputSchema, activityKinds, activityPatchSchema, regardingSchema, regardingTypes } from '../../domain/activity.js';
 import { dayOrTimestamp } from '../../domain/fields.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { crudRoutes } from '../crud.js';
 import { defineRoute } from '../route.js';
+
+/**
+ * `?regarding=` is a record id or `type:id`; the part before the first `:` is read as the type, so
+ * an unknown type there is a bad value (400), not a filter that silently matches nothing.
+ */
+const regardingFilter = z
+  .string()
+  .min(1)
+  .refine((value) => !value.includes(':') || (regardingTypes as readonly string[]).includes(value.slice(0, value.indexOf(':'))), {
+    message: `expected a record id or type:id with type ${regardingTypes.join(', ')}`,
+  })
+  .describe('id of the regarding record, or type:id (type: account, contact, lead or opportunity)');
 
 export const activityRoutes = (ctx: ApiContext) => [
   ...crudRoutes({
@@ -18,7 +30,7 @@ export const activityRoutes = (ctx: ApiContext) => [
       owner: z.string().optional().describe('owner user id'),
       contact: z.string().optional().describe('contact id: a party of the activity, or what it is regarding'),
       account: z.string().optional().describe('account id: a party at the account, or what it is regarding'),
-      regarding: z.string().optional().describe('id of the regarding record, or type:id'),
+      regarding: regardingFilter.optional(),
       queue: z.string().optional().describe('shared mailbox id'),
       since: dayOrTimestamp.optional().describe('changed at or after this instant'),
       messageId: z.string().optional().describe('RFC 5322 Message-ID'),
