@@ -33,6 +33,12 @@ const nonEmpty = text.min(1, 'must not be empty');
 const id = nonEmpty.regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -');
 const address = z.email({ error: expected('an e-mail address') });
 const httpUrl = z.url({ protocol: /^https?$/, error: expected('an http(s) URL') });
+/**
+ * An IMAP flag the bridge stores on messages: a keyword is an RFC 3501 §9 atom (printable ASCII
+ * without space and ( ) { % * " \ ]), a system flag is `\` and an atom (e.g. \Flagged). Anything
+ * else the server refuses at every STORE, so it is caught here.
+ */
+const imapFlag = nonEmpty.regex(/^\\?[\x21\x23\x24\x26\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]+$/, 'expected an IMAP keyword such as $CRM (no spaces, no ( ) { % * " \\ ])');
 
 export const securityModes = ['none', 'starttls', 'tls'] as const;
 
@@ -54,7 +60,7 @@ const davServer = z.object({
 
 const userMail = z.object({
   trackedFolders: z.array(nonEmpty).default(['CRM']),
-  trackingKeyword: nonEmpty.default('$CRM'),
+  trackingKeyword: imapFlag.default('$CRM'),
   autoTrack: z.enum(['none', 'replies', 'known-senders', 'all'], { error: expected('none, replies, known-senders or all') }).default('replies'),
   sentFolder: nonEmpty.optional(),
   folders: z.array(nonEmpty).optional(),
@@ -145,7 +151,7 @@ export const sharedMailboxConfigSchema = z.object({
   folders: z.array(nonEmpty).min(1).default(['INBOX']),
   unknownSender: z.enum(['lead', 'unresolved'], { error: expected('lead or unresolved') }).default('unresolved'),
   processed: z
-    .union([z.object({ keyword: nonEmpty }).strict(), z.object({ moveTo: nonEmpty }).strict()], {
+    .union([z.object({ keyword: imapFlag }).strict(), z.object({ moveTo: nonEmpty }).strict()], {
       error: 'expected { keyword: ... } or { moveTo: ... }',
     })
     .default({ keyword: '$CRMImported' }),

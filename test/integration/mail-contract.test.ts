@@ -451,3 +451,31 @@ ${broken}
     }
   });
 });
+
+describe('check-config and IMAP keywords', () => {
+  it('rejects a tracking or processed keyword no IMAP server can store, naming its key; accepts a system flag', async () => {
+    const dir = tempDir();
+    const yaml = (trackingKeyword: string, processedKeyword: string) => `
+secretKey: \${TEST_SECRET_KEY}
+users:
+  - id: alice
+    name: Alice Example
+    email: alice@example.com
+    imap: ${imapOf('alice@example.com')}
+    mail: { trackedFolders: [CRM], trackingKeyword: ${trackingKeyword}, autoTrack: replies, sentFolder: Sent }
+sharedMailboxes:
+  - id: support
+    address: support@example.com
+    imap: ${imapOf('support@example.com')}
+    folders: [INBOX]
+    unknownSender: lead
+    processed: { keyword: ${processedKeyword} }
+`;
+    const bad = await runCli(['check-config', '--config', writeConfig(dir, yaml("'CRM track'", "'done(1)'"))], { cwd: dir, env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('users[0].mail.trackingKeyword: expected an IMAP keyword');
+    expect(bad.stderr).toContain('sharedMailboxes[0].processed.keyword: expected an IMAP keyword');
+    const good = await runCli(['check-config', '--config', writeConfig(dir, yaml('\\Flagged', '$CRMImported'))], { cwd: dir, env });
+    expect(good.code, good.stderr).toBe(0);
+  });
+});
