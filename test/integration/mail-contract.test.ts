@@ -278,6 +278,12 @@ sharedMailboxes:
       } while (cursor !== null && pages < 10);
       expect(pages).toBe(Math.ceil(all.length / 2));
       expect([...paged].sort()).toEqual(all);
+      // With a filter, the cursor goes on within it.
+      const firstPage = await api('/activities?queue=support&limit=3');
+      expect(firstPage.items).toHaveLength(3);
+      const secondPage = await api(`/activities?queue=support&limit=3&cursor=${encodeURIComponent(firstPage.next)}`);
+      expect(secondPage.next).toBeNull();
+      expect([...firstPage.items, ...secondPage.items].map((item: Activity) => item.id).sort()).toEqual([ticket.id, away.id, priceList.id, shared.id].sort());
       // Regarding: set through the API, found by id and by type:id.
       const deal = await api('/opportunities', 'POST', { name: 'Acme renewal', accountId: acme.id, owner: 'alice' });
       const linked = await api(`/activities/${delivery.id}/regarding`, 'POST', { type: 'opportunity', id: deal.id });
