@@ -351,6 +351,11 @@ sharedMailboxes:
       expect(await byMessageId(sentByAlice)).toEqual([]);
       await expectError(`/activities/${delivery.id}`, 404, 'NOT_FOUND');
       expect(await ids('limit=500')).toEqual([...all.filter((id) => id !== offer.id && id !== delivery.id), sent.id, reply.id].sort());
+      // An auto-tracked reply deleted in the CRM is not tracked again by the policy that tracked it.
+      expect((await call(`/activities/${reply.id}`, 'DELETE')).status).toBe(204);
+      await pass();
+      expect(await byMessageId(bobReply)).toEqual([]);
+      expect(await folderFlags(aliceBox, 'INBOX', bobReply)).toEqual(expect.not.arrayContaining(['$CRMTracked']));
     } finally {
       await serve.stop();
       for (const client of [supportBox, salesBox, aliceBox]) await client.logout();
