@@ -284,6 +284,11 @@ sharedMailboxes:
       const secondPage = await api(`/activities?queue=support&limit=3&cursor=${encodeURIComponent(firstPage.next)}`);
       expect(secondPage.next).toBeNull();
       expect([...firstPage.items, ...secondPage.items].map((item: Activity) => item.id).sort()).toEqual([ticket.id, away.id, priceList.id, shared.id].sort());
+      // openapi.json names every filter of the contract on the list route, and how regarding is written.
+      const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string; description?: string }> } }> };
+      const parameters = doc.paths['/api/v1/activities']?.get?.parameters ?? [];
+      expect(parameters.map((parameter) => parameter.name)).toEqual(expect.arrayContaining(['kind', 'owner', 'contact', 'account', 'regarding', 'queue', 'since', 'limit', 'cursor']));
+      expect(parameters.find((parameter) => parameter.name === 'regarding')?.description).toContain('type:id');
       // Regarding: set through the API, found by id and by type:id.
       const deal = await api('/opportunities', 'POST', { name: 'Acme renewal', accountId: acme.id, owner: 'alice' });
       const linked = await api(`/activities/${delivery.id}/regarding`, 'POST', { type: 'opportunity', id: deal.id });
