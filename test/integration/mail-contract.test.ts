@@ -166,6 +166,7 @@ sharedMailboxes:
       const sentReply = newMessageId('example.com');
       const untouched = newMessageId('acme.test');
       const later = newMessageId('vendor.test');
+      const sentFiled = newMessageId('example.com');
       await supportBox.append('INBOX', buildMessage({ from: 'Uma Unknown <uma@unknown.test>', to: support!.username, subject: 'Need help with my order', messageId: human }));
       await supportBox.append('INBOX', buildMessage({ from: 'Otto Away <otto@away.test>', to: support!.username, subject: 'Out of office: Need help', messageId: autoReply, headers: { 'Auto-Submitted': 'auto-replied' } }));
       await supportBox.append('INBOX', buildMessage({ from: 'Carol Customer <carol@acme.test>', to: `${support!.username}, ${alice!.username}`, subject: 'Invoice question', messageId: both }));
@@ -186,6 +187,10 @@ sharedMailboxes:
       // Sent mail: alice's answer to the copied message (autoTrack: replies), and one she flagged $CRM.
       await aliceBox.append('Sent', buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Carol Customer <carol@acme.test>', subject: 'Re: Order 42', messageId: sentReply, inReplyTo: copied, references: copied }), ['\\Seen']);
       await aliceBox.append('Sent', buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Dan Other <dan@acme.test>', subject: 'Our offer', messageId: sentByAlice }), ['\\Seen', '$CRM']);
+      // A sent message copied from Sent into CRM: outgoing because it is from alice.
+      await aliceBox.append('Sent', buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Erin <erin@elsewhere.test>', subject: 'Meeting notes', messageId: sentFiled }), ['\\Seen']);
+      await aliceBox.mailboxOpen('Sent');
+      await aliceBox.messageCopy({ header: { 'message-id': sentFiled } }, 'CRM');
 
       const first = await pass();
       expect(first).toMatch(/^imap:alice: ok, \d+ changed, 0 item error\(s\)$/m);
@@ -198,6 +203,8 @@ sharedMailboxes:
       expect(moreLeads).toEqual([]);
       expect(lead).toMatchObject({ firstName: 'Uma', lastName: 'Unknown', email: 'uma@unknown.test' });
       expect((await api('/leads?email=otto@away.test')).items).toEqual([]);
+      expect((await api('/leads?email=Uma@Unknown.TEST')).items.map((item: { id: string }) => item.id)).toEqual([lead.id]);
+      expect((await api('/leads?email=carol@acme.test')).items).toEqual([]);
       const ticket = await one(human);
       expect(ticket).toMatchObject({ kind: 'email_in', subject: 'Need help with my order', owner: null, queue: 'support', status: 'completed', inReplyTo: null, correlation: null, regarding: null });
       expect(ticket.parties).toEqual([
@@ -242,6 +249,9 @@ sharedMailboxes:
         { role: 'from', address: alice!.username, name: 'Alice Example', contactId: null, accountId: null, leadId: null, userId: 'alice' },
         { role: 'to', address: 'dan@acme.test', name: 'Dan Other', contactId: null, accountId: acme.id, leadId: null, userId: null },
       ]);
+      const notes = await one(sentFiled);
+      expect(notes).toMatchObject({ kind: 'email_out', owner: 'alice', subject: 'Meeting notes' });
+      expect(notes.sources.map((source) => source.ref.split(';')[0])).toEqual(['CRM']);
       const answer = await one(sentReply);
       expect(answer).toMatchObject({ kind: 'email_out', owner: 'alice', inReplyTo: copied, correlation: { method: 'in-reply-to', activityId: order.id }, threadId: order.threadId });
       expect(await folderFlags(aliceBox, 'Sent', sentReply)).toContain('$CRMTracked');
@@ -252,11 +262,11 @@ sharedMailboxes:
       expect(await api(`/activities/${order.id}`)).toEqual(order);
 
       // The list filters.
-      const all = [ticket, away, priceList, shared, quote, order, delivery, offer, answer].map((activity) => activity.id).sort();
+      const all = [ticket, away, priceList, shared, quote, order, delivery, offer, notes, answer].map((activity) => activity.id).sort();
       expect(await ids('limit=500')).toEqual(all);
-      expect(await ids('kind=email_out')).toEqual([offer.id, answer.id].sort());
+      expect(await ids('kind=email_out')).toEqual([offer.id, notes.id, answer.id].sort());
       expect(await ids('kind=email_in&owner=alice')).toEqual([shared.id, order.id, delivery.id].sort());
-      expect(await ids('owner=alice')).toEqual([shared.id, order.id, delivery.id, offer.id, answer.id].sort());
+      expect(await ids('owner=alice')).toEqual([shared.id, order.id, delivery.id, offer.id, notes.id, answer.id].sort());
       expect(await ids('owner=nobody')).toEqual([]);
       expect(await ids(`contact=${carol.id}`)).toEqual([shared.id, order.id, delivery.id, answer.id].sort());
       expect(await ids(`account=${acme.id}`)).toEqual([shared.id, order.id, delivery.id, offer.id, answer.id].sort());
