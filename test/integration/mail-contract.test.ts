@@ -8,6 +8,7 @@
 // - every Activity field of the contract, the list filters, pagination and their errors;
 // - sync --once fails for an unreachable server or a wrong password and still does the other sources.
 import type { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
 import { describe, expect, inject, it } from 'vitest';
 import { createMailUsers } from '../servers/users.js';
 import { freePort, runCli, startServe, tempDir, writeConfig } from '../support/cli.js';
@@ -379,8 +380,8 @@ sharedMailboxes:
 });
 
 describe('serve with the default sync settings (IMAP IDLE)', () => {
-  it('tracks and untracks at once: $CRM set and taken off, mail into CRM, DELETE, shared mailbox mail', async () => {
-    const [alice, support] = await createMailUsers(servers, ['alice', 'support']);
+  it('tracks and untracks at once: $CRM set and taken off, mail into and out of CRM, DELETE, shared mailbox mail, a reply by SMTP', async () => {
+    const [alice, support, bob] = await createMailUsers(servers, ['alice', 'support', 'bob']);
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, `
@@ -397,6 +398,7 @@ users:
     name: Alice Example
     email: ${alice!.username}
     imap: ${imapOf(alice!.username)}
+    smtp: { host: ${servers.smtp.host}, port: ${servers.smtp.port}, security: none, username: ${alice!.username}, password: secret }
     mail: { trackedFolders: [CRM], trackingKeyword: $CRM, autoTrack: replies, sentFolder: Sent }
 sharedMailboxes:
   - id: support
@@ -418,7 +420,9 @@ sharedMailboxes:
       const flagged = newMessageId('acme.test');
       const filed = newMessageId('acme.test');
       const ticket = newMessageId('unknown.test');
+      const movedOut = newMessageId('acme.test');
       await aliceBox.append('INBOX', buildMessage({ from: 'Carol <carol@acme.test>', to: alice!.username, subject: 'Flag me', messageId: flagged }));
+      await aliceBox.append('CRM', buildMessage({ from: 'Carol <carol@acme.test>', to: alice!.username, subject: 'Filed by mistake', messageId: movedOut }));
       await aliceBox.append('CRM', buildMessage({ from: 'Carol <carol@acme.test>', to: alice!.username, subject: 'File me', messageId: filed }));
       await supportBox.append('INBOX', buildMessage({ from: 'Uma <uma@unknown.test>', to: support!.username, subject: 'Help', messageId: ticket }));
       await aliceBox.mailboxOpen('INBOX');
@@ -439,6 +443,21 @@ sharedMailboxes:
       expect((await call(`/activities/${byFolder.id}`, 'DELETE')).status).toBe(204);
       await eventually(async () => ((await folderFlags(aliceBox, 'CRM', filed))?.includes('$CRMTracked') ? undefined : true));
       expect(await find(filed)).toBeUndefined();
+      // Moved out of CRM into INBOX: untracked.
+      expect(await eventually(() => find(movedOut))).toMatchObject({ owner: 'alice' });
+      await aliceBox.mailboxOpen('CRM');
+      await aliceBox.messageMove({ header: { 'message-id': movedOut } }, 'INBOX');
+      await eventually(() => gone(movedOut));
+
+      // Sent from the CRM; bob answers through the SMTP server: tracked within moments, correlated.
+      const response = await fetch(`${serve.url}/api/v1/emails`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ from: 'alice', to: [bob!.username], subject: 'Your quote', text: 'Attached.' }) });
+      expect(response.status).toBe(201);
+      const sent = (await response.json()) as Activity;
+      const transport = nodemailer.createTransport({ host: servers.smtp.host, port: servers.smtp.port, secure: false, ignoreTLS: true });
+      const answer = await transport.sendMail({ from: `Bob <${bob!.username}>`, to: alice!.username, subject: `Re: ${sent.subject}`, text: 'Thanks!', inReplyTo: sent.messageId!, references: [sent.messageId!] });
+      const reply = await eventually(() => find(answer.messageId));
+      expect(reply).toMatchObject({ kind: 'email_in', owner: 'alice', correlation: { method: 'in-reply-to', activityId: sent.id }, threadId: sent.threadId });
+      expectMailActivity(reply);
     } finally {
       await serve.stop();
       for (const client of [aliceBox, supportBox]) await client.logout();
