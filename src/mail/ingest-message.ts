@@ -101,12 +101,16 @@ export async function writeIngest(tx: Store, directory: PartyDirectory, prepared
   const [existing] = (await tx.activities.findIdByMessageKey(key)) ? await tx.activities.findByMessageKey(key) : [];
   if (existing) {
     await tx.activities.addSource(existing.id, source);
-    const changes: { regarding?: Regarding; queue?: string; owner?: string } = {};
+    const changes: { regarding?: Regarding; queue?: string; owner?: string; kind?: 'email_out' } = {};
     if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
     if (options.queue && !existing.queue) changes.queue = options.queue;
-    // A user tracking mail a shared mailbox imported first makes it theirs, as if they had been first:
-    // the owner must not depend on which mailbox a pass (or an IDLE wake-up) happened to read first.
-    if (options.owner && !existing.owner) changes.owner = options.owner;
+    // A user tracking mail a shared mailbox imported first makes it theirs, as if they had been first
+    // (their own mail, from Sent or their address, is email_out): owner and kind must not depend on
+    // which mailbox a pass (or an IDLE wake-up) happened to read first.
+    if (options.owner && !existing.owner) {
+      changes.owner = options.owner;
+      if (options.kind === 'email_out') changes.kind = 'email_out';
+    }
     if (Object.keys(changes).length > 0) await tx.activities.update(existing.id, changes);
     await options.alsoInTransaction?.(tx, existing.id);
     return { activityId: existing.id, created: false };

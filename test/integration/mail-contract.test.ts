@@ -168,12 +168,17 @@ sharedMailboxes:
       const untouched = newMessageId('acme.test');
       const later = newMessageId('vendor.test');
       const sentFiled = newMessageId('example.com');
+      const ccSupport = newMessageId('example.com');
       await supportBox.append('INBOX', buildMessage({ from: 'Uma Unknown <uma@unknown.test>', to: support!.username, subject: 'Need help with my order', messageId: human }));
       await supportBox.append('INBOX', buildMessage({ from: 'Otto Away <otto@away.test>', to: support!.username, subject: 'Out of office: Need help', messageId: autoReply, headers: { 'Auto-Submitted': 'auto-replied' } }));
       await supportBox.append('INBOX', buildMessage({ from: 'Carol Customer <carol@acme.test>', to: `${support!.username}, ${alice!.username}`, subject: 'Invoice question', messageId: both }));
       // To support and alice; alice tracks it only after the shared mailbox imported it.
       await supportBox.append('INBOX', buildMessage({ from: 'Vic Vendor <vic@vendor.test>', to: `${support!.username}, ${alice!.username}`, subject: 'Price list', messageId: later }));
       await aliceBox.append('INBOX', buildMessage({ from: 'Vic Vendor <vic@vendor.test>', to: `${support!.username}, ${alice!.username}`, subject: 'Price list', messageId: later }));
+      // alice writes from her mail client with support in Cc; she tracks her Sent copy only later.
+      const ccMessage = buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Erin <erin@elsewhere.test>', cc: support!.username, subject: 'Your ticket', messageId: ccSupport });
+      await supportBox.append('INBOX', ccMessage);
+      await aliceBox.append('Sent', ccMessage, ['\\Seen']);
       await salesBox.append('INBOX', buildMessage({ from: 'Sam Prospect <sam@prospect.test>', to: sales!.username, subject: 'Quote please', messageId: toSales }));
       // serve's pass created the tracked folder.
       expect((await aliceBox.list()).map((folder) => folder.path)).toContain('CRM');
@@ -228,6 +233,9 @@ sharedMailboxes:
       // Same Message-ID in the shared mailbox and tracked by alice: one activity, two sources.
       const priceList = await one(later);
       expect(priceList).toMatchObject({ queue: 'support', owner: null });
+      const ticketAnswer = await one(ccSupport);
+      expect(ticketAnswer).toMatchObject({ kind: 'email_in', queue: 'support', owner: null });
+      expect(ticketAnswer.parties[0]).toMatchObject({ role: 'from', userId: 'alice' });
       const shared = await one(both);
       expect(shared).toMatchObject({ queue: 'support', owner: 'alice' });
       expect(shared.sources.map((source) => source.sourceId).sort()).toEqual(['imap:alice', 'shared-mailbox:support']);
@@ -263,7 +271,7 @@ sharedMailboxes:
       expect(await api(`/activities/${order.id}`)).toEqual(order);
 
       // The list filters.
-      const all = [ticket, away, priceList, shared, quote, order, delivery, offer, notes, answer].map((activity) => activity.id).sort();
+      const all = [ticket, away, priceList, ticketAnswer, shared, quote, order, delivery, offer, notes, answer].map((activity) => activity.id).sort();
       expect(await ids('limit=500')).toEqual(all);
       expect(await ids('kind=email_out')).toEqual([offer.id, notes.id, answer.id].sort());
       expect(await ids('kind=email_in&owner=alice')).toEqual([shared.id, order.id, delivery.id].sort());
@@ -271,7 +279,7 @@ sharedMailboxes:
       expect(await ids('owner=nobody')).toEqual([]);
       expect(await ids(`contact=${carol.id}`)).toEqual([shared.id, order.id, delivery.id, answer.id].sort());
       expect(await ids(`account=${acme.id}`)).toEqual([shared.id, order.id, delivery.id, offer.id, answer.id].sort());
-      expect(await ids('queue=support')).toEqual([ticket.id, away.id, priceList.id, shared.id].sort());
+      expect(await ids('queue=support')).toEqual([ticket.id, away.id, priceList.id, ticketAnswer.id, shared.id].sort());
       expect(await ids('queue=sales')).toEqual([quote.id]);
       expect(await ids(`since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
       expect(await ids(`since=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}&queue=sales`)).toEqual([quote.id]);
@@ -294,7 +302,7 @@ sharedMailboxes:
       expect(firstPage.items).toHaveLength(3);
       const secondPage = await api(`/activities?queue=support&limit=3&cursor=${encodeURIComponent(firstPage.next)}`);
       expect(secondPage.next).toBeNull();
-      expect([...firstPage.items, ...secondPage.items].map((item: Activity) => item.id).sort()).toEqual([ticket.id, away.id, priceList.id, shared.id].sort());
+      expect([...firstPage.items, ...secondPage.items].map((item: Activity) => item.id).sort()).toEqual([ticket.id, away.id, priceList.id, ticketAnswer.id, shared.id].sort());
       // openapi.json names every filter of the contract on the list route, and how regarding is written.
       const doc = (await (await fetch(`${serve.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string; description?: string }> } }> };
       const parameters = doc.paths['/api/v1/activities']?.get?.parameters ?? [];
@@ -328,6 +336,8 @@ sharedMailboxes:
       await aliceBox.messageFlagsRemove({ header: { 'message-id': flagged } }, ['$CRM']);
       // alice now tracks the price list the shared mailbox imported: it becomes hers, still one activity.
       await aliceBox.messageFlagsAdd({ header: { 'message-id': later } }, ['$CRM']);
+      await aliceBox.mailboxOpen('Sent');
+      await aliceBox.messageFlagsAdd({ header: { 'message-id': ccSupport } }, ['$CRM']);
       const removed = await call(`/activities/${offer.id}`, 'DELETE');
       expect(removed.status).toBe(204);
       await expectError(`/activities/${offer.id}`, 404, 'NOT_FOUND');
@@ -340,6 +350,10 @@ sharedMailboxes:
       const tracked = await one(later);
       expect(tracked).toMatchObject({ id: priceList.id, queue: 'support', owner: 'alice' });
       expect(tracked.sources.map((source) => source.sourceId).sort()).toEqual(['imap:alice', 'shared-mailbox:support']);
+      // Her own mail, tracked from Sent: outgoing and hers, as if her mailbox had been read first.
+      const answered = await one(ccSupport);
+      expect(answered).toMatchObject({ id: ticketAnswer.id, kind: 'email_out', queue: 'support', owner: 'alice' });
+      expect(answered.sources.map((source) => source.sourceId).sort()).toEqual(['imap:alice', 'shared-mailbox:support']);
 
       // Mail sent from the CRM, and bob's answer: auto-tracked, correlated, same thread.
       const sent = await api('/emails', 'POST', { from: 'alice', to: [bob!.username], subject: 'Renewal offer', text: 'Dear Bob, our offer.', regarding: { type: 'opportunity', id: deal.id } });
