@@ -169,6 +169,7 @@ sharedMailboxes:
       const later = newMessageId('vendor.test');
       const sentFiled = newMessageId('example.com');
       const ccSupport = newMessageId('example.com');
+      const wander = newMessageId('wander.test');
       await supportBox.append('INBOX', buildMessage({ from: 'Uma Unknown <uma@unknown.test>', to: support!.username, subject: 'Need help with my order', messageId: human }));
       await supportBox.append('INBOX', buildMessage({ from: 'Otto Away <otto@away.test>', to: support!.username, subject: 'Out of office: Need help', messageId: autoReply, headers: { 'Auto-Submitted': 'auto-replied' } }));
       await supportBox.append('INBOX', buildMessage({ from: 'Carol Customer <carol@acme.test>', to: `${support!.username}, ${alice!.username}`, subject: 'Invoice question', messageId: both }));
@@ -190,6 +191,8 @@ sharedMailboxes:
       await aliceBox.messageCopy({ header: { 'message-id': copied } }, 'CRM');
       await aliceBox.messageCopy({ header: { 'message-id': both } }, 'CRM');
       await aliceBox.messageFlagsAdd({ header: { 'message-id': flagged } }, ['$CRM']);
+      // Tracked by $CRM in INBOX, later moved into CRM, then out again (below).
+      await aliceBox.append('INBOX', buildMessage({ from: 'Walt <walt@wander.test>', to: alice!.username, subject: 'Moving around', messageId: wander }), ['$CRM']);
       // Sent mail: alice's answer to the copied message (autoTrack: replies), and one she flagged $CRM.
       await aliceBox.append('Sent', buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Carol Customer <carol@acme.test>', subject: 'Re: Order 42', messageId: sentReply, inReplyTo: copied, references: copied }), ['\\Seen']);
       await aliceBox.append('Sent', buildMessage({ from: `Alice Example <${alice!.username}>`, to: 'Dan Other <dan@acme.test>', subject: 'Our offer', messageId: sentByAlice }), ['\\Seen', '$CRM']);
@@ -271,11 +274,13 @@ sharedMailboxes:
       expect(await api(`/activities/${order.id}`)).toEqual(order);
 
       // The list filters.
-      const all = [ticket, away, priceList, ticketAnswer, shared, quote, order, delivery, offer, notes, answer].map((activity) => activity.id).sort();
+      const wandering = await one(wander);
+      expect(wandering).toMatchObject({ kind: 'email_in', owner: 'alice' });
+      const all = [ticket, away, priceList, ticketAnswer, shared, quote, order, delivery, offer, notes, answer, wandering].map((activity) => activity.id).sort();
       expect(await ids('limit=500')).toEqual(all);
       expect(await ids('kind=email_out')).toEqual([offer.id, notes.id, answer.id].sort());
-      expect(await ids('kind=email_in&owner=alice')).toEqual([shared.id, order.id, delivery.id].sort());
-      expect(await ids('owner=alice')).toEqual([shared.id, order.id, delivery.id, offer.id, notes.id, answer.id].sort());
+      expect(await ids('kind=email_in&owner=alice')).toEqual([shared.id, order.id, delivery.id, wandering.id].sort());
+      expect(await ids('owner=alice')).toEqual([shared.id, order.id, delivery.id, offer.id, notes.id, answer.id, wandering.id].sort());
       expect(await ids('owner=nobody')).toEqual([]);
       expect(await ids(`contact=${carol.id}`)).toEqual([shared.id, order.id, delivery.id, answer.id].sort());
       expect(await ids(`account=${acme.id}`)).toEqual([shared.id, order.id, delivery.id, offer.id, answer.id].sort());
@@ -338,6 +343,8 @@ sharedMailboxes:
       await aliceBox.messageFlagsAdd({ header: { 'message-id': later } }, ['$CRM']);
       await aliceBox.mailboxOpen('Sent');
       await aliceBox.messageFlagsAdd({ header: { 'message-id': ccSupport } }, ['$CRM']);
+      await aliceBox.mailboxOpen('INBOX');
+      await aliceBox.messageMove({ header: { 'message-id': wander } }, 'CRM');
       const removed = await call(`/activities/${offer.id}`, 'DELETE');
       expect(removed.status).toBe(204);
       await expectError(`/activities/${offer.id}`, 404, 'NOT_FOUND');
@@ -365,6 +372,12 @@ sharedMailboxes:
       } finally {
         await bobBox.logout();
       }
+      // In CRM now (the keyword came along): one activity; $CRM taken off there, the folder still tracks it.
+      const moved = await one(wander);
+      expect(moved.id).toBe(wandering.id);
+      expect(moved.sources.map((source) => source.ref.split(';')[0])).toContain('CRM');
+      await aliceBox.mailboxOpen('CRM');
+      await aliceBox.messageFlagsRemove({ header: { 'message-id': wander } }, ['$CRM']);
       const bobReply = newMessageId('bob.example');
       await aliceBox.append('INBOX', buildMessage({ from: `Bob Buyer <${bob!.username}>`, to: alice!.username, subject: `Re: ${sent.subject}`, messageId: bobReply, inReplyTo: sent.messageId, references: sent.messageId }));
       await pass();
@@ -385,6 +398,12 @@ sharedMailboxes:
       expect((await call(`/activities/${reply.id}`, 'DELETE')).status).toBe(204);
       await pass();
       expect(await byMessageId(bobReply)).toEqual([]);
+      expect((await one(wander)).id).toBe(wandering.id);
+      // Moved out of CRM into INBOX (no keyword any more): untracked, although it was once tracked in INBOX.
+      await aliceBox.mailboxOpen('CRM');
+      await aliceBox.messageMove({ header: { 'message-id': wander } }, 'INBOX');
+      await pass();
+      await expectError(`/activities/${wandering.id}`, 404, 'NOT_FOUND');
       expect(await folderFlags(aliceBox, 'INBOX', bobReply)).toEqual(expect.not.arrayContaining(['$CRMTracked']));
     } finally {
       await serve.stop();

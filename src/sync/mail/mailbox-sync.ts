@@ -110,7 +110,7 @@ class MailboxSync {
   private readonly batchBytes: number;
   private changed = 0;
   private itemErrors = 0;
-  /** Tracked-by-folder messages that vanished from their folder this pass: moved out, or deleted? */
+  /** Tracked messages that vanished from their folder this pass: moved out, or deleted? */
   private readonly vanishedFromTracked: MailMessageStatus[] = [];
   private folderLinks = new Map<string, { type: string; id: string }>();
   private readonly keywordWarned = new Set<string>();
@@ -319,8 +319,9 @@ class MailboxSync {
       if (!row || row.state === 'gone') continue;
       await this.store.mailMessages.put({ ...row, state: 'gone' });
       // A deleted message never deletes its activity; only a move out of a tracked folder into a
-      // folder the bridge reads (decided after all folders are read) untracks it.
-      if (row.trackedBy === 'folder' && row.activityId) this.vanishedFromTracked.push(row);
+      // folder the bridge reads (decided after all folders are read) untracks it. A message tracked
+      // by keyword is looked at too: moved into another tracked place, its old place must go.
+      if (row.activityId && (row.trackedBy === 'folder' || row.trackedBy === 'keyword')) this.vanishedFromTracked.push({ ...row, state: 'gone' });
     }
   }
 
@@ -675,7 +676,14 @@ class MailboxSync {
     for (const gone of this.vanishedFromTracked) {
       if (!gone.messageKey) continue;
       const places = await this.store.mailMessages.byMessageKey(this.spec.sourceId, gone.messageKey);
-      if (places.some((place) => place.state === 'tracked')) continue;
+      if (places.some((place) => place.state === 'tracked')) {
+        // Moved (or a copy deleted) while another place still tracks it: the activity stays, but the
+        // place that no longer exists leaves its sources; kept, it would hold the activity alive
+        // when that other place is untracked later.
+        await this.untrack(gone);
+        continue;
+      }
+      if (gone.trackedBy !== 'folder') continue;
       if (places.some((place) => place.state === 'seen')) {
         await this.untrack(gone);
         continue;
