@@ -25,7 +25,7 @@ function readableMessage(issue: z.core.$ZodIssue): string {
   const generic = /^Invalid input: expected (\w+), received (\w+)$/.exec(issue.message);
   if (generic) {
     if (generic[2] === 'undefined') return 'is required';
-    const noun = generic[1] === 'object' ? 'a mapping' : generic[1] === 'array' ? 'a list' : `a ${generic[1]}`;
+    const noun = generic[1] === 'object' ? 'a mapping' : generic[1] === 'array' ? 'a list' : generic[1] === 'int' ? 'an integer' : `a ${generic[1]}`;
     return `expected ${noun}`;
   }
   return issue.message;

@@ -331,6 +331,7 @@ sharedMailboxes:
       await expectError('/activities?since=yesterday', 400, 'INVALID_INPUT');
       await expectError('/activities?limit=0', 400, 'INVALID_INPUT');
       await expectError('/activities?limit=many', 400, 'INVALID_INPUT');
+      expect((await call('/activities?limit=2.5')).body).toMatchObject({ error: 'limit: expected an integer', code: 'INVALID_INPUT' });
       await expectError('/activities?cursor=not-a-cursor', 400, 'INVALID_INPUT');
       await expectError(`/activities/${delivery.id}/regarding`, 400, 'INVALID_INPUT', 'POST', { type: 'planet', id: deal.id });
       // A regarding record that does not exist is a bad body (the product's convention for references), naming the field.
