@@ -397,6 +397,13 @@ sharedMailboxes:
       expect(await byMessageId(sentByAlice)).toEqual([]);
       await expectError(`/activities/${delivery.id}`, 404, 'NOT_FOUND');
       expect(await ids('limit=500')).toEqual([...all.filter((id) => id !== offer.id && id !== delivery.id), sent.id, reply.id].sort());
+      // The auto-tracked reply filed into CRM: the same activity, held by CRM only.
+      await aliceBox.mailboxOpen('INBOX');
+      await aliceBox.messageMove({ header: { 'message-id': bobReply } }, 'CRM');
+      await pass();
+      const filedReply = await one(bobReply);
+      expect(filedReply.id).toBe(reply.id);
+      expect(filedReply.sources.filter((source) => source.sourceId === 'imap:alice').map((source) => source.ref.split(';')[0])).toEqual(['CRM']);
       // An auto-tracked reply deleted in the CRM is not tracked again by the policy that tracked it.
       expect((await call(`/activities/${reply.id}`, 'DELETE')).status).toBe(204);
       await pass();
@@ -407,7 +414,7 @@ sharedMailboxes:
       await aliceBox.messageMove({ header: { 'message-id': wander } }, 'INBOX');
       await pass();
       await expectError(`/activities/${wandering.id}`, 404, 'NOT_FOUND');
-      expect((await folderFlags(aliceBox, 'INBOX', bobReply)).filter((flag) => ['$CRMTracked'].includes(flag))).toEqual([]);
+      expect((await folderFlags(aliceBox, 'CRM', bobReply)).filter((flag) => ['$CRMTracked'].includes(flag))).toEqual([]);
     } finally {
       await serve.stop();
       for (const client of [supportBox, salesBox, aliceBox]) await client.logout();

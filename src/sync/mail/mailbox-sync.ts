@@ -319,9 +319,9 @@ class MailboxSync {
       if (!row || row.state === 'gone') continue;
       await this.store.mailMessages.put({ ...row, state: 'gone' });
       // A deleted message never deletes its activity; only a move out of a tracked folder into a
-      // folder the bridge reads (decided after all folders are read) untracks it. A message tracked
-      // by keyword is looked at too: moved into another tracked place, its old place must go.
-      if (row.activityId && (row.trackedBy === 'folder' || row.trackedBy === 'keyword')) this.vanishedFromTracked.push({ ...row, state: 'gone' });
+      // folder the bridge reads (decided after all folders are read) untracks it. However it was
+      // tracked, a message moved into another place that tracks it leaves its old place behind.
+      if (row.activityId && row.trackedBy !== null) this.vanishedFromTracked.push({ ...row, state: 'gone' });
     }
   }
 
