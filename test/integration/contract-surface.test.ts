@@ -11,7 +11,7 @@
 //   pass against another url (the remembered address book is not used for a changed configuration).
 import { describe, expect, inject, it } from 'vitest';
 import { createRadicaleUser } from '../servers/users.js';
-import { freePort, runCli, startServe, tempDir, writeConfig } from '../support/cli.js';
+import { eventually, freePort, runCli, serverConfigYaml, startServe, tempDir, writeConfig } from '../support/cli.js';
 import { calendarUser, clientSession, type CalendarUser } from './calendar/support.js';
 
 const servers = inject('servers');
@@ -21,15 +21,7 @@ const hour = 3_600_000;
 
 function configYaml(user: CalendarUser, port: number): string {
   return `
-database: sqlite:./data/crm-bridge.db
-server:
-  listen: 127.0.0.1:${port}
-  publicUrl: http://127.0.0.1:${port}
-secretKey: \${TEST_SECRET_KEY}
-api:
-  tokens:
-    - { name: crm, token: \${TEST_API_TOKEN} }
-users:
+${serverConfigYaml(port)}users:
   - id: alice
     name: Alice Example
     email: ${user.email}
@@ -37,16 +29,6 @@ users:
     calendar: { crmCalendar: ${user.crmCalendar}, trackCategory: ${user.trackCategory} }
     tasks: { crmTaskList: ${user.crmCalendar} }
 `;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('the contract surface under serve', () => {

@@ -11,7 +11,7 @@ import type { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { describe, expect, inject, it } from 'vitest';
 import { createMailUsers } from '../servers/users.js';
-import { freePort, runCli, startServe, tempDir, writeConfig } from '../support/cli.js';
+import { eventually, freePort, runCli, serverConfigYaml, startServe, tempDir, writeConfig } from '../support/cli.js';
 import { buildMessage, flagsOf, imapClient, newMessageId } from '../support/mail.js';
 
 const servers = inject('servers');
@@ -47,16 +47,6 @@ function expectMailActivity(activity: Activity): void {
   for (const stamp of [activity.createdAt, activity.updatedAt]) expect(new Date(stamp).toISOString()).toBe(stamp);
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** The flags of a message; a message that is not in the folder fails the test. */
 async function folderFlags(client: ImapFlow, folder: string, messageId: string): Promise<string[]> {
   const flags = (await flagsOf(client, folder)).get(messageId);
@@ -70,15 +60,7 @@ describe('the mail contract through the CLI and the REST API (real Dovecot and S
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, `
-database: sqlite:./data/crm-bridge.db
-server:
-  listen: 127.0.0.1:${port}
-  publicUrl: http://127.0.0.1:${port}
-secretKey: \${TEST_SECRET_KEY}
-api:
-  tokens:
-    - { name: crm, token: \${TEST_API_TOKEN} }
-mail:
+${serverConfigYaml(port)}mail:
   domain: crm.example.com
   trackingToken: { enabled: true, prefix: "CRM:" }
 sync:
@@ -428,15 +410,7 @@ describe('serve with the default sync settings (IMAP IDLE)', () => {
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, `
-database: sqlite:./data/crm-bridge.db
-server:
-  listen: 127.0.0.1:${port}
-  publicUrl: http://127.0.0.1:${port}
-secretKey: \${TEST_SECRET_KEY}
-api:
-  tokens:
-    - { name: crm, token: \${TEST_API_TOKEN} }
-users:
+${serverConfigYaml(port)}users:
   - id: alice
     name: Alice Example
     email: ${alice!.username}

@@ -23,6 +23,35 @@ export function tempDir(): string {
   return dir;
 }
 
+/**
+ * The head of a configuration as CONTRACT.md writes it: database, server on `port`, secretKey and
+ * one API token, both from the environment (TEST_SECRET_KEY, TEST_API_TOKEN).
+ */
+export function serverConfigYaml(port: number): string {
+  return [
+    'database: sqlite:./data/crm-bridge.db',
+    'server:',
+    `  listen: 127.0.0.1:${port}`,
+    `  publicUrl: http://127.0.0.1:${port}`,
+    'secretKey: ${TEST_SECRET_KEY}',
+    'api:',
+    '  tokens:',
+    '    - { name: crm, token: ${TEST_API_TOKEN} }',
+    '',
+  ].join('\n');
+}
+
+/** Polls `probe` every 200 ms until it gives a value (or fails after `timeoutMs`). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 export function writeConfig(dir: string, yaml: string): string {
   const file = join(dir, 'config.yaml');
   writeFileSync(file, yaml);

@@ -8,7 +8,7 @@ import { BlobStore } from '../../../src/store/blob-store.js';
 import { migrateToLatest, openDatabase } from '../../../src/store/database.js';
 import { SecretBox } from '../../../src/store/secret-box.js';
 import { Store } from '../../../src/store/store.js';
-import { freePort, runCli, startServe, tempDir, writeConfig } from '../../support/cli.js';
+import { eventually, freePort, runCli, startServe, tempDir, writeConfig } from '../../support/cli.js';
 import { calendarUser, clientSession, editLine, icsDate, serverNames, type CalendarUser } from './support.js';
 
 const servers = inject('servers');
@@ -44,16 +44,6 @@ async function withStore<T>(dir: string, work: (store: Store) => Promise<T>): Pr
     return await work(new Store(database.db, new SecretBox(secretKey), new BlobStore(join(dir, 'data', 'blobs'), 1024 * 1024)));
   } finally {
     await database.close();
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
