@@ -3,7 +3,7 @@
 // keeps oof; a client change to free reaches the CRM; a CRM change to tentative is written mapped.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, objectsOf, serverNames, syncOnce } from './support.js';
+import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, hour, hoursAhead, objectsOf, serverNames, syncOnce } from './support.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -12,8 +12,6 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const hour = 3_600_000;
-const future = (hours: number) => new Date(Math.ceil(Date.now() / hour) * hour + hours * hour);
 const unfolded = (data: string) => data.replace(/\r\n[ \t]/g, '');
 
 describe.each(serverNames)('busy-status mapping against %s', (server) => {
@@ -22,7 +20,7 @@ describe.each(serverNames)('busy-status mapping against %s', (server) => {
     const config = calendarConfig(user, { calendar: { busyStatusMap: { oof: 'busy', tentative: 'busy' } } });
     expect(config.users[0]!.calendar.busyStatusMap).toEqual({ free: 'free', tentative: 'busy', busy: 'busy', oof: 'busy' });
     await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
-    const start = future(72);
+    const start = hoursAhead(72);
     const appointment = await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Out of office', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString(), busyStatus: 'oof' });
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
 import { startApi } from '../../support/api-server.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
+import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, hour, hoursAhead, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -13,15 +13,13 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const hour = 3_600_000;
-const future = (hours: number) => new Date(Math.ceil(Date.now() / hour) * hour + hours * hour);
 
 describe.each(serverNames)('calendar sync against %s', (server) => {
   it('writes a CRM appointment to the CRM calendar (created if missing) and reads a client time change back', async () => {
     const user = await calendarUser(servers, server);
     const config = calendarConfig(user);
     await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
-    const start = future(48);
+    const start = hoursAhead(48);
     const appointment = await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Demo at ACME', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString(), location: 'Room 1', bodyText: 'Agenda', busyStatus: 'oof' });
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
 
@@ -65,7 +63,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const calendar = await collectionNamed(client, user.crmCalendar);
     const personal = await client.createCalendar(`Personal ${tag()}`, ['VEVENT', 'VTODO']);
 
-    const start = future(24);
+    const start = hoursAhead(24);
     const meetingUid = `meeting-${tag()}`;
     await client.put(`${calendar.href}${meetingUid}.ics`, vevent(meetingUid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:Kick-off', `ORGANIZER;CN=Alice:mailto:${user.email}`, 'ATTENDEE;CN=Bob;ROLE=REQ-PARTICIPANT:mailto:bob@acme.example']), null, 'text/calendar');
     const seriesUid = `series-${tag()}`;
@@ -125,7 +123,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const listName = `Tasks ${tag()}`;
     const config = calendarConfig(user, { tasks: { crmTaskList: listName } });
     await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
-    const start = future(5);
+    const start = hoursAhead(5);
     await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Event', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
     await t.store.activities.create({ kind: 'task', owner: 'alice', subject: 'Todo' });
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 2, itemErrors: 0 });
@@ -141,7 +139,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const user = await calendarUser(servers, server);
     const config = calendarConfig(user);
     await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
-    const due = future(72);
+    const due = hoursAhead(72);
     const task = await t.store.activities.create({ kind: 'follow_up', owner: 'alice', subject: 'Call back ACME', due: due.toISOString(), priority: 'high' });
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 1, itemErrors: 0 });
     const client = await clientSession(user);
@@ -154,7 +152,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     expect(todo!.data).toContain('PRIORITY:1');
 
     // Completed in the client, with a new due date and priority.
-    const newDue = future(96);
+    const newDue = hoursAhead(96);
     let edited = editLine(todo!.data, 'STATUS', 'STATUS:COMPLETED');
     edited = editLine(edited, 'DUE', `DUE:${icsDate(newDue)}`);
     edited = editLine(edited, 'PRIORITY', 'PRIORITY:9');
@@ -268,7 +266,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const unfolded = (text: string) => text.replace(/\r\n[ \t]/g, '');
     const alarms = (text: string) => unfolded(text).split(/\r?\n/).filter((line) => line === 'BEGIN:VALARM').length;
     try {
-      const start = future(72);
+      const start = hoursAhead(72);
       const times = { start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() };
       const created = await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'Quarterly review', ...times, reminderMinutes: 15 } });
       expect(created.status).toBe(201);

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, icsDate, objectsOf, racingConnector, serverNames, syncOnce, tag, vevent } from './support.js';
+import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, hour, hoursAhead, icsDate, objectsOf, racingConnector, serverNames, syncOnce, tag, vevent } from './support.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -12,11 +12,9 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const hour = 3_600_000;
-const at = (hours: number) => new Date(Math.ceil(Date.now() / hour) * hour + hours * hour);
 
 async function appointment(subject: string, startHours: number) {
-  const start = at(startHours);
+  const start = hoursAhead(startHours);
   return t.store.activities.create({ kind: 'appointment', owner: 'alice', subject, start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
 }
 
@@ -37,7 +35,7 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     await sync();
     const collection = await calendar();
     const invitationUid = `invite-${tag()}`;
-    const start = at(40);
+    const start = hoursAhead(40);
     await client.put(`${collection.href}${invitationUid}.ics`, vevent(invitationUid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:Invitation', 'ORGANIZER:mailto:boss@acme.example', `ATTENDEE:mailto:${user.email}`]), null, 'text/calendar');
     await sync();
     const invitation = (await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items.find((item) => item.subject === 'Invitation')!;
@@ -161,7 +159,7 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
 
     // A client-made event, then a reset of the whole calendar: nothing doubles on either side.
     const uid = `client-${tag()}`;
-    const start = at(50);
+    const start = hoursAhead(50);
     await client.put(`${collection.href}${uid}.ics`, vevent(uid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:From the client']), null, 'text/calendar');
     await sync();
     expect((await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items).toHaveLength(2);

@@ -95,6 +95,13 @@ export async function objectsOf(session: DavSession, collection: DavCollection) 
   return (await session.changes(collection, null)).changed;
 }
 
+export const hour = 3_600_000;
+
+/** On the hour, `hours` after the next full hour: event times that are in the future and need no rounding. */
+export function hoursAhead(hours: number): Date {
+  return new Date(Math.ceil(Date.now() / hour) * hour + hours * hour);
+}
+
 export function icsDate(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
