@@ -9,21 +9,11 @@ import { syncCalendars, type CalendarSpec } from '../../../../src/sync/calendar/
 import type { BusyStatusMap } from '../../../../src/sync/calendar/fields.js';
 import { resetCalendarSync } from '../../../../src/sync/calendar/reset.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
+import { aliceSpec } from './alice-spec.js';
 import { MemoryDav } from './memory-dav.js';
 
 const hour = 3_600_000;
-const baseSpec: CalendarSpec = {
-  sourceId: 'caldav:alice',
-  userId: 'alice',
-  userEmail: 'alice@example.com',
-  userName: 'Alice',
-  server: { url: 'https://dav.test/', username: 'alice', password: 'x' },
-  crmCalendar: 'CRM',
-  trackCategory: 'CRM',
-  crmTaskList: 'CRM',
-  eventPolicy: 'crm-wins',
-  taskPolicy: 'crm-wins',
-};
+const baseSpec: CalendarSpec = aliceSpec;
 
 const identity: BusyStatusMap = { free: 'free', tentative: 'tentative', busy: 'busy', oof: 'oof' };
 const unfolded = (data: string) => data.replace(/\r\n[ \t]/g, '');

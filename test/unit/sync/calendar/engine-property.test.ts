@@ -7,21 +7,11 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncCalendars, type CalendarSpec } from '../../../../src/sync/calendar/calendar-sync.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
+import { aliceSpec } from './alice-spec.js';
 import { MemoryDav } from './memory-dav.js';
 
 const hour = 3_600_000;
-const spec: CalendarSpec = {
-  sourceId: 'caldav:alice',
-  userId: 'alice',
-  userEmail: 'alice@example.com',
-  userName: 'Alice',
-  server: { url: 'https://dav.test/', username: 'alice', password: 'x' },
-  crmCalendar: 'CRM',
-  trackCategory: 'CRM',
-  crmTaskList: 'CRM',
-  eventPolicy: 'crm-wins',
-  taskPolicy: 'crm-wins',
-};
+const spec: CalendarSpec = aliceSpec;
 
 type Op =
   | { op: 'crm-create'; subject: string }
