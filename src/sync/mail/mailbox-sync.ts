@@ -672,29 +672,25 @@ class MailboxSync {
    * excepted: a message there was deleted). Not found anywhere: deleted.
    */
   private async untrackMovedOut(): Promise<void> {
-    const unresolved: Array<{ row: MailMessageStatus; messageId: string }> = [];
+    const unresolved: MailMessageStatus[] = [];
     for (const gone of this.vanishedFromTracked) {
       if (!gone.messageKey) continue;
       const places = await this.store.mailMessages.byMessageKey(this.spec.sourceId, gone.messageKey);
-      if (places.some((place) => place.state === 'tracked')) {
-        // Moved (or a copy deleted) while another place still tracks it: the activity stays, but the
-        // place that no longer exists leaves its sources; kept, it would hold the activity alive
-        // when that other place is untracked later.
+      // Still tracked elsewhere (moved, or a copy deleted): the place that no longer exists leaves the
+      // activity's sources (kept, it would hold the activity alive when that other place is untracked
+      // later). Moved out of a tracked folder into a folder this pass read: untracked.
+      const trackedElsewhere = places.some((place) => place.state === 'tracked');
+      if (trackedElsewhere || (gone.trackedBy === 'folder' && places.some((place) => place.state === 'seen'))) {
         await this.untrack(gone);
         continue;
       }
-      if (gone.trackedBy !== 'folder') continue;
-      if (places.some((place) => place.state === 'seen')) {
-        await this.untrack(gone);
-        continue;
-      }
-      const messageId = gone.activityId ? (await this.store.activities.get(gone.activityId))?.messageId : undefined;
       // A synthetic identity (the message had no Message-ID) cannot be searched for.
-      if (messageId && !isSyntheticMessageId(messageId)) unresolved.push({ row: gone, messageId });
+      if (gone.trackedBy === 'folder' && !isSyntheticMessageId(gone.messageKey)) unresolved.push(gone);
     }
     if (unresolved.length === 0) return;
-    const elsewhere = await this.foundInUnreadFolders(unresolved.map((entry) => entry.messageId));
-    for (const { row, messageId } of unresolved) if (elsewhere.has(messageKey(messageId))) await this.untrack(row);
+    // The key is the Message-ID lower-cased without brackets; SEARCH compares case-insensitively.
+    const elsewhere = await this.foundInUnreadFolders(unresolved.map((row) => `<${row.messageKey}>`));
+    for (const row of unresolved) if (elsewhere.has(row.messageKey!)) await this.untrack(row);
   }
 
   /** Message keys of those Message-IDs that are in a folder this pass does not read (not Trash or Junk). */
