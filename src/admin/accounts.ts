@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
+import { sessionTokenDigest } from './sessions.js';
 
 export interface AdminAccount {
   username: string;
@@ -34,13 +35,24 @@ export class AdminAccounts {
     return row?.password_hash;
   }
 
-  async setPassword(username: string, password: string, now = new Date().toISOString()): Promise<void> {
+  /**
+   * Set (or create) an admin's password. A changed password ends every session of that admin but
+   * `keepSessionToken` (the session of an admin changing their own password): whoever logged in
+   * with the old one, perhaps because it leaked, is logged out (OWASP Session Management).
+   */
+  async setPassword(username: string, password: string, options: { keepSessionToken?: string; now?: string } = {}): Promise<void> {
+    const now = options.now ?? new Date().toISOString();
     const hash = hashPassword(password);
-    await this.db
-      .insertInto('admin_accounts')
-      .values({ username, password_hash: hash, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('username').doUpdateSet({ password_hash: hash, updated_at: now }))
-      .execute();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('admin_accounts')
+        .values({ username, password_hash: hash, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('username').doUpdateSet({ password_hash: hash, updated_at: now }))
+        .execute();
+      let ended = tx.deleteFrom('admin_sessions').where('username', '=', username);
+      if (options.keepSessionToken !== undefined) ended = ended.where('token_hash', '!=', sessionTokenDigest(options.keepSessionToken));
+      await ended.execute();
+    });
   }
 
   async remove(username: string): Promise<void> {

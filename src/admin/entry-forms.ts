@@ -3,6 +3,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import { issuesToDetails } from '../domain/validation.js';
 import { sharedMailboxConfigSchema, userConfigSchema } from '../config/schema.js';
 import { contactFieldKeys } from '../contacts/card-fields.js';
+import { passwordFor } from './stored-password.js';
 
 /**
  * Form bodies of the user and shared-mailbox pages <-> configuration documents, the same shape a
@@ -57,11 +58,6 @@ function setOptional(target: Mapping, key: string, value: unknown): void {
   target[key] = value;
 }
 
-function setConnection(target: Mapping, key: string, value: Mapping | undefined): void {
-  if (value === undefined) delete target[key];
-  else target[key] = value;
-}
-
 /** The "more settings" YAML: a mapping, or an error naming the line. */
 export function parseExtra(source: string | undefined): { value: Mapping } | { error: ErrorDetail } {
   if (!source?.trim()) return { value: {} };
@@ -91,29 +87,43 @@ export function extraOf(entry: Mapping): string {
   return Object.keys(extra).length > 0 ? stringifyYaml(extra) : '';
 }
 
-function mailConnection(body: FormBody, kind: string, previous: unknown): Mapping | undefined {
-  if (body[`${kind}.enabled`] !== 'on') return undefined;
-  const old = isMapping(previous) ? previous : {};
+/** A connection built from its fields, with the refusal to reuse the stored password (stored-password.ts) if any. */
+interface BuiltConnection {
+  connection: Mapping | undefined;
+  refusal?: ErrorDetail;
+}
+
+function withPassword(kind: ConnectionKind, connection: Mapping, body: FormBody, previous: unknown): BuiltConnection {
+  // An empty password field keeps the stored one, but only for the destination it was saved for.
+  const { password, refusal } = passwordFor(kind, connection, body[`${kind}.password`], previous);
+  connection['password'] = password;
+  return refusal === undefined ? { connection } : { connection, refusal: { path: `${kind}.password`, message: refusal } };
+}
+
+function mailConnection(body: FormBody, kind: ConnectionKind, previous: unknown): BuiltConnection {
+  if (body[`${kind}.enabled`] !== 'on') return { connection: undefined };
   const connection: Mapping = {
     host: text(body, `${kind}.host`) ?? '',
     port: text(body, `${kind}.port`) ?? '',
     security: text(body, `${kind}.security`) ?? 'tls',
     username: text(body, `${kind}.username`) ?? '',
-    // An empty password field keeps the stored one: passwords are never sent back to the browser.
-    password: body[`${kind}.password`] || (typeof old['password'] === 'string' ? old['password'] : ''),
+    password: '',
     allowInsecureTls: body[`${kind}.allowInsecureTls`] === 'on',
   };
-  return connection;
+  return withPassword(kind, connection, body, previous);
 }
 
-function davConnection(body: FormBody, kind: string, previous: unknown): Mapping | undefined {
-  if (body[`${kind}.enabled`] !== 'on') return undefined;
-  const old = isMapping(previous) ? previous : {};
-  return {
-    url: text(body, `${kind}.url`) ?? '',
-    username: text(body, `${kind}.username`) ?? '',
-    password: body[`${kind}.password`] || (typeof old['password'] === 'string' ? old['password'] : ''),
-  };
+function davConnection(body: FormBody, kind: ConnectionKind, previous: unknown): BuiltConnection {
+  if (body[`${kind}.enabled`] !== 'on') return { connection: undefined };
+  const connection: Mapping = { url: text(body, `${kind}.url`) ?? '', username: text(body, `${kind}.username`) ?? '', password: '' };
+  return withPassword(kind, connection, body, previous);
+}
+
+/** Set the connection on the document; a refused stored password becomes a form error. */
+function setConnection(target: Mapping, key: string, built: BuiltConnection, errors: ErrorDetail[]): void {
+  if (built.connection === undefined) delete target[key];
+  else target[key] = built.connection;
+  if (built.refusal) errors.push(built.refusal);
 }
 
 function section(base: Mapping, key: string): Mapping {
@@ -121,7 +131,10 @@ function section(base: Mapping, key: string): Mapping {
   return isMapping(value) ? { ...value } : {};
 }
 
-/** A users[] entry from the user form; `previous` (the stored entry) supplies passwords left empty. */
+/**
+ * A users[] entry from the user form; `previous` (the stored entry) supplies passwords left empty,
+ * for connections whose destination did not change (else an error at `<kind>.password`).
+ */
 export function userDocumentFromForm(body: FormBody, previous: Mapping = {}): { document: Mapping; errors: ErrorDetail[] } {
   const extra = parseExtra(body['extra']);
   const errors: ErrorDetail[] = 'error' in extra ? [extra.error] : [];
@@ -129,8 +142,8 @@ export function userDocumentFromForm(body: FormBody, previous: Mapping = {}): { 
   document['id'] = text(body, 'id') ?? previous['id'] ?? '';
   document['name'] = text(body, 'name') ?? '';
   document['email'] = text(body, 'email') ?? '';
-  for (const kind of mailKinds) setConnection(document, kind, mailConnection(body, kind, previous[kind]));
-  for (const kind of davKinds) setConnection(document, kind, davConnection(body, kind, previous[kind]));
+  for (const kind of mailKinds) setConnection(document, kind, mailConnection(body, kind, previous[kind]), errors);
+  for (const kind of davKinds) setConnection(document, kind, davConnection(body, kind, previous[kind]), errors);
 
   const mail = section(document, 'mail');
   setOptional(mail, 'trackedFolders', list(body['mail.trackedFolders']));
@@ -177,7 +190,7 @@ export function sharedMailboxDocumentFromForm(body: FormBody, previous: Mapping 
   const document: Mapping = 'value' in extra ? { ...extra.value } : {};
   document['id'] = text(body, 'id') ?? previous['id'] ?? '';
   document['address'] = text(body, 'address') ?? '';
-  setConnection(document, 'imap', mailConnection({ ...body, 'imap.enabled': 'on' }, 'imap', previous['imap']));
+  setConnection(document, 'imap', mailConnection({ ...body, 'imap.enabled': 'on' }, 'imap', previous['imap']), errors);
   setOptional(document, 'folders', list(body['folders']));
   setOptional(document, 'unknownSender', text(body, 'unknownSender'));
   const processedValue = text(body, 'processed.value');

@@ -6,6 +6,8 @@ export interface AdminSession {
   username: string;
   /** The synchronizer token every form of this session must send back (OWASP CSRF cheat sheet). */
   csrfToken: string;
+  /** The cookie token itself (in memory only), so a password change can keep this session and end the others. */
+  token: string;
 }
 
 /** Admin UI sessions: a random cookie token (only its SHA-256 is stored) with its admin and CSRF token. */
@@ -20,7 +22,7 @@ export class AdminSessions {
     await this.db
       .insertInto('admin_sessions')
       .values({
-        token_hash: digest(token),
+        token_hash: sessionTokenDigest(token),
         username,
         csrf_token: randomBytes(32).toString('base64url'),
         created_at: now.toISOString(),
@@ -33,13 +35,13 @@ export class AdminSessions {
 
   async lookup(token: string | undefined, now = new Date()): Promise<AdminSession | undefined> {
     if (!token) return undefined;
-    const row = await this.db.selectFrom('admin_sessions').select(['expires_at', 'username', 'csrf_token']).where('token_hash', '=', digest(token)).executeTakeFirst();
+    const row = await this.db.selectFrom('admin_sessions').select(['expires_at', 'username', 'csrf_token']).where('token_hash', '=', sessionTokenDigest(token)).executeTakeFirst();
     if (!row || row.expires_at <= now.toISOString() || row.username === '') return undefined;
-    return { username: row.username, csrfToken: row.csrf_token };
+    return { username: row.username, csrfToken: row.csrf_token, token };
   }
 
   async close(token: string | undefined): Promise<void> {
-    if (token) await this.db.deleteFrom('admin_sessions').where('token_hash', '=', digest(token)).execute();
+    if (token) await this.db.deleteFrom('admin_sessions').where('token_hash', '=', sessionTokenDigest(token)).execute();
   }
 }
 
@@ -49,6 +51,7 @@ export function csrfMatches(expected: string, submitted: unknown): boolean {
   return timingSafeEqual(Buffer.from(submitted), Buffer.from(expected));
 }
 
-function digest(token: string): string {
+/** What admin_sessions stores of a session's cookie token. */
+export function sessionTokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

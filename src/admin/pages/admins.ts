@@ -35,9 +35,10 @@ ${input('username', 'User', '', { required: true })}${password('password', `Pass
     if (!usernamePattern.test(username)) return render(res, { error: 'User: letters, digits, _ . @ - (at most 64)' }, 400);
     if (secret.length < minPasswordLength) return render(res, { error: `Password: at least ${minPasswordLength} characters` }, 400);
     const existed = await ctx.accounts.exists(username);
-    await ctx.accounts.setPassword(username, secret);
+    // A changed password ends that admin's other sessions; an admin changing their own stays logged in here.
+    await ctx.accounts.setPassword(username, secret, username === session.username ? { keepSessionToken: session.token } : {});
     await ctx.audit.record(session.username, existed ? 'admin.password' : 'admin.create', `admin:${username}`, { username, password: secret });
-    await render(res, { ok: existed ? `Password of ${username} changed.` : `Admin ${username} added.` });
+    await render(res, { ok: existed ? `Password of ${username} changed${username === session.username ? '; your other sessions were logged out' : `; ${username}'s sessions were logged out`}.` : `Admin ${username} added.` });
   });
 
   router.post('/admins/:username/delete', async (req, res) => {

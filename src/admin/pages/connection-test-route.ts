@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { originOf } from '../../config/merge-ui.js';
 import { sharedMailboxConfigSchema, userConfigSchema, type DavServerConfig, type MailServerConfig } from '../../config/schema.js';
+import type { ErrorDetail } from '../../domain/errors.js';
 import { issuesToDetails } from '../../domain/validation.js';
 import type { ConnectionTestResult } from '../connection-test.js';
 import type { AdminContext } from '../context.js';
@@ -18,7 +19,8 @@ function resultHtml(result: ConnectionTestResult): SafeHtml {
 
 /**
  * POST /admin/connections/test/:kind with the user or shared-mailbox form: tests the connection as
- * the form describes it (an empty password field means the stored password). An entry the YAML
+ * the form describes it (an empty password field means the stored password, and only while host,
+ * port, security and user name, or the DAV URL's origin and user name, are the stored ones). An entry the YAML
  * declares is tested as configured. Answers an htmx fragment, or a page without htmx.
  */
 export function connectionTestRoute(ctx: AdminContext, test: (kind: ConnectionKind, settings: MailServerConfig | DavServerConfig) => Promise<ConnectionTestResult>) {
@@ -34,16 +36,23 @@ export function connectionTestRoute(ctx: AdminContext, test: (kind: ConnectionKi
     const id = body['id'] ?? '';
     const running: unknown = entryKind === 'user' ? ctx.api.config.users.find((user) => user.id === id) : ctx.api.config.sharedMailboxes.find((box) => box.id === id);
     let connection: unknown;
+    let refusal: ErrorDetail | undefined;
     if (id !== '' && originOf(await ctx.merged(), entryKind, id) === 'yaml') {
       connection = (running as Mapping | undefined)?.[kind];
     } else {
       const previous = (await ctx.uiConfig.get(entryKind, id))?.document ?? ((running as Mapping | undefined) ?? {});
-      const { document } = entryKind === 'user' ? userDocumentFromForm({ ...body, [`${kind}.enabled`]: 'on' }, previous) : sharedMailboxDocumentFromForm({ ...body }, previous);
+      const { document, errors } = entryKind === 'user' ? userDocumentFromForm({ ...body, [`${kind}.enabled`]: 'on' }, previous) : sharedMailboxDocumentFromForm({ ...body }, previous);
       connection = document[kind];
+      // The stored password goes only to the server and account it was saved for (stored-password.ts).
+      refusal = errors.find((error) => error.path === `${kind}.password`);
     }
     const schema = entryKind === 'user' ? userConfigSchema.shape[kind].unwrap() : sharedMailboxConfigSchema.shape.imap;
     const parsed = schema.safeParse(connection);
     if (!parsed.success) return send(400, html`<p class="error" role="alert">Not tested: ${issuesToDetails(parsed.error.issues, [kind]).map((detail) => `${detail.path}: ${detail.message}`).join('; ')}</p>`);
+    if (refusal) {
+      ctx.log.info({ kind, entry: entryKind, id }, 'admin connection test refused: stored password for a changed destination');
+      return send(400, html`<p class="error" role="alert">Not tested: ${refusal.path}: ${refusal.message}</p>`);
+    }
     const result = await test(kind, parsed.data);
     ctx.log.info({ kind, entry: entryKind, id, ok: result.ok }, 'admin connection test');
     send(200, resultHtml(result));
