@@ -7,6 +7,7 @@ import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/err
 import { displayUrl } from './href.js';
 import { NS_CALDAV, NS_CARDDAV, NS_DAV, parseXml, type XmlElement } from './xml.js';
 import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 export interface ErrorContext {
   /** Strings that must never appear in a message (the password, the Basic credentials). */
@@ -48,14 +49,6 @@ const PRECONDITIONS: ReadonlyArray<{ ns: string; local: string; code: ErrorCode;
   { ns: NS_DAV, local: 'need-privileges', code: 'AUTH', says: 'the account lacks the privileges for this' },
 ];
 
-function scrub(text: string, secrets: readonly string[] | undefined): string {
-  let out = text;
-  for (const secret of secrets ?? []) {
-    if (secret !== '') out = out.split(secret).join('***');
-  }
-  return out;
-}
-
 /** The precondition elements inside a <D:error> body (RFC 4918 §16), or [] for anything else. */
 export function preconditionsIn(body: string | undefined): XmlElement[] {
   if (body === undefined || !body.includes('error')) return [];
@@ -83,7 +76,7 @@ export function describe(method: string, url: string, username?: string): string
 export function statusError(method: string, url: string, status: number, body?: string, extra: ErrorContext = {}): BridgeError {
   const context = describe(method, url, extra.username);
   const make = (code: ErrorCode, says: string): BridgeError =>
-    new BridgeError(code, scrub(`${context} failed: ${says} (HTTP ${status})`, extra.secrets));
+    new BridgeError(code, maskSecrets(`${context} failed: ${says} (HTTP ${status})`, extra.secrets));
   const known = preconditionsIn(body)
     .map((p) => PRECONDITIONS.find((k) => k.ns === p.ns && k.local === p.local))
     .find((k) => k !== undefined);
@@ -122,7 +115,7 @@ export function fetchError(error: unknown, method: string, url: string, extra: E
   if (isBridgeError(error)) return error;
   const context = describe(method, url, extra.username);
   const make = (code: ErrorCode, says: string): BridgeError =>
-    new BridgeError(code, scrub(`${context} failed: ${says}`, extra.secrets), { cause: error });
+    new BridgeError(code, maskSecrets(`${context} failed: ${says}`, extra.secrets), { cause: error });
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
   if (name === 'TimeoutError') return make('TEMPORARY', 'the server did not answer in time');

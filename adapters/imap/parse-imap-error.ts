@@ -6,6 +6,7 @@
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
 import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 /** The imapflow error properties this module reads; every one is optional (see imapflow's errors.d.ts). */
 interface ImapErrorLike {
@@ -93,14 +94,6 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function scrub(text: string, secrets: readonly string[] | undefined): string {
-  let out = text;
-  for (const secret of secrets ?? []) {
-    if (secret !== '') out = out.split(secret).join('***');
-  }
-  return out;
-}
-
 /** The server's text, trimmed and bounded; quoted for the operator, never interpreted. */
 function serverText(e: ImapErrorLike): string | undefined {
   const text = str(e.responseText) ?? str(e.reason);
@@ -116,7 +109,7 @@ function serverText(e: ImapErrorLike): string | undefined {
  */
 export function toBridgeError(error: unknown, context: string, extra: ErrorContext = {}): BridgeError {
   if (isBridgeError(error)) return error;
-  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, scrub(message, extra.secrets), { cause: error });
+  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, maskSecrets(message, extra.secrets), { cause: error });
   if (typeof error !== 'object' || error === null) {
     return make('INTERNAL', `${context} failed: ${String(error)}`);
   }

@@ -7,6 +7,7 @@
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
 import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 /** The nodemailer error properties this module reads; every one is optional (see nodemailer's errors.d.ts). */
 interface SmtpErrorLike {
@@ -41,14 +42,6 @@ function replyCode(value: unknown): number | undefined {
 /** `127.0.0.1:2525`, `[::1]:25`. */
 export function serverAddress(context: Pick<SmtpErrorContext, 'host' | 'port'>): string {
   return context.host.includes(':') ? `[${context.host}]:${context.port}` : `${context.host}:${context.port}`;
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret !== '') out = out.split(secret).join('***');
-  }
-  return out;
 }
 
 /** The server's reply, on one line and bounded; quoted for the operator, never interpreted. */
@@ -102,7 +95,7 @@ export function toBridgeError(error: unknown, context: SmtpErrorContext): Bridge
   if (isBridgeError(error)) return error;
   const server = `SMTP server ${serverAddress(context)}`;
   const secrets = context.password !== undefined && context.password !== '' ? [context.password] : [];
-  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, scrub(message, secrets), { cause: error });
+  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, maskSecrets(message, secrets), { cause: error });
   if (typeof error !== 'object' || error === null) {
     return make('INTERNAL', `Sending through ${server} failed: ${String(error)}`);
   }

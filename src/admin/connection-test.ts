@@ -4,6 +4,7 @@ import { ImapConnector } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
 import type { DavServerConfig, MailServerConfig } from '../config/schema.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../domain/errors.js';
+import { maskSecrets } from '../domain/mask-secrets.js';
 import { serverSettings } from '../sync/mail/mail-runner.js';
 import type { ConnectionKind } from './entry-forms.js';
 
@@ -22,7 +23,7 @@ export async function testConnection(kind: ConnectionKind, settings: MailServerC
   } catch (error) {
     const code = isBridgeError(error) ? error.code : 'INTERNAL';
     const raw = error instanceof Error ? error.message : String(error);
-    const message = settings.password ? raw.split(settings.password).join('***') : raw;
+    const message = maskSecrets(raw, [settings.password]);
     return { ok: false, code, message };
   }
 }
