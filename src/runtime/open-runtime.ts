@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { openDatabase, migrateToLatest, type OpenDatabase } from '../store/database.js';
 import { BlobStore } from '../store/blob-store.js';
+import { ensurePrivateDirectory } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
 import { applyConfig } from './apply-config.js';
@@ -20,8 +21,23 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * dataDir holds secret.key and the attachments (and by default the database): 0700, so no other
+ * local user can read them, also when an older version created it 0755 (private-files.ts).
+ */
+function protectDataDir(dataDir: string, log: Logger): void {
+  const dir = resolve(dataDir);
+  try {
+    ensurePrivateDirectory(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    log.warn({ dataDir: dir }, 'dataDir belongs to another user: cannot make it 0700 (readable by the bridge only); check its permissions');
+  }
+}
+
 /** Everything `serve` and `sync --once` share: database (migrated), key, store, applied config. */
 export async function openRuntime(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+  protectDataDir(config.dataDir, log);
   const database = openDatabase(config.database);
   try {
     if (options.migrate !== false) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { ensurePrivateDirectory } from '../store/private-files.js';
 
 /**
  * The key that encrypts stored credentials: `secretKey` from the configuration, or else a key
@@ -13,7 +14,7 @@ export function resolveSecretKey(configured: string | undefined, dataDir: string
   const dir = resolve(dataDir);
   const file = join(dir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDirectory(dir);
   const key = randomBytes(32).toString('base64url');
   writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);

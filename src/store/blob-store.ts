@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { privateDirectoryMode, privateFileMode } from './private-files.js';
 
 export interface StoredBlob {
   sha256: string;
@@ -12,7 +13,7 @@ export interface StoredBlob {
 }
 
 /**
- * Content-addressed files (attachments): `<dir>/ab/cd/<sha256>`. The same file attached to many
+ * Content-addressed files (attachments): `<dir>/ab/cd/<sha256>`, folders 0700 and files 0600. The same file attached to many
  * messages is stored once; a write goes to a temporary name and is renamed into place, so a crash
  * never leaves a truncated file under a valid name.
  */
@@ -43,12 +44,12 @@ export class BlobStore {
   private async writeNew(target: string, content: Buffer, retried = false): Promise<void> {
     const folder = dirname(target);
     if (!this.knownFolders.has(folder)) {
-      await mkdir(folder, { recursive: true });
+      await mkdir(folder, { recursive: true, mode: privateDirectoryMode });
       this.knownFolders.add(folder);
     }
     const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(temporary, content, { flag: 'wx' });
+      await writeFile(temporary, content, { flag: 'wx', mode: privateFileMode });
       await rename(temporary, target);
     } catch (error) {
       await rm(temporary, { force: true });

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
 import { BridgeError } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
+import { ensureParentDirectories, ensurePrivateFile, restrictIfExists } from './private-files.js';
 import type { Database } from './schema.js';
 
 export interface OpenDatabase {
@@ -25,9 +25,15 @@ export function openDatabase(url: string, cwd: string = process.cwd()): OpenData
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:' || path === '';
   const file = memory ? ':memory:' : resolve(cwd, path);
-  if (!memory) mkdirSync(dirname(file), { recursive: true });
   let handle: SqliteDatabase.Database;
   try {
+    if (!memory) {
+      // SQLite creates the -wal and -shm files with the database file's mode, so a 0600 database
+      // keeps them 0600 too; ones left by an older version are tightened here (private-files.ts).
+      ensureParentDirectories(dirname(file));
+      ensurePrivateFile(file);
+      for (const suffix of ['-wal', '-shm', '-journal']) restrictIfExists(`${file}${suffix}`);
+    }
     handle = new SqliteDatabase(file);
     // WAL lets the API read while the sync engine writes; NORMAL is durable across process crashes
     // (only an OS crash can lose the last transactions), which is what a kill -9 test exercises.
