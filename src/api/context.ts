@@ -16,4 +16,6 @@ export interface ApiContext {
   mail?: { sender: MailSender; outbox: OutboxWorker };
   /** Asks CalDAV servers for the free/busy time of people who are not users (RFC 6638); absent: no server lookup. */
   freeBusy?: ScheduleFreeBusy;
+  /** The port the HTTP server bound (set by `serve` once listening), for links when `server.listen` names port 0. */
+  boundPort?: number;
 }

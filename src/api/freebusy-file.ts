@@ -35,7 +35,9 @@ export function freeBusyFile(ctx: ApiContext, isApiToken: (token: string) => boo
     try {
       const file = String(req.params['file'] ?? '');
       if (!file.toLowerCase().endsWith('.vfb')) throw new BridgeError('NOT_FOUND', 'free/busy files end in .vfb');
-      const who = decodeURIComponent(file.slice(0, -4));
+      // Express has percent-decoded the path parameter once already (a malformed escape is its 400);
+      // decoding again would turn `%25zz` into a URIError, an unauthenticated 500.
+      const who = file.slice(0, -4);
       const users = await ctx.store.users.list();
       const user = users.find((candidate) => candidate.id === who || normalizeEmail(candidate.email) === normalizeEmail(who));
       const bearer = bearerFrom(req.headers.authorization);

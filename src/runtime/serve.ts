@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { bootstrapAdmin, adminUser } from '../admin/bootstrap.js';
 import { AdminSessions } from '../admin/sessions.js';
 import { createApp } from '../api/app.js';
+import { parseListen, publicBaseUrl } from '../api/public-url.js';
+import type { ApiContext } from '../api/context.js';
 import type { Config } from '../config/schema.js';
 import { createMetrics } from '../metrics.js';
 import { SourceStates } from '../sync/source-states.js';
@@ -18,11 +20,6 @@ export interface RunningServer {
   server: Server;
   /** Graceful stop: no new requests, in-flight work finished, connections and database closed. */
   stop(): Promise<void>;
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const index = listen.lastIndexOf(':');
-  return { host: listen.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(listen.slice(index + 1)) };
 }
 
 /** `crm-bridge serve`: API, admin UI, webhooks and sync workers in one process. */
@@ -50,7 +47,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await mail.outbox.runDue();
   }, log);
 
-  const ctx = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
+  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
   const adminHooks = {
     yamlConfig: config,
     states,
@@ -84,7 +81,11 @@ export async function startServer(config: Config, log: Logger, print: (line: str
   }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  const url = config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  ctx.boundPort = actualPort;
+  const url = publicBaseUrl(config.server, actualPort);
+  // Links (free/busy URLs) never come from the request's Host header (public-url.ts): without a
+  // public URL they name the listen address, which clients behind a proxy cannot reach.
+  if (!config.server.publicUrl) log.warn({ url, listen: config.server.listen }, `server.publicUrl is not set: free/busy URLs use the listen address ${url}; set server.publicUrl to the URL clients reach the bridge at`);
 
   const admin = await bootstrapAdmin(store, config.admin.password ?? process.env['CRM_BRIDGE_ADMIN_PASSWORD']);
   log.info({ url, version, database: runtime.database.location, users: config.users.length, sharedMailboxes: config.sharedMailboxes.length }, 'crm-bridge is serving');

@@ -1,12 +1,13 @@
 import type { Router } from 'express';
+import { publicBaseUrl } from '../../api/public-url.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page } from '../html.js';
 
 /** Each user's free/busy publication URL (Outlook: "Internet Free/Busy" search path), with a copy button (admin.js). */
 export function registerFreeBusyPage(router: Router, ctx: AdminContext): void {
-  router.get('/freebusy', async (req, res) => {
+  router.get('/freebusy', async (_req, res) => {
     const session = sessionOf(res);
-    const base = ctx.api.config.server.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+    const base = publicBaseUrl(ctx.api.config.server, ctx.api.boundPort);
     const rows = await Promise.all(
       ctx.api.config.users.map(async (user, index) => {
         const token = await ctx.api.store.credentials.get('user', user.id, 'freebusy-token');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BridgeError } from '../../domain/errors.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
+import { publicBaseUrl } from '../public-url.js';
 import { defineRoute } from '../route.js';
 import { resetScopes, resetUserSync } from '../../sync/reset-user-sync.js';
 
@@ -54,13 +55,13 @@ export const userRoutes = (ctx: ApiContext) => [
     params: idParams,
     errors: [404],
     response: { description: 'the user', schema: ref('User') },
-    handler: async ({ params, req }) => {
+    handler: async ({ params }) => {
       const user = await ctx.store.users.get(params.id);
       if (!user) throw new BridgeError('NOT_FOUND', `user ${params.id} not found`);
       // The bearer of an API token may read every free/busy file anyway; this hands a CRM the URL to
       // give to calendar clients (Outlook's Internet Free/Busy search path), as the admin UI does.
       const token = await ctx.store.credentials.get('user', user.id, 'freebusy-token');
-      const base = ctx.config.server.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.headers.host ?? ctx.config.server.listen}`;
+      const base = publicBaseUrl(ctx.config.server, ctx.boundPort);
       // `@` may stand in a path segment (RFC 3986 §3.3).
       const freeBusyUrl = token === undefined ? null : `${base}/freebusy/${encodeURIComponent(user.email).replace('%40', '@')}.vfb?token=${encodeURIComponent(token)}`;
       return { ...user, freeBusyUrl };
