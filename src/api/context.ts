@@ -4,6 +4,7 @@ import type { OutboxWorker } from '../mail/outbox-worker.js';
 import type { MailSender } from '../mail/send-ports.js';
 import type { Store } from '../store/store.js';
 import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
+import type { TargetPolicy } from '../webhooks/target-policy.js';
 
 /** What route handlers may use. Built once by the app; no route opens its own connections. */
 export interface ApiContext {
@@ -18,4 +19,6 @@ export interface ApiContext {
   freeBusy?: ScheduleFreeBusy;
   /** The port the HTTP server bound (set by `serve` once listening), for links when `server.listen` names port 0. */
   boundPort?: number;
+  /** Where webhooks may be registered to (from the configuration file); absent: derived from `config`. */
+  webhookPolicy?: TargetPolicy;
 }

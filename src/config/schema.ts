@@ -40,6 +40,16 @@ const httpUrl = z.url({ protocol: /^https?$/, error: expected('an http(s) URL') 
  */
 const imapFlag = nonEmpty.regex(/^\\?[\x21\x23\x24\x26\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]+$/, 'expected an IMAP keyword such as $CRM (no spaces, no ( ) { % * " \\ ])');
 
+/** A webhook URL with user:password@ would put a credential into logs and send it to whoever answers. */
+function withoutUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return true; // the URL check itself reports it
+  }
+}
+
 export const securityModes = ['none', 'starttls', 'tls'] as const;
 
 const mailServer = z.object({
@@ -260,13 +270,15 @@ export const configSchema = z.object({
       timeoutSeconds: integer(1, 300).default(10),
       /** Failed deliveries are retried for ever, at most this far apart (at-least-once). */
       maxBackoffSeconds: integer(1, 86_400).default(3600),
+      /** Deliver to loopback, link-local and private addresses too (src/webhooks/target-policy.ts); default: only where the file names the host. */
+      allowPrivateNetworks: flag.default(false),
     })
     .prefault({}),
   webhooks: z
     .array(
       z.object({
         id,
-        url: httpUrl,
+        url: httpUrl.refine(withoutUserinfo, 'must not contain a user name or password (user:password@); deliveries are authenticated by their signature'),
         secret: text.min(16, 'must be at least 16 characters'),
         events: z.array(nonEmpty).default(['*']),
       }),

@@ -11,6 +11,7 @@ import { createMetrics } from '../metrics.js';
 import { SourceStates } from '../sync/source-states.js';
 import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { targetPolicyOf } from '../webhooks/target-policy.js';
 import { openRuntime } from './open-runtime.js';
 import { createMail, createScheduler, createFreeBusyLookup } from './runners.js';
 import { startWorkerLoop } from './worker-loop.js';
@@ -29,9 +30,12 @@ export async function startServer(config: Config, log: Logger, print: (line: str
   const metrics = createMetrics();
   const version = packageVersion();
 
+  const webhookPolicy = targetPolicyOf(config);
   const dispatcher = new WebhookDispatcher(store, log.child({ component: 'webhooks' }), {
     timeoutMs: config.webhookDelivery.timeoutSeconds * 1000,
     maxBackoffSeconds: config.webhookDelivery.maxBackoffSeconds,
+    // The configuration file alone names the hosts a webhook may reach on a private network.
+    policy: webhookPolicy,
   }, metrics);
   const webhookLoop = startWorkerLoop('webhooks', 1000, async () => {
     await dispatcher.runOnce();
@@ -47,7 +51,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await mail.outbox.runDue();
   }, log);
 
-  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake() };
+  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake(), webhookPolicy };
   const adminHooks = {
     yamlConfig: config,
     states,

@@ -4,10 +4,14 @@ import type { Change } from '../store/changes.js';
 import type { Store } from '../store/store.js';
 import type { Webhook } from '../store/webhooks.js';
 import type { Metrics } from '../metrics.js';
+import { postWebhook } from './post.js';
 import { eventMatches, signPayload, signatureHeader } from './signature.js';
+import { RefusedTarget, type TargetPolicy } from './target-policy.js';
 
 export interface DispatcherOptions {
   timeoutMs: number;
+  /** Which addresses deliveries may connect to (target-policy.ts). */
+  policy: TargetPolicy;
   maxBackoffSeconds: number;
   now?: () => Date;
 }
@@ -69,9 +73,9 @@ export class WebhookDispatcher {
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
-      const response = await fetch(hook.url, {
-        method: 'POST',
-        headers: {
+      httpStatus = await postWebhook(
+        hook.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'crm-bridge-webhooks/1',
           'x-crm-bridge-event': event,
@@ -79,12 +83,9 @@ export class WebhookDispatcher {
           [signatureHeader]: signPayload(secret, body, Math.floor(started.getTime() / 1000)),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      httpStatus = response.status;
-      await response.body?.cancel();
-      if (response.status < 200 || response.status >= 300) error = `endpoint answered HTTP ${response.status}`;
+        { timeoutMs: this.options.timeoutMs, policy: this.options.policy },
+      );
+      if (httpStatus < 200 || httpStatus >= 300) error = `endpoint answered HTTP ${httpStatus}`;
     } catch (caught) {
       error = describeFetchError(caught);
     }
@@ -105,9 +106,10 @@ export class WebhookDispatcher {
 
 function describeFetchError(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'timed out';
-    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ? `${error.message}: ${cause.code}` : error.message;
+    if (error.name === 'TimeoutError' || (error.name === 'AbortError' && (error.cause as Error | undefined)?.name === 'TimeoutError')) return 'timed out';
+    if (error instanceof RefusedTarget) return `refused: ${error.message}`;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error & { cause?: { code?: string } }).cause?.code;
+    return code && !error.message.includes(code) ? `${error.message}: ${code}` : error.message;
   }
   return String(error);
 }

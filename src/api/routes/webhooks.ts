@@ -5,6 +5,7 @@ import { idPrefixes, newId } from '../../domain/ids.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
+import { literalTargetRefusal, targetPolicyOf, webhookUrlProblem } from '../../webhooks/target-policy.js';
 
 export const webhookSchema = z
   .object({
@@ -62,11 +63,15 @@ export const webhookRoutes = (ctx: ApiContext) => [
     summary: 'Register an endpoint; it receives every matching change from now on, signed with HMAC-SHA256',
     body: webhookInputSchema,
     status: 201,
+    errors: [400],
     response: {
       description: 'the endpoint, with its secret (shown only here)',
       schema: { allOf: [ref('Webhook'), { type: 'object', properties: { secret: { type: 'string' } } }] },
     },
     handler: async ({ body }) => {
+      // Credentials in the URL, or an IP literal on a network the policy refuses (target-policy.ts).
+      const problem = webhookUrlProblem(body.url) ?? literalTargetRefusal(ctx.webhookPolicy ?? targetPolicyOf(ctx.config), body.url);
+      if (problem) throw new BridgeError('INVALID_INPUT', `url: ${problem}`, { details: [{ path: 'url', message: problem }] });
       const secret = body.secret ?? randomBytes(24).toString('base64url');
       const hook = await ctx.store.webhooks.upsert({ id: newId(idPrefixes.webhook), url: body.url, secret, events: body.events, origin: 'api' }, await ctx.store.changes.latestSeq());
       ctx.notifyChange();

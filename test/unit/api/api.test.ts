@@ -125,7 +125,7 @@ describe('change feed', () => {
 
 describe('webhooks API', () => {
   it('registers an endpoint, returns its secret once, and shows its delivery log', async () => {
-    const created = await api.call('POST', '/api/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: ['contact.*'] } });
+    const created = await api.call('POST', '/api/v1/webhooks', { body: { url: 'https://crm.example.com/hook', events: ['contact.*'] } });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const fetched = await api.call('GET', `/api/v1/webhooks/${created.body.id}`);

@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../../src/webhooks/signature.js';
 import { WebhookDispatcher } from '../../../src/webhooks/dispatcher.js';
+import { targetPolicyOf, type TargetPolicy } from '../../../src/webhooks/target-policy.js';
+import { configSchema } from '../../../src/config/schema.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 interface Received {
@@ -37,8 +39,13 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-function dispatcher() {
-  return new WebhookDispatcher(t.store, pino({ level: 'silent' }), { timeoutMs: 2000, maxBackoffSeconds: 60, now: () => clock });
+/**
+ * The receivers here listen on loopback, which the default policy refuses (webhookDelivery.
+ * allowPrivateNetworks: false): these tests allow private networks explicitly, and the tests at
+ * the end check the default.
+ */
+function dispatcher(policy: TargetPolicy = { allowPrivateNetworks: true, namedByConfig: new Set() }) {
+  return new WebhookDispatcher(t.store, pino({ level: 'silent' }), { timeoutMs: 2000, maxBackoffSeconds: 60, now: () => clock, policy });
 }
 
 describe('webhook dispatcher', () => {
@@ -100,5 +107,61 @@ describe('webhook dispatcher', () => {
     expect(entry).toMatchObject({ outcome: 'failed', httpStatus: null });
     expect(entry!.error).toMatch(/fetch failed|ECONNREFUSED/);
     expect((await t.store.webhooks.require('down')).cursorSeq).toBe(0);
+  });
+
+  it('refuses loopback targets by default, by IP literal and by a name that resolves there, and keeps the change', async () => {
+    const endpoint = await receiver([]);
+    try {
+      const defaults = targetPolicyOf(configSchema.parse({}));
+      expect(defaults.allowPrivateNetworks).toBe(false);
+      const port = new URL(endpoint.url).port;
+      await t.store.webhooks.upsert({ id: 'literal', url: endpoint.url, secret, events: ['*'], origin: 'api' }, 0);
+      await t.store.webhooks.upsert({ id: 'named', url: `http://localhost:${port}/hook`, secret, events: ['*'], origin: 'api' }, 0);
+      await t.store.webhooks.upsert({ id: 'mapped', url: `http://[::ffff:127.0.0.1]:${port}/hook`, secret, events: ['*'], origin: 'api' }, 0);
+      await t.store.contacts.create({ displayName: 'Private' });
+      for (const id of ['literal', 'named', 'mapped']) {
+        expect(await dispatcher(defaults).deliverNext(id)).toBe('failed');
+        const [entry] = await t.store.webhooks.deliveries(id, 1);
+        expect(entry).toMatchObject({ outcome: 'failed', httpStatus: null });
+        expect(entry!.error).toMatch(/^refused: (127\.0\.0\.1|localhost \((127\.0\.0\.1|::1)\)|::ffff:7f00:1) is a loopback address: webhooks to loopback/);
+        expect((await t.store.webhooks.require(id)).cursorSeq).toBe(0);
+      }
+      expect(endpoint.received).toEqual([]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('delivers to a private host and port that the configuration file names', async () => {
+    const endpoint = await receiver([]);
+    try {
+      const policy = targetPolicyOf(configSchema.parse({ webhooks: [{ id: 'crm', url: endpoint.url, secret }] }));
+      expect(policy.allowPrivateNetworks).toBe(false);
+      await t.store.webhooks.upsert({ id: 'crm', url: endpoint.url, secret, events: ['*'], origin: 'config' }, 0);
+      await t.store.webhooks.upsert({ id: 'other-port', url: 'http://127.0.0.1:9/hook', secret, events: ['*'], origin: 'api' }, 0);
+      await t.store.contacts.create({ displayName: 'Internal CRM' });
+      expect(await dispatcher(policy).deliverNext('crm')).toBe('delivered');
+      expect(endpoint.received).toHaveLength(1);
+      expect(await dispatcher(policy).deliverNext('other-port')).toBe('failed');
+      expect((await t.store.webhooks.deliveries('other-port', 1))[0]!.error).toMatch(/^refused: 127\.0\.0\.1 is a loopback address/);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('gives up on an endpoint that never answers after the timeout, as a failed attempt', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      await t.store.webhooks.upsert({ id: 'slow', url: `http://127.0.0.1:${port}/hook`, secret, events: ['*'], origin: 'api' }, 0);
+      await t.store.leads.create({ email: 'slow@example.com' });
+      const run = new WebhookDispatcher(t.store, pino({ level: 'silent' }), { timeoutMs: 300, maxBackoffSeconds: 60, now: () => clock, policy: { allowPrivateNetworks: true, namedByConfig: new Set() } });
+      expect(await run.deliverNext('slow')).toBe('failed');
+      expect((await t.store.webhooks.deliveries('slow', 1))[0]).toMatchObject({ outcome: 'failed', error: 'timed out' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
