@@ -247,6 +247,39 @@ describe('admin UI in Chromium', () => {
     expect(audit).not.toContain(supportPassword);
   });
 
+  it('asks for the password again when a stored connection points elsewhere, on Test connection and on Save', async () => {
+    await page.goto(`${server.url}/admin/users/${userId}`);
+    // bob's IMAP connection is stored with its password; another port (or host, or user name) must not get it.
+    await page.fill('input[name="imap.port"]', String(servers.smtp.port));
+    await page.click('fieldset:has(legend:text("IMAP")) button.test');
+    await page.locator('#test-imap .error').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#test-imap')).toContain('Not tested: imap.password: the port changed: type the password again');
+    await page.click('form button[type=submit]:text("Save")');
+    await page.locator('.error[role=alert]').first().waitFor();
+    expect(await page.textContent('.error[role=alert]')).toContain('imap.password: the port changed: type the password again');
+    // What was typed is kept; nothing was saved.
+    expect(await page.inputValue('input[name="imap.port"]')).toBe(String(servers.smtp.port));
+    await shot('user-password-required');
+    expect(await page.content()).not.toContain(bobPassword);
+    await page.goto(`${server.url}/admin/users/${userId}`);
+    expect(await page.inputValue('input[name="imap.port"]')).toBe(String(servers.dovecot.imapPort));
+
+    // A changed admin password logs that admin out everywhere else.
+    await page.goto(`${server.url}/admin/admins`);
+    await page.fill('input[name=username]', 'erin');
+    await page.fill('input[name=password]', 'erin-admin-password-1');
+    await page.click('form button[type=submit]:text("Save")');
+    const erin = await fetch(`${server.url}/admin/login`, { method: 'POST', body: new URLSearchParams({ username: 'erin', password: 'erin-admin-password-1' }), redirect: 'manual' });
+    const erinCookie = erin.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${server.url}/admin`, { headers: { cookie: erinCookie }, redirect: 'manual' })).status).toBe(200);
+    await page.fill('input[name=username]', 'erin');
+    await page.fill('input[name=password]', 'erin-admin-password-2');
+    await page.click('form button[type=submit]:text("Save")');
+    expect(await page.textContent('[role=status]')).toContain("Password of erin changed; erin's sessions were logged out.");
+    await shot('admins-password-changed');
+    expect((await fetch(`${server.url}/admin`, { headers: { cookie: erinCookie }, redirect: 'manual' })).status).toBe(303);
+  });
+
   it('shows a source whose password is wrong as auth failed, and a sync conflict with its detail', async () => {
     const { cookie, csrf } = await login();
     const post = (path: string, fields: Record<string, string>) => fetch(`${server.url}/admin${path}`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: 'manual' });
