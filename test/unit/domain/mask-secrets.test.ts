@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toBridgeError as imapError } from '../../../adapters/imap/parse-imap-error.js';
 import { toBridgeError as smtpError } from '../../../adapters/smtp/parse-smtp-error.js';
@@ -32,5 +33,19 @@ describe('maskSecrets', () => {
     const login = imapError(Object.assign(new Error('Command failed'), { authenticationFailed: true, responseText: 'Authentication failed.' }), 'IMAP login to 127.0.0.1:143 as alice', { secrets: ['e'] });
     expect(login.message).toContain('Authentication failed');
     expect(login.message).not.toContain('***');
+  });
+
+  it('never leaves a secret standing as a word of its own, and changes nothing when the secret is absent (property)', () => {
+    const word = fc.string({ unit: fc.constantFrom(...'ab1_-@:.!*ä'), minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 8 }), word, fc.nat(8), (words, secret, at) => {
+        fc.pre(secret !== '***');
+        const text = [...words.slice(0, at), secret, ...words.slice(at)].join(' ');
+        expect(maskSecrets(text, [secret]).split(' ')).not.toContain(secret);
+        const without = words.filter((candidate) => !candidate.includes(secret)).join(' ');
+        expect(maskSecrets(without, [secret])).toBe(without);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
