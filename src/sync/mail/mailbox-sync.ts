@@ -90,8 +90,8 @@ export function messageRef(folder: string, uidValidity: string, uid: number): st
  * together; the folder cursor is checkpointed after each page; a message already in the status
  * table is never imported again, only repaired (keyword or move re-applied).
  */
-export async function syncMailbox(spec: MailboxSpec, deps: MailSyncDeps, signal: AbortSignal): Promise<MailSyncResult> {
-  const session = await deps.connector.connect(spec.server);
+export async function syncMailbox(spec: MailboxSpec, deps: MailSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<MailSyncResult> {
+  const session = await deps.connector.connect(spec.server, abort);
   try {
     return await new MailboxSync(spec, deps, session, signal).run();
   } finally {
