@@ -5,7 +5,12 @@
 // are still hanging, and the hostile ones fail TEMPORARY with a message naming the deadline.
 
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { configSchema } from '../../../src/config/schema.js';
+import { createMetrics } from '../../../src/metrics.js';
+import { createScheduler } from '../../../src/runtime/runners.js';
+import { SourceStates } from '../../../src/sync/source-states.js';
 import { BlobStore } from '../../../src/store/blob-store.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { SecretBox } from '../../../src/store/secret-box.js';
@@ -14,6 +19,7 @@ import { httpPropfindDrip, imapAfterGreeting, startDrippingServer, type Dripping
 import { createMailUsers, createRadicaleUser } from '../../servers/users.js';
 import { eventually, runCli, spawnCli, tempDir, writeConfig } from '../../support/cli.js';
 import { buildMessage, imapClient, newMessageId } from '../../support/mail.js';
+import { createTestStore } from '../../support/memory-store.js';
 
 const servers = inject('servers');
 const env = { TEST_SECRET_KEY: 'isolation-secret-key-0123456789abcdef' };
@@ -121,3 +127,43 @@ describe('sync --once: a dripping server holds up only its own sources', () => {
     await eventually(async () => (imapDrip.open === 0 && davDrip.open === 0 ? true : undefined), 10_000);
   }, 90_000);
 });
+
+describe('serve: the scheduler keeps the good sources going while a dripping server hangs', () => {
+  it('imports new mail of the good mailbox at every pass while the hostile source waits for its deadline', async () => {
+    const [support] = await createMailUsers(servers, ['iso-serve']);
+    const imap = (host: string, port: number, username: string) => ({ host, port, security: 'none', username, password: 'secret' });
+    const config = configSchema.parse({
+      // IDLE off: the good mailbox is only read by the interval tick, which must not wait for the hostile one.
+      sync: { intervalSeconds: 5, idle: false, commandTimeoutSeconds: 20, sourceDeadlineSeconds: 40 },
+      users: [{ id: 'mallory', name: 'Mallory Slow', email: 'mallory@example.com', imap: imap(imapDrip.host, imapDrip.port, 'mallory@example.com') }],
+      sharedMailboxes: [{ id: 'support', address: support!.username, imap: imap(servers.dovecot.host, servers.dovecot.imapPort, support!.username), folders: ['INBOX'], unknownSender: 'lead' }],
+    });
+    const t = await createTestStore();
+    const states = new SourceStates();
+    const scheduler = createScheduler(config, t.store, pino({ level: 'silent' }), createMetrics(), states);
+    try {
+      for (const user of config.users) await t.store.users.upsert(user);
+      scheduler.start();
+      const client = await imapClient(servers, support!.username);
+      const first = newMessageId();
+      await client.append('INBOX', buildMessage({ subject: 'first', messageId: first }));
+      const found = (id: string) => async () => ((await t.store.activities.list({ messageId: id }, { limit: 1 })).items[0] ? true : undefined);
+      await eventually(found(first), 15_000);
+      // A second message arrives later: the next tick (5 s) reads it although the hostile source
+      // has been hanging since the first tick.
+      const second = newMessageId();
+      await client.append('INBOX', buildMessage({ subject: 'second', messageId: second }));
+      await client.logout();
+      await eventually(found(second), 15_000);
+      expect(states.get('imap:mallory')?.state).toBe('syncing');
+      // Then the hostile source fails at its command deadline, TEMPORARY, naming the key.
+      const failed = await eventually(async () => states.get('imap:mallory')?.error ?? undefined, 40_000);
+      expect(failed.code).toBe('TEMPORARY');
+      expect(failed.message).toContain('sync.commandTimeoutSeconds');
+    } finally {
+      await scheduler.stop();
+      await t.close();
+    }
+  }, 90_000);
+});
+
