@@ -15,9 +15,10 @@ export interface MailServerSettings {
   /** Connection/greeting/socket timeout in ms. */
   timeoutMs?: number;
   /**
-   * Overall time one session call (one IMAP command or a batch fetch) may take, in ms
-   * (`sync.commandTimeoutSeconds`): a server that drips a byte every few seconds never trips the
-   * socket inactivity timeout, so this bounds the command itself. Default 120 s.
+   * Overall time one session call (one IMAP command or a batch fetch) may take, in ms, and the
+   * part of an SMTP send before its final "." (plus the upload); `sync.commandTimeoutSeconds`. A
+   * server that drips a byte every few seconds never trips the socket inactivity timeout, so this
+   * bounds the command itself. Default 120 s.
    */
   commandTimeoutMs?: number;
 }
