@@ -18,6 +18,8 @@ export interface RunSourceOptions {
   limits?: Pick<SourceLimits, 'deadlineMs' | 'graceMs'>;
   /** Called when a run outlived its deadline and its grace time: `settled` resolves when it has really ended. */
   onLingering?: (settled: Promise<void>) => void;
+  /** A shutdown that can wait no longer (the scheduler's stop() after the grace time): closes the run's connections. */
+  abort?: AbortSignal;
 }
 
 /** The TEMPORARY error of a source whose pass took longer than `sync.sourceDeadlineSeconds`. */
@@ -37,7 +39,7 @@ export async function runSource(source: SyncSource, runners: ReadonlyMap<SourceK
   const runner = runners.get(source.kind);
   if (!runner) return { source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: `no ${source.kind} sync is implemented yet` };
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
-  const outcome = await runWithDeadline((signals) => runner.runOnce(source, signals.stop, signals.abort), signal, limits, () => deadlineError(source, limits.deadlineMs));
+  const outcome = await runWithDeadline((signals) => runner.runOnce(source, signals.stop, signals.abort), signal, limits, () => deadlineError(source, limits.deadlineMs), options.abort);
   if (outcome.kind === 'done') return { source: source.id, reached: true, ...outcome.value };
   const failure = outcome.kind === 'failed' ? outcome.error : outcome.reason;
   const code = isBridgeError(failure) ? failure.code : 'INTERNAL';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffSeconds } from '../domain/backoff.js';
+import { BridgeError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from './mail-ports.js';
@@ -45,6 +46,8 @@ export class SyncScheduler {
   /** Consecutive failed runs per source, for the retry backoff. */
   private readonly failures = new Map<string, number>();
   private readonly controller = new AbortController();
+  /** stop() could not wait any longer: closes the connections of the runs still in flight. */
+  private readonly hardStop = new AbortController();
   private readonly limits: SourceLimits;
   private readonly pool: ConcurrencyLimit;
   /** Runs that outlived their deadline and grace time: the source's next run waits for them. */
@@ -120,6 +123,7 @@ export class SyncScheduler {
     this.options.states?.started(source.id);
     const result = await runSource(source, this.runners, this.store, this.log, this.controller.signal, {
       limits: this.limits,
+      abort: this.hardStop.signal,
       onLingering: (settled) => {
         this.lingering.set(source.id, settled.finally(() => this.lingering.delete(source.id)));
       },
@@ -173,6 +177,14 @@ export class SyncScheduler {
     this.debounce.set(source.id, timer);
   }
 
+  /** true when `done` resolves within the grace time. */
+  private async within(done: Promise<true>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([done, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.limits.graceMs)))]);
+    clearTimeout(timer);
+    return result;
+  }
+
   private poke(source: SyncSource): void {
     if (this.stopped) return;
     clearTimeout(this.debounce.get(source.id));
@@ -190,9 +202,15 @@ export class SyncScheduler {
     await Promise.allSettled((this.options.triggers ?? []).map((trigger) => trigger.stop()));
     for (const timer of this.debounce.values()) clearTimeout(timer);
     // Runs stop at the next page boundary; the page in flight (each message its own transaction)
-    // is finished first.
+    // is finished first. A run still going after the grace time is stuck on a slow server: its
+    // connections are closed, so shutdown does not wait for that server's command timeout.
     this.controller.abort();
-    await Promise.allSettled([...this.running.values(), ...this.lingering.values()]);
+    const inFlight = Promise.allSettled([...this.running.values(), ...this.lingering.values()]).then(() => true as const);
+    if (!(await this.within(inFlight))) {
+      this.log.warn({ sources: [...this.running.keys()] }, 'stopping: closing the connections of runs that did not reach a checkpoint in time');
+      this.hardStop.abort(new BridgeError('TEMPORARY', 'the bridge is shutting down'));
+      if (!(await this.within(inFlight))) this.log.warn({ sources: [...this.running.keys()] }, 'stopping: runs still unwinding are left behind');
+    }
     await Promise.allSettled([...this.watchers.values()].flatMap((entry) => entry.watchers.map((watcher) => watcher.stop())));
   }
 }

@@ -7,13 +7,14 @@ export interface SourceLimits {
   /** Overall time one pass of one source may take (`sync.sourceDeadlineSeconds`). */
   deadlineMs: number;
   /**
-   * After the deadline: how long the run gets to wind down (its connections are closed at once,
-   * so this is only a safety net) before the pass stops waiting for it and frees its slot.
+   * After the deadline: how long the run gets to reach its next checkpoint before its
+   * connections are closed, and then how long it gets to unwind before the pass stops waiting for
+   * it and frees its slot.
    */
   graceMs: number;
 }
 
-/** Long enough for an aborted run to unwind (closed sockets reject at once), short enough not to hold up the pass. */
+/** Long enough for a page in flight to finish (or a closed socket to unwind), short enough not to matter. */
 export const DEFAULT_GRACE_MS = 5000;
 
 export function sourceLimitsOf(config: Pick<Config, 'sync'>): SourceLimits {
@@ -22,8 +23,9 @@ export function sourceLimitsOf(config: Pick<Config, 'sync'>): SourceLimits {
 
 /**
  * The two signals a source run gets. `stop`: finish what is in flight and stop at the next
- * checkpoint (shutdown, or the deadline). `abort`: the deadline passed, close the connections now
- * (a server that drips a byte every few seconds never lets the command in flight finish).
+ * checkpoint (shutdown, or the deadline). `abort`: the deadline and its grace time passed, close
+ * the connections now (a server that drips a byte every few seconds never lets the command in
+ * flight finish).
  */
 export interface RunSignals {
   stop: AbortSignal;
@@ -42,12 +44,24 @@ export type DeadlineOutcome<T> =
   | { kind: 'deadline'; reason: Error; ended: { kind: 'done'; value: T } | { kind: 'failed'; error: unknown } | undefined; settled: Promise<void> };
 
 /**
- * Runs `work` with an overall deadline: at `deadlineMs` both signals abort with `reason()`, and
- * the caller gets the outcome at most `graceMs` later, whatever `work` does. A stop of `outer`
- * (shutdown) only reaches `stop`: the page in flight is finished first.
+ * Runs `work` with an overall deadline. At `deadlineMs`, `stop` aborts with `reason()`: an honest
+ * pass finishes the page in flight, checkpoints and returns (so a long first import goes on at the
+ * next pass instead of losing its last page every time). A run still going `graceMs` later is
+ * stuck in a command: `abort` closes its connections, and the caller gets the outcome at most
+ * another `graceMs` later, whatever `work` does. A stop of `outer` (shutdown) only reaches `stop`.
  */
-export async function runWithDeadline<T>(work: (signals: RunSignals) => Promise<T>, outer: AbortSignal, limits: Pick<SourceLimits, 'deadlineMs' | 'graceMs'>, reason: () => Error): Promise<DeadlineOutcome<T>> {
+export async function runWithDeadline<T>(
+  work: (signals: RunSignals) => Promise<T>,
+  outer: AbortSignal,
+  limits: Pick<SourceLimits, 'deadlineMs' | 'graceMs'>,
+  reason: () => Error,
+  /** A shutdown that can wait no longer: closes the connections like the deadline does. */
+  outerAbort?: AbortSignal,
+): Promise<DeadlineOutcome<T>> {
   const deadline = new AbortController();
+  const onOuterHardAbort = () => deadline.abort(outerAbort?.reason);
+  if (outerAbort?.aborted) onOuterHardAbort();
+  else outerAbort?.addEventListener('abort', onOuterHardAbort, { once: true });
   // Linked by hand, not with AbortSignal.any(): on Node 20 a composite signal holds its sources
   // only weakly, and one whose source was collected never fires.
   const stop = new AbortController();
@@ -58,9 +72,7 @@ export async function runWithDeadline<T>(work: (signals: RunSignals) => Promise<
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<'expired'>((resolve) => {
     timer = setTimeout(() => {
-      const error = reason();
-      deadline.abort(error);
-      stop.abort(error);
+      stop.abort(reason());
       resolve('expired');
     }, limits.deadlineMs);
   });
@@ -73,14 +85,21 @@ export async function runWithDeadline<T>(work: (signals: RunSignals) => Promise<
   const first = await Promise.race([ended, expired]);
   clearTimeout(timer);
   outer.removeEventListener('abort', onOuterAbort);
+  void ended.finally(() => outerAbort?.removeEventListener('abort', onOuterHardAbort));
   if (first !== 'expired') return first;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const wound = await Promise.race([
-    ended,
-    new Promise<undefined>((resolve) => {
-      graceTimer = setTimeout(() => resolve(undefined), limits.graceMs);
-    }),
-  ]);
-  clearTimeout(graceTimer);
-  return { kind: 'deadline', reason: deadline.signal.reason as Error, ended: wound, settled: ended.then(() => undefined) };
+  const why = stop.signal.reason as Error;
+  let wound = await within(ended, limits.graceMs);
+  if (wound === undefined) {
+    deadline.abort(why);
+    wound = await within(ended, limits.graceMs);
+  }
+  return { kind: 'deadline', reason: why, ended: wound, settled: ended.then(() => undefined) };
+}
+
+/** `promise`'s value if it settles within `ms`, else undefined. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const value = await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  clearTimeout(timer);
+  return value;
 }

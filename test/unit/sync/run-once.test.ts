@@ -142,10 +142,22 @@ describe('runSource with a deadline', () => {
     expect(await running).toMatchObject({ reached: true });
     expect(seen).toEqual(['stop']);
 
+    // At the deadline a run first gets the grace time to reach its checkpoint: the connections stay open.
     seen.length = 0;
     const late = await runSource(source('imap:a'), runnersOf({ 'imap:a': observe }), t.store, log, new AbortController().signal, { limits: { deadlineMs: 10, graceMs: 200 } });
     expect(late).toMatchObject({ reached: false, error: { code: 'TEMPORARY' } });
-    expect(seen.sort()).toEqual(['abort', 'stop']);
+    expect(seen).toEqual(['stop']);
+
+    // A run that does not stop within the grace time (stuck in a command) has its connections closed.
+    let lingered = false;
+    const stuck = await runSource(source('imap:a'), runnersOf({ 'imap:a': hangsUntilAborted }), t.store, log, new AbortController().signal, {
+      limits: { deadlineMs: 10, graceMs: 50 },
+      onLingering: () => (lingered = true),
+    });
+    expect(stuck).toMatchObject({ reached: false, error: { code: 'TEMPORARY' } });
+    // Closing the connections ended it: nothing is left running.
+    expect(lingered).toBe(false);
+    expect(stuck.error!.message).toContain('sync.sourceDeadlineSeconds');
   });
 
   it('reports a run that outlived its grace time, so the next one can wait for it', async () => {

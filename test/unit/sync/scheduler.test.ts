@@ -159,5 +159,27 @@ describe('sync scheduler', () => {
     expect(mostPerSource).toBe(1);
     await scheduler.stop();
   }, 10_000);
+
+  it('stop() closes the connections of a run stuck in a command after the grace time, instead of waiting for the server', async () => {
+    const events: string[] = [];
+    const runner: SourceRunner = {
+      kind: 'shared-mailbox',
+      runOnce: (_source, signal, abort) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => events.push('asked to stop'));
+          abort!.addEventListener('abort', () => {
+            events.push('connection closed');
+            reject(new BridgeError('TEMPORARY', 'connection closed'));
+          });
+        }),
+    };
+    const scheduler = new SyncScheduler([source], new Map([['shared-mailbox', runner]]), t.store, log, { intervalMs: 60_000, limits: { concurrency: 1, deadlineMs: 60_000, graceMs: 100 } });
+    scheduler.start();
+    await sleep(20);
+    const started = Date.now();
+    await scheduler.stop();
+    expect(events).toEqual(['asked to stop', 'connection closed']);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
 
