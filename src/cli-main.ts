@@ -59,11 +59,12 @@ async function serve(loaded: LoadedConfig, log: Logger): Promise<number> {
 }
 
 async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
-  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }] = await Promise.all([
+  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }, { sourceLimitsOf }] = await Promise.all([
     import('./runtime/open-runtime.js'),
     import('./runtime/runners.js'),
     import('./sync/run-once.js'),
     import('./sync/sources.js'),
+    import('./sync/source-deadline.js'),
   ]);
   const runtime = await openRuntime(loaded.config, log);
   const controller = new AbortController();
@@ -77,7 +78,9 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
     // runtime.config: the YAML merged with the entries made in the admin UI.
     const { outbox } = createMail(runtime.config, runtime.store, log);
     await outbox.runDue();
-    const summary = await runSyncPass(sourcesOf(runtime.config), createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal);
+    // Sources run sync.concurrency at a time, each within sync.sourceDeadlineSeconds: a stalled
+    // server fails its own source (TEMPORARY, exit 1) and holds up nobody else.
+    const summary = await runSyncPass(sourcesOf(runtime.config), createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal, sourceLimitsOf(runtime.config));
     for (const line of formatSummary(summary)) out(line);
     return summary.ok ? 0 : 1;
   } finally {

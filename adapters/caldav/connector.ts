@@ -11,11 +11,12 @@ import { DavHttp } from './http.js';
 import { CalDavSession } from './session.js';
 
 export class CalDavConnector implements DavConnector {
-  async connect(settings: DavServerSettings): Promise<DavSession> {
+  async connect(settings: DavServerSettings, abort?: AbortSignal): Promise<DavSession> {
     const http = new DavHttp({
       username: settings.username,
       password: settings.password,
       ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+      ...(abort !== undefined ? { abort } : {}),
     });
     const account = await discover(http, settings.url);
     return new CalDavSession(http, account);

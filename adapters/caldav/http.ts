@@ -4,14 +4,18 @@
 // because DAV reuses statuses per method (412 on PUT, 207 with errors inside, 404 = deleted).
 
 import type { BridgeError } from '../../src/domain/errors.js';
-import { fetchError, statusError } from './parse-dav-error.js';
+import { abortError } from '../deadline.js';
+import { describe, fetchError, statusError } from './parse-dav-error.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface DavHttpOptions {
   username: string;
   password: string;
+  /** Overall time of one request, headers and body (sync.commandTimeoutSeconds). */
   timeoutMs?: number;
+  /** The source's pass deadline: aborts the request in flight and fails every later one. */
+  abort?: AbortSignal;
 }
 
 export interface DavHttpResponse {
@@ -35,6 +39,7 @@ export class DavHttp {
   readonly username: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
+  private readonly abort: AbortSignal | undefined;
   /** Never in a message: the password and the encoded credentials. */
   readonly secrets: readonly string[];
 
@@ -43,6 +48,7 @@ export class DavHttp {
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.authorization = `Basic ${token}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.abort = options.abort;
     this.secrets = [options.password, token];
   }
 
@@ -52,6 +58,15 @@ export class DavHttp {
     if (init.depth !== undefined) headers['Depth'] = init.depth;
     // Xandikos answers 415 to an XML body without a Content-Type.
     if (init.body !== undefined && headers['Content-Type'] === undefined) headers['Content-Type'] = XML_CONTENT_TYPE;
+    // One deadline for headers AND body: undici's own headersTimeout/bodyTimeout are inactivity
+    // timers that a server dripping a byte every few seconds never trips. A controller of our own
+    // rather than AbortSignal.any([AbortSignal.timeout(), abort]): on Node 20 the composite holds
+    // the timeout signal only weakly, and after a garbage collection it never fires.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+    const onAbort = () => deadline.abort(this.abort?.reason);
+    if (this.abort?.aborted) onAbort();
+    else this.abort?.addEventListener('abort', onAbort, { once: true });
     try {
       const res = await fetch(url, {
         method,
@@ -60,12 +75,16 @@ export class DavHttp {
         // Redirects are followed (same method and body for 301/302/307/308 on non-POST); undici
         // drops Authorization when a redirect leaves the origin, so credentials stay put.
         redirect: 'follow',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: deadline.signal,
       });
       const text = await res.text();
       return { status: res.status, headers: res.headers, text, url: res.url || url };
     } catch (error) {
-      throw fetchError(error, method, url, { secrets: this.secrets, username: this.username });
+      if (this.abort?.aborted) throw abortError(this.abort, describe(method, url, this.username));
+      throw fetchError(error, method, url, { secrets: this.secrets, username: this.username, timeoutMs: this.timeoutMs });
+    } finally {
+      clearTimeout(timer);
+      this.abort?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -14,6 +14,8 @@ export interface ErrorContext {
   secrets?: readonly string[];
   /** The account, named in the message so the operator knows whose credentials failed. */
   username?: string;
+  /** The request's overall deadline, named when it passed. */
+  timeoutMs?: number;
 }
 
 // Node's socket and DNS failures (undici wraps them as `cause` of a TypeError "fetch failed"),
@@ -118,7 +120,9 @@ export function fetchError(error: unknown, method: string, url: string, extra: E
     new BridgeError(code, maskSecrets(`${context} failed: ${says}`, extra.secrets), { cause: error });
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
-  if (name === 'TimeoutError') return make('TEMPORARY', 'the server did not answer in time');
+  if (name === 'TimeoutError') {
+    return make('TEMPORARY', extra.timeoutMs !== undefined ? `the server did not answer in time (${extra.timeoutMs / 1000} s, sync.commandTimeoutSeconds)` : 'the server did not answer in time');
+  }
   if (name === 'AbortError') return make('TEMPORARY', 'the request was aborted');
   const code = causeCode(error);
   if (code !== undefined && NETWORK_CODES.has(code)) return make('TEMPORARY', `could not reach the server (${code})`);

@@ -16,18 +16,23 @@ export class CardDavConnector implements AddressBookConnector {
     this.options = { multigetBatchSize: 500, ...options };
   }
 
-  async connect(settings: DavServerSettings): Promise<AddressBookSession> {
-    const http = this.http(settings);
+  async connect(settings: DavServerSettings, abort?: AbortSignal): Promise<AddressBookSession> {
+    const http = this.http(settings, abort);
     const account = await discover(http, settings.url);
     return new CardDavSession(http, new CalDavSession(http, account, this.options));
   }
 
-  resume(settings: DavServerSettings, account: AddressBookAccount): AddressBookSession {
-    const http = this.http(settings);
+  resume(settings: DavServerSettings, account: AddressBookAccount, abort?: AbortSignal): AddressBookSession {
+    const http = this.http(settings, abort);
     return new CardDavSession(http, new CalDavSession(http, { principalUrl: account.principalUrl, calendarHomeUrl: null, addressbookHomeUrl: account.addressbookHomeUrl }, this.options));
   }
 
-  private http(settings: DavServerSettings): DavHttp {
-    return new DavHttp({ username: settings.username, password: settings.password, ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}) });
+  private http(settings: DavServerSettings, abort: AbortSignal | undefined): DavHttp {
+    return new DavHttp({
+      username: settings.username,
+      password: settings.password,
+      ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+      ...(abort !== undefined ? { abort } : {}),
+    });
   }
 }

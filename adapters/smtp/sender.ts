@@ -12,8 +12,11 @@ import { BridgeError, type ErrorDetail } from '../../src/domain/errors.js';
 import type { MailSender, OutgoingAddress, OutgoingMessage, SendResult } from '../../src/mail/send-ports.js';
 import type { MailServerSettings } from '../../src/sync/mail-ports.js';
 import { serverAddress, toBridgeError } from './parse-smtp-error.js';
+import { sendDeadline } from './send-deadline.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default of `sync.commandTimeoutSeconds`: the part of a send before the reply to its final ".". */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
 
 export const dataTerminationTimeoutMs = 10 * 60_000;
 
@@ -176,8 +179,9 @@ export class SmtpSender implements MailSender {
       throw new BridgeError('CONFIG', `No password configured for ${settings.username} at ${server}`);
     }
     const transport = nodemailer.createTransport(transportOptions(settings));
+    const deadline = sendDeadline(raw, { commandTimeoutMs: settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, dataTerminationMs: dataTerminationTimeoutMs, server });
     try {
-      const info = await transport.sendMail({
+      const mail: Parameters<typeof transport.sendMail>[0] & { signal: AbortSignal } = {
         envelope: {
           // An empty sender is the null reverse-path MAIL FROM:<> (RFC 5321 §4.5.5).
           from: envelope.from,
@@ -190,8 +194,11 @@ export class SmtpSender implements MailSender {
           // 7-bit) is announced as BODY=8BITMIME when the server supports it.
           use8BitMime: raw.some((byte) => byte > 0x7f),
         },
-        raw,
-      });
+        raw: deadline.body,
+        // nodemailer closes the connection when this aborts (send-deadline.ts).
+        signal: deadline.signal,
+      };
+      const info = await transport.sendMail(mail);
       const accepted = info.accepted.map(String);
       const rejected = info.rejected.map(String);
       if (accepted.length === 0) {
@@ -200,8 +207,9 @@ export class SmtpSender implements MailSender {
       }
       return { accepted, rejected, response: info.response };
     } catch (error) {
-      throw toBridgeError(error, settings);
+      throw deadline.expired() ?? toBridgeError(error, settings);
     } finally {
+      deadline.clear();
       transport.close();
     }
   }

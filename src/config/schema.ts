@@ -242,6 +242,20 @@ export const configSchema = z.object({
       maxItemAttempts: integer(1, 100).default(5),
       /** Calendar/task fields changed on both sides since the last sync: who wins (per user: users[].calendar/tasks.conflictPolicy). */
       conflictPolicy: conflictPolicy.default('crm-wins'),
+      /** Sources (mailboxes, calendar homes, address books) synced at the same time; a stalled one holds up only its own slot. */
+      concurrency: integer(1, 64).default(4),
+      /**
+       * Overall time one pass of one source may take. Past it the pass is aborted (connections
+       * closed) and recorded as TEMPORARY; the source backs off like any failure, and the next pass
+       * goes on from the last checkpoint (a long first import continues page by page).
+       */
+      sourceDeadlineSeconds: integer(1, 86_400).default(900),
+      /**
+       * Overall time one IMAP command / SMTP send step / DAV request may take (an idle-socket timeout
+       * does not see a server that drips a byte every few seconds). Radicale's first PROPFIND of a
+       * 10,000-card book took 84 s (bench/carddav-sync), hence two minutes.
+       */
+      commandTimeoutSeconds: integer(1, 3600).default(120),
     })
     .prefault({}),
   freebusy: z

@@ -49,7 +49,9 @@ export class OutboxWorker {
     try {
       if (!user?.smtp) throw new BridgeError('CONFIG', `user "${entry.userId}" has no smtp settings any more`);
       const raw = await this.store.blobs.read(entry.rawSha256);
-      const result = await this.sender.send(serverSettings(user.smtp), entry.envelope, raw);
+      // Bounded (adapters/smtp/send-deadline.ts): a stalled server holds the outbox for
+      // sync.commandTimeoutSeconds plus the upload time, not for ever.
+      const result = await this.sender.send({ ...serverSettings(user.smtp), commandTimeoutMs: this.config.sync.commandTimeoutSeconds * 1000 }, entry.envelope, raw);
       const sentAt = new Date().toISOString();
       await this.store.atomically(async (tx) => {
         await tx.outbox.update(activityId, { state: 'sent', attempts, sentAt, nextAttemptAt: null, lastError: result.rejected.length > 0 ? `refused recipients: ${result.rejected.join(', ')}` : null });

@@ -24,8 +24,8 @@ export class ProgressConnector implements MailboxConnector {
     }
   }
 
-  async connect(settings: MailServerSettings): Promise<MailboxSession> {
-    const session = await this.inner.connect(settings);
+  async connect(settings: MailServerSettings, abort?: AbortSignal): Promise<MailboxSession> {
+    const session = await this.inner.connect(settings, abort);
     const sourceId = this.sourceByServer.get(serverKey(settings));
     return sourceId === undefined ? session : observe(session, (done, total) => this.states.progress(sourceId, done, total));
   }

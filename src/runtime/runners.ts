@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { mailRunners, mailboxSpecOf } from '../sync/mail/mail-runner.js';
 import type { SourceKind, SourceRunner } from '../sync/ports.js';
 import { SyncScheduler } from '../sync/scheduler.js';
+import { sourceLimitsOf } from '../sync/source-deadline.js';
 import { sourcesOf } from '../sync/sources.js';
 import type { SourceStates } from '../sync/source-states.js';
 import { ProgressConnector } from './progress-connector.js';
@@ -34,6 +35,7 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
   const sources = sourcesOf(config);
   return new SyncScheduler(sources, createRunners(config, store, log, states), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
+    limits: sourceLimitsOf(config),
     ...(states ? { states } : {}),
     // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
     triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' })), new ContactChangeFollower(store, log.child({ component: 'contacts' }))],

@@ -8,6 +8,7 @@ export interface DavServerSettings {
   url: string;
   username: string;
   password: string;
+  /** Overall time one HTTP request (headers and body) may take, in ms (`sync.commandTimeoutSeconds`). */
   timeoutMs?: number;
 }
 
@@ -73,6 +74,10 @@ export interface DavSession {
 }
 
 export interface DavConnector {
-  /** Discover and authenticate. Throws BridgeError AUTH (401/403 on discovery), NOT_FOUND, TEMPORARY. */
-  connect(settings: DavServerSettings): Promise<DavSession>;
+  /**
+   * Discover and authenticate. Throws BridgeError AUTH (401/403 on discovery), NOT_FOUND,
+   * TEMPORARY. When `abort` fires (the pass deadline) every request in flight or after it is
+   * aborted and fails TEMPORARY.
+   */
+  connect(settings: DavServerSettings, abort?: AbortSignal): Promise<DavSession>;
 }

@@ -14,6 +14,13 @@ export interface MailServerSettings {
   allowInsecureTls: boolean;
   /** Connection/greeting/socket timeout in ms. */
   timeoutMs?: number;
+  /**
+   * Overall time one session call (one IMAP command or a batch fetch) may take, in ms, and the
+   * part of an SMTP send before its final "." (plus the upload); `sync.commandTimeoutSeconds`. A
+   * server that drips a byte every few seconds never trips the socket inactivity timeout, so this
+   * bounds the command itself. Default 120 s.
+   */
+  commandTimeoutMs?: number;
 }
 
 export interface MailFolder {
@@ -100,8 +107,12 @@ export interface MailboxSession {
 }
 
 export interface MailboxConnector {
-  /** Connect and authenticate. Throws BridgeError AUTH on bad credentials, TEMPORARY when unreachable. */
-  connect(settings: MailServerSettings): Promise<MailboxSession>;
+  /**
+   * Connect and authenticate. Throws BridgeError AUTH on bad credentials, TEMPORARY when
+   * unreachable. When `abort` fires (the source's pass deadline) the connection is closed at once
+   * and every call in flight or after it fails TEMPORARY.
+   */
+  connect(settings: MailServerSettings, abort?: AbortSignal): Promise<MailboxSession>;
 }
 
 export interface FolderWatcher {

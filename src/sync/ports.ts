@@ -33,6 +33,11 @@ export interface SourceResult {
 
 export interface SourceRunner {
   kind: SourceKind;
-  /** One complete pass in both directions. Throws BridgeError when the source is unreachable. */
-  runOnce(source: SyncSource, signal: AbortSignal): Promise<Omit<SourceResult, 'source' | 'reached'>>;
+  /**
+   * One complete pass in both directions. Throws BridgeError when the source is unreachable.
+   * `signal`: stop at the next checkpoint (shutdown, or the pass deadline). `abort`: the pass
+   * deadline passed, close the connections at once (handed to the connectors); see
+   * src/sync/source-deadline.ts.
+   */
+  runOnce(source: SyncSource, signal: AbortSignal, abort?: AbortSignal): Promise<Omit<SourceResult, 'source' | 'reached'>>;
 }

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import { backoffSeconds } from '../domain/backoff.js';
+import { BridgeError } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from './mail-ports.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from './ports.js';
-import { runSource } from './run-once.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { DEFAULT_SOURCE_LIMITS, runSource } from './run-once.js';
+import type { SourceLimits } from './source-deadline.js';
 import type { SourceStates } from './source-states.js';
 
 export interface SchedulerOptions {
@@ -17,6 +20,8 @@ export interface SchedulerOptions {
   triggers?: SyncTrigger[];
   /** Where the admin UI reads each source's state (syncing, idle, error, auth failed). */
   states?: SourceStates;
+  /** Sources at once and each pass's deadline (`sync.concurrency`, `sync.sourceDeadlineSeconds`). */
+  limits?: SourceLimits;
 }
 
 /** Something that asks for a source to run soon, by source id (`caldav:alice`). */
@@ -27,8 +32,11 @@ export interface SyncTrigger {
 
 /**
  * Runs every source every `intervalMs` under `serve`, and a single source at once when its IDLE
- * connection reports a change. Runs of one source never overlap: a request during a run makes the
- * source run once more afterwards. stop() lets the runs in flight finish, then closes the watchers.
+ * connection reports a change. At most `limits.concurrency` runs at once, each within its pass
+ * deadline: a source stuck on a slow server holds one slot until its deadline and delays nobody
+ * else (the interval tick does not wait for it either). Runs of one source never overlap: a
+ * request during a run makes the source run once more afterwards. stop() lets the runs in flight
+ * finish, then closes the watchers.
  */
 export class SyncScheduler {
   private readonly running = new Map<string, Promise<SourceResult>>();
@@ -38,6 +46,12 @@ export class SyncScheduler {
   /** Consecutive failed runs per source, for the retry backoff. */
   private readonly failures = new Map<string, number>();
   private readonly controller = new AbortController();
+  /** stop() could not wait any longer: closes the connections of the runs still in flight. */
+  private readonly hardStop = new AbortController();
+  private readonly limits: SourceLimits;
+  private readonly pool: ConcurrencyLimit;
+  /** Runs that outlived their deadline and grace time: the source's next run waits for them. */
+  private readonly lingering = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -48,17 +62,19 @@ export class SyncScheduler {
     private readonly log: Logger,
     private readonly options: SchedulerOptions,
     private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
+    this.pool = new ConcurrencyLimit(this.limits.concurrency);
+  }
 
   start(): void {
     const tick = () => {
       if (this.stopped) return;
-      void this.runAll().finally(() => {
-        if (!this.stopped) {
-          this.timer = setTimeout(tick, this.options.intervalMs);
-          this.timer.unref();
-        }
-      });
+      // Every source that is not running already; one still in flight (a slow server, up to its
+      // deadline) is left alone instead of holding the others' next tick back.
+      for (const source of this.sources) if (!this.running.has(source.id)) void this.run(source);
+      this.timer = setTimeout(tick, this.options.intervalMs);
+      this.timer.unref();
     };
     tick();
     for (const trigger of this.options.triggers ?? []) trigger.start((sourceId) => this.request(sourceId));
@@ -70,13 +86,9 @@ export class SyncScheduler {
     if (source) this.poke(source);
   }
 
+  /** Every source once (through the concurrency limit); resolves when all have finished. */
   async runAll(): Promise<SourceResult[]> {
-    const results: SourceResult[] = [];
-    for (const source of this.sources) {
-      if (this.stopped) break;
-      results.push(await this.run(source));
-    }
-    return results;
+    return Promise.all(this.sources.map((source) => this.run(source)));
   }
 
   /** Run one source now (or once more right after the run in flight). */
@@ -87,12 +99,14 @@ export class SyncScheduler {
       return inFlight;
     }
     const started = (async () => {
-      let result: SourceResult;
+      let result: SourceResult = { source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: 'the scheduler is stopping' };
       do {
         this.again.delete(source.id);
-        this.options.states?.started(source.id);
-        result = await runSource(source, this.runners, this.store, this.log, this.controller.signal);
-        this.options.states?.finished(result);
+        await this.lingering.get(source.id);
+        // Waiting for a slot may take a while; a scheduler stopped meanwhile starts nothing new.
+        const ran = await this.pool.run(async () => (this.stopped ? undefined : this.runInSlot(source)));
+        if (ran === undefined) break;
+        result = ran;
         this.metrics?.syncRuns.inc({ source: source.kind, outcome: result.reached ? 'ok' : 'failed' });
         if (result.itemErrors > 0) this.metrics?.syncItemErrors.inc({ source: source.kind }, result.itemErrors);
         if (result.changed > 0 || result.itemErrors > 0 || !result.reached) this.log.info({ source: source.id, changed: result.changed, itemErrors: result.itemErrors, reached: result.reached }, 'sync run');
@@ -103,6 +117,19 @@ export class SyncScheduler {
     })().finally(() => this.running.delete(source.id));
     this.running.set(source.id, started);
     return started;
+  }
+
+  private async runInSlot(source: SyncSource): Promise<SourceResult> {
+    this.options.states?.started(source.id);
+    const result = await runSource(source, this.runners, this.store, this.log, this.controller.signal, {
+      limits: this.limits,
+      abort: this.hardStop.signal,
+      onLingering: (settled) => {
+        this.lingering.set(source.id, settled.finally(() => this.lingering.delete(source.id)));
+      },
+    });
+    this.options.states?.finished(result);
+    return result;
   }
 
   /** The configured source with this id (the admin UI's "retry" runs it now). */
@@ -150,6 +177,14 @@ export class SyncScheduler {
     this.debounce.set(source.id, timer);
   }
 
+  /** true when `done` resolves within the grace time. */
+  private async within(done: Promise<true>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([done, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.limits.graceMs)))]);
+    clearTimeout(timer);
+    return result;
+  }
+
   private poke(source: SyncSource): void {
     if (this.stopped) return;
     clearTimeout(this.debounce.get(source.id));
@@ -167,9 +202,15 @@ export class SyncScheduler {
     await Promise.allSettled((this.options.triggers ?? []).map((trigger) => trigger.stop()));
     for (const timer of this.debounce.values()) clearTimeout(timer);
     // Runs stop at the next page boundary; the page in flight (each message its own transaction)
-    // is finished first.
+    // is finished first. A run still going after the grace time is stuck on a slow server: its
+    // connections are closed, so shutdown does not wait for that server's command timeout.
     this.controller.abort();
-    await Promise.allSettled([...this.running.values()]);
+    const inFlight = Promise.allSettled([...this.running.values(), ...this.lingering.values()]).then(() => true as const);
+    if (!(await this.within(inFlight))) {
+      this.log.warn({ sources: [...this.running.keys()] }, 'stopping: closing the connections of runs that did not reach a checkpoint in time');
+      this.hardStop.abort(new BridgeError('TEMPORARY', 'the bridge is shutting down'));
+      if (!(await this.within(inFlight))) this.log.warn({ sources: [...this.running.keys()] }, 'stopping: runs still unwinding are left behind');
+    }
     await Promise.allSettled([...this.watchers.values()].flatMap((entry) => entry.watchers.map((watcher) => watcher.stop())));
   }
 }

@@ -6,8 +6,6 @@ import type { DavConnector } from '../dav-ports.js';
 import type { SourceRunner, SyncSource } from '../ports.js';
 import { syncCalendars, type CalendarSpec } from './calendar-sync.js';
 
-export const CALDAV_TIMEOUT_MS = 120_000;
-
 /** What a `caldav:<user>` source stands for, from the configuration. */
 export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec {
   const user = config.users.find((entry) => entry.id === source.ownerId);
@@ -18,8 +16,9 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     userEmail: user.email,
     userName: user.name,
     // Radicale builds its item cache on the first request to a large collection (a PROPFIND of
-    // a 6,000-item home took over 30 s in bench/caldav-sync); give each request two minutes.
-    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password, timeoutMs: CALDAV_TIMEOUT_MS },
+    // a 6,000-item home took over 30 s in bench/caldav-sync); each request gets
+    // sync.commandTimeoutSeconds (default two minutes).
+    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password, timeoutMs: config.sync.commandTimeoutSeconds * 1000 },
     crmCalendar: user.calendar.crmCalendar,
     trackCategory: user.calendar.trackCategory,
     crmTaskList: user.tasks.crmTaskList,
@@ -34,6 +33,6 @@ export function calendarRunner(config: Config, store: Store, connector: DavConne
   const users = config.users.map((user) => ({ id: user.id, email: user.email }));
   return {
     kind: 'caldav',
-    runOnce: (source, signal) => syncCalendars(calendarSpecOf(config, source), { store, connector, log, users }, signal),
+    runOnce: (source, signal, abort) => syncCalendars(calendarSpecOf(config, source), { store, connector, log, users }, signal, abort),
   };
 }

@@ -149,6 +149,8 @@ export class CalendarSync {
     private readonly spec: CalendarSpec,
     private readonly deps: CalendarSyncDeps,
     private readonly signal: AbortSignal,
+    /** The pass deadline: closes the DAV connection at once (src/sync/source-deadline.ts). */
+    private readonly abort?: AbortSignal,
   ) {
     this.now = deps.now?.() ?? new Date();
     this.user = {
@@ -166,7 +168,7 @@ export class CalendarSync {
   }
 
   async run(): Promise<CalendarSyncResult> {
-    this.session = await this.deps.connector.connect(this.spec.server);
+    this.session = await this.deps.connector.connect(this.spec.server, this.abort);
     let calendars = await this.session.listCalendars();
     const ensured = await this.ensureCollections(calendars);
     calendars = ensured.calendars;
@@ -644,6 +646,6 @@ export class CalendarSync {
   }
 }
 
-export function syncCalendars(spec: CalendarSpec, deps: CalendarSyncDeps, signal: AbortSignal): Promise<CalendarSyncResult> {
-  return new CalendarSync(spec, deps, signal).run();
+export function syncCalendars(spec: CalendarSpec, deps: CalendarSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<CalendarSyncResult> {
+  return new CalendarSync(spec, deps, signal, abort).run();
 }

@@ -128,8 +128,8 @@ function sameHref(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDeps, signal: AbortSignal): Promise<ContactSyncResult> {
-  return new AddressBookPass(spec, deps, signal).run();
+export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<ContactSyncResult> {
+  return new AddressBookPass(spec, deps, signal, abort).run();
 }
 
 class AddressBookPass {
@@ -153,6 +153,8 @@ class AddressBookPass {
     private readonly spec: ContactSyncSpec,
     deps: ContactSyncDeps,
     private readonly signal: AbortSignal,
+    /** The pass deadline: closes the DAV connection at once (src/sync/source-deadline.ts). */
+    private readonly abort?: AbortSignal,
   ) {
     this.pair = contactPair(spec.userId);
     this.store = deps.store;
@@ -264,11 +266,11 @@ class AddressBookPass {
 
   private async open(cursor: BookCursor | null): Promise<void> {
     if (cursor !== null) {
-      this.session = this.deps.connector.resume(this.spec.server, { principalUrl: cursor.principalUrl, addressbookHomeUrl: cursor.addressbookHomeUrl });
+      this.session = this.deps.connector.resume(this.spec.server, { principalUrl: cursor.principalUrl, addressbookHomeUrl: cursor.addressbookHomeUrl }, this.abort);
       this.book = { href: cursor.href, displayName: cursor.name, components: [], kind: 'addressbook', ctag: null, syncToken: null, readOnly: false, color: null };
       return;
     }
-    this.session = await this.deps.connector.connect(this.spec.server);
+    this.session = await this.deps.connector.connect(this.spec.server, this.abort);
     const name = this.spec.addressBook;
     const books = await this.session.listAddressBooks();
     const isUrl = /^https?:\/\//i.test(name);

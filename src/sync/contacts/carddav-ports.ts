@@ -23,7 +23,8 @@ export interface AddressBookSession extends AddressBookAccount {
 
 export interface AddressBookConnector {
   /** Discover (RFC 6764, RFC 5397, RFC 6352 §7.1.1) and authenticate. */
-  connect(settings: DavServerSettings): Promise<AddressBookSession>;
+  /** `abort`: as DavConnector.connect. */
+  connect(settings: DavServerSettings, abort?: AbortSignal): Promise<AddressBookSession>;
   /** A session for an account discovered earlier, without discovery requests (a no-change pass is then one REPORT). */
-  resume(settings: DavServerSettings, account: AddressBookAccount): AddressBookSession;
+  resume(settings: DavServerSettings, account: AddressBookAccount, abort?: AbortSignal): AddressBookSession;
 }

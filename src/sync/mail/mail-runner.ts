@@ -22,7 +22,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
       ownerId: user.id,
       ownerEmail: user.email,
       queue: null,
-      server: serverSettings(user.imap),
+      server: { ...serverSettings(user.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000 },
       personal: {
         trackedFolders: user.mail.trackedFolders,
         trackingKeyword: user.mail.trackingKeyword,
@@ -43,7 +43,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
     ownerId: box.owner ?? null,
     ownerEmail: owner?.email ?? null,
     queue: box.id,
-    server: serverSettings(box.imap),
+    server: { ...serverSettings(box.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000 },
     shared: { folders: box.folders, unknownSender: box.unknownSender, processed: box.processed, importSince: box.importSince },
   };
 }
@@ -72,7 +72,7 @@ export function mailSyncDeps(config: Config, store: Store, connector: MailboxCon
 /** Source runners for personal and shared mailboxes. */
 export function mailRunners(config: Config, store: Store, connector: MailboxConnector, log: Logger): SourceRunner[] {
   const deps = mailSyncDeps(config, store, connector, log);
-  const runOnce = (source: SyncSource, signal: AbortSignal) => syncMailbox(mailboxSpecOf(config, source), deps, signal);
+  const runOnce = (source: SyncSource, signal: AbortSignal, abort?: AbortSignal) => syncMailbox(mailboxSpecOf(config, source), deps, signal, abort);
   return [
     { kind: 'imap', runOnce },
     { kind: 'shared-mailbox', runOnce },

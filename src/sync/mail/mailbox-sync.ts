@@ -90,8 +90,8 @@ export function messageRef(folder: string, uidValidity: string, uid: number): st
  * together; the folder cursor is checkpointed after each page; a message already in the status
  * table is never imported again, only repaired (keyword or move re-applied).
  */
-export async function syncMailbox(spec: MailboxSpec, deps: MailSyncDeps, signal: AbortSignal): Promise<MailSyncResult> {
-  const session = await deps.connector.connect(spec.server);
+export async function syncMailbox(spec: MailboxSpec, deps: MailSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<MailSyncResult> {
+  const session = await deps.connector.connect(spec.server, abort);
   try {
     return await new MailboxSync(spec, deps, session, signal).run();
   } finally {
@@ -264,6 +264,9 @@ class MailboxSync {
     if (cursor) await this.syncExisting(folder, state, cursor);
     await this.untrackDeletedInCrm(folder, state);
     await this.syncNew(folder, state, cursor);
+    // Stopped mid-import (shutdown, or the pass deadline): the page checkpoints hold what was
+    // read; the folder's final cursor below would claim the unread rest and skip it for good.
+    if (this.signal.aborted) return;
     await this.retryFailed(folder, state);
     if (validityChanged) await this.dropOldValidity(folder.path, state.uidValidity);
     const highestUid = Math.max(state.uidNext - 1, cursor?.highestUid ?? 0);

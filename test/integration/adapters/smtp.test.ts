@@ -15,6 +15,7 @@ import { BridgeError } from '../../../src/domain/errors.js';
 import type { OutgoingMessage } from '../../../src/mail/send-ports.js';
 import type { MailServerSettings } from '../../../src/sync/mail-ports.js';
 import { createMailUsers, type Credentials } from '../../servers/users.js';
+import { startDrippingServer } from '../../servers/dripping-server.js';
 import { findFreePort } from '../../servers/util.js';
 import { imapClient } from '../../support/mail.js';
 
@@ -202,6 +203,24 @@ describe('SmtpSender against the harness SMTP server', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('gives up on a server that greets and then drips its EHLO reply, at the overall deadline (sync.commandTimeoutSeconds)', async () => {
+    // A byte every 200 ms: the idle-socket timer (timeoutMs 1000) never fires.
+    const drip = await startDrippingServer({ greeting: '220 drip.example ESMTP\r\n', dripFrom: 'request', drip: '250-still thinking ', intervalMs: 200 });
+    try {
+      const raw = await smtp.compose(outgoing({ from: { address: from.username }, to: [{ address: alice.username }] }));
+      const started = Date.now();
+      const error = await failure(smtp.send(settings({ host: drip.host, port: drip.port, timeoutMs: 1000, commandTimeoutMs: 2000 }), { from: from.username, to: [alice.username] }, raw));
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(error.code).toBe('TEMPORARY');
+      expect(error.message).toMatch(new RegExp(`^SMTP server 127\\.0\\.0\\.1:${drip.port} did not take the message within 2\\.\\d+ s \\(sync\\.commandTimeoutSeconds, plus the upload at 64 KiB/s\\).*nothing was delivered$`));
+      // The connection was closed, not left dripping.
+      for (let i = 0; i < 50 && drip.open > 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(drip.open).toBe(0);
+    } finally {
+      await drip.close();
     }
   });
 

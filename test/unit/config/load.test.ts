@@ -145,3 +145,17 @@ sharedMailboxes:
     expect(config.users[0]?.caldav?.url).toBe('http://127.0.0.1:5232/alice/');
   });
 });
+
+describe('sync isolation keys', () => {
+  it('defaults to 4 sources at once, 900 s per pass and 120 s per command', () => {
+    const { config } = parseConfigText('users: []', {});
+    expect(config.sync).toMatchObject({ concurrency: 4, sourceDeadlineSeconds: 900, commandTimeoutSeconds: 120 });
+  });
+
+  it('names the key of a value out of range', () => {
+    const errors = errorsOf('sync: { concurrency: 0, sourceDeadlineSeconds: 0, commandTimeoutSeconds: 1.5 }');
+    expect(errors.some((e) => e.startsWith('sync.concurrency: '))).toBe(true);
+    expect(errors.some((e) => e.startsWith('sync.sourceDeadlineSeconds: '))).toBe(true);
+    expect(errors.some((e) => e.startsWith('sync.commandTimeoutSeconds: '))).toBe(true);
+  });
+});
