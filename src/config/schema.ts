@@ -87,6 +87,8 @@ const userCalendar = z.object({
     .object({ free: busyStatus.default('free'), tentative: busyStatus.default('tentative'), busy: busyStatus.default('busy'), oof: busyStatus.default('oof') })
     .strict()
     .prefault({}),
+  /** Larger calendar objects (events and to-dos of every calendar of the user) are reported and left alone. */
+  maxObjectBytes: integer(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
 });
 
 const userTasks = z.object({
