@@ -218,6 +218,8 @@ export const configSchema = z.object({
           windowDays: integer(1, 365).default(30),
         })
         .prefault({}),
+      /** Text and HTML bodies stored per activity (and HTML fed to the sanitizer) are cut to this many bytes. */
+      maxBodyBytes: integer(1024, 2 ** 31).default(1024 * 1024),
     })
     .prefault({}),
   attachments: z
