@@ -46,7 +46,8 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   let mail: ParsedMail;
   try {
     mail = await simpleParser(Readable.from(chunksOf(source), { objectMode: false }), {
-      skipHtmlToText: false,
+      // The text version of an HTML-only body is made off the event loop (limitedHtml below).
+      skipHtmlToText: true,
       skipTextToHtml: true,
       // Keep `cid:` references instead of inlining every image as a data: URL a second time: the
       // sanitizer allows cid: and the attachments carry the content anyway.
@@ -77,8 +78,12 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     warnings.add(`the HTML body could not be converted to text: ${mail.textConversionError.message}`);
   }
   const attachments = readAttachments(mail, rawHtml, maxAttachmentBytes, warnings);
-  const text = mail.text === undefined ? null : limitedText(mail.text, maxBodyBytes, warnings);
-  const html = rawHtml === null ? null : await limitedHtml(rawHtml, maxBodyBytes, warnings);
+  // With skipHtmlToText mailparser leaves the text of an HTML-only message empty (or undefined).
+  const htmlOnly = mail.text === undefined || mail.text === '';
+  const bodies = rawHtml === null ? { html: null, text: null } : await limitedHtml(rawHtml, maxBodyBytes, htmlOnly, warnings);
+  const plain = htmlOnly && rawHtml !== null ? bodies.text : (mail.text ?? null);
+  const text = plain === null ? null : limitedText(plain, maxBodyBytes, warnings);
+  const html = bodies.html;
 
   const contentType = parsedHeaders.get('content-type');
   return {
@@ -94,7 +99,7 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     to: readAddresses(parsedHeaders, 'to', warnings),
     cc: readAddresses(parsedHeaders, 'cc', warnings),
     bcc: readAddresses(parsedHeaders, 'bcc', warnings),
-    // With skipHtmlToText off, mailparser already puts the text conversion of an HTML-only body here.
+    // An HTML-only body's text is its conversion (made in the sanitizer's worker).
     text,
     html,
     attachments,
@@ -146,17 +151,20 @@ function limitedText(text: string, maxBytes: number, warnings: WarningList): str
   return `${limited.value}\n\n${truncationNote(limited.cutFrom, maxBytes)}`;
 }
 
-/** The HTML body cut to the limit, then sanitized within a deadline (sanitize-bounded.ts). */
-async function limitedHtml(rawHtml: string, maxBytes: number, warnings: WarningList): Promise<string | null> {
+/**
+ * The HTML body cut to the limit, then sanitized (and for an HTML-only message converted to text)
+ * within a deadline (sanitize-bounded.ts).
+ */
+async function limitedHtml(rawHtml: string, maxBytes: number, withText: boolean, warnings: WarningList): Promise<{ html: string | null; text: string | null }> {
   const limited = limitBody(rawHtml, maxBytes);
-  const sanitized = await sanitizeMailHtmlBounded(limited.value);
+  const sanitized = await sanitizeMailHtmlBounded(limited.value, { withText });
   if (sanitized.html === null) {
-    warnings.add(`the HTML body was left out (${sanitized.reason}); the text body is kept`);
-    return null;
+    warnings.add(`the HTML body was left out (${sanitized.reason})${withText ? '' : '; the text body is kept'}`);
+    return { html: null, text: null };
   }
-  if (limited.cutFrom === null) return sanitized.html;
+  if (limited.cutFrom === null) return sanitized;
   warnings.add(`the HTML body was cut to ${maxBytes} of its ${limited.cutFrom} bytes before sanitizing (mail.maxBodyBytes)`);
-  return `${sanitized.html}<p>${truncationNote(limited.cutFrom, maxBytes)}</p>`;
+  return { html: `${sanitized.html}<p>${truncationNote(limited.cutFrom, maxBytes)}</p>`, text: sanitized.text };
 }
 
 /**

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { htmlText } from './html-text.js';
 import { sanitizeMailHtml } from './sanitize-html.js';
 import type { SanitizeAnswer, SanitizeRequest } from './sanitize-thread.js';
 
@@ -21,7 +22,14 @@ export const INLINE_LIMIT_CHARS = 16 * 1024;
 /** Default deadline of one sanitizing in the worker. */
 export const SANITIZE_TIMEOUT_MS = 5_000;
 
-export type BoundedSanitize = { html: string } | { html: null; reason: string };
+export type BoundedSanitize = { html: string; text: string | null } | { html: null; text: null; reason: string };
+
+export interface SanitizeOptions {
+  /** Deadline of the worker; default SANITIZE_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Also convert the (unsanitized) HTML to text, as mailparser does for HTML-only mail. */
+  withText?: boolean;
+}
 
 interface Pending {
   resolve: (answer: BoundedSanitize) => void;
@@ -45,18 +53,18 @@ class SanitizerThread {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  sanitize(html: string, timeoutMs: number): Promise<BoundedSanitize> {
+  sanitize(html: string, timeoutMs: number, withText: boolean): Promise<BoundedSanitize> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // The worker may be stuck in this body for minutes: terminate it; the next body starts a new one.
         this.pending.delete(id);
-        resolve({ html: null, reason: `sanitizing the HTML body took longer than ${timeoutMs} ms` });
+        resolve({ html: null, text: null, reason: `sanitizing the HTML body took longer than ${timeoutMs} ms` });
         this.restart();
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
-      const request: SanitizeRequest = { id, html };
+      const request: SanitizeRequest = { id, html, withText };
       worker.postMessage(request);
     });
   }
@@ -71,14 +79,14 @@ class SanitizerThread {
       if (!pending) return;
       this.pending.delete(answer.id);
       clearTimeout(pending.timer);
-      pending.resolve({ html: answer.html });
+      pending.resolve({ html: answer.html, text: answer.text });
     });
     const fail = (reason: string): void => {
       if (this.worker !== worker) return;
       this.worker = null;
       for (const [id, pending] of this.pending) {
         clearTimeout(pending.timer);
-        pending.resolve({ html: null, reason });
+        pending.resolve({ html: null, text: null, reason });
         this.pending.delete(id);
       }
     };
@@ -99,7 +107,7 @@ class SanitizerThread {
     // Bodies queued behind the stuck one are sent again to a fresh worker, each with its own deadline.
     for (const [, pending] of waiting) {
       clearTimeout(pending.timer);
-      pending.resolve({ html: null, reason: 'the HTML sanitizer was restarted after another body exceeded its deadline' });
+      pending.resolve({ html: null, text: null, reason: 'the HTML sanitizer was restarted after another body exceeded its deadline' });
     }
   }
 }
@@ -107,10 +115,11 @@ class SanitizerThread {
 const thread = new SanitizerThread();
 
 /**
- * Sanitize an HTML mail body (the allowlist of sanitize-html.ts) within `timeoutMs`; null with a
- * reason when it could not be done in time.
+ * Sanitize an HTML mail body (the allowlist of sanitize-html.ts), and convert it to text when
+ * asked, within the deadline; null with a reason when it could not be done in time.
  */
-export async function sanitizeMailHtmlBounded(html: string, timeoutMs = SANITIZE_TIMEOUT_MS): Promise<BoundedSanitize> {
-  if (html.length <= INLINE_LIMIT_CHARS) return { html: sanitizeMailHtml(html) };
-  return thread.sanitize(html, timeoutMs);
+export async function sanitizeMailHtmlBounded(html: string, options: SanitizeOptions = {}): Promise<BoundedSanitize> {
+  const withText = options.withText ?? false;
+  if (html.length <= INLINE_LIMIT_CHARS) return { html: sanitizeMailHtml(html), text: withText ? htmlText(html) : null };
+  return thread.sanitize(html, options.timeoutMs ?? SANITIZE_TIMEOUT_MS, withText);
 }
