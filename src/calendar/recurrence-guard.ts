@@ -26,15 +26,16 @@ import ICAL from 'ical.js';
 import { BridgeError } from '../domain/errors.js';
 
 /**
- * Work one library call may do, in units of roughly one microsecond-scale candidate step: one
- * SECONDLY..WEEKLY candidate costs 1 unit, a MONTHLY candidate 20, a YEARLY one 3 (`next_year` +
- * `expand_year_days`), so the budget is about equal time whatever the FREQ. 6,000 units are about
- * 16 years of days, 8 months of hours, 300 months or 2,000 years per call (30-60 ms on a 2020s
- * core): enough for any rule real calendars hold (Feb 29 of DAILY needs 8 years; an Outlook
- * VTIMEZONE expanded from 1601 to now takes ~2,600), far too little for a rule that never matches.
+ * Work one library call may do, in units of one candidate step (10-25 µs each on the 2-core test
+ * machine): one SECONDLY..WEEKLY candidate costs 1 unit, a MONTHLY candidate 20, a YEARLY one 2
+ * (`next_year` + `expand_year_days`), so the budget is about equal time whatever the FREQ. 3,000
+ * units are 8 years of days, 4 months of hours, 150 months or 1,500 years per call (30-80 ms):
+ * enough for the rules real calendars hold (Feb 29 written as DAILY needs at most 2,922 days; an
+ * Outlook VTIMEZONE expanded from 1601 to now takes ~1,700), far too little for a rule that never
+ * matches.
  * Counted, not timed, so a rule is accepted or refused the same way on a busy and an idle machine.
  */
-export const MAX_UNITS_PER_CALL = 6_000;
+export const MAX_UNITS_PER_CALL = 3_000;
 /** Wall-clock backstop of one library call, for a machine far slower than the units assume. */
 export const MAX_MS_PER_CALL = 250;
 /** How often the clock is read, in steps (reading it costs less than a step, but not nothing). */
@@ -49,7 +50,7 @@ const STEP_COSTS: Readonly<Record<string, number>> = {
   next_week: 1,
   next_month: 20,
   next_year: 1,
-  expand_year_days: 2,
+  expand_year_days: 1,
   increment_month: 1,
 };
 

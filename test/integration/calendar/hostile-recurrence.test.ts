@@ -2,10 +2,11 @@
 // is recorded per item and the rest of the calendar syncs, its free/busy included, while the event
 // loop keeps turning. Against Radicale and Xandikos through the caldav runner.
 //
-// Xandikos stores the hostile rule as it is. Radicale 3 expands recurrences itself when an object is
-// PUT and never answers that PUT (its own loop), so there the object is stored as a valid
-// placeholder and the connector hands out the hostile text in its place: the server that filed an
-// outsider's invitation by itself, as the bridge sees it.
+// The hostile object is stored as a valid placeholder and the connector hands out the hostile text
+// in its place (the server that filed an outsider's invitation by itself, as the bridge sees it):
+// Radicale 3 expands recurrences itself when an object is PUT and never answers the PUT of this
+// rule (its own loop); Xandikos would store it, but has one principal for every test file, whose
+// passes would all meet it.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { busyOfUser } from '../../../src/calendar/user-busy.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
@@ -29,8 +30,7 @@ describe.each(serverNames)('hostile calendar objects against %s', (server) => {
     const end = new Date(start.getTime() + hour);
     const hostile = `hostile-${tag()}`;
     const hostileText = vevent(hostile, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(end)}`, 'RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'SUMMARY:Never']);
-    const stored = server === 'radicale' ? vevent(hostile, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(end)}`, 'SUMMARY:Never']) : hostileText;
-    await client.put(`${calendar.href}${hostile}.ics`, stored, null, 'text/calendar');
+    await client.put(`${calendar.href}${hostile}.ics`, vevent(hostile, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(end)}`, 'SUMMARY:Never']), null, 'text/calendar');
     const connector = corruptingConnector((href) => (href.endsWith(`/${hostile}.ics`) ? hostileText : undefined));
     const huge = `huge-${tag()}`;
     await client.put(`${calendar.href}${huge}.ics`, vevent(huge, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(end)}`, 'SUMMARY:Huge', ...Array.from({ length: 1500 }, (_, index) => `ATTENDEE;CN=Guest ${index}:mailto:guest-${index}@example.com`)]), null, 'text/calendar');
@@ -40,16 +40,19 @@ describe.each(serverNames)('hostile calendar objects against %s', (server) => {
     // The pass must leave the event loop free: a ticker that runs all along counts its turns.
     let turns = 0;
     const ticker = setInterval(() => (turns += 1), 5);
-    let result;
+    let result: Awaited<ReturnType<typeof syncOnce>>;
     try {
       result = await syncOnce(t.store, config, connector);
     } finally {
       clearInterval(ticker);
     }
     expect(turns).toBeGreaterThan(0);
-    expect(result.itemErrors).toBe(2);
+    expect(result.itemErrors).toBeGreaterThanOrEqual(2);
 
-    const errors = await t.store.syncErrors.recent(50, 'caldav:alice');
+    // Xandikos has one principal for every test file: look only at this calendar's errors.
+    const errorsHere = async () => (await t.store.syncErrors.recent(200, 'caldav:alice')).filter((error) => error.itemRef?.startsWith(calendar.href));
+    const errors = await errorsHere();
+    expect(errors).toHaveLength(2);
     const hostileError = errors.find((error) => error.itemRef === `${calendar.href}${hostile}.ics`);
     expect(hostileError).toMatchObject({ code: 'INVALID_INPUT' });
     expect(hostileError?.message).toContain(`VEVENT ${hostile}`);
@@ -60,13 +63,14 @@ describe.each(serverNames)('hostile calendar objects against %s', (server) => {
 
     const subjects = (await t.store.activities.list({ owner: 'alice' }, { limit: 20 })).items.map((item) => item.subject);
     expect(subjects).toEqual(['Good one']);
-    // Free/busy: the good series from the mirror (its first instance is also the CRM appointment).
+    // Free/busy: the good series from the mirror (Xandikos: other test files' events show up too).
     const busy = await busyOfUser(t.store, 'alice', new Date(start.getTime() - hour), new Date(start.getTime() + 4 * 24 * hour));
-    expect([...new Set(busy.map((period) => period.start.toISOString()))]).toEqual([0, 1, 2].map((day) => new Date(start.getTime() + day * 24 * hour).toISOString()));
+    const starts = busy.map((period) => period.start.toISOString());
+    expect(starts).toEqual(expect.arrayContaining([0, 1, 2].map((day) => new Date(start.getTime() + day * 24 * hour).toISOString())));
 
     // The next pass (a restart) does not hang on it either, and still syncs the good one.
-    const again = await syncOnce(t.store, config, connector);
-    expect(again.itemErrors).toBe(0);
+    await syncOnce(t.store, config, connector);
+    expect(await errorsHere()).toHaveLength(2);
     expect((await t.store.activities.list({ owner: 'alice' }, { limit: 20 })).items.map((item) => item.subject)).toEqual(['Good one']);
   });
 });
