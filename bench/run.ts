@@ -11,6 +11,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'caldav-sync': async ({ records }) => (await import('./caldav-sync.js')).benchCaldavSync({ events: records, recurring: Math.round(records / 25), tasks: Math.round(records / 5), users: 20 }),
   'carddav-sync': async ({ records }) => (await import('./carddav-sync.js')).benchCarddavSync({ contacts: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000, push: 1000 }),
   'source-isolation': async () => (await import('./source-isolation.js')).benchSourceIsolation(),
+  'hostile-input-stall': async () => (await import('./hostile-input-stall.js')).benchHostileInputStall(),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

@@ -7,12 +7,24 @@
  * or a rule that needs many steps to find few instances must neither hang the sync nor flood the
  * free/busy output, so both the instances returned and the iteration steps are capped, and the
  * result says when it was cut.
+ *
+ * Counting next() calls is not enough: one next() of ical.js can loop for ever on a rule that never
+ * matches (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30). recurrence-guard.ts bounds every single library call
+ * (it throws INVALID_INPUT, rethrown here naming the UID); this module bounds the sequence of calls
+ * by steps and hands the event loop back every few milliseconds, so that a long legitimate series
+ * delays other work by a slice, not by its whole expansion.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import ICAL from 'ical.js';
+import { BridgeError, isBridgeError } from '../domain/errors.js';
 import { type BusyStatus, busyFromIcal } from './busy-status.js';
 import { textOf } from './component-edit.js';
 import type { CalendarObject } from './ical-parse.js';
 import { fromIcalTime } from './ical-time.js';
+import { RecurrenceBudgetError, recurrenceUnitsSpent } from './recurrence-guard.js';
+
+/** Longest stretch of expansion work between two turns of the event loop, in ms. */
+const SLICE_MS = 10;
 
 export interface Occurrence {
   /** UTC ISO (all-day: midnight UTC of the date; floating: the wall clock read as UTC). */
@@ -28,7 +40,7 @@ export interface Occurrence {
 
 export interface Expansion {
   occurrences: Occurrence[];
-  /** True when `cap` instances or the step limit were reached before the window was covered. */
+  /** True when `cap` instances or the step or work limit were reached before the window was covered. */
   truncated: boolean;
 }
 
@@ -37,6 +49,12 @@ export interface ExpandOptions {
   includeCancelled?: boolean;
   /** Iteration steps allowed in total, counting instances before the window; default 50,000. */
   maxSteps?: number;
+  /**
+   * Recurrence work allowed in total (recurrence-guard.ts units; default 200,000, about a second of
+   * CPU): a rule whose every instance costs thousands of candidates stops here, truncated, instead of
+   * spending minutes on its 50,000 steps.
+   */
+  maxUnits?: number;
 }
 
 function isCancelled(component: ICAL.Component): boolean {
@@ -73,9 +91,24 @@ function occurrence(component: ICAL.Component, start: ICAL.Time, end: ICAL.Time,
  * Instances of a VEVENT object that overlap [from, to), sorted by recurrence, at most `cap` of them.
  * VTODOs have no span to expand and give no instances.
  */
-export function expandOccurrences(object: CalendarObject, from: Date, to: Date, cap = 1000, options: ExpandOptions = {}): Expansion {
+export async function expandOccurrences(object: CalendarObject, from: Date, to: Date, cap = 1000, options: ExpandOptions = {}): Promise<Expansion> {
+  try {
+    return await expandWithin(object, from, to, cap, options);
+  } catch (error) {
+    // The budget's refusal, or ical.js refusing a rule while iterating ("For WEEKLY recurrences
+    // neither BYMONTHDAY nor BYYEARDAY may appear", RFC 5545 §3.3.10): both are this item's data.
+    if (error instanceof RecurrenceBudgetError || !isBridgeError(error)) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new BridgeError('INVALID_INPUT', `iCalendar: ${object.kind === 'todo' ? 'VTODO' : 'VEVENT'} ${object.uid}: ${message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function expandWithin(object: CalendarObject, from: Date, to: Date, cap: number, options: ExpandOptions): Promise<Expansion> {
   const includeCancelled = options.includeCancelled ?? false;
   const maxSteps = options.maxSteps ?? 50_000;
+  const maxUnits = options.maxUnits ?? 200_000;
   const fromMs = from.getTime();
   const toMs = to.getTime();
   const occurrences: Occurrence[] = [];
@@ -102,15 +135,26 @@ export function expandOccurrences(object: CalendarObject, from: Date, to: Date, 
     return { occurrences, truncated: false };
   }
 
+  // Units are summed per synchronous call, not read as "total now minus total at start": other
+  // expansions run while this one yields, and their work must not count against this one.
+  let units = recurrenceUnitsSpent();
   const iterator = event.iterator();
+  units = recurrenceUnitsSpent() - units;
   const visited = new Set<string>();
   let truncated = false;
+  let sliceStart = performance.now();
   for (let steps = 0; ; steps += 1) {
-    if (steps >= maxSteps) {
+    if (steps >= maxSteps || units > maxUnits) {
       truncated = true;
       break;
     }
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+    const before = recurrenceUnitsSpent();
     const next = iterator.next();
+    units += recurrenceUnitsSpent() - before;
     if (!next) break;
     // Instances come in order of their original start; past the window only a moved override can
     // still fall into it, and those are looked at below.

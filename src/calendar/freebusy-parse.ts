@@ -3,6 +3,7 @@
  * response or a CalDAV free-busy-query: its FREEBUSY periods with their FBTYPE (§3.2.9).
  */
 import ICAL from 'ical.js';
+import './recurrence-guard.js';
 import type { FreeBusyType } from './busy-status.js';
 import type { BusyPeriod } from './freebusy.js';
 

@@ -4,10 +4,15 @@
  *
  * Everything the mapping modules read is decoded here once, so that a broken value fails while
  * parsing, as one INVALID_INPUT error for that item, instead of half-way through a mapping.
+ *
+ * Parsing costs time and memory in proportion to the text (ical.js builds a jCal tree several times
+ * its size), so an object larger than `maxBytes` is refused before it is parsed; the time-zone and
+ * recurrence work it triggers is bounded by recurrence-guard.ts.
  */
 import ICAL from 'ical.js';
 import { BridgeError } from '../domain/errors.js';
 import { fromIcalTime, isValidTimeValue } from './ical-time.js';
+import './recurrence-guard.js';
 import { ensureIanaTimezone } from './timezones.js';
 
 export type CalendarObjectKind = 'event' | 'todo';
@@ -97,8 +102,29 @@ function recurrenceKey(component: ICAL.Component): string {
   return fromIcalTime(property.getFirstValue() as ICAL.Time, property).iso;
 }
 
-/** Parse one calendar object resource; throws BridgeError INVALID_INPUT naming what is wrong. */
-export function parseCalendarObject(text: string): CalendarObject {
+/**
+ * Default size limit of one calendar object resource (users[].calendar.maxObjectBytes). Real events,
+ * even with long descriptions (a 1 MB DESCRIPTION is still synced, shortened), dozens of overrides
+ * and attendees, stay below it. Parsing 2 MB of short properties takes ~100-200 ms (bench/RESULTS.md).
+ */
+export const MAX_CALENDAR_OBJECT_BYTES = 2 * 1024 * 1024;
+
+export interface ParseCalendarOptions {
+  /** Larger objects are refused with PAYLOAD_TOO_LARGE before parsing; default MAX_CALENDAR_OBJECT_BYTES. */
+  maxBytes?: number;
+}
+
+/**
+ * Parse one calendar object resource; throws BridgeError INVALID_INPUT naming what is wrong, or
+ * PAYLOAD_TOO_LARGE for an object over the size limit.
+ */
+export function parseCalendarObject(text: string, options: ParseCalendarOptions = {}): CalendarObject {
+  const maxBytes = options.maxBytes ?? MAX_CALENDAR_OBJECT_BYTES;
+  // UTF-8 is at most 3 bytes per UTF-16 unit: the exact count is only needed near the limit.
+  if (text.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxBytes) throw new BridgeError('PAYLOAD_TOO_LARGE', `iCalendar: the object is ${bytes} bytes, over the limit of ${maxBytes} (users[].calendar.maxObjectBytes): not parsed`);
+  }
   let root: ICAL.Component;
   try {
     root = new ICAL.Component(ICAL.parse(text) as unknown[]);

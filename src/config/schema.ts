@@ -97,6 +97,8 @@ const userCalendar = z.object({
     .object({ free: busyStatus.default('free'), tentative: busyStatus.default('tentative'), busy: busyStatus.default('busy'), oof: busyStatus.default('oof') })
     .strict()
     .prefault({}),
+  /** Larger calendar objects (events and to-dos of every calendar of the user) are reported and left alone. */
+  maxObjectBytes: integer(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
 });
 
 const userTasks = z.object({
@@ -226,6 +228,8 @@ export const configSchema = z.object({
           windowDays: integer(1, 365).default(30),
         })
         .prefault({}),
+      /** Text and HTML bodies stored per activity (and HTML fed to the sanitizer) are cut to this many bytes. */
+      maxBodyBytes: integer(1024, 2 ** 31).default(1024 * 1024),
     })
     .prefault({}),
   attachments: z

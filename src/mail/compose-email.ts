@@ -9,7 +9,7 @@ import { bridgeMessageId } from './bridge-message-id.js';
 import { messageKey } from './message-id.js';
 import { resolveParties, type AddressWithRole } from './resolve-parties.js';
 import type { MailSender } from './send-ports.js';
-import { sanitizeMailHtml } from './sanitize-html.js';
+import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
 import { StoreDirectory } from './store-directory.js';
 import { formatToken, subjectKey } from './subject.js';
 
@@ -43,6 +43,9 @@ export async function queueEmail(store: Store, config: Config, sender: MailSende
   if (!user.smtp) throw invalid('from', `user "${user.id}" has no smtp settings (users[].smtp)`);
   const original = input.replyTo ? await store.activities.get(input.replyTo) : undefined;
   if (input.replyTo && !original) throw invalid('replyTo', `no activity with id "${input.replyTo}"`);
+  // The stored copy is sanitized like an incoming body; off the event loop when it is large.
+  const storedHtml = input.html ? await sanitizeMailHtmlBounded(input.html) : null;
+  if (storedHtml && storedHtml.html === null) throw invalid('html', storedHtml.reason);
 
   const domain = config.mail.domain ?? user.email.split('@')[1]!;
   const id = newId(idPrefixes.activity, now.getTime());
@@ -93,7 +96,7 @@ export async function queueEmail(store: Store, config: Config, sender: MailSende
         regarding: input.regarding ?? original?.regarding ?? null,
         parties,
         bodyText: input.text,
-        bodyHtml: input.html ? sanitizeMailHtml(input.html) : null,
+        bodyHtml: storedHtml?.html ?? null,
         classification: 'normal',
         messageKey: messageKey(messageId),
         correlation: original ? { method: 'in-reply-to', activityId: original.id } : null,

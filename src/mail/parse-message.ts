@@ -7,7 +7,8 @@ import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
 import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from './message-id.js';
 import type { MailAddress, ParsedAttachment, ParsedMessage } from './parsed-message.js';
-import { sanitizeMailHtml } from './sanitize-html.js';
+import { limitBody, MAX_BODY_BYTES, truncationNote } from './body-limit.js';
+import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
 
 export interface ParseMessageOptions {
   /**
@@ -15,6 +16,11 @@ export interface ParseMessageOptions {
    * (with a warning naming them). Unlimited when not given.
    */
   maxAttachmentBytes?: number;
+  /**
+   * Text and HTML bodies are cut to this many bytes (with a note in the body and a warning), and
+   * the HTML is cut before it is sanitized; default MAX_BODY_BYTES (mail.maxBodyBytes).
+   */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -30,6 +36,7 @@ export interface ParseMessageOptions {
  */
 export async function parseMessage(source: Buffer, options: ParseMessageOptions = {}): Promise<ParsedMessage> {
   const { maxAttachmentBytes } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   if (maxAttachmentBytes !== undefined && !(maxAttachmentBytes >= 0)) {
     throw new BridgeError('INVALID_INPUT', 'maxAttachmentBytes must be a non-negative number');
   }
@@ -39,7 +46,8 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   let mail: ParsedMail;
   try {
     mail = await simpleParser(Readable.from(chunksOf(source), { objectMode: false }), {
-      skipHtmlToText: false,
+      // The text version of an HTML-only body is made off the event loop (limitedHtml below).
+      skipHtmlToText: true,
       skipTextToHtml: true,
       // Keep `cid:` references instead of inlining every image as a data: URL a second time: the
       // sanitizer allows cid: and the attachments carry the content anyway.
@@ -70,6 +78,12 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     warnings.add(`the HTML body could not be converted to text: ${mail.textConversionError.message}`);
   }
   const attachments = readAttachments(mail, rawHtml, maxAttachmentBytes, warnings);
+  // With skipHtmlToText mailparser leaves the text of an HTML-only message empty (or undefined).
+  const htmlOnly = mail.text === undefined || mail.text === '';
+  const bodies = rawHtml === null ? { html: null, text: null } : await limitedHtml(rawHtml, maxBodyBytes, htmlOnly, warnings);
+  const plain = htmlOnly && rawHtml !== null ? bodies.text : (mail.text ?? null);
+  const text = plain === null ? null : limitedText(plain, maxBodyBytes, warnings);
+  const html = bodies.html;
 
   const contentType = parsedHeaders.get('content-type');
   return {
@@ -85,9 +99,9 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     to: readAddresses(parsedHeaders, 'to', warnings),
     cc: readAddresses(parsedHeaders, 'cc', warnings),
     bcc: readAddresses(parsedHeaders, 'bcc', warnings),
-    // With skipHtmlToText off, mailparser already puts the text conversion of an HTML-only body here.
-    text: mail.text ?? null,
-    html: rawHtml === null ? null : sanitizeMailHtml(rawHtml),
+    // An HTML-only body's text is its conversion (made in the sanitizer's worker).
+    text,
+    html,
     attachments,
     classification: classifyMessage(headers, isStructuredHeader(contentType) ? contentType : null, subject),
     contentHash,
@@ -128,6 +142,29 @@ function readMessageId(headers: MailHeaders, contentHash: string, warnings: Warn
   // unusable one is.
   if (raw !== undefined && raw.trim() !== '') warnings.add(`unusable Message-ID header ${quote(raw)}; using a synthetic id`);
   return { messageId: syntheticMessageId(identityHash(headers) ?? contentHash), synthetic: true };
+}
+
+function limitedText(text: string, maxBytes: number, warnings: WarningList): string {
+  const limited = limitBody(text, maxBytes);
+  if (limited.cutFrom === null) return text;
+  warnings.add(`the text body was cut to ${maxBytes} of its ${limited.cutFrom} bytes (mail.maxBodyBytes)`);
+  return `${limited.value}\n\n${truncationNote(limited.cutFrom, maxBytes)}`;
+}
+
+/**
+ * The HTML body cut to the limit, then sanitized (and for an HTML-only message converted to text)
+ * within a deadline (sanitize-bounded.ts).
+ */
+async function limitedHtml(rawHtml: string, maxBytes: number, withText: boolean, warnings: WarningList): Promise<{ html: string | null; text: string | null }> {
+  const limited = limitBody(rawHtml, maxBytes);
+  const sanitized = await sanitizeMailHtmlBounded(limited.value, { withText });
+  if (sanitized.html === null) {
+    warnings.add(`the HTML body was left out (${sanitized.reason})${withText ? '' : '; the text body is kept'}`);
+    return { html: null, text: null };
+  }
+  if (limited.cutFrom === null) return sanitized;
+  warnings.add(`the HTML body was cut to ${maxBytes} of its ${limited.cutFrom} bytes before sanitizing (mail.maxBodyBytes)`);
+  return { html: `${sanitized.html}<p>${truncationNote(limited.cutFrom, maxBytes)}</p>`, text: sanitized.text };
 }
 
 /**

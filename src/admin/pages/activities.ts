@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { sql } from 'kysely';
 import type { Activity } from '../../domain/activity.js';
-import { sanitizeMailHtml } from '../../mail/sanitize-html.js';
+import { sanitizeMailHtmlBounded } from '../../mail/sanitize-bounded.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, trusted, type SafeHtml } from '../html.js';
 
@@ -80,7 +80,8 @@ ${contacts.length + accounts.length > 0 ? html`<p>Timelines: ${contacts.map((con
     if (!activity) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such activity.</p></section>`, { session }));
     // The stored HTML was sanitized at import; it goes through the allowlist again here, so the page
     // never shows markup that did not pass it. The CSP forbids scripts and remote loads as well.
-    const bodyView = activity.bodyHtml ? html`<div class="body">${trusted(sanitizeMailHtml(activity.bodyHtml))}</div>` : activity.bodyText ? html`<pre class="body">${activity.bodyText}</pre>` : html`<p class="muted">no body</p>`;
+    const sanitized = activity.bodyHtml ? await sanitizeMailHtmlBounded(activity.bodyHtml) : null;
+    const bodyView = sanitized?.html ? html`<div class="body">${trusted(sanitized.html)}</div>` : activity.bodyText ? html`<pre class="body">${activity.bodyText}</pre>` : html`<p class="muted">no body</p>`;
     res.type('html').send(
       page(activity.subject || 'Activity', html`<section><h1>${activity.subject || '(no subject)'}</h1>
 <table><tr><th>kind</th><td>${activity.kind}</td></tr><tr><th>owner</th><td>${activity.owner ?? ''}</td></tr>

@@ -25,6 +25,7 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     eventPolicy: user.calendar.conflictPolicy ?? config.sync.conflictPolicy,
     taskPolicy: user.tasks.conflictPolicy ?? config.sync.conflictPolicy,
     busyStatusMap: user.calendar.busyStatusMap,
+    maxObjectBytes: user.calendar.maxObjectBytes,
   };
 }
 

@@ -15,11 +15,12 @@
  * resource `<uid>.ics`, recorded as a pending create BEFORE the PUT (If-None-Match: *); a rerun
  * that finds the resource (412, or listed) adopts it instead of creating a second one.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Activity, PartyInput } from '../../domain/activity.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
-import { parseCalendarObject, type CalendarObject } from '../../calendar/ical-parse.js';
+import { parseCalendarObject, type CalendarObject, type ParseCalendarOptions } from '../../calendar/ical-parse.js';
 import { resolveParties, type AddressWithRole } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import type { Store } from '../../store/store.js';
@@ -60,6 +61,8 @@ export interface CalendarSpec {
   taskPolicy: ConflictPolicy;
   /** users[].calendar.busyStatusMap; absent: every status shows as itself. */
   busyStatusMap?: BusyStatusMap;
+  /** users[].calendar.maxObjectBytes: larger objects are recorded and left alone (default 2 MiB). */
+  maxObjectBytes?: number;
 }
 
 export interface CalendarSyncDeps {
@@ -80,6 +83,9 @@ export const calendarPair = (userId: string): string => `calendar:${userId}`;
 export const tasksPair = (userId: string): string => `tasks:${userId}`;
 export const BRIDGE_UID_PREFIX = 'crm-bridge-';
 export const bridgeUid = (activityId: string): string => `${BRIDGE_UID_PREFIX}${activityId}`;
+
+/** Longest stretch of object parsing between two turns of the event loop, in ms. */
+const OBSERVE_SLICE_MS = 20;
 
 const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
@@ -134,6 +140,7 @@ export class CalendarSync {
   private readonly now: Date;
   private readonly user: UserContext;
   private readonly directory: StoreDirectory;
+  private readonly parseOptions: ParseCalendarOptions;
   private session!: DavSession;
   /** Collections this round wrote to (PUT or DELETE). */
   private readonly written = new Set<string>();
@@ -161,6 +168,7 @@ export class CalendarSync {
       ...(spec.busyStatusMap ? { busyStatusMap: spec.busyStatusMap } : {}),
     };
     this.directory = new StoreDirectory(deps.store, deps.users);
+    this.parseOptions = spec.maxObjectBytes === undefined ? {} : { maxBytes: spec.maxObjectBytes };
   }
 
   private get store(): Store {
@@ -277,9 +285,16 @@ export class CalendarSync {
     const complete = token === null || changes.fullResync;
     const crmCollection = this.isCrmCollection(collection, families);
     const listed = new Set<string>();
+    let sliceStart = performance.now();
     for (const object of changes.changed) {
       listed.add(object.href);
       await this.observe(object, collection, crmCollection, families);
+      // Parsing and expanding are synchronous: hand the event loop back between objects so that a
+      // calendar of many heavy (or hostile) objects delays the API and other sources by a slice.
+      if (performance.now() - sliceStart > OBSERVE_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
     }
     const queued = this.mirrorQueue;
     this.mirrorQueue = [];
@@ -323,16 +338,18 @@ export class CalendarSync {
   private async observe(object: DavObject, collection: DavCollection, crmCollection: boolean, families: Record<FamilyName, FamilyState>): Promise<void> {
     let parsed: CalendarObject;
     let read: RemoteRead;
+    let busy: Awaited<ReturnType<typeof mirrorBusy>>;
     try {
-      parsed = parseCalendarObject(object.data);
+      parsed = parseCalendarObject(object.data, this.parseOptions);
       read = readRemote(parsed, this.user);
+      busy = await mirrorBusy(parsed, this.now);
     } catch (error) {
-      // Broken iCalendar: recorded with its href; the CRM copy (if any) is left alone.
+      // Broken iCalendar, an object over the size limit or a recurrence rule that exceeds the
+      // expansion budget: recorded with its href; the CRM copy (if any) is left alone.
       this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: null }, busy: [] });
       await this.recordError(object.href, error);
       return;
     }
-    const busy = mirrorBusy(parsed, this.now);
     this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: parsed.uid }, busy: busy.busy });
 
     const family = families[familyOf(parsed)];
@@ -499,7 +516,7 @@ export class CalendarSync {
     const href = status.remote.ref!;
     const stored = await this.store.calendarSync.getBase(family.pair, status.identity);
     if (stored?.ical && status.remote.version && base) {
-      const parsed = parseCalendarObject(stored.ical);
+      const parsed = parseCalendarObject(stored.ical, this.parseOptions);
       return { object: { href, etag: status.remote.version, data: stored.ical }, parsed, read: readRemote(parsed, this.user) };
     }
     return this.fetchRemote(family, href);
@@ -508,7 +525,7 @@ export class CalendarSync {
   private async fetchRemote(family: FamilyState, href: string): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
     const [object] = await this.session.fetch(family.collection, [href]);
     if (!object) return null;
-    const parsed = parseCalendarObject(object.data);
+    const parsed = parseCalendarObject(object.data, this.parseOptions);
     return { object, parsed, read: readRemote(parsed, this.user) };
   }
 
@@ -619,7 +636,7 @@ export class CalendarSync {
    */
   private async settleIn(store: Store, family: FamilyState, identity: string, activity: Activity, object: DavObject, origin: 'crm' | 'remote', observed?: { parsed: CalendarObject; read: RemoteRead; object: DavObject }): Promise<void> {
     const known = observed && observed.object.href === object.href && observed.object.etag === object.etag ? observed : undefined;
-    const parsed = known?.parsed ?? parseCalendarObject(object.data);
+    const parsed = known?.parsed ?? parseCalendarObject(object.data, this.parseOptions);
     const read = known?.read ?? readRemote(parsed, this.user);
     await store.syncStatus.put({
       pair: family.pair,
@@ -633,7 +650,7 @@ export class CalendarSync {
     await store.calendarSync.putBase(family.pair, identity, { fields: baseOfRemote(read) as unknown as Record<string, unknown>, ical: object.data });
     await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
     if (known) return;
-    const busy = mirrorBusy(parsed, this.now);
+    const busy = await mirrorBusy(parsed, this.now);
     await store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collectionOf(object.href), etag: object.etag, uid: parsed.uid }, busy.busy);
   }
 

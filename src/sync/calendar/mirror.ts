@@ -1,7 +1,8 @@
 /**
  * Busy periods of one calendar object for the free/busy mirror: recurrences expanded (capped, so an
  * endless RRULE or a 5,000-instance series costs bounded work), transparent and cancelled instances
- * left out (RFC 5545 §3.8.2.7, §3.8.1.11). Pure.
+ * left out (RFC 5545 §3.8.2.7, §3.8.1.11). Pure apart from handing the event loop back during long
+ * expansions; throws INVALID_INPUT for a rule whose expansion exceeds the recurrence budget.
  */
 import { busyPeriod } from '../../calendar/freebusy.js';
 import type { CalendarObject } from '../../calendar/ical-parse.js';
@@ -14,11 +15,11 @@ export const MIRROR_DAYS_BEFORE = 366;
 export const MIRROR_DAYS_AFTER = 731;
 export const MIRROR_MAX_INSTANCES = 2000;
 
-export function mirrorBusy(object: CalendarObject, now: Date): { busy: MirrorBusy[]; truncated: boolean } {
+export async function mirrorBusy(object: CalendarObject, now: Date): Promise<{ busy: MirrorBusy[]; truncated: boolean }> {
   if (object.kind !== 'event') return { busy: [], truncated: false };
   const from = new Date(now.getTime() - MIRROR_DAYS_BEFORE * DAY_MS);
   const to = new Date(now.getTime() + MIRROR_DAYS_AFTER * DAY_MS);
-  const expansion = expandOccurrences(object, from, to, MIRROR_MAX_INSTANCES);
+  const expansion = await expandOccurrences(object, from, to, MIRROR_MAX_INSTANCES);
   const busy = expansion.occurrences.flatMap((occurrence) => {
     const period = busyPeriod(occurrence);
     return period ? [{ start: period.start.toISOString(), end: period.end.toISOString(), type: period.type }] : [];

@@ -65,6 +65,7 @@ export function mailSyncDeps(config: Config, store: Store, connector: MailboxCon
     log,
     users: config.users.map((user) => ({ id: user.id, email: user.email })),
     maxItemAttempts: config.sync.maxItemAttempts,
+    maxBodyBytes: config.mail.maxBodyBytes,
     correlation: correlationSettings(config, store),
   };
 }

@@ -57,6 +57,8 @@ export interface MailSyncDeps {
   pageSize?: number;
   /** Upper bound of message bytes fetched in one batch, to bound memory. */
   batchBytes?: number;
+  /** mail.maxBodyBytes: text and HTML bodies stored per activity are cut to this size. */
+  maxBodyBytes?: number;
 }
 
 export interface MailSyncResult {
@@ -496,7 +498,7 @@ class MailboxSync {
       // socket until the batch is done, and the next batch would not arrive while this one is worked on.
       await yieldToEventLoop();
       try {
-        const message = await parseMessage(raw.source);
+        const message = await parseMessage(raw.source, this.deps.maxBodyBytes === undefined ? {} : { maxBodyBytes: this.deps.maxBodyBytes });
         // Attachment bytes are written to the blob store by prepareIngest; the item keeps none.
         item.message = { ...message, attachments: [] };
         item.key = messageKey(message.messageId);

@@ -102,11 +102,11 @@ describe('renderVFreeBusy', () => {
     expect(folded.replace(/\r\n /g, '')).toBe(line);
   });
 
-  it('publishes the busy time of a recurring meeting: expanded, cancelled and excluded instances left out', () => {
+  it('publishes the busy time of a recurring meeting: expanded, cancelled and excluded instances left out', async () => {
     const object = parseCalendarObject(fixture('recurring-weekly.ics'));
     const start = new Date('2024-04-01T00:00:00Z');
     const end = new Date('2024-04-20T00:00:00Z');
-    const periods = expandOccurrences(object, start, end).occurrences.map(busyPeriod).filter((p) => p !== null);
+    const periods = (await expandOccurrences(object, start, end)).occurrences.map(busyPeriod).filter((p) => p !== null);
     const text = renderVFreeBusy({ organizer: { email: 'ann@example.com' }, start, end, periods, now: start });
     expect(text.split('\r\n').filter((line) => line.startsWith('FREEBUSY'))).toEqual([
       'FREEBUSY;FBTYPE=BUSY:20240403T130000Z/20240403T140000Z',
