@@ -4,7 +4,9 @@
 // because DAV reuses statuses per method (412 on PUT, 207 with errors inside, 404 = deleted).
 
 import type { BridgeError } from '../../src/domain/errors.js';
-import { fetchError, statusError } from './parse-dav-error.js';
+import type { DavServerSettings } from '../../src/sync/dav-ports.js';
+import { describe, fetchError, statusError } from './parse-dav-error.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readTextWithin } from './read-body.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -12,6 +14,8 @@ export interface DavHttpOptions {
   username: string;
   password: string;
   timeoutMs?: number;
+  /** Largest response body read (`sync.maxDavResponseBytes`); larger ones fail with ResponseTooLargeError. */
+  maxResponseBytes?: number;
 }
 
 export interface DavHttpResponse {
@@ -35,6 +39,7 @@ export class DavHttp {
   readonly username: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   /** Never in a message: the password and the encoded credentials. */
   readonly secrets: readonly string[];
 
@@ -43,10 +48,14 @@ export class DavHttp {
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.authorization = `Basic ${token}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.secrets = [options.password, token];
   }
 
-  /** Sends the request; throws BridgeError only when no HTTP response arrived. */
+  /**
+   * Sends the request; throws BridgeError only when no HTTP response arrived, or
+   * ResponseTooLargeError (PAYLOAD_TOO_LARGE) when its body is larger than maxResponseBytes.
+   */
   async request(method: string, url: string, init: DavRequestInit = {}): Promise<DavHttpResponse> {
     const headers: Record<string, string> = { Authorization: this.authorization, ...init.headers };
     if (init.depth !== undefined) headers['Depth'] = init.depth;
@@ -62,7 +71,7 @@ export class DavHttp {
         redirect: 'follow',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const text = await res.text();
+      const text = await readTextWithin(res, this.maxResponseBytes, describe(method, url, this.username));
       return { status: res.status, headers: res.headers, text, url: res.url || url };
     } catch (error) {
       throw fetchError(error, method, url, { secrets: this.secrets, username: this.username });
@@ -73,4 +82,14 @@ export class DavHttp {
   fail(method: string, url: string, res: Pick<DavHttpResponse, 'status' | 'text'>): BridgeError {
     return statusError(method, url, res.status, res.text, { secrets: this.secrets, username: this.username });
   }
+}
+
+/** The DavHttp for a configured server: its credentials, timeout and response size limit. */
+export function davHttpFor(settings: DavServerSettings): DavHttp {
+  return new DavHttp({
+    username: settings.username,
+    password: settings.password,
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.maxResponseBytes !== undefined ? { maxResponseBytes: settings.maxResponseBytes } : {}),
+  });
 }

@@ -19,7 +19,7 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     userName: user.name,
     // Radicale builds its item cache on the first request to a large collection (a PROPFIND of
     // a 6,000-item home took over 30 s in bench/caldav-sync); give each request two minutes.
-    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password, timeoutMs: CALDAV_TIMEOUT_MS },
+    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password, timeoutMs: CALDAV_TIMEOUT_MS, maxResponseBytes: config.sync.maxDavResponseBytes },
     crmCalendar: user.calendar.crmCalendar,
     trackCategory: user.calendar.trackCategory,
     crmTaskList: user.tasks.crmTaskList,

@@ -27,7 +27,7 @@ export function contactSyncSpecOf(config: Config, source: SyncSource): ContactSy
   return {
     sourceId: source.id,
     userId: user.id,
-    server: { url: user.carddav.url, username: user.carddav.username, password: user.carddav.password, timeoutMs: CARDDAV_TIMEOUT_MS },
+    server: { url: user.carddav.url, username: user.carddav.username, password: user.carddav.password, timeoutMs: CARDDAV_TIMEOUT_MS, maxResponseBytes: config.sync.maxDavResponseBytes },
     addressBook: c.addressBook,
     direction: c.direction,
     filter: { owned: c.filter.owned, accounts: c.filter.accounts, where: c.filter.where === undefined ? [] : parseFilterExpression(c.filter.where) },

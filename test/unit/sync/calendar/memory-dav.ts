@@ -68,7 +68,7 @@ export class MemoryDav implements DavConnector {
 
   changes(collectionHref: string, token: string | null): DavChanges {
     const collection = this.get(collectionHref);
-    if (token === null) return { changed: this.objects(collectionHref), deleted: [], syncToken: String(this.seq), fullResync: false };
+    if (token === null) return { changed: this.objects(collectionHref), deleted: [], failed: [], syncToken: String(this.seq), fullResync: false };
     const since = Number(token);
     const touched = new Set(collection.log.filter((entry) => entry.seq > since).map((entry) => entry.href));
     const changed: DavObject[] = [];
@@ -78,7 +78,7 @@ export class MemoryDav implements DavConnector {
       if (object) changed.push({ href, ...object });
       else deleted.push(href);
     }
-    return { changed, deleted, syncToken: String(this.seq), fullResync: false };
+    return { changed, deleted, failed: [], syncToken: String(this.seq), fullResync: false };
   }
 
   /** A write by the client or the bridge; unconditional when `etag` is undefined. */
