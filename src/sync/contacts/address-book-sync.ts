@@ -343,6 +343,10 @@ class AddressBookPass {
         failures.push({ href: obj.href, code: isBridgeError(error) ? error.code : 'INVALID_INPUT', message: `${obj.href}: ${error instanceof Error ? error.message : String(error)}` });
         continue;
       }
+      for (const cap of card.capped ?? []) {
+        // A warning: the card syncs, with the first values (the API's limit per contact).
+        failures.push({ href: obj.href, code: 'INVALID_INPUT', message: `vCard ${obj.href} (UID ${card.uid}) has ${cap.total} ${cap.property} values; a contact holds at most ${cap.kept}: the first ${cap.kept} are synced, the others stay in the card untouched` });
+      }
       const other = remote.get(card.uid);
       if (other !== undefined) {
         // Keep the resource the status already knows; report the other one.
