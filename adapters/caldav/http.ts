@@ -39,7 +39,8 @@ export class DavHttp {
   readonly username: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
-  private readonly maxResponseBytes: number;
+  /** Largest response body read; see DavHttpOptions.maxResponseBytes. */
+  readonly maxResponseBytes: number;
   /** Never in a message: the password and the encoded credentials. */
   readonly secrets: readonly string[];
 

@@ -313,8 +313,8 @@ export class CalDavSession implements DavSession {
 
   /**
    * multiget in batches; GET for whatever multiget could not deliver. `missing`: hrefs that are
-   * gone (404). A batch whose answer is larger than the response limit is asked again in two
-   * halves, down to single hrefs; an href that is too large alone, or whose response holds an
+   * gone (404). A batch whose answer is larger than the response limit is asked again for half
+   * as many hrefs, down to one; an href that is too large alone, or whose response holds an
    * invalid character reference, is `failed` and the others are still read.
    */
   private async fetchObjects(collection: DavCollection, hrefs: readonly string[]): Promise<{ objects: DavObject[]; missing: string[]; failed: DavItemFailure[] }> {
@@ -324,19 +324,28 @@ export class CalDavSession implements DavSession {
     const failed: DavItemFailure[] = [];
     const viaGet: string[] = [];
     const dataProp = collection.kind === 'calendar' ? ([NS_CALDAV, 'calendar-data'] as const) : ([NS_CARDDAV, 'address-data'] as const);
-    const batches: string[][] = [];
-    for (let i = 0; i < wanted.length; i += this.batchSize) batches.push(wanted.slice(i, i + this.batchSize));
-    for (let batch = batches.shift(); batch !== undefined; batch = batches.shift()) {
+    // The batch size halves while answers are too large and doubles back after one that used less
+    // than half the limit, so one huge item costs a few extra requests, not one per item afterwards.
+    let size = this.batchSize;
+    for (let start = 0; start < wanted.length; ) {
+      const batch = wanted.slice(start, start + size);
       let res: DavHttpResponse;
       try {
         // RFC 4791 §7.9 / RFC 6352 §8.7: Depth is ignored for multiget and should not be sent.
         res = await this.http.request('REPORT', collection.href, { body: multigetBody(collection.kind, batch.map(pathOf)) });
       } catch (error) {
         if (!isResponseTooLarge(error)) throw error;
-        if (batch.length === 1) failed.push(tooLargeFailure(batch[0] as string, error.limit));
-        else batches.unshift(batch.slice(0, Math.ceil(batch.length / 2)), batch.slice(Math.ceil(batch.length / 2)));
+        if (batch.length > 1) {
+          size = Math.ceil(batch.length / 2);
+          continue;
+        }
+        failed.push(tooLargeFailure(batch[0] as string, error.limit));
+        start += 1;
         continue;
       }
+      start += batch.length;
+      // Characters are a lower bound of the bytes read; an answer under half the limit has room for twice as many.
+      if (res.text.length < this.http.maxResponseBytes / 2) size = Math.min(this.batchSize, size * 2);
       if (res.status === 401) throw this.http.fail('REPORT', collection.href, res);
       if (res.status !== 207) {
         viaGet.push(...batch);
