@@ -12,6 +12,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'carddav-sync': async ({ records }) => (await import('./carddav-sync.js')).benchCarddavSync({ contacts: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000, push: 1000 }),
   'source-isolation': async () => (await import('./source-isolation.js')).benchSourceIsolation(),
   'hostile-input-stall': async () => (await import('./hostile-input-stall.js')).benchHostileInputStall(),
+  'dav-response-memory': async ({ records }) => (await import('./dav-response-memory.js')).benchDavResponseMemory({ cards: process.argv.some((arg) => arg.startsWith('--records')) ? records : 500 }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

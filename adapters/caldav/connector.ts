@@ -7,17 +7,12 @@
 
 import type { DavConnector, DavServerSettings, DavSession } from '../../src/sync/dav-ports.js';
 import { discover } from './discovery.js';
-import { DavHttp } from './http.js';
+import { davHttpFor } from './http.js';
 import { CalDavSession } from './session.js';
 
 export class CalDavConnector implements DavConnector {
   async connect(settings: DavServerSettings, abort?: AbortSignal): Promise<DavSession> {
-    const http = new DavHttp({
-      username: settings.username,
-      password: settings.password,
-      ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
-      ...(abort !== undefined ? { abort } : {}),
-    });
+    const http = davHttpFor(settings, abort);
     const account = await discover(http, settings.url);
     return new CalDavSession(http, account);
   }

@@ -5,7 +5,9 @@
 
 import type { BridgeError } from '../../src/domain/errors.js';
 import { abortError } from '../deadline.js';
+import type { DavServerSettings } from '../../src/sync/dav-ports.js';
 import { describe, fetchError, statusError } from './parse-dav-error.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readTextWithin } from './read-body.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -16,6 +18,8 @@ export interface DavHttpOptions {
   timeoutMs?: number;
   /** The source's pass deadline: aborts the request in flight and fails every later one. */
   abort?: AbortSignal;
+  /** Largest response body read (`sync.maxDavResponseBytes`); larger ones fail with ResponseTooLargeError. */
+  maxResponseBytes?: number;
 }
 
 export interface DavHttpResponse {
@@ -40,6 +44,8 @@ export class DavHttp {
   private readonly authorization: string;
   private readonly timeoutMs: number;
   private readonly abort: AbortSignal | undefined;
+  /** Largest response body read; see DavHttpOptions.maxResponseBytes. */
+  readonly maxResponseBytes: number;
   /** Never in a message: the password and the encoded credentials. */
   readonly secrets: readonly string[];
 
@@ -49,10 +55,14 @@ export class DavHttp {
     this.authorization = `Basic ${token}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.abort = options.abort;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.secrets = [options.password, token];
   }
 
-  /** Sends the request; throws BridgeError only when no HTTP response arrived. */
+  /**
+   * Sends the request; throws BridgeError only when no HTTP response arrived, or
+   * ResponseTooLargeError (PAYLOAD_TOO_LARGE) when its body is larger than maxResponseBytes.
+   */
   async request(method: string, url: string, init: DavRequestInit = {}): Promise<DavHttpResponse> {
     const headers: Record<string, string> = { Authorization: this.authorization, ...init.headers };
     if (init.depth !== undefined) headers['Depth'] = init.depth;
@@ -77,7 +87,7 @@ export class DavHttp {
         redirect: 'follow',
         signal: deadline.signal,
       });
-      const text = await res.text();
+      const text = await readTextWithin(res, this.maxResponseBytes, describe(method, url, this.username));
       return { status: res.status, headers: res.headers, text, url: res.url || url };
     } catch (error) {
       if (this.abort?.aborted) throw abortError(this.abort, describe(method, url, this.username));
@@ -92,4 +102,15 @@ export class DavHttp {
   fail(method: string, url: string, res: Pick<DavHttpResponse, 'status' | 'text'>): BridgeError {
     return statusError(method, url, res.status, res.text, { secrets: this.secrets, username: this.username });
   }
+}
+
+/** The DavHttp for a configured server: its credentials, timeout and response size limit. */
+export function davHttpFor(settings: DavServerSettings, abort?: AbortSignal): DavHttp {
+  return new DavHttp({
+    username: settings.username,
+    password: settings.password,
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.maxResponseBytes !== undefined ? { maxResponseBytes: settings.maxResponseBytes } : {}),
+    ...(abort !== undefined ? { abort } : {}),
+  });
 }

@@ -5,7 +5,7 @@
 import { BridgeError } from '../../src/domain/errors.js';
 import { canonicalHref } from './href.js';
 import { describe } from './parse-dav-error.js';
-import { childOf, childrenOf, NS_DAV, parseXml, XmlParseError, type XmlElement } from './xml.js';
+import { childOf, childrenOf, invalidReferenceIn, NS_DAV, parseXml, XmlParseError, type XmlElement } from './xml.js';
 
 export interface DavPropstat {
   status: number;
@@ -21,6 +21,11 @@ export interface DavResponseEntry {
   propstats: DavPropstat[];
   /** `<D:error>` of the response, if any (RFC 4918 §14.5). */
   error: XmlElement | undefined;
+  /**
+   * A character reference in this response that names no XML character (e.g. `&#x110000;`,
+   * XML 1.0 §4.1), decoded as U+FFFD; null when there is none. Its data cannot be trusted.
+   */
+  invalidReference: string | null;
 }
 
 export interface Multistatus {
@@ -59,11 +64,12 @@ export function parseMultistatus(xml: string, base: string, method = 'REPORT'): 
       props: childOf(ps, NS_DAV, 'prop')?.children ?? [],
     }));
     const error = childOf(response, NS_DAV, 'error');
+    const invalidReference = invalidReferenceIn(response) ?? null;
     // RFC 4918 §14.24: a status-only response may name several hrefs.
     for (const hrefEl of childrenOf(response, NS_DAV, 'href')) {
       const raw = hrefEl.text.trim();
       if (raw === '') continue;
-      responses.push({ href: canonicalHref(raw, base), status, propstats, error });
+      responses.push({ href: canonicalHref(raw, base), status, propstats, error, invalidReference });
     }
   }
   const token = childOf(root, NS_DAV, 'sync-token')?.text.trim();

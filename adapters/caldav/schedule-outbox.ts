@@ -8,7 +8,7 @@ import type { ScheduleFreeBusy, ScheduleFreeBusyAnswer, ScheduleFreeBusyRequest 
 import type { DavServerSettings } from '../../src/sync/dav-ports.js';
 import { discover } from './discovery.js';
 import { canonicalHref, sameUrl } from './href.js';
-import { DavHttp } from './http.js';
+import { davHttpFor } from './http.js';
 import { okHrefs, parseMultistatus } from './multistatus.js';
 import { icalUtc, propfindBody } from './requests.js';
 import { childOf, childrenOf, NS_CALDAV, NS_DAV, parseXml, type XmlElement } from './xml.js';
@@ -61,7 +61,7 @@ export function parseScheduleResponse(xml: string): ScheduleFreeBusyAnswer[] {
 
 export class CalDavScheduleOutbox implements ScheduleFreeBusy {
   async query(server: DavServerSettings, request: ScheduleFreeBusyRequest): Promise<ScheduleFreeBusyAnswer[] | null> {
-    const http = new DavHttp({ username: server.username, password: server.password, ...(server.timeoutMs !== undefined ? { timeoutMs: server.timeoutMs } : {}) });
+    const http = davHttpFor(server);
     const account = await discover(http, server.url);
     const res = await http.request('PROPFIND', account.principalUrl, { depth: '0', body: propfindBody(['<c:schedule-outbox-URL/>']) });
     if (res.status !== 207) {

@@ -4,12 +4,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { BridgeError } from '../../src/domain/errors.js';
-import type { DavChanges, DavCollection, DavComponent, DavObject, DavSession } from '../../src/sync/dav-ports.js';
+import type { DavChanges, DavCollection, DavComponent, DavItemFailure, DavObject, DavSession } from '../../src/sync/dav-ports.js';
 import type { DiscoveredAccount } from './discovery.js';
 import { canonicalHref, displayUrl, pathOf, sameUrl, slugify, withTrailingSlash } from './href.js';
 import type { DavHttp, DavHttpResponse } from './http.js';
 import { entryStatus, hasResourceType, okProp, okText, parseMultistatus, type DavResponseEntry } from './multistatus.js';
 import { describe, hasPrecondition } from './parse-dav-error.js';
+import { isResponseTooLarge } from './read-body.js';
 import {
   COLLECTION_PROPS,
   ETAG_PROPS,
@@ -32,12 +33,31 @@ const ALL_COMPONENTS: readonly DavComponent[] = ['VEVENT', 'VTODO', 'VJOURNAL'];
 const MAX_SYNC_PAGES = 1000;
 
 type SyncOutcome =
-  | { kind: 'ok'; changed: Map<string, string>; deleted: Set<string>; syncToken: string | null }
+  | { kind: 'ok'; changed: Map<string, string>; deleted: Set<string>; failed: Map<string, DavItemFailure>; syncToken: string | null }
   | { kind: 'invalid-token' }
   | { kind: 'unsupported' };
 
 function isComponent(name: string | undefined): name is DavComponent {
   return name === 'VEVENT' || name === 'VTODO' || name === 'VJOURNAL';
+}
+
+/** A member whose multistatus response names no XML character (XML 1.0 §4.1): its data is not trusted. */
+function invalidReferenceFailure(method: string, url: string, entry: DavResponseEntry): DavItemFailure {
+  return {
+    href: entry.href,
+    error: new BridgeError(
+      'INVALID_INPUT',
+      `${describe(method, url)}: the server's response for ${entry.href} holds the character reference ${entry.invalidReference ?? ''}, which names no XML character (XML 1.0 §2.2, §4.1): the item is skipped`,
+    ),
+  };
+}
+
+/** One member alone is larger than the response limit: it is reported, the others are read. */
+function tooLargeFailure(href: string, limit: number): DavItemFailure {
+  return {
+    href,
+    error: new BridgeError('PAYLOAD_TOO_LARGE', `${href}: the server's answer for this item alone is larger than ${limit} bytes (sync.maxDavResponseBytes): the item is skipped`),
+  };
 }
 
 function isSuccess(status: number): boolean {
@@ -200,19 +220,20 @@ export class CalDavSession implements DavSession {
       // token to return, the next call lists everything again (syncToken null).
       const listing = await this.listEtags(collection);
       // Resources gone between the listing and the multiget are simply not listed.
-      const { objects } = await this.fetchObjects(collection, listing.map((e) => e.href));
-      return { changed: objects, deleted: [], syncToken: null, fullResync: fullResync || syncToken !== null };
+      const { objects, failed } = await this.fetchObjects(collection, listing.map((e) => e.href));
+      return { changed: objects, deleted: [], failed, syncToken: null, fullResync: fullResync || syncToken !== null };
     }
-    const { objects, missing } = await this.fetchObjects(collection, [...outcome.changed.keys()]);
+    const { objects, missing, failed } = await this.fetchObjects(collection, [...outcome.changed.keys()]);
     const deleted = new Set(outcome.deleted);
     for (const href of missing) deleted.add(href);
-    return { changed: objects, deleted: [...deleted], syncToken: outcome.syncToken, fullResync };
+    return { changed: objects, deleted: [...deleted], failed: [...outcome.failed.values(), ...failed], syncToken: outcome.syncToken, fullResync };
   }
 
   /** REPORT sync-collection (RFC 6578 §3.2), following truncated results (§3.6, 507 on the collection). */
   private async syncCollection(url: string, token: string | null): Promise<SyncOutcome> {
     const changed = new Map<string, string>();
     const deleted = new Set<string>();
+    const failed = new Map<string, DavItemFailure>();
     // RFC 6578 §3.8: an initial sync lists the members that exist, never removed ones. Radicale
     // 3.1.8 still reports tombstones (404) of members deleted earlier; they are dropped, since a
     // full listing already implies that whatever it does not name is gone.
@@ -232,6 +253,14 @@ export class CalDavSession implements DavSession {
           if (r.status === 507) truncated = true;
           continue;
         }
+        if (r.invalidReference !== null) {
+          // Neither changed nor deleted: the engine keeps what it has and records the failure.
+          failed.set(r.href, invalidReferenceFailure('REPORT', url, r));
+          changed.delete(r.href);
+          deleted.delete(r.href);
+          continue;
+        }
+        failed.delete(r.href);
         if (r.status === 404 || r.status === 410) {
           if (initial) continue;
           deleted.add(r.href);
@@ -243,7 +272,7 @@ export class CalDavSession implements DavSession {
         changed.set(r.href, etag);
         deleted.delete(r.href);
       }
-      if (!truncated || ms.syncToken === null || ms.syncToken === current) return { kind: 'ok', changed, deleted, syncToken: ms.syncToken };
+      if (!truncated || ms.syncToken === null || ms.syncToken === current) return { kind: 'ok', changed, deleted, failed, syncToken: ms.syncToken };
       current = ms.syncToken;
     }
     throw new BridgeError('TEMPORARY', `${describe('REPORT', url)} failed: sync-collection kept returning truncated results`);
@@ -275,21 +304,48 @@ export class CalDavSession implements DavSession {
 
   // ------------------------------------------------------------------------------------ reads
 
+  /** The objects at `hrefs`; throws the item's BridgeError when one of them cannot be read (see DavItemFailure). */
   async fetch(collection: DavCollection, hrefs: readonly string[]): Promise<DavObject[]> {
-    return (await this.fetchObjects(collection, hrefs)).objects;
+    const { objects, failed } = await this.fetchObjects(collection, hrefs);
+    if (failed[0] !== undefined) throw failed[0].error;
+    return objects;
   }
 
-  /** multiget in batches; GET for whatever multiget could not deliver. `missing`: hrefs that are gone (404). */
-  private async fetchObjects(collection: DavCollection, hrefs: readonly string[]): Promise<{ objects: DavObject[]; missing: string[] }> {
+  /**
+   * multiget in batches; GET for whatever multiget could not deliver. `missing`: hrefs that are
+   * gone (404). A batch whose answer is larger than the response limit is asked again for half
+   * as many hrefs, down to one; an href that is too large alone, or whose response holds an
+   * invalid character reference, is `failed` and the others are still read.
+   */
+  private async fetchObjects(collection: DavCollection, hrefs: readonly string[]): Promise<{ objects: DavObject[]; missing: string[]; failed: DavItemFailure[] }> {
     const wanted = [...new Set(hrefs.map((h) => canonicalHref(h, collection.href)))];
     const objects: DavObject[] = [];
     const missing: string[] = [];
+    const failed: DavItemFailure[] = [];
     const viaGet: string[] = [];
     const dataProp = collection.kind === 'calendar' ? ([NS_CALDAV, 'calendar-data'] as const) : ([NS_CARDDAV, 'address-data'] as const);
-    for (let i = 0; i < wanted.length; i += this.batchSize) {
-      const batch = wanted.slice(i, i + this.batchSize);
-      // RFC 4791 §7.9 / RFC 6352 §8.7: Depth is ignored for multiget and should not be sent.
-      const res = await this.http.request('REPORT', collection.href, { body: multigetBody(collection.kind, batch.map(pathOf)) });
+    // The batch size halves while answers are too large and doubles back after one that used less
+    // than half the limit, so one huge item costs a few extra requests, not one per item afterwards.
+    let size = this.batchSize;
+    for (let start = 0; start < wanted.length; ) {
+      const batch = wanted.slice(start, start + size);
+      let res: DavHttpResponse;
+      try {
+        // RFC 4791 §7.9 / RFC 6352 §8.7: Depth is ignored for multiget and should not be sent.
+        res = await this.http.request('REPORT', collection.href, { body: multigetBody(collection.kind, batch.map(pathOf)) });
+      } catch (error) {
+        if (!isResponseTooLarge(error)) throw error;
+        if (batch.length > 1) {
+          size = Math.ceil(batch.length / 2);
+          continue;
+        }
+        failed.push(tooLargeFailure(batch[0] as string, error.limit));
+        start += 1;
+        continue;
+      }
+      start += batch.length;
+      // Characters are a lower bound of the bytes read; an answer under half the limit has room for twice as many.
+      if (res.text.length < this.http.maxResponseBytes / 2) size = Math.min(this.batchSize, size * 2);
       if (res.status === 401) throw this.http.fail('REPORT', collection.href, res);
       if (res.status !== 207) {
         viaGet.push(...batch);
@@ -298,6 +354,10 @@ export class CalDavSession implements DavSession {
       const seen = new Set<string>();
       for (const r of parseMultistatus(res.text, res.url, 'REPORT').responses) {
         seen.add(r.href);
+        if (r.invalidReference !== null) {
+          failed.push(invalidReferenceFailure('REPORT', collection.href, r));
+          continue;
+        }
         const status = entryStatus(r);
         if (status === 404 || status === 410) {
           missing.push(r.href);
@@ -312,12 +372,20 @@ export class CalDavSession implements DavSession {
       }
       for (const href of batch) if (!seen.has(href)) viaGet.push(href);
     }
-    const fetched = await mapLimit(viaGet, this.getConcurrency, (href) => this.get(href));
-    fetched.forEach((obj, i) => {
-      if (obj !== null) objects.push(obj);
-      else missing.push(viaGet[i] as string);
+    const fetched = await mapLimit(viaGet, this.getConcurrency, async (href) => {
+      try {
+        return await this.get(href);
+      } catch (error) {
+        if (!isResponseTooLarge(error)) throw error;
+        return tooLargeFailure(href, error.limit);
+      }
     });
-    return { objects, missing };
+    fetched.forEach((obj, i) => {
+      if (obj === null) missing.push(viaGet[i] as string);
+      else if ('error' in obj) failed.push(obj);
+      else objects.push(obj);
+    });
+    return { objects, missing, failed };
   }
 
   private async get(href: string): Promise<DavObject | null> {

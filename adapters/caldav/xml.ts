@@ -28,6 +28,11 @@ export interface XmlElement {
   children: XmlElement[];
   /** Concatenated text and CDATA directly inside this element, entities decoded. */
   text: string;
+  /**
+   * The first character reference in this element's own text or attributes that names no XML
+   * character (decoded as U+FFFD), e.g. `&#x110000;`; absent when there is none.
+   */
+  invalidReference?: string;
 }
 
 export class XmlParseError extends Error {
@@ -42,9 +47,21 @@ const TOKEN =
   /<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\?[\s\S]*?\?>|(<!DOCTYPE)|<\/([^\s>]+)\s*>|<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)|(<)/gy;
 const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
-export function decodeEntities(s: string): string {
+/** XML 1.0 §2.2 Char: what a character reference may name (§4.1 WFC: Legal Character). */
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/**
+ * Decode the predefined entities and numeric character references (XML 1.0 §4.1, §4.6). A
+ * reference to something that is not an XML character (`&#x110000;` beyond Unicode, `&#0;`, a
+ * surrogate) would make the whole document ill-formed; a strict parser would refuse every item
+ * of a multistatus for one bad byte sequence in one of them. It becomes U+FFFD instead and is
+ * reported through `onInvalid`, so the caller can refuse just the element that holds it.
+ */
+export function decodeEntities(s: string, onInvalid?: (reference: string) => void): string {
   if (!s.includes('&')) return s;
-  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
+  return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (match, e: string) => {
     switch (e) {
       case 'lt':
         return '<';
@@ -56,8 +73,13 @@ export function decodeEntities(s: string): string {
         return '"';
       case 'apos':
         return "'";
-      default:
-        return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
+      default: {
+        // parseInt/Number of a 30-digit reference give a huge number or Infinity, never a throw.
+        const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
+        if (isXmlChar(cp)) return String.fromCodePoint(cp);
+        onInvalid?.(match);
+        return '\uFFFD';
+      }
     }
   });
 }
@@ -90,7 +112,10 @@ export function parseXml(xml: string): XmlElement {
     if (doctype !== undefined) throw new XmlParseError('DOCTYPE is not allowed in DAV responses');
     if (stray !== undefined) throw new XmlParseError(`malformed markup at offset ${m.index}`);
     if (cdata !== undefined || text !== undefined) {
-      if (top !== undefined) top.el.text += cdata ?? decodeEntities(text ?? '');
+      if (top !== undefined) {
+        const el = top.el;
+        el.text += cdata ?? decodeEntities(text ?? '', (ref) => (el.invalidReference ??= ref));
+      }
       else if ((text ?? cdata ?? '').trim() !== '') throw new XmlParseError('text outside the root element');
       continue;
     }
@@ -106,9 +131,10 @@ export function parseXml(xml: string): XmlElement {
     // Namespace declarations first (they apply to the element's own name and attributes).
     const attrPairs: Array<[string, string]> = [];
     let elementScope = scope;
+    let invalidReference: string | undefined;
     for (const a of (rawAttrs ?? '').matchAll(ATTR)) {
       const name = a[1] ?? '';
-      const value = decodeEntities(a[2] ?? a[3] ?? '');
+      const value = decodeEntities(a[2] ?? a[3] ?? '', (ref) => (invalidReference ??= ref));
       if (name === 'xmlns' || name.startsWith('xmlns:')) {
         if (elementScope === scope) elementScope = new Map(scope);
         elementScope.set(name === 'xmlns' ? '' : name.slice(6), value);
@@ -130,7 +156,7 @@ export function parseXml(xml: string): XmlElement {
         attrs[`{${aNs}}${aLocal}`] = value;
       }
     }
-    const el: XmlElement = { ns: ns ?? '', local, attrs, children: [], text: '' };
+    const el: XmlElement = { ns: ns ?? '', local, attrs, children: [], text: '', ...(invalidReference !== undefined ? { invalidReference } : {}) };
     if (top !== undefined) top.el.children.push(el);
     else root = el;
     if (selfClose !== '/') {
@@ -162,6 +188,17 @@ export function findDeep(el: XmlElement | undefined, ns: string, local: string):
   for (const c of el.children) {
     const hit = findDeep(c, ns, local);
     if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/** The first invalid character reference in `el` or below it (see XmlElement.invalidReference). */
+export function invalidReferenceIn(el: XmlElement): string | undefined {
+  // Iterative: a hostile document may nest deeper than the call stack.
+  const pending: XmlElement[] = [el];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.invalidReference !== undefined) return next.invalidReference;
+    for (let i = next.children.length - 1; i >= 0; i--) pending.push(next.children[i] as XmlElement);
   }
   return undefined;
 }

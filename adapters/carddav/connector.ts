@@ -4,7 +4,7 @@
 import type { AddressBookAccount, AddressBookConnector, AddressBookSession } from '../../src/sync/contacts/carddav-ports.js';
 import type { DavServerSettings } from '../../src/sync/dav-ports.js';
 import { discover } from '../caldav/discovery.js';
-import { DavHttp } from '../caldav/http.js';
+import { davHttpFor, type DavHttp } from '../caldav/http.js';
 import { CalDavSession, type CalDavSessionOptions } from '../caldav/session.js';
 import { CardDavSession } from './session.js';
 
@@ -28,11 +28,6 @@ export class CardDavConnector implements AddressBookConnector {
   }
 
   private http(settings: DavServerSettings, abort: AbortSignal | undefined): DavHttp {
-    return new DavHttp({
-      username: settings.username,
-      password: settings.password,
-      ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
-      ...(abort !== undefined ? { abort } : {}),
-    });
+    return davHttpFor(settings, abort);
   }
 }

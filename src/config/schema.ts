@@ -244,6 +244,12 @@ export const configSchema = z.object({
       idle: flag.default(true),
       /** A message that fails to import is retried on this many passes before it is left alone. */
       maxItemAttempts: integer(1, 100).default(5),
+      /**
+       * Largest CalDAV/CardDAV response body read (64 MiB). A multiget answer past it is asked again
+       * for fewer items; one item past it is reported with its href and skipped. At most 256 MiB:
+       * a body is decoded into one string, and V8 strings end at about 512 M characters.
+       */
+      maxDavResponseBytes: integer(64 * 1024, 256 * 1024 * 1024).default(64 * 1024 * 1024),
       /** Calendar/task fields changed on both sides since the last sync: who wins (per user: users[].calendar/tasks.conflictPolicy). */
       conflictPolicy: conflictPolicy.default('crm-wins'),
       /** Sources (mailboxes, calendar homes, address books) synced at the same time; a stalled one holds up only its own slot. */

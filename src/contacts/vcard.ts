@@ -8,16 +8,29 @@
  * ical.js upper-cases group names, which RFC 6350 §3.3 defines as case-insensitive.
  */
 import ICAL from 'ical.js';
+import { MAX_CONTACT_EMAILS, MAX_CONTACT_PHONES } from '../domain/contact.js';
 import { BridgeError } from '../domain/errors.js';
 import { itemKey, type CardFields, type ContactFieldKey } from './card-fields.js';
 
 export type VCardVersion = '3.0' | '4.0';
 
+/** A list property with more values than a contact may hold: only the first `kept` are synced. */
+export interface CappedList {
+  property: 'EMAIL' | 'TEL';
+  total: number;
+  kept: number;
+}
+
 export interface ParsedCard {
   version: VCardVersion;
   uid: string;
   fields: CardFields;
+  /** Lists cut to the API's caps (src/domain/contact.ts); absent for ordinary cards. */
+  capped?: CappedList[];
 }
+
+/** The API's caps, by vCard property (RFC 6350 §6.4.1 TEL, §6.4.2 EMAIL). */
+const LIST_CAPS = { email: MAX_CONTACT_EMAILS, tel: MAX_CONTACT_PHONES } as const;
 
 function invalid(message: string, cause?: unknown): BridgeError {
   return new BridgeError('INVALID_INPUT', `vCard: ${message}`, cause === undefined ? {} : { cause });
@@ -74,12 +87,31 @@ export function parseCard(text: string): ParsedCard {
     firstName: orNull(joinValue(n[1])),
     lastName: orNull(joinValue(n[0])),
     displayName,
-    emails: card.getAllProperties('email').map((p) => joinValue(p.getFirstValue())).filter((v) => v !== ''),
-    phones: card.getAllProperties('tel').map((p) => phoneText(p.getFirstValue())).filter((v) => v !== ''),
+    emails: listValues(card, 'email'),
+    phones: listValues(card, 'tel'),
     company: orNull(joinValue(org[0])),
     title: orNull(joinValue(card.getFirstPropertyValue('title'))),
   };
-  return { version: versionOf(card), uid, fields };
+  // A contact holds at most as many addresses and numbers as the API lets it (one SQL row each):
+  // a card with 30,000 is imported with the first ones, the rest stay in the card (reconcileList).
+  const capped: CappedList[] = [];
+  for (const [name, field] of [['email', 'emails'], ['tel', 'phones']] as const) {
+    const total = fields[field].length;
+    if (total > LIST_CAPS[name]) {
+      fields[field] = fields[field].slice(0, LIST_CAPS[name]);
+      capped.push({ property: name === 'email' ? 'EMAIL' : 'TEL', total, kept: LIST_CAPS[name] });
+    }
+  }
+  return { version: versionOf(card), uid, fields, ...(capped.length > 0 ? { capped } : {}) };
+}
+
+function listValue(name: 'email' | 'tel', prop: ICAL.Property): string {
+  return name === 'tel' ? phoneText(prop.getFirstValue()) : joinValue(prop.getFirstValue());
+}
+
+/** The non-empty values of a list property, in card order. */
+function listValues(card: ICAL.Component, name: 'email' | 'tel'): string[] {
+  return card.getAllProperties(name).map((p) => listValue(name, p)).filter((v) => v !== '');
 }
 
 export interface RenderInput {
@@ -125,7 +157,11 @@ function setText(card: ICAL.Component, name: string, value: string | null): void
   else card.addPropertyWithValue(name, value);
 }
 
-/** Make the list property `name` hold exactly `wanted`: keep matching ones (with their groups and parameters), drop the rest, add the missing. */
+/**
+ * Make the list property `name` hold exactly `wanted`: keep matching ones (with their groups and
+ * parameters), drop the rest, add the missing. Only the values the sync sees are touched: in a
+ * card with more than the cap (parseCard), those past it stay as they are, after the synced ones.
+ */
 function reconcileList(card: ICAL.Component, name: 'email' | 'tel', wanted: readonly string[], region: string | null, version: VCardVersion): void {
   const field = name === 'email' ? 'emails' : 'phones';
   const wantedKeys = new Map<string, string>();
@@ -133,12 +169,21 @@ function reconcileList(card: ICAL.Component, name: 'email' | 'tel', wanted: read
     const key = itemKey(field, value, region);
     if (key !== '' && !wantedKeys.has(key)) wantedKeys.set(key, value);
   }
+  let synced = 0;
+  const beyondCap: ICAL.Property[] = [];
   for (const prop of card.getAllProperties(name)) {
-    const value = name === 'tel' ? phoneText(prop.getFirstValue()) : joinValue(prop.getFirstValue());
+    const value = listValue(name, prop);
+    if (value !== '' && synced >= LIST_CAPS[name]) {
+      beyondCap.push(prop);
+      continue;
+    }
+    if (value !== '') synced++;
     const key = itemKey(field, value, region);
     if (wantedKeys.has(key)) wantedKeys.delete(key);
     else card.removeProperty(prop);
   }
+  // New values go before the ones past the cap, so the next read sees them among the synced ones.
+  for (const prop of beyondCap) card.removeProperty(prop);
   for (const value of wantedKeys.values()) {
     const prop = new ICAL.Property(name, card);
     prop.setValue(value);
@@ -146,6 +191,7 @@ function reconcileList(card: ICAL.Component, name: 'email' | 'tel', wanted: read
     if (name === 'email' && version === '3.0') prop.setParameter('type', 'INTERNET');
     card.addProperty(prop);
   }
+  for (const prop of beyondCap) card.addProperty(prop);
 }
 
 /** The vCard text for `fields`, starting from `base` when there is one. */

@@ -21,14 +21,18 @@ export const contactSchema = z
   })
   .meta({ id: 'Contact' });
 
+/** Most e-mail addresses and phone numbers a contact holds: through the API, and on import from a vCard. */
+export const MAX_CONTACT_EMAILS = 50;
+export const MAX_CONTACT_PHONES = 50;
+
 const phoneNumber = z.string().trim().min(1).max(64).regex(/^[0-9+()./ \-extEXT#*]+$/, 'expected a phone number');
 
 const contactFields = {
   firstName: nullable(shortText).optional(),
   lastName: nullable(shortText).optional(),
   displayName: shortText.min(1).optional(),
-  emails: z.array(emailAddress).max(50).optional(),
-  phones: z.array(phoneNumber).max(50).optional(),
+  emails: z.array(emailAddress).max(MAX_CONTACT_EMAILS).optional(),
+  phones: z.array(phoneNumber).max(MAX_CONTACT_PHONES).optional(),
   company: nullable(shortText).optional(),
   title: nullable(shortText).optional(),
   accountId: nullable(recordId).optional(),

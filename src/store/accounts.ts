@@ -1,3 +1,4 @@
+import { forChunks, inChunks } from './chunks.js';
 import type { Kysely } from 'kysely';
 import type { Account, AccountInput, AccountPatch } from '../domain/account.js';
 import { normalizeEmail } from '../domain/fields.js';
@@ -50,8 +51,8 @@ export class AccountRepository extends RecordRepository<Account, AccountInput, A
 
   protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Account[]> {
     if (ids.length === 0) return [];
-    const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', [...ids]).execute();
-    const domains = await db.selectFrom('account_domains').selectAll().where('account_id', 'in', [...ids]).orderBy('position').execute();
+    const rows = await inChunks(ids, (slice) => db.selectFrom('accounts').selectAll().where('id', 'in', slice).execute());
+    const domains = await inChunks(ids, (slice) => db.selectFrom('account_domains').selectAll().where('account_id', 'in', slice).orderBy('position').execute());
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
@@ -89,7 +90,8 @@ export class AccountRepository extends RecordRepository<Account, AccountInput, A
     await db.deleteFrom('account_domains').where('account_id', '=', accountId).execute();
     const unique = [...new Set(domains.map((domain) => domain.toLowerCase()))];
     if (unique.length > 0) {
-      await db.insertInto('account_domains').values(unique.map((domain, position) => ({ account_id: accountId, position, domain }))).execute();
+      const rows = unique.map((domain, position) => ({ account_id: accountId, position, domain }));
+      await forChunks(rows, (slice) => db.insertInto('account_domains').values(slice).execute());
     }
   }
 }

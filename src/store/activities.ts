@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type { Kysely } from 'kysely';
 import type { Activity, ActivityChange, ActivitySource, ActivityWrite, Attachment, Party, PartyInput, Regarding } from '../domain/activity.js';
 import { BridgeError } from '../domain/errors.js';
@@ -220,10 +221,10 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
   protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Activity[]> {
     if (ids.length === 0) return [];
     const list = [...ids];
-    const rows = await db.selectFrom('activities').selectAll().where('id', 'in', list).execute();
-    const parties = await db.selectFrom('activity_parties').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
-    const sources = await db.selectFrom('activity_sources').selectAll().where('activity_id', 'in', list).orderBy('seen_at').execute();
-    const attachments = await db.selectFrom('attachments').selectAll().where('activity_id', 'in', list).orderBy('position').execute();
+    const rows = await inChunks(list, (slice) => db.selectFrom('activities').selectAll().where('id', 'in', slice).execute());
+    const parties = await inChunks(list, (slice) => db.selectFrom('activity_parties').selectAll().where('activity_id', 'in', slice).orderBy('position').execute());
+    const sources = await inChunks(list, (slice) => db.selectFrom('activity_sources').selectAll().where('activity_id', 'in', slice).orderBy('seen_at').execute());
+    const attachments = await inChunks(list, (slice) => db.selectFrom('attachments').selectAll().where('activity_id', 'in', slice).orderBy('position').execute());
     const outbox = await new OutboxRepository(db).many(list);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { deriveDisplayName, type Contact, type ContactInput, type ContactPatch } from '../domain/contact.js';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
+import { forChunks, inChunks } from './chunks.js';
 import type { Page, PageRequest } from './pagination.js';
 import { RecordRepository, patched } from './record-repository.js';
 import { assertReference } from './references.js';
@@ -40,9 +41,10 @@ export class ContactRepository extends RecordRepository<Contact, ContactInput, C
   protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Contact[]> {
     if (ids.length === 0) return [];
     const list = [...ids];
-    const rows = await db.selectFrom('contacts').selectAll().where('id', 'in', list).execute();
-    const emails = await db.selectFrom('contact_emails').selectAll().where('contact_id', 'in', list).orderBy('position').execute();
-    const phones = await db.selectFrom('contact_phones').selectAll().where('contact_id', 'in', list).orderBy('position').execute();
+    // In slices: all rows of one contact are in its slice, so their position order holds.
+    const rows = await inChunks(list, (slice) => db.selectFrom('contacts').selectAll().where('id', 'in', slice).execute());
+    const emails = await inChunks(list, (slice) => db.selectFrom('contact_emails').selectAll().where('contact_id', 'in', slice).orderBy('position').execute());
+    const phones = await inChunks(list, (slice) => db.selectFrom('contact_phones').selectAll().where('contact_id', 'in', slice).orderBy('position').execute());
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
@@ -126,18 +128,15 @@ export class ContactRepository extends RecordRepository<Contact, ContactInput, C
       seen.add(key);
       return true;
     });
-    if (unique.length > 0) {
-      await db
-        .insertInto('contact_emails')
-        .values(unique.map((email, position) => ({ contact_id: contactId, position, email: email.trim(), email_normalized: normalizeEmail(email) })))
-        .execute();
-    }
+    const rows = unique.map((email, position) => ({ contact_id: contactId, position, email: email.trim(), email_normalized: normalizeEmail(email) }));
+    await forChunks(rows, (slice) => db.insertInto('contact_emails').values(slice).execute());
   }
 
   private async writePhones(db: Kysely<Database>, contactId: string, phones: readonly string[]): Promise<void> {
     await db.deleteFrom('contact_phones').where('contact_id', '=', contactId).execute();
     if (phones.length > 0) {
-      await db.insertInto('contact_phones').values(phones.map((phone, position) => ({ contact_id: contactId, position, phone: phone.trim() }))).execute();
+      const rows = phones.map((phone, position) => ({ contact_id: contactId, position, phone: phone.trim() }));
+      await forChunks(rows, (slice) => db.insertInto('contact_phones').values(slice).execute());
     }
   }
 }

@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type { Kysely } from 'kysely';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
@@ -28,7 +29,7 @@ export class LeadRepository extends RecordRepository<Lead, LeadInput, LeadPatch>
 
   protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Lead[]> {
     if (ids.length === 0) return [];
-    const rows = await db.selectFrom('leads').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await inChunks(ids, (slice) => db.selectFrom('leads').selectAll().where('id', 'in', slice).execute());
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);

@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type { Kysely } from 'kysely';
 import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
@@ -42,7 +43,7 @@ export class OpportunityRepository extends RecordRepository<Opportunity, Opportu
 
   protected async loadMany(db: Kysely<Database>, ids: readonly string[]): Promise<Opportunity[]> {
     if (ids.length === 0) return [];
-    const rows = await db.selectFrom('opportunities').selectAll().where('id', 'in', [...ids]).execute();
+    const rows = await inChunks(ids, (slice) => db.selectFrom('opportunities').selectAll().where('id', 'in', slice).execute());
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);

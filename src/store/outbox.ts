@@ -1,3 +1,4 @@
+import { inChunks } from './chunks.js';
 import type { Kysely } from 'kysely';
 import type { Database, OutboxTable } from './schema.js';
 
@@ -38,7 +39,7 @@ export class OutboxRepository {
 
   async many(activityIds: readonly string[]): Promise<Map<string, OutboxEntry>> {
     if (activityIds.length === 0) return new Map();
-    const rows = await this.db.selectFrom('outbox').selectAll().where('activity_id', 'in', [...activityIds]).execute();
+    const rows = await inChunks(activityIds, (slice) => this.db.selectFrom('outbox').selectAll().where('activity_id', 'in', slice).execute());
     return new Map(rows.map((row) => [row.activity_id, toEntry(row)]));
   }
 

@@ -1,3 +1,5 @@
+import type { BridgeError } from '../domain/errors.js';
+
 /**
  * The CalDAV/CardDAV side of calendar, task and contact sync, as the sync engine sees it.
  * adapters/caldav (and later adapters/carddav) implement it with fetch and own WebDAV bodies;
@@ -10,6 +12,8 @@ export interface DavServerSettings {
   password: string;
   /** Overall time one HTTP request (headers and body) may take, in ms (`sync.commandTimeoutSeconds`). */
   timeoutMs?: number;
+  /** Largest DAV response body read (`sync.maxDavResponseBytes`); the adapter's default when absent. */
+  maxResponseBytes?: number;
 }
 
 export type DavComponent = 'VEVENT' | 'VTODO' | 'VJOURNAL';
@@ -35,11 +39,23 @@ export interface DavObject {
   data: string;
 }
 
+/**
+ * A member the server listed but whose data could not be read: larger than
+ * `sync.maxDavResponseBytes` on its own, or with XML that names no character. The engine records
+ * it with its href and treats the item as unchanged (never as deleted); the rest syncs.
+ */
+export interface DavItemFailure {
+  href: string;
+  error: BridgeError;
+}
+
 export interface DavChanges {
   /** Resources created or changed since the token (with their data, fetched by multiget). */
   changed: DavObject[];
   /** Absolute hrefs of resources removed since the token. */
   deleted: string[];
+  /** Members listed as created or changed whose data could not be read (see DavItemFailure). */
+  failed: DavItemFailure[];
   /** The token to pass next time. */
   syncToken: string | null;
   /** true when the server refused the old token (403/409/410 valid-sync-token, RFC 6578 §3.2) and a full listing was made instead: the engine must treat everything not listed as deleted. */

@@ -296,6 +296,11 @@ export class CalendarSync {
         sliceStart = performance.now();
       }
     }
+    // Listed but unreadable (too large, bad XML): recorded; the item stays as it was, never deleted.
+    for (const failure of changes.failed) {
+      listed.add(failure.href);
+      await this.recordError(failure.href, failure.error);
+    }
     const queued = this.mirrorQueue;
     this.mirrorQueue = [];
     await this.store.atomically(async (store) => {

@@ -29,7 +29,7 @@ import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavObject, DavServerSettings } from '../dav-ports.js';
+import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../dav-ports.js';
 import type { AddressBookConnector, AddressBookSession } from './carddav-ports.js';
 
 export interface ContactSyncSpec {
@@ -186,7 +186,7 @@ class AddressBookPass {
     this.bases = await this.store.contactSyncBase.listPair(this.pair);
     await this.loadContacts();
 
-    const { remote, listed } = this.readRemote(changes.changed);
+    const { remote, listed } = this.readRemote(changes.changed, changes.failed);
     const versions = [...remote.values()].map((r) => r.card.version);
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
     else if (cursor?.version !== undefined) this.newVersion = cursor.version;
@@ -252,7 +252,7 @@ class AddressBookPass {
   private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
     if (this.remoteWrites === 0 || token === null) return token;
     const after = await this.session.changes(this.book, token);
-    if (after.fullResync || after.syncToken === null || !after.deleted.every((href) => this.remoteDeletes.has(new URL(href).pathname))) return token;
+    if (after.fullResync || after.syncToken === null || after.failed.length > 0 || !after.deleted.every((href) => this.remoteDeletes.has(new URL(href).pathname))) return token;
     const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [new URL(e.remote.ref as string).pathname, e.remote.version]));
     const ours = after.changed.every((obj) => known.get(new URL(obj.href).pathname) === obj.etag);
     return ours ? after.syncToken : token;
@@ -322,10 +322,15 @@ class AddressBookPass {
 
   // ---------------------------------------------------------------------------- remote side
 
-  private readRemote(objects: readonly DavObject[]): { remote: Map<string, RemoteCard>; listed: Set<string> } {
+  private readRemote(objects: readonly DavObject[], unreadable: readonly DavItemFailure[]): { remote: Map<string, RemoteCard>; listed: Set<string> } {
     const remote = new Map<string, RemoteCard>();
     const listed = new Set<string>();
     const failures: Array<{ href: string; code: ErrorCode; message: string }> = [];
+    // Listed but unreadable (too large, bad XML): reported; the card counts as present, unchanged.
+    for (const failure of unreadable) {
+      listed.add(failure.href);
+      failures.push({ href: failure.href, code: failure.error.code, message: failure.error.message });
+    }
     for (const obj of objects) {
       listed.add(obj.href);
       const size = Buffer.byteLength(obj.data, 'utf8');
@@ -339,6 +344,10 @@ class AddressBookPass {
       } catch (error) {
         failures.push({ href: obj.href, code: isBridgeError(error) ? error.code : 'INVALID_INPUT', message: `${obj.href}: ${error instanceof Error ? error.message : String(error)}` });
         continue;
+      }
+      for (const cap of card.capped ?? []) {
+        // A warning: the card syncs, with the first values (the API's limit per contact).
+        failures.push({ href: obj.href, code: 'INVALID_INPUT', message: `vCard ${obj.href} (UID ${card.uid}) has ${cap.total} ${cap.property} values; a contact holds at most ${cap.kept}: the first ${cap.kept} are synced, the others stay in the card untouched` });
       }
       const other = remote.get(card.uid);
       if (other !== undefined) {

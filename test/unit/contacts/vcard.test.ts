@@ -66,3 +66,25 @@ describe('vCard mapping', () => {
     expect(renderCard({ base: null, uid: 'u-2', version: '4.0', fields: parseCard(created).fields, selected: all, phoneRegion: null })).toMatch(/^BEGIN:VCARD\r\nVERSION:4\.0\r\n/);
   });
 });
+
+describe('list caps (the API limits of src/domain/contact.ts)', () => {
+  const many = (n: number) => ['BEGIN:VCARD', 'VERSION:3.0', 'UID:u-many', 'FN:Many', ...Array.from({ length: n }, (_, i) => `EMAIL:a${i}@x.io`), 'END:VCARD', ''].join('\r\n');
+
+  it('reads the first 50 addresses of a card with more and says so', () => {
+    const card = parseCard(many(120));
+    expect(card.fields.emails).toEqual(Array.from({ length: 50 }, (_, i) => `a${i}@x.io`));
+    expect(card.capped).toEqual([{ property: 'EMAIL', total: 120, kept: 50 }]);
+    expect(parseCard(many(50)).capped).toBeUndefined();
+  });
+
+  it('writes a changed list into such a card without the values past the cap getting lost, new ones among the synced', () => {
+    const base = many(120);
+    const emails = [...parseCard(base).fields.emails.slice(1), 'new@x.io'];
+    const text = renderCard({ base, uid: 'u-many', version: '3.0', fields: { ...parseCard(base).fields, emails }, selected: ['emails'], phoneRegion: null });
+    const again = parseCard(text);
+    expect(again.capped).toEqual([{ property: 'EMAIL', total: 120, kept: 50 }]);
+    expect(again.fields.emails).toEqual(emails);
+    expect(text).toContain('a119@x.io');
+    expect(text).not.toContain('EMAIL:a0@x.io');
+  });
+});

@@ -18,6 +18,8 @@ export class MemoryDav implements DavConnector {
   private seq = 0;
   /** Probability that a PUT is stored but its answer is lost (TEMPORARY). */
   lostAnswers = 0;
+  /** Objects listed but not readable (as the adapter reports an item over sync.maxDavResponseBytes): changes() returns them in `failed`. */
+  readonly unreadable = new Map<string, BridgeError>();
   random: () => number = Math.random;
 
   connect(): Promise<DavSession> {
@@ -68,7 +70,7 @@ export class MemoryDav implements DavConnector {
 
   changes(collectionHref: string, token: string | null): DavChanges {
     const collection = this.get(collectionHref);
-    if (token === null) return { changed: this.objects(collectionHref), deleted: [], syncToken: String(this.seq), fullResync: false };
+    if (token === null) return this.withUnreadable({ changed: this.objects(collectionHref), deleted: [], failed: [], syncToken: String(this.seq), fullResync: false });
     const since = Number(token);
     const touched = new Set(collection.log.filter((entry) => entry.seq > since).map((entry) => entry.href));
     const changed: DavObject[] = [];
@@ -78,7 +80,12 @@ export class MemoryDav implements DavConnector {
       if (object) changed.push({ href, ...object });
       else deleted.push(href);
     }
-    return { changed, deleted, syncToken: String(this.seq), fullResync: false };
+    return this.withUnreadable({ changed, deleted, failed: [], syncToken: String(this.seq), fullResync: false });
+  }
+
+  private withUnreadable(changes: DavChanges): DavChanges {
+    const failed = changes.changed.filter((o) => this.unreadable.has(o.href)).map((o) => ({ href: o.href, error: this.unreadable.get(o.href) as BridgeError }));
+    return { ...changes, changed: changes.changed.filter((o) => !this.unreadable.has(o.href)), failed };
   }
 
   /** A write by the client or the bridge; unconditional when `etag` is undefined. */

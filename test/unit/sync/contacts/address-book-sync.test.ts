@@ -35,7 +35,7 @@ class MemoryBook implements AddressBookConnector {
       createAddressBook: () => Promise.resolve(collection),
       changes: (): Promise<DavChanges> => {
         this.requests++;
-        return Promise.resolve({ changed: objects(), deleted: [], syncToken: null, fullResync: false });
+        return Promise.resolve({ changed: objects(), deleted: [], failed: [], syncToken: null, fullResync: false });
       },
       fetch: (_c, hrefs) => Promise.resolve(objects(hrefs)),
       put: (href, data, etag) => {
