@@ -114,6 +114,8 @@ class MailboxSync {
   private readonly vanishedFromTracked: MailMessageStatus[] = [];
   private folderLinks = new Map<string, { type: string; id: string }>();
   private readonly keywordWarned = new Set<string>();
+  /** `folder\nuid` of messages that failed during this pass: tried once already, not again in retryFailed. */
+  private readonly failedThisPass = new Set<string>();
   /** Folders where this pass stored or removed flags itself (see the end of syncFolder). */
   private readonly wroteFlagsIn = new Set<string>();
   /** The server's folders and the ones this pass reads (personal mailboxes): where else a message may have gone. */
@@ -332,11 +334,13 @@ class MailboxSync {
     const updated = { ...row, flags: summary.flags, modseq: summary.modseq };
     if (!had && has && row.state !== 'tracked') {
       const [raw] = await this.session.fetchSources(folder.path, [summary.uid]);
-      if (raw) {
-        const pending = emptyPending();
-        await this.importMessage(folder, state, raw, pending, 'keyword');
-        await this.applyPending(folder, state, pending);
+      if (!raw) {
+        await this.notDelivered(folder.path, state, summary);
+        return;
       }
+      const pending = emptyPending();
+      await this.importMessage(folder, state, raw, pending, 'keyword');
+      await this.applyPending(folder, state, pending);
       return;
     }
     if (had && !has && row.trackedBy === 'keyword') {
@@ -359,6 +363,9 @@ class MailboxSync {
       const end = Math.min(last, start + this.pageSize - 1);
       const summaries = await this.session.summaries(folder.path, start, end);
       const allowed = importSince ? new Set(await this.session.searchSince(folder.path, new Date(`${importSince}T00:00:00Z`), start, end)) : null;
+      // UID SEARCH named these, but the FETCH of their flags and size did not answer for them.
+      const listed = new Set(summaries.map((summary) => summary.uid));
+      for (const uid of allowed ?? []) if (!listed.has(uid)) await this.notDelivered(folder.path, state, unknownSummary(uid));
       await this.processPage(folder, state, summaries, allowed);
       // Checkpoint: a restart goes on after this page.
       await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid: end, highestModseq: cursor ? state.highestModseq : null });
@@ -389,16 +396,21 @@ class MailboxSync {
     // Messages the policy may or may not track: their headers decide, and identify them for
     // move detection, before any body is downloaded.
     const decided = new Map<number, TrackedBy>();
-    for (const raw of await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid))) {
+    const headerRaws = await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid));
+    for (const summary of notIn(headersOnly, headerRaws)) await this.notDelivered(folder.path, state, summary);
+    const announced = new Map(summaries.map((summary) => [summary.uid, summary]));
+    for (const raw of headerRaws) {
+      // The announced summary carries the message's real size (RFC822.SIZE), not the header block's.
+      const summary = announced.get(raw.uid) ?? summaryOf(raw);
       try {
         const headers = await parseMessage(raw.source);
         const { trackedBy } = await this.trackReason(folder, headers);
         if (trackedBy) {
           decided.set(raw.uid, trackedBy);
-          full.push(summaryOf(raw));
-        } else await this.recordSeen(folder.path, state, summaryOf(raw), messageKey(headers.messageId));
+          full.push(summary);
+        } else await this.recordSeen(folder.path, state, summary, messageKey(headers.messageId));
       } catch (error) {
-        await this.itemFailed(folder.path, state, summaryOf(raw), undefined, error);
+        await this.itemFailed(folder.path, state, summary, undefined, error);
       }
     }
     full.sort((a, b) => a.uid - b.uid);
@@ -417,6 +429,7 @@ class MailboxSync {
     for (let index = 0; next; index += 1) {
       const raws = await next;
       next = fetch(index + 1);
+      for (const summary of notIn(batches[index]!, raws)) await this.notDelivered(folder.path, state, summary);
       // The headers already decided some of these; the decision is not made again from the full message.
       await this.importBatch(folder, state, raws, pending, decided);
       releaseBufferMemory();
@@ -424,15 +437,24 @@ class MailboxSync {
     await this.applyPending(folder, state, pending);
   }
 
-  /** Messages that failed on an earlier pass are tried again, a bounded number of times. */
+  /**
+   * Messages that failed on an earlier pass (a parse error, or a UID the server announced but did
+   * not deliver) are tried again, once per pass, until `sync.maxItemAttempts`. Their status row is
+   * what keeps them from being lost while the folder cursor moves on: the cursor passes a UID only
+   * once it has a row (imported, seen, or failed and waiting here).
+   */
   private async retryFailed(folder: PlannedFolder, state: FolderState): Promise<void> {
-    const failed = await this.store.mailMessages.failed(this.spec.sourceId, folder.path, state.uidValidity, this.deps.maxItemAttempts);
+    const failed = (await this.store.mailMessages.failed(this.spec.sourceId, folder.path, state.uidValidity, this.deps.maxItemAttempts)).filter(
+      (row) => !this.failedThisPass.has(passKey(folder.path, row.uid)),
+    );
     if (failed.length === 0) return;
-    const pending = emptyPending();
-    for (const raw of await this.session.fetchSources(folder.path, failed.map((row) => row.uid))) {
-      await this.importMessage(folder, state, raw, pending, undefined);
+    // Their sizes decide how they are fetched, as for new mail (processPage).
+    const summaries = await this.session.summariesOf(folder.path, failed.map((row) => row.uid));
+    const listed = new Set(summaries.map((summary) => summary.uid));
+    for (const row of failed) {
+      if (!listed.has(row.uid)) await this.notDelivered(folder.path, state, { ...unknownSummary(row.uid), flags: row.flags, modseq: row.modseq });
     }
-    await this.applyPending(folder, state, pending);
+    await this.processPage(folder, state, summaries, null);
   }
 
   /**
@@ -721,12 +743,28 @@ class MailboxSync {
     return { sourceId: this.spec.sourceId, folder, uidValidity: state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null };
   }
 
+  /**
+   * A UID the server announced (UID SEARCH, or a FETCH of its flags and size) but then left out of
+   * the FETCH of its content, or answered without it. RFC 3501 §6.4.8 lets a UID FETCH skip UIDs
+   * that no longer exist; one that was expunged meanwhile is marked gone by the next pass's expunge
+   * check before it is retried, so what stays failed is a message the server holds but withheld.
+   */
+  private async notDelivered(folder: string, state: FolderState, summary: MessageSummary): Promise<void> {
+    const error = new BridgeError('NOT_FOUND', `IMAP folder "${folder}": the server announced UID ${summary.uid} but its FETCH answer did not deliver the message`);
+    await this.itemFailed(folder, state, summary, undefined, error);
+  }
+
   private async itemFailed(folder: string, state: FolderState, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
     if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
     this.itemErrors += 1;
+    this.failedThisPass.add(passKey(folder, summary.uid));
     const bridgeError = isBridgeError(error) ? error : new BridgeError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
     const ref = messageRef(folder, state.uidValidity, summary.uid);
     const previous = await this.store.mailMessages.get(this.spec.sourceId, folder, state.uidValidity, summary.uid);
+    const attempts = (previous?.attempts ?? 0) + 1;
+    // The last attempt says so: the message is left alone from now on (a reset or a changed
+    // UIDVALIDITY reads it again).
+    const givenUp = attempts >= this.deps.maxItemAttempts ? `; given up after ${attempts} attempts (sync.maxItemAttempts)` : `; attempt ${attempts} of ${this.deps.maxItemAttempts}, retried on the next pass`;
     await this.store.mailMessages.put({
       sourceId: this.spec.sourceId,
       folder,
@@ -738,10 +776,10 @@ class MailboxSync {
       activityId: null,
       trackedBy: null,
       state: 'failed',
-      attempts: (previous?.attempts ?? 0) + 1,
+      attempts,
       lastError: bridgeError.message.slice(0, 1000),
     });
-    await this.recordError(ref, bridgeError.code, bridgeError.message);
+    await this.recordError(ref, bridgeError.code, `${bridgeError.message}${givenUp}`);
     this.deps.log.warn({ source: this.spec.sourceId, ref, code: bridgeError.code, err: error }, 'message not imported');
   }
 
@@ -752,6 +790,21 @@ class MailboxSync {
 
 function emptyPending(): PendingFlags {
   return { add: new Map(), move: [] };
+}
+
+function passKey(folder: string, uid: number): string {
+  return `${folder}\n${uid}`;
+}
+
+/** A UID known only by number (named by UID SEARCH, or by a failed row the server no longer lists). */
+function unknownSummary(uid: number): MessageSummary {
+  return { uid, flags: [], modseq: null, size: 0, internalDate: new Date(0).toISOString() };
+}
+
+/** Those of `asked` that the FETCH answer did not deliver. */
+function notIn(asked: readonly MessageSummary[], delivered: readonly RawMessage[]): MessageSummary[] {
+  const got = new Set(delivered.map((raw) => raw.uid));
+  return asked.filter((summary) => !got.has(summary.uid));
 }
 
 function summaryOf(raw: RawMessage): MessageSummary {
