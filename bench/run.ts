@@ -10,6 +10,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'store-and-api': ({ records }) => benchStoreAndApi(records),
   'caldav-sync': async ({ records }) => (await import('./caldav-sync.js')).benchCaldavSync({ events: records, recurring: Math.round(records / 25), tasks: Math.round(records / 5), users: 20 }),
   'carddav-sync': async ({ records }) => (await import('./carddav-sync.js')).benchCarddavSync({ contacts: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000, push: 1000 }),
+  'imap-large-message': async ({ records }) => (await import('./imap-large-message.js')).benchImapLargeMessage({ megabytes: process.argv.some((arg) => arg.startsWith('--records')) ? records : 300 }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

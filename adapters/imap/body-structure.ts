@@ -2,7 +2,7 @@
 // too large to fetch can still list what it carried without downloading a byte of it.
 
 import type { MessageStructureObject } from 'imapflow';
-import type { MessagePart } from '../../src/sync/mail-ports.js';
+import type { OversizedPart } from '../../src/mail/oversized-message.js';
 
 /** RFC 2183 filename, else the RFC 2045 `name` parameter of Content-Type; imapflow decodes RFC 2231. */
 function filenameOf(node: MessageStructureObject): string | null {
@@ -15,8 +15,8 @@ function filenameOf(node: MessageStructureObject): string | null {
  * type other than text (a body is a text part, or several in multipart/alternative). A nested
  * message/rfc822 is one attachment; its own parts are not listed.
  */
-export function attachmentsOf(root: MessageStructureObject | undefined): MessagePart[] {
-  const parts: MessagePart[] = [];
+export function attachmentsOf(root: MessageStructureObject | undefined): OversizedPart[] {
+  const parts: OversizedPart[] = [];
   const visit = (node: MessageStructureObject): void => {
     const type = (node.type ?? 'application/octet-stream').toLowerCase();
     if (type.startsWith('multipart/') && node.childNodes) {

@@ -216,6 +216,11 @@ export const configSchema = z.object({
           windowDays: integer(1, 365).default(30),
         })
         .prefault({}),
+      /**
+       * Larger messages are not downloaded: their activity is made from the headers and the MIME
+       * structure (attachments listed by name, type and size). Also caps what the IMAP client buffers.
+       */
+      maxMessageBytes: integer(64 * 1024, 2 ** 31).default(52_428_800),
     })
     .prefault({}),
   attachments: z

@@ -4,6 +4,8 @@
  * UIDVALIDITY values are decimal strings (RFC 7162 mod-sequences are 63-bit; JS numbers are not).
  */
 
+import type { OversizedPart } from '../mail/oversized-message.js';
+
 export interface MailServerSettings {
   host: string;
   port: number;
@@ -62,17 +64,6 @@ export interface RawMessage {
   source: Buffer;
 }
 
-/** One leaf of a message's MIME structure, from BODYSTRUCTURE (RFC 3501 §7.4.2). */
-export interface MessagePart {
-  filename: string | null;
-  /** `application/pdf`, lower case. */
-  contentType: string;
-  /** Octets of the part as sent (its transfer encoding, e.g. base64, included). */
-  encodedSize: number;
-  /** RFC 2045 Content-Transfer-Encoding, lower case (`base64`, `7bit`, ...). */
-  encoding: string;
-}
-
 /** A message known by its headers and MIME structure only: fetched instead of a body too large to fetch. */
 export interface MessageOutline {
   uid: number;
@@ -84,7 +75,7 @@ export interface MessageOutline {
   /** The header block (BODY.PEEK[HEADER]). */
   headers: Buffer;
   /** The parts that are attachments (named, or not text), in order. */
-  attachments: MessagePart[];
+  attachments: OversizedPart[];
 }
 
 export interface FlagChanges {

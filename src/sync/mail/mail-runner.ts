@@ -22,7 +22,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
       ownerId: user.id,
       ownerEmail: user.email,
       queue: null,
-      server: serverSettings(user.imap),
+      server: { ...serverSettings(user.imap), maxMessageBytes: config.mail.maxMessageBytes },
       personal: {
         trackedFolders: user.mail.trackedFolders,
         trackingKeyword: user.mail.trackingKeyword,
@@ -43,7 +43,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
     ownerId: box.owner ?? null,
     ownerEmail: owner?.email ?? null,
     queue: box.id,
-    server: serverSettings(box.imap),
+    server: { ...serverSettings(box.imap), maxMessageBytes: config.mail.maxMessageBytes },
     shared: { folders: box.folders, unknownSender: box.unknownSender, processed: box.processed, importSince: box.importSince },
   };
 }
@@ -65,6 +65,7 @@ export function mailSyncDeps(config: Config, store: Store, connector: MailboxCon
     log,
     users: config.users.map((user) => ({ id: user.id, email: user.email })),
     maxItemAttempts: config.sync.maxItemAttempts,
+    maxMessageBytes: config.mail.maxMessageBytes,
     correlation: correlationSettings(config, store),
   };
 }

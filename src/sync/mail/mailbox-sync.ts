@@ -8,6 +8,7 @@ import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking
 import { correlate, type CorrelationMatch, type CorrelationSettings } from '../../mail/correlate.js';
 import { prepareIngest, writeIngest, type PreparedIngest } from '../../mail/ingest-message.js';
 import { isSyntheticMessageId, messageKey } from '../../mail/message-id.js';
+import { oversizedStandIn } from '../../mail/oversized-message.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
@@ -57,6 +58,8 @@ export interface MailSyncDeps {
   pageSize?: number;
   /** Upper bound of message bytes fetched in one batch, to bound memory. */
   batchBytes?: number;
+  /** mail.maxMessageBytes: larger messages are imported from their headers and structure only. */
+  maxMessageBytes?: number;
 }
 
 export interface MailSyncResult {
@@ -108,6 +111,7 @@ class MailboxSync {
   private readonly directory: StoreDirectory;
   private readonly pageSize: number;
   private readonly batchBytes: number;
+  private readonly maxMessageBytes: number;
   private changed = 0;
   private itemErrors = 0;
   /** Tracked messages that vanished from their folder this pass: moved out, or deleted? */
@@ -131,6 +135,7 @@ class MailboxSync {
     this.directory = new StoreDirectory(deps.store, deps.users);
     this.pageSize = deps.pageSize ?? 1000;
     this.batchBytes = deps.batchBytes ?? 8 * 1024 * 1024;
+    this.maxMessageBytes = deps.maxMessageBytes ?? 50 * 1024 * 1024;
   }
 
   private get store(): Store {
@@ -333,7 +338,7 @@ class MailboxSync {
     const has = keyword !== undefined && summary.flags.includes(keyword);
     const updated = { ...row, flags: summary.flags, modseq: summary.modseq };
     if (!had && has && row.state !== 'tracked') {
-      const [raw] = await this.session.fetchSources(folder.path, [summary.uid]);
+      const [raw] = summary.size > this.maxMessageBytes ? await this.fetchOversized(folder.path, state, [summary]) : await this.session.fetchSources(folder.path, [summary.uid]);
       if (!raw) {
         await this.notDelivered(folder.path, state, summary);
         return;
@@ -414,7 +419,13 @@ class MailboxSync {
       }
     }
     full.sort((a, b) => a.uid - b.uid);
-    const batches = batchesBySize(full, this.batchBytes);
+    // RFC822.SIZE came with the summaries: a message over mail.maxMessageBytes is never fetched
+    // whole (no extra round trip for the others).
+    const oversized = full.filter((summary) => summary.size > this.maxMessageBytes);
+    const batches = batchesBySize(
+      full.filter((summary) => summary.size <= this.maxMessageBytes),
+      this.batchBytes,
+    );
     // The next batch is on its way from the server while this one is parsed and stored, so IMAP
     // and the CPU overlap. fetchSources() resolves only once its FETCH has completed, and nothing
     // else is sent meanwhile (imapflow queues commands), so no command runs inside a fetch.
@@ -434,7 +445,25 @@ class MailboxSync {
       await this.importBatch(folder, state, raws, pending, decided);
       releaseBufferMemory();
     }
+    if (oversized.length > 0) await this.importBatch(folder, state, await this.fetchOversized(folder.path, state, oversized), pending, decided);
     await this.applyPending(folder, state, pending);
+  }
+
+  /**
+   * Messages over mail.maxMessageBytes: their header block and BODYSTRUCTURE only, made into
+   * stand-ins (src/mail/oversized-message.ts) that import like any message. Each is noted in
+   * sync_errors (PAYLOAD_TOO_LARGE) so the admin sees what was not downloaded.
+   */
+  private async fetchOversized(folder: string, state: FolderState, summaries: readonly MessageSummary[]): Promise<RawMessage[]> {
+    const outlines = await this.session.fetchOutlines(folder, summaries.map((summary) => summary.uid));
+    for (const summary of notIn(summaries, outlines)) await this.notDelivered(folder, state, summary);
+    const raws: RawMessage[] = [];
+    for (const outline of outlines) {
+      const ref = messageRef(folder, state.uidValidity, outline.uid);
+      await this.recordError(ref, 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${this.maxMessageBytes}): imported from its headers and structure only`);
+      raws.push({ uid: outline.uid, flags: outline.flags, modseq: outline.modseq, internalDate: outline.internalDate, source: oversizedStandIn(outline, this.maxMessageBytes) });
+    }
+    return raws;
   }
 
   /**
@@ -802,7 +831,7 @@ function unknownSummary(uid: number): MessageSummary {
 }
 
 /** Those of `asked` that the FETCH answer did not deliver. */
-function notIn(asked: readonly MessageSummary[], delivered: readonly RawMessage[]): MessageSummary[] {
+function notIn(asked: readonly MessageSummary[], delivered: ReadonlyArray<{ uid: number }>): MessageSummary[] {
   const got = new Set(delivered.map((raw) => raw.uid));
   return asked.filter((summary) => !got.has(summary.uid));
 }
