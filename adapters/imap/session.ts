@@ -396,7 +396,11 @@ export class ImapSession implements MailboxSession {
   }
 
   private fail(error: unknown, context: string, folder?: string): BridgeError {
-    return toBridgeError(error, context, { secrets: this.secrets, ...(folder !== undefined ? { folder } : {}) });
+    // When imapflow stops reading (a response over the size caps, an unparsable one), the pending
+    // command only learns NoConnection; the reason came first as the 'error' event.
+    const noConnection = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'NoConnection';
+    const reason = noConnection && this.connectionError !== null ? this.connectionError : error;
+    return toBridgeError(reason, context, { secrets: this.secrets, ...(folder !== undefined ? { folder } : {}) });
   }
 
   /**

@@ -15,6 +15,8 @@ export interface HostileMessage {
   flags: string[];
   internalDate: Date;
   source: Buffer;
+  /** RFC822.SIZE to announce instead of the real size: a server lying about how large a message is. */
+  reportedSize?: number;
 }
 
 /** What a FETCH asked of one message. */
@@ -302,7 +304,7 @@ function fetchRow(sequence: number, message: HostileMessage, items: readonly str
   const text: string[] = [`UID ${message.uid}`];
   for (const item of items) {
     if (item === 'FLAGS') text.push(`FLAGS (${message.flags.join(' ')})`);
-    else if (item === 'RFC822.SIZE') text.push(`RFC822.SIZE ${message.source.length}`);
+    else if (item === 'RFC822.SIZE') text.push(`RFC822.SIZE ${message.reportedSize ?? message.source.length}`);
     else if (item === 'INTERNALDATE') text.push(`INTERNALDATE "${imapDate(message.internalDate)}"`);
     else if (item === 'BODYSTRUCTURE' || item === 'BODY') text.push(`${item} ("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" ${message.source.length} 1)`);
   }

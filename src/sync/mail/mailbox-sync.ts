@@ -383,8 +383,13 @@ class MailboxSync {
     const pending = emptyPending();
     const full: MessageSummary[] = [];
     const headersOnly: MessageSummary[] = [];
+    /** Failed on an earlier pass: fetched one per FETCH, so one bad message cannot fail the others again. */
+    const retrying = new Set<number>();
     for (const summary of summaries) {
       const row = rows.get(summary.uid);
+      // Given up after sync.maxItemAttempts (the last error says so): left alone.
+      if (row?.state === 'failed' && row.attempts >= this.deps.maxItemAttempts) continue;
+      if (row?.state === 'failed') retrying.add(summary.uid);
       if (row && row.state !== 'failed') {
         this.repair(row, summary, state, pending);
         continue;
@@ -422,10 +427,14 @@ class MailboxSync {
     // RFC822.SIZE came with the summaries: a message over mail.maxMessageBytes is never fetched
     // whole (no extra round trip for the others).
     const oversized = full.filter((summary) => summary.size > this.maxMessageBytes);
-    const batches = batchesBySize(
-      full.filter((summary) => summary.size <= this.maxMessageBytes),
-      this.batchBytes,
-    );
+    const fetchable = full.filter((summary) => summary.size <= this.maxMessageBytes);
+    const batches = [
+      ...batchesBySize(
+        fetchable.filter((summary) => !retrying.has(summary.uid)),
+        this.batchBytes,
+      ),
+      ...fetchable.filter((summary) => retrying.has(summary.uid)).map((summary) => [summary]),
+    ];
     // The next batch is on its way from the server while this one is parsed and stored, so IMAP
     // and the CPU overlap. fetchSources() resolves only once its FETCH has completed, and nothing
     // else is sent meanwhile (imapflow queues commands), so no command runs inside a fetch.
@@ -438,7 +447,18 @@ class MailboxSync {
     };
     let next = fetch(0);
     for (let index = 0; next; index += 1) {
-      const raws = await next;
+      let raws: RawMessage[];
+      try {
+        raws = await next;
+      } catch (error) {
+        // The server sent more than its RFC822.SIZE said, past the client's cap (PAYLOAD_TOO_LARGE):
+        // the connection is gone. Every message of the batch gets an attempt, so the next pass
+        // fetches them one by one and only the offending one is given up in the end.
+        if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
+          for (const summary of batches[index]!) await this.itemFailed(folder.path, state, summary, undefined, error);
+        }
+        throw error;
+      }
       next = fetch(index + 1);
       for (const summary of notIn(batches[index]!, raws)) await this.notDelivered(folder.path, state, summary);
       // The headers already decided some of these; the decision is not made again from the full message.
