@@ -68,3 +68,25 @@ describe('a UID announced but not delivered (hostile IMAP server)', () => {
     expect(bodyFetches.some((command) => /FETCH (\S*,)?2[,: ]/.test(command))).toBe(false);
   });
 });
+
+describe('a keyword added to a message the server then withholds (hostile IMAP server)', () => {
+  it('records it and tracks it on a later pass', async () => {
+    const config = configSchema.parse({
+      users: [{ id: 'alice', name: 'Alice', email: 'alice@example.com', imap: { host: server.host, port: server.port, security: 'none', username: 'alice@example.com', password: 'secret' }, mail: { autoTrack: 'none' } }],
+    });
+    await syncSource(t.store, config, 'imap:alice');
+    expect(await subjects()).toEqual([]);
+
+    server.folders.get('INBOX')![0]!.flags = ['$CRM'];
+    let withhold = true;
+    server.behaviour.deliver = ({ uid, items }) => (withhold && uid === 1 && isBodyFetch(items) ? 'omit' : 'full');
+    await syncSource(t.store, config, 'imap:alice');
+    expect(await subjects()).toEqual([]);
+    const errors = await t.store.syncErrors.recent(20, 'imap:alice');
+    expect(errors.some((error) => error.itemRef === 'INBOX;UIDVALIDITY=1;UID=1' && /announced UID 1 but its FETCH answer did not deliver/.test(error.message))).toBe(true);
+
+    withhold = false;
+    await syncSource(t.store, config, 'imap:alice');
+    expect(await subjects()).toEqual(['Message 1']);
+  });
+});
