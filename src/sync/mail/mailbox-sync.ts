@@ -15,7 +15,7 @@ import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
 import type { Store } from '../../store/store.js';
-import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageSummary, RawMessage } from '../mail-ports.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageOutline, MessageSummary, RawMessage } from '../mail-ports.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { delimiterOf, folderSegment, isDiscardFolder, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
 
@@ -475,7 +475,17 @@ class MailboxSync {
    * sync_errors (PAYLOAD_TOO_LARGE) so the admin sees what was not downloaded.
    */
   private async fetchOversized(folder: string, state: FolderState, summaries: readonly MessageSummary[]): Promise<RawMessage[]> {
-    const outlines = await this.session.fetchOutlines(folder, summaries.map((summary) => summary.uid));
+    const outlines: MessageOutline[] = [];
+    // One per FETCH (such messages are rare): a header block over the client's cap then fails only
+    // its own message, which gets the attempt, as in processPage.
+    for (const summary of summaries) {
+      try {
+        outlines.push(...(await this.session.fetchOutlines(folder, [summary.uid])));
+      } catch (error) {
+        if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') await this.itemFailed(folder, state, summary, undefined, error);
+        throw error;
+      }
+    }
     for (const summary of notIn(summaries, outlines)) await this.notDelivered(folder, state, summary);
     const raws: RawMessage[] = [];
     for (const outline of outlines) {
