@@ -13,6 +13,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'source-isolation': async () => (await import('./source-isolation.js')).benchSourceIsolation(),
   'hostile-input-stall': async () => (await import('./hostile-input-stall.js')).benchHostileInputStall(),
   'dav-response-memory': async ({ records }) => (await import('./dav-response-memory.js')).benchDavResponseMemory({ cards: process.argv.some((arg) => arg.startsWith('--records')) ? records : 500 }),
+  'imap-large-message': async ({ records }) => (await import('./imap-large-message.js')).benchImapLargeMessage({ megabytes: process.argv.some((arg) => arg.startsWith('--records')) ? records : 300 }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

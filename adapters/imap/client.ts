@@ -7,6 +7,26 @@ import type { MailServerSettings } from '../../src/sync/mail-ports.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** mail.maxMessageBytes when the settings do not say (the configuration's default). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/**
+ * What imapflow may buffer for one literal, one line and one response. Its defaults (1 GiB literal,
+ * 1 GiB line, 2 GiB response) let a server make the bridge hold gigabytes. The sync never asks for
+ * a body larger than mail.maxMessageBytes (it knows RFC822.SIZE first), so a literal larger than
+ * that (plus slack for a server that counts line ends differently) is a server lying about the size
+ * and fails the connection instead of growing the heap. Header blocks and SEARCH answers (about 7
+ * bytes per UID) get at least 16 MiB and 64 MiB, so a small configured limit does not break them.
+ */
+export function responseLimits(maxMessageBytes: number | undefined): { maxLiteralSize: number; maxLineLength: number; maxResponseSize: number } {
+  const limit = maxMessageBytes !== undefined && Number.isInteger(maxMessageBytes) && maxMessageBytes > 0 ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES;
+  const maxLiteralSize = Math.max(limit, 16 * MIB) + MIB;
+  const maxLineLength = Math.max(maxLiteralSize, 64 * MIB);
+  // Above both: the response also carries the literal's marker line and the FETCH framing.
+  return { maxLiteralSize, maxLineLength, maxResponseSize: maxLineLength + MIB };
+}
+
 /** What a connection is for; only changes options that depend on how the connection is used. */
 export interface ClientPurpose {
   /**
@@ -55,6 +75,7 @@ export function createImapClient(settings: MailServerSettings, purpose: ClientPu
     greetingTimeout: timeoutMs,
     socketTimeout: purpose.socketTimeoutMs ?? timeoutMs,
     disableAutoIdle: !purpose.autoIdle,
+    ...responseLimits(settings.maxMessageBytes),
     ...(purpose.maxIdleTimeMs !== undefined ? { maxIdleTime: purpose.maxIdleTimeMs } : {}),
   };
   return new ImapFlow(options);

@@ -42,6 +42,11 @@ const CONNECTION_CODES = new Set([
   'EPROXY',
 ]);
 
+// imapflow's buffer caps (set from mail.maxMessageBytes, adapters/imap/client.ts): the server sent
+// more than the bridge accepts for one literal, line or response, typically a message larger than
+// its RFC822.SIZE said. The connection is gone; the caller records the messages it was fetching.
+const TOO_LARGE_CODES = new Set(['LineTooLarge', 'LiteralTooLarge', 'ResponseTooLarge']);
+
 const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT']);
 
 // The server sent something imapflow refused to parse or buffer. The connection is torn down, a
@@ -52,9 +57,6 @@ const PROTOCOL_CODES = new Set([
   'InvalidResponse',
   'ResponseProcessingFailed',
   'MAX_IMAP_NESTING_REACHED',
-  'LineTooLarge',
-  'LiteralTooLarge',
-  'ResponseTooLarge',
   'TooManyTokens',
   'TooManyResponses',
   'STARTTLS_INJECTION',
@@ -144,6 +146,9 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
   }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return make('TEMPORARY', `${context} failed: the server did not answer in time (${code})`);
+  }
+  if (code !== undefined && TOO_LARGE_CODES.has(code)) {
+    return make('PAYLOAD_TOO_LARGE', `${context} failed: the server sent more than the bridge buffers for one response (${code}; the cap follows mail.maxMessageBytes)`);
   }
   if (code !== undefined && (PROTOCOL_CODES.has(code) || code.startsWith('ParserError'))) {
     return make('TEMPORARY', `${context} failed: the server sent a response that could not be read (${code})`);

@@ -14,9 +14,11 @@ import type {
   MailboxSession,
   MailFolder,
   MailServerSettings,
+  MessageOutline,
   MessageSummary,
   RawMessage,
 } from '../../src/sync/mail-ports.js';
+import { attachmentsOf } from './body-structure.js';
 import { closeClient, describeAccount, timeoutOf } from './client.js';
 import { canStoreFlag, reportedFlags, validateFlags } from './flags.js';
 import { toBridgeError } from './parse-imap-error.js';
@@ -31,6 +33,8 @@ const MAX_MODSEQ = 2n ** 63n - 1n;
 const SUMMARY_QUERY: FetchQueryObject = { uid: true, flags: true, size: true, internalDate: true };
 const SOURCE_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, source: true };
 const HEADER_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, headers: true };
+/** BODY.PEEK[HEADER], RFC822.SIZE and BODYSTRUCTURE: all of a message but its content. */
+const OUTLINE_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, size: true, headers: true, bodyStructure: true };
 /** BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] (RFC 3501 §6.4.5). */
 const MESSAGE_ID_QUERY: FetchQueryObject = { uid: true, flags: true, internalDate: true, headers: ['message-id'] };
 /** OR terms per SEARCH: keeps the command line short (servers limit it, e.g. Dovecot to 64 KiB). */
@@ -195,6 +199,21 @@ export class ImapSession implements MailboxSession {
     });
   }
 
+  async summariesOf(path: string, uids: readonly number[]): Promise<MessageSummary[]> {
+    const wanted = normalizeUids(uids, 'summariesOf');
+    this.assertOpen('summariesOf');
+    if (wanted.length === 0) return [];
+    const wantedSet = new Set(wanted);
+    return this.inFolder(path, `Reading the summaries of ${wanted.length} message(s) in`, async () => {
+      const out: MessageSummary[] = [];
+      for (const set of uidSets(wanted)) {
+        const rows = await this.client.fetchAll(set, SUMMARY_QUERY, { uid: true });
+        out.push(...[...rowsByUid(rows, (uid) => wantedSet.has(uid)).values()].map(toSummary).filter(defined));
+      }
+      return out.sort((a, b) => a.uid - b.uid);
+    });
+  }
+
   async searchSince(path: string, since: Date, from: number, to: number): Promise<number[]> {
     if (Number.isNaN(since.getTime())) throw new BridgeError('INVALID_INPUT', 'searchSince: the date is invalid');
     const range = uidRange(from, to, 'searchSince');
@@ -265,6 +284,34 @@ export class ImapSession implements MailboxSession {
     if (wanted.length === 0) return [];
     // BODY.PEEK[HEADER] (RFC 3501 §6.4.5): the header block including its blank line; PEEK keeps \Seen.
     return this.inFolder(path, `Fetching the headers of ${wanted.length} message(s) from`, () => this.fetchRaw(wanted, HEADER_QUERY, (row) => row.headers));
+  }
+
+  async fetchOutlines(path: string, uids: readonly number[]): Promise<MessageOutline[]> {
+    const wanted = normalizeUids(uids, 'fetchOutlines');
+    this.assertOpen('fetchOutlines');
+    if (wanted.length === 0) return [];
+    const wantedSet = new Set(wanted);
+    return this.inFolder(path, `Fetching the headers and structure of ${wanted.length} message(s) from`, async () => {
+      const out: MessageOutline[] = [];
+      for (const set of uidSets(wanted)) {
+        const rows = await this.client.fetchAll(set, OUTLINE_QUERY, { uid: true });
+        for (const row of rowsByUid(rows, (uid) => wantedSet.has(uid)).values()) {
+          const internalDate = isoDate(row.internalDate);
+          // Like fetchRaw: a row without the header block is left out, and the caller records it.
+          if (row.headers === undefined || row.size === undefined || internalDate === undefined) continue;
+          out.push({
+            uid: row.uid,
+            flags: reportedFlags(row.flags),
+            modseq: row.modseq?.toString() ?? null,
+            internalDate,
+            size: row.size,
+            headers: row.headers,
+            attachments: attachmentsOf(row.bodyStructure),
+          });
+        }
+      }
+      return out;
+    });
   }
 
   async findMessageIds(path: string, messageIds: readonly string[]): Promise<string[]> {
@@ -349,7 +396,11 @@ export class ImapSession implements MailboxSession {
   }
 
   private fail(error: unknown, context: string, folder?: string): BridgeError {
-    return toBridgeError(error, context, { secrets: this.secrets, ...(folder !== undefined ? { folder } : {}) });
+    // When imapflow stops reading (a response over the size caps, an unparsable one), the pending
+    // command only learns NoConnection; the reason came first as the 'error' event.
+    const noConnection = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'NoConnection';
+    const reason = noConnection && this.connectionError !== null ? this.connectionError : error;
+    return toBridgeError(reason, context, { secrets: this.secrets, ...(folder !== undefined ? { folder } : {}) });
   }
 
   /**
@@ -421,6 +472,8 @@ export class ImapSession implements MailboxSession {
     for (const set of uidSets(wanted)) {
       // fetchAll() collects every row before resolving; no command runs while rows arrive.
       const rows = await this.client.fetchAll(set, query, { uid: true });
+      // A UID the server leaves out, or answers without the section asked for, is simply not in
+      // the result: the caller knows what it asked for and records those (a per-item error).
       for (const row of rowsByUid(rows, (uid) => wantedSet.has(uid)).values()) {
         const raw = toRaw(row, pick(row));
         if (raw !== undefined) out.push(raw);

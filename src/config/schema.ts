@@ -230,6 +230,11 @@ export const configSchema = z.object({
         .prefault({}),
       /** Text and HTML bodies stored per activity (and HTML fed to the sanitizer) are cut to this many bytes. */
       maxBodyBytes: integer(1024, 2 ** 31).default(1024 * 1024),
+      /**
+       * Larger messages are not downloaded: their activity is made from the headers and the MIME
+       * structure (attachments listed by name, type and size). Also caps what the IMAP client buffers.
+       */
+      maxMessageBytes: integer(64 * 1024, 2 ** 31).default(52_428_800),
     })
     .prefault({}),
   attachments: z

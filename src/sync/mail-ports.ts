@@ -4,6 +4,8 @@
  * UIDVALIDITY values are decimal strings (RFC 7162 mod-sequences are 63-bit; JS numbers are not).
  */
 
+import type { OversizedPart } from '../mail/oversized-message.js';
+
 export interface MailServerSettings {
   host: string;
   port: number;
@@ -21,6 +23,11 @@ export interface MailServerSettings {
    * bounds the command itself. Default 120 s.
    */
   commandTimeoutMs?: number;
+  /**
+   * mail.maxMessageBytes: the largest message whose body is fetched. It also bounds what the IMAP
+   * client buffers for one literal and one response, so a server cannot make it hold more.
+   */
+  maxMessageBytes?: number;
 }
 
 export interface MailFolder {
@@ -64,6 +71,20 @@ export interface RawMessage {
   source: Buffer;
 }
 
+/** A message known by its headers and MIME structure only: fetched instead of a body too large to fetch. */
+export interface MessageOutline {
+  uid: number;
+  flags: string[];
+  modseq: string | null;
+  internalDate: string;
+  /** RFC822.SIZE. */
+  size: number;
+  /** The header block (BODY.PEEK[HEADER]). */
+  headers: Buffer;
+  /** The parts that are attachments (named, or not text), in order. */
+  attachments: OversizedPart[];
+}
+
 export interface FlagChanges {
   /** Messages whose flags changed since the given modseq (UID FETCH ... CHANGEDSINCE, RFC 7162 §3.1.4). */
   changed: MessageSummary[];
@@ -79,6 +100,8 @@ export interface MailboxSession {
   openFolder(path: string): Promise<FolderState>;
   /** Summaries of the messages with UIDs in [from, to] (both inclusive, explicit upper bound). */
   summaries(path: string, from: number, to: number): Promise<MessageSummary[]>;
+  /** Summaries of exactly these UIDs (those that still exist). */
+  summariesOf(path: string, uids: readonly number[]): Promise<MessageSummary[]>;
   /** UIDs in [from, to] of messages with INTERNALDATE on or after `since` (UID SEARCH SINCE). */
   searchSince(path: string, since: Date, from: number, to: number): Promise<number[]>;
   /** Every UID currently in the folder (UID SEARCH ALL), to detect expunges without QRESYNC. */
@@ -87,6 +110,8 @@ export interface MailboxSession {
   changesSince(path: string, modseq: string, upTo: number): Promise<FlagChanges>;
   /** Full sources of the given UIDs; collects all of them before returning (never a command inside a fetch). */
   fetchSources(path: string, uids: readonly number[]): Promise<RawMessage[]>;
+  /** Header block, size and BODYSTRUCTURE (RFC 3501 §6.4.5), for messages too large to fetch whole. */
+  fetchOutlines(path: string, uids: readonly number[]): Promise<MessageOutline[]>;
   /** Only the header blocks (BODY.PEEK[HEADER]), to decide whether a message is worth a full fetch. */
   fetchHeaders(path: string, uids: readonly number[]): Promise<RawMessage[]>;
   /**

@@ -22,7 +22,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
       ownerId: user.id,
       ownerEmail: user.email,
       queue: null,
-      server: { ...serverSettings(user.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000 },
+      server: { ...serverSettings(user.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
       personal: {
         trackedFolders: user.mail.trackedFolders,
         trackingKeyword: user.mail.trackingKeyword,
@@ -43,7 +43,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
     ownerId: box.owner ?? null,
     ownerEmail: owner?.email ?? null,
     queue: box.id,
-    server: { ...serverSettings(box.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000 },
+    server: { ...serverSettings(box.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
     shared: { folders: box.folders, unknownSender: box.unknownSender, processed: box.processed, importSince: box.importSince },
   };
 }
@@ -66,6 +66,7 @@ export function mailSyncDeps(config: Config, store: Store, connector: MailboxCon
     users: config.users.map((user) => ({ id: user.id, email: user.email })),
     maxItemAttempts: config.sync.maxItemAttempts,
     maxBodyBytes: config.mail.maxBodyBytes,
+    maxMessageBytes: config.mail.maxMessageBytes,
     correlation: correlationSettings(config, store),
   };
 }

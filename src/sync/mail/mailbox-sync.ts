@@ -8,13 +8,14 @@ import { decideTracking, type AutoTrackPolicy } from '../../mail/decide-tracking
 import { correlate, type CorrelationMatch, type CorrelationSettings } from '../../mail/correlate.js';
 import { prepareIngest, writeIngest, type PreparedIngest } from '../../mail/ingest-message.js';
 import { isSyntheticMessageId, messageKey } from '../../mail/message-id.js';
+import { oversizedStandIn } from '../../mail/oversized-message.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
 import type { Store } from '../../store/store.js';
-import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageSummary, RawMessage } from '../mail-ports.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageOutline, MessageSummary, RawMessage } from '../mail-ports.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { delimiterOf, folderSegment, isDiscardFolder, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
 
@@ -59,6 +60,8 @@ export interface MailSyncDeps {
   batchBytes?: number;
   /** mail.maxBodyBytes: text and HTML bodies stored per activity are cut to this size. */
   maxBodyBytes?: number;
+  /** mail.maxMessageBytes: larger messages are imported from their headers and structure only. */
+  maxMessageBytes?: number;
 }
 
 export interface MailSyncResult {
@@ -110,12 +113,15 @@ class MailboxSync {
   private readonly directory: StoreDirectory;
   private readonly pageSize: number;
   private readonly batchBytes: number;
+  private readonly maxMessageBytes: number;
   private changed = 0;
   private itemErrors = 0;
   /** Tracked messages that vanished from their folder this pass: moved out, or deleted? */
   private readonly vanishedFromTracked: MailMessageStatus[] = [];
   private folderLinks = new Map<string, { type: string; id: string }>();
   private readonly keywordWarned = new Set<string>();
+  /** `folder\nuid` of messages that failed during this pass: tried once already, not again in retryFailed. */
+  private readonly failedThisPass = new Set<string>();
   /** Folders where this pass stored or removed flags itself (see the end of syncFolder). */
   private readonly wroteFlagsIn = new Set<string>();
   /** The server's folders and the ones this pass reads (personal mailboxes): where else a message may have gone. */
@@ -131,6 +137,7 @@ class MailboxSync {
     this.directory = new StoreDirectory(deps.store, deps.users);
     this.pageSize = deps.pageSize ?? 1000;
     this.batchBytes = deps.batchBytes ?? 8 * 1024 * 1024;
+    this.maxMessageBytes = deps.maxMessageBytes ?? 50 * 1024 * 1024;
   }
 
   private get store(): Store {
@@ -336,12 +343,14 @@ class MailboxSync {
     const has = keyword !== undefined && summary.flags.includes(keyword);
     const updated = { ...row, flags: summary.flags, modseq: summary.modseq };
     if (!had && has && row.state !== 'tracked') {
-      const [raw] = await this.session.fetchSources(folder.path, [summary.uid]);
-      if (raw) {
-        const pending = emptyPending();
-        await this.importMessage(folder, state, raw, pending, 'keyword');
-        await this.applyPending(folder, state, pending);
+      const [raw] = summary.size > this.maxMessageBytes ? await this.fetchOversized(folder.path, state, [summary]) : await this.session.fetchSources(folder.path, [summary.uid]);
+      if (!raw) {
+        await this.notDelivered(folder.path, state, summary);
+        return;
       }
+      const pending = emptyPending();
+      await this.importMessage(folder, state, raw, pending, 'keyword');
+      await this.applyPending(folder, state, pending);
       return;
     }
     if (had && !has && row.trackedBy === 'keyword') {
@@ -364,6 +373,9 @@ class MailboxSync {
       const end = Math.min(last, start + this.pageSize - 1);
       const summaries = await this.session.summaries(folder.path, start, end);
       const allowed = importSince ? new Set(await this.session.searchSince(folder.path, new Date(`${importSince}T00:00:00Z`), start, end)) : null;
+      // UID SEARCH named these, but the FETCH of their flags and size did not answer for them.
+      const listed = new Set(summaries.map((summary) => summary.uid));
+      for (const uid of allowed ?? []) if (!listed.has(uid)) await this.notDelivered(folder.path, state, unknownSummary(uid));
       await this.processPage(folder, state, summaries, allowed);
       // Checkpoint: a restart goes on after this page.
       await this.store.syncCursors.put(this.spec.sourceId, folder.path, { uidValidity: state.uidValidity, highestUid: end, highestModseq: cursor ? state.highestModseq : null });
@@ -376,8 +388,13 @@ class MailboxSync {
     const pending = emptyPending();
     const full: MessageSummary[] = [];
     const headersOnly: MessageSummary[] = [];
+    /** Failed on an earlier pass: fetched one per FETCH, so one bad message cannot fail the others again. */
+    const retrying = new Set<number>();
     for (const summary of summaries) {
       const row = rows.get(summary.uid);
+      // Given up after sync.maxItemAttempts (the last error says so): left alone.
+      if (row?.state === 'failed' && row.attempts >= this.deps.maxItemAttempts) continue;
+      if (row?.state === 'failed') retrying.add(summary.uid);
       if (row && row.state !== 'failed') {
         this.repair(row, summary, state, pending);
         continue;
@@ -394,20 +411,35 @@ class MailboxSync {
     // Messages the policy may or may not track: their headers decide, and identify them for
     // move detection, before any body is downloaded.
     const decided = new Map<number, TrackedBy>();
-    for (const raw of await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid))) {
+    const headerRaws = await this.session.fetchHeaders(folder.path, headersOnly.map((summary) => summary.uid));
+    for (const summary of notIn(headersOnly, headerRaws)) await this.notDelivered(folder.path, state, summary);
+    const announced = new Map(summaries.map((summary) => [summary.uid, summary]));
+    for (const raw of headerRaws) {
+      // The announced summary carries the message's real size (RFC822.SIZE), not the header block's.
+      const summary = announced.get(raw.uid) ?? summaryOf(raw);
       try {
         const headers = await parseMessage(raw.source);
         const { trackedBy } = await this.trackReason(folder, headers);
         if (trackedBy) {
           decided.set(raw.uid, trackedBy);
-          full.push(summaryOf(raw));
-        } else await this.recordSeen(folder.path, state, summaryOf(raw), messageKey(headers.messageId));
+          full.push(summary);
+        } else await this.recordSeen(folder.path, state, summary, messageKey(headers.messageId));
       } catch (error) {
-        await this.itemFailed(folder.path, state, summaryOf(raw), undefined, error);
+        await this.itemFailed(folder.path, state, summary, undefined, error);
       }
     }
     full.sort((a, b) => a.uid - b.uid);
-    const batches = batchesBySize(full, this.batchBytes);
+    // RFC822.SIZE came with the summaries: a message over mail.maxMessageBytes is never fetched
+    // whole (no extra round trip for the others).
+    const oversized = full.filter((summary) => summary.size > this.maxMessageBytes);
+    const fetchable = full.filter((summary) => summary.size <= this.maxMessageBytes);
+    const batches = [
+      ...batchesBySize(
+        fetchable.filter((summary) => !retrying.has(summary.uid)),
+        this.batchBytes,
+      ),
+      ...fetchable.filter((summary) => retrying.has(summary.uid)).map((summary) => [summary]),
+    ];
     // The next batch is on its way from the server while this one is parsed and stored, so IMAP
     // and the CPU overlap. fetchSources() resolves only once its FETCH has completed, and nothing
     // else is sent meanwhile (imapflow queues commands), so no command runs inside a fetch.
@@ -420,24 +452,73 @@ class MailboxSync {
     };
     let next = fetch(0);
     for (let index = 0; next; index += 1) {
-      const raws = await next;
+      let raws: RawMessage[];
+      try {
+        raws = await next;
+      } catch (error) {
+        // The server sent more than its RFC822.SIZE said, past the client's cap (PAYLOAD_TOO_LARGE):
+        // the connection is gone. Every message of the batch gets an attempt, so the next pass
+        // fetches them one by one and only the offending one is given up in the end.
+        if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
+          for (const summary of batches[index]!) await this.itemFailed(folder.path, state, summary, undefined, error);
+        }
+        throw error;
+      }
       next = fetch(index + 1);
+      for (const summary of notIn(batches[index]!, raws)) await this.notDelivered(folder.path, state, summary);
       // The headers already decided some of these; the decision is not made again from the full message.
       await this.importBatch(folder, state, raws, pending, decided);
       releaseBufferMemory();
     }
+    if (oversized.length > 0) await this.importBatch(folder, state, await this.fetchOversized(folder.path, state, oversized), pending, decided);
     await this.applyPending(folder, state, pending);
   }
 
-  /** Messages that failed on an earlier pass are tried again, a bounded number of times. */
-  private async retryFailed(folder: PlannedFolder, state: FolderState): Promise<void> {
-    const failed = await this.store.mailMessages.failed(this.spec.sourceId, folder.path, state.uidValidity, this.deps.maxItemAttempts);
-    if (failed.length === 0) return;
-    const pending = emptyPending();
-    for (const raw of await this.session.fetchSources(folder.path, failed.map((row) => row.uid))) {
-      await this.importMessage(folder, state, raw, pending, undefined);
+  /**
+   * Messages over mail.maxMessageBytes: their header block and BODYSTRUCTURE only, made into
+   * stand-ins (src/mail/oversized-message.ts) that import like any message. Each is noted in
+   * sync_errors (PAYLOAD_TOO_LARGE) so the admin sees what was not downloaded.
+   */
+  private async fetchOversized(folder: string, state: FolderState, summaries: readonly MessageSummary[]): Promise<RawMessage[]> {
+    const outlines: MessageOutline[] = [];
+    // One per FETCH (such messages are rare): a header block over the client's cap then fails only
+    // its own message, which gets the attempt, as in processPage.
+    for (const summary of summaries) {
+      try {
+        outlines.push(...(await this.session.fetchOutlines(folder, [summary.uid])));
+      } catch (error) {
+        if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') await this.itemFailed(folder, state, summary, undefined, error);
+        throw error;
+      }
     }
-    await this.applyPending(folder, state, pending);
+    for (const summary of notIn(summaries, outlines)) await this.notDelivered(folder, state, summary);
+    const raws: RawMessage[] = [];
+    for (const outline of outlines) {
+      const ref = messageRef(folder, state.uidValidity, outline.uid);
+      await this.recordError(ref, 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${this.maxMessageBytes}): imported from its headers and structure only`);
+      raws.push({ uid: outline.uid, flags: outline.flags, modseq: outline.modseq, internalDate: outline.internalDate, source: oversizedStandIn(outline, this.maxMessageBytes) });
+    }
+    return raws;
+  }
+
+  /**
+   * Messages that failed on an earlier pass (a parse error, or a UID the server announced but did
+   * not deliver) are tried again, once per pass, until `sync.maxItemAttempts`. Their status row is
+   * what keeps them from being lost while the folder cursor moves on: the cursor passes a UID only
+   * once it has a row (imported, seen, or failed and waiting here).
+   */
+  private async retryFailed(folder: PlannedFolder, state: FolderState): Promise<void> {
+    const failed = (await this.store.mailMessages.failed(this.spec.sourceId, folder.path, state.uidValidity, this.deps.maxItemAttempts)).filter(
+      (row) => !this.failedThisPass.has(passKey(folder.path, row.uid)),
+    );
+    if (failed.length === 0) return;
+    // Their sizes decide how they are fetched, as for new mail (processPage).
+    const summaries = await this.session.summariesOf(folder.path, failed.map((row) => row.uid));
+    const listed = new Set(summaries.map((summary) => summary.uid));
+    for (const row of failed) {
+      if (!listed.has(row.uid)) await this.notDelivered(folder.path, state, { ...unknownSummary(row.uid), flags: row.flags, modseq: row.modseq });
+    }
+    await this.processPage(folder, state, summaries, null);
   }
 
   /**
@@ -726,12 +807,28 @@ class MailboxSync {
     return { sourceId: this.spec.sourceId, folder, uidValidity: state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null };
   }
 
+  /**
+   * A UID the server announced (UID SEARCH, or a FETCH of its flags and size) but then left out of
+   * the FETCH of its content, or answered without it. RFC 3501 §6.4.8 lets a UID FETCH skip UIDs
+   * that no longer exist; one that was expunged meanwhile is marked gone by the next pass's expunge
+   * check before it is retried, so what stays failed is a message the server holds but withheld.
+   */
+  private async notDelivered(folder: string, state: FolderState, summary: MessageSummary): Promise<void> {
+    const error = new BridgeError('NOT_FOUND', `IMAP folder "${folder}": the server announced UID ${summary.uid} but its FETCH answer did not deliver the message`);
+    await this.itemFailed(folder, state, summary, undefined, error);
+  }
+
   private async itemFailed(folder: string, state: FolderState, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
     if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
     this.itemErrors += 1;
+    this.failedThisPass.add(passKey(folder, summary.uid));
     const bridgeError = isBridgeError(error) ? error : new BridgeError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
     const ref = messageRef(folder, state.uidValidity, summary.uid);
     const previous = await this.store.mailMessages.get(this.spec.sourceId, folder, state.uidValidity, summary.uid);
+    const attempts = (previous?.attempts ?? 0) + 1;
+    // The last attempt says so: the message is left alone from now on (a reset or a changed
+    // UIDVALIDITY reads it again).
+    const givenUp = attempts >= this.deps.maxItemAttempts ? `; given up after ${attempts} attempts (sync.maxItemAttempts)` : `; attempt ${attempts} of ${this.deps.maxItemAttempts}, retried on the next pass`;
     await this.store.mailMessages.put({
       sourceId: this.spec.sourceId,
       folder,
@@ -743,10 +840,10 @@ class MailboxSync {
       activityId: null,
       trackedBy: null,
       state: 'failed',
-      attempts: (previous?.attempts ?? 0) + 1,
+      attempts,
       lastError: bridgeError.message.slice(0, 1000),
     });
-    await this.recordError(ref, bridgeError.code, bridgeError.message);
+    await this.recordError(ref, bridgeError.code, `${bridgeError.message}${givenUp}`);
     this.deps.log.warn({ source: this.spec.sourceId, ref, code: bridgeError.code, err: error }, 'message not imported');
   }
 
@@ -757,6 +854,21 @@ class MailboxSync {
 
 function emptyPending(): PendingFlags {
   return { add: new Map(), move: [] };
+}
+
+function passKey(folder: string, uid: number): string {
+  return `${folder}\n${uid}`;
+}
+
+/** A UID known only by number (named by UID SEARCH, or by a failed row the server no longer lists). */
+function unknownSummary(uid: number): MessageSummary {
+  return { uid, flags: [], modseq: null, size: 0, internalDate: new Date(0).toISOString() };
+}
+
+/** Those of `asked` that the FETCH answer did not deliver. */
+function notIn(asked: readonly MessageSummary[], delivered: ReadonlyArray<{ uid: number }>): MessageSummary[] {
+  const got = new Set(delivered.map((raw) => raw.uid));
+  return asked.filter((summary) => !got.has(summary.uid));
 }
 
 function summaryOf(raw: RawMessage): MessageSummary {

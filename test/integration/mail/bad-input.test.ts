@@ -37,7 +37,11 @@ describe('bad input never stops the sync (real Dovecot)', () => {
     await client.append('INBOX', buildMessage({ subject: 'ordinary' }));
     await client.logout();
 
-    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { folders: ['INBOX', 'Empty', 'Does/Not/Exist'] } }] });
+    // The big message (69 MB as sent) is over the default mail.maxMessageBytes; raised here, it is
+    // fetched whole and its attachment is over attachments.maxBytes (oversized-message.test.ts
+    // covers the limit itself).
+    const base = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { folders: ['INBOX', 'Empty', 'Does/Not/Exist'] } }] });
+    const config = configSchema.parse({ ...base, mail: { ...base.mail, maxMessageBytes: 100 * 1024 * 1024 } });
     const result = await syncSource(t.store, config, 'shared-mailbox:support');
     expect(result.changed).toBe(5);
     expect(result.itemErrors).toBeGreaterThanOrEqual(1);

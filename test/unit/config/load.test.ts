@@ -111,6 +111,12 @@ sharedMailboxes:
     });
   });
 
+  it('mail.maxMessageBytes: 50 MiB by default; a value too small names the key', () => {
+    expect(parseConfigText(user('{ host: h, port: 993, username: u, password: p }'), {}).config.mail.maxMessageBytes).toBe(52_428_800);
+    expect(parseConfigText('mail: { maxMessageBytes: 1048576 }\n', {}).config.mail.maxMessageBytes).toBe(1_048_576);
+    expect(errorsOf('mail: { maxMessageBytes: 100 }\n')).toEqual([expect.stringMatching(/^mail\.maxMessageBytes: /)]);
+  });
+
   it('accepts config.example.yaml and the example from CONTRACT.md', () => {
     expect(() => parseConfigText(readFileSync('config.example.yaml', 'utf8'), {})).not.toThrow();
     const contract = `
