@@ -28,7 +28,7 @@ describe('admin forms to configuration entries', () => {
     const parsed = userConfigSchema.parse(document);
     expect(parsed.mail).toMatchObject({ trackedFolders: ['CRM', 'Customers'], autoTrack: 'known-senders', trackingKeyword: '$CRM' });
     expect(parsed.mail.sentFolder).toBeUndefined();
-    expect(parsed.calendar).toEqual({ crmCalendar: 'Work', trackCategory: 'CRM', conflictPolicy: 'newest', busyStatusMap: { free: 'free', tentative: 'tentative', busy: 'busy', oof: 'oof' } });
+    expect(parsed.calendar).toEqual({ crmCalendar: 'Work', trackCategory: 'CRM', conflictPolicy: 'newest', busyStatusMap: { free: 'free', tentative: 'tentative', busy: 'busy', oof: 'oof' }, maxObjectBytes: 2 * 1024 * 1024 });
     expect(parsed.contacts.direction).toBe('crm-to-client');
   });
 
