@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, HeaderValue, ParsedMail, StructuredHeader } from 'mailparser';
+import { toSingleLine } from '../domain/control-characters.js';
 import { BridgeError } from '../domain/errors.js';
 import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
@@ -63,7 +64,10 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   const inReplyTo = parseMessageIdList((headers.get('in-reply-to') ?? []).join(' '))[0] ?? null;
   const references = parseMessageIdList((headers.get('references') ?? []).join(' '));
   const date = readDate(headers, warnings);
-  const subject = mail.subject ?? '';
+  // Subject and display names are one line (RFC 5322 §2.2, §3.2.5), but RFC 2047 lets a sender
+  // encode a CR or LF in them: they become spaces, so no CRM field holds a line break a writer
+  // (vCard, iCalendar, a reply's headers) could turn into a line of its own.
+  const subject = toSingleLine(mail.subject ?? '');
 
   const rawHtml = typeof mail.html === 'string' ? mail.html : null;
   if (mail.textConversionError !== undefined) {
@@ -246,7 +250,7 @@ function readAddresses(headers: ParsedMail['headers'], key: string, warnings: Wa
         continue;
       }
       const address = entry.address?.trim() ?? '';
-      const name = entry.name.trim();
+      const name = toSingleLine(entry.name).trim();
       if (address.includes('@')) {
         result.push({ address, name: name === '' ? null : name });
       } else if (address !== '' || name !== '') {
