@@ -7,6 +7,7 @@ import { BridgeError } from '../domain/errors.js';
 import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
 import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from './message-id.js';
+import { messageFingerprint } from './message-identity.js';
 import type { MailAddress, ParsedAttachment, ParsedMessage } from './parsed-message.js';
 import { sanitizeMailHtml } from './sanitize-html.js';
 
@@ -45,6 +46,9 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
       // Keep `cid:` references instead of inlining every image as a data: URL a second time: the
       // sanitizer allows cid: and the attachments carry the content anyway.
       keepCidLinks: true,
+      // SHA-256 of each decoded attachment, computed while it streams in: the message fingerprint
+      // (message-identity.ts) uses it instead of hashing the content a second time.
+      checksumAlgo: 'sha256',
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -76,6 +80,9 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   const attachments = readAttachments(mail, rawHtml, maxAttachmentBytes, warnings);
 
   const contentType = parsedHeaders.get('content-type');
+  const from = readAddresses(parsedHeaders, 'from', warnings);
+  const html = rawHtml === null ? null : sanitizeMailHtml(rawHtml);
+  const text = mail.text ?? null;
   return {
     messageId,
     syntheticMessageId: synthetic,
@@ -83,18 +90,19 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     references,
     date,
     subject,
-    from: readAddresses(parsedHeaders, 'from', warnings),
+    from,
     sender: readAddresses(parsedHeaders, 'sender', warnings)[0] ?? null,
     replyTo: readAddresses(parsedHeaders, 'reply-to', warnings),
     to: readAddresses(parsedHeaders, 'to', warnings),
     cc: readAddresses(parsedHeaders, 'cc', warnings),
     bcc: readAddresses(parsedHeaders, 'bcc', warnings),
     // With skipHtmlToText off, mailparser already puts the text conversion of an HTML-only body here.
-    text: mail.text ?? null,
-    html: rawHtml === null ? null : sanitizeMailHtml(rawHtml),
+    text,
+    html,
     attachments,
     classification: classifyMessage(headers, isStructuredHeader(contentType) ? contentType : null, subject),
     contentHash,
+    fingerprint: messageFingerprint({ from, date, subject, text, html }, mail.attachments.map((attachment) => ({ size: attachment.content.length, digest: attachment.checksum }))),
     size: source.length,
     warnings: warnings.list(),
   };

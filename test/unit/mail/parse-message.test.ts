@@ -33,6 +33,7 @@ describe('parseMessage: plain text', () => {
       attachments: [],
       classification: 'normal',
       contentHash: sha256(source),
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       size: source.length,
       warnings: [],
     });
@@ -406,6 +407,8 @@ describe('parseMessage: line endings', () => {
       ...message,
       messageId: message.syntheticMessageId ? 'synthetic' : message.messageId,
       contentHash: undefined,
+      // Covers the attachments' decoded bytes, line endings included (see below).
+      fingerprint: message.attachments.length > 0 ? undefined : message.fingerprint,
       size: undefined,
       text: message.text?.replace(/\r\n/g, '\n') ?? null,
       html: message.html?.replace(/\r\n/g, '\n') ?? null,
