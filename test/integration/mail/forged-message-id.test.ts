@@ -64,4 +64,24 @@ describe('forged Message-ID', () => {
       await personal.logout();
     }
   });
+
+  it('mail without Message-ID: two From-only messages with different bodies are two activities; the same message twice is one', async () => {
+    const [support] = await createMailUsers(servers, ['support']);
+    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { unknownSender: 'unresolved' } }] });
+    const fromOnly = (body: string) => Buffer.from(`From: bob@customer.example\r\n\r\n${body}\r\n`);
+    const first = fromOnly('First note.');
+    const client = await imapClient(servers, support!.username);
+    try {
+      await client.append('INBOX', first);
+      await client.append('INBOX', fromOnly('Second note, another message.'));
+      await client.append('INBOX', first);
+      expect(await syncSource(t.store, config, 'shared-mailbox:support')).toMatchObject({ itemErrors: 0 });
+    } finally {
+      await client.logout();
+    }
+    const activities = (await t.store.activities.list({}, { limit: 10 })).items;
+    expect(activities.map((activity) => activity.bodyText?.trim()).sort()).toEqual(['First note.', 'Second note, another message.']);
+    expect(activities.find((activity) => activity.bodyText?.startsWith('First'))!.sources).toHaveLength(2);
+    expect((await t.store.syncErrors.recent(10)).filter((error) => error.code === 'CONFLICT')).toEqual([]);
+  });
 });
