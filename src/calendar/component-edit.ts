@@ -7,6 +7,7 @@
  */
 import ICAL from 'ical.js';
 import type { CalendarObject } from './ical-parse.js';
+import { serializeSafely } from './safe-serialize.js';
 
 export const PRODID = '-//crm-bridge//EN';
 
@@ -99,10 +100,10 @@ export function mainComponent(root: ICAL.Component, name: 'vevent' | 'vtodo'): I
   return all.find((component) => !component.hasProperty('recurrence-id')) ?? all[0] ?? null;
 }
 
-/** Serialized VCALENDAR with CRLF line ends and a final CRLF (RFC 5545 §3.1). ical.js folds long
- * lines at 75 octets itself. */
+/** Serialized VCALENDAR with CRLF line ends and a final CRLF (RFC 5545 §3.1), no CRM value able to
+ * start a line of its own (safe-serialize.ts). ical.js folds long lines at 75 octets itself. */
 export function serialize(root: ICAL.Component): string {
-  const text = root.toString().replace(/\r?\n/g, '\r\n');
+  const text = serializeSafely(root).replace(/\r?\n/g, '\r\n');
   return text.endsWith('\r\n') ? text : `${text}\r\n`;
 }
 

@@ -10,6 +10,7 @@
 import { type BusyStatus, type FreeBusyType, busyToFbType } from './busy-status.js';
 import { PRODID } from './component-edit.js';
 import { utcBasic } from './ical-time.js';
+import { toSingleLine, withoutControlCharacters } from '../domain/control-characters.js';
 
 export interface BusyPeriod {
   start: Date;
@@ -97,7 +98,8 @@ export function foldLine(line: string): string {
 /** Escape a parameter value: quote it when it holds `:`, `;` or `,` (§3.2); DQUOTE cannot appear
  * in a quoted value, so it is dropped (RFC 6868 escaping is not widely read). */
 function parameterValue(value: string): string {
-  const clean = value.replace(/["\r\n]/g, '');
+  // One line (RFC 5545 §3.1: SAFE-CHAR and QSAFE-CHAR exclude CONTROL and DQUOTE).
+  const clean = toSingleLine(value).replace(/"/g, '');
   return /[:;,]/.test(clean) ? `"${clean}"` : clean;
 }
 
@@ -142,11 +144,11 @@ export function renderVFreeBusy(input: FreeBusyInput): string {
     `PRODID:${PRODID}`,
     'METHOD:PUBLISH',
     'BEGIN:VFREEBUSY',
-    `UID:${uid.replace(/[\r\n]/g, '')}`,
+    `UID:${withoutControlCharacters(uid)}`,
     `DTSTAMP:${utcBasic(input.now)}`,
     `DTSTART:${utcBasic(input.start)}`,
     `DTEND:${utcBasic(input.end)}`,
-    `${who}${cn}:mailto:${party.email.replace(/[\r\n]/g, '')}`,
+    `${who}${cn}:mailto:${withoutControlCharacters(party.email)}`,
     ...clipped.map((period) => `FREEBUSY;FBTYPE=${period.type}:${utcBasic(period.start)}/${utcBasic(period.end)}`),
     'END:VFREEBUSY',
     'END:VCALENDAR',

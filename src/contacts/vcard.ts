@@ -8,6 +8,7 @@
  * ical.js upper-cases group names, which RFC 6350 §3.3 defines as case-insensitive.
  */
 import ICAL from 'ical.js';
+import { serializeSafely } from '../calendar/safe-serialize.js';
 import { MAX_CONTACT_EMAILS, MAX_CONTACT_PHONES } from '../domain/contact.js';
 import { BridgeError } from '../domain/errors.js';
 import { itemKey, type CardFields, type ContactFieldKey } from './card-fields.js';
@@ -224,7 +225,8 @@ export function renderCard(input: RenderInput): string {
   }
   if (selected.has('title')) setText(card, 'title', f.title);
   if (input.withheld !== undefined) withhold(card, input.withheld.filter((field) => !selected.has(field) && field !== 'displayName'));
-  return card.toString() + '\r\n';
+  // No CRM value may start a content line of its own (RFC 6350 §3.2): see safe-serialize.ts.
+  return serializeSafely(card) + '\r\n';
 }
 
 function newCard(uid: string, version: VCardVersion): ICAL.Component {

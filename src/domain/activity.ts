@@ -194,6 +194,8 @@ export interface ActivitySystemFields {
   classification?: (typeof mailClassifications)[number] | null;
   /** De-duplication key of an e-mail (see src/mail/message-id.ts). */
   messageKey?: string | null;
+  /** With messageKey, the identity of an e-mail: a fingerprint of what it says (src/mail/message-identity.ts). */
+  contentFingerprint?: string;
   correlation?: Correlation | null;
   /** Tracking token of mail sent from the CRM (`CRM:0100042`). */
   trackingToken?: string | null;

@@ -21,9 +21,15 @@ export interface CorrelationMatch {
 
 type Correlatable = Pick<ParsedMessage, 'inReplyTo' | 'references' | 'subject' | 'from' | 'to' | 'cc' | 'date'>;
 
-/** The activity a message with this id stands for: by stored key, or by a genuine bridge Message-ID. */
-async function activityForId(store: Store, id: string, settings: CorrelationSettings): Promise<Activity | undefined> {
-  const [byKey] = await store.activities.findByMessageKey(messageKey(id));
+/**
+ * The activity a message with this id stands for: by stored key, or by a genuine bridge Message-ID.
+ * Several activities have the key when a copy said something else than the first (a forgery,
+ * src/mail/message-identity.ts): the one sharing the most addresses with `message` wins, the oldest
+ * on a tie.
+ */
+async function activityForId(store: Store, id: string, message: Correlatable, settings: CorrelationSettings): Promise<Activity | undefined> {
+  const candidates = await store.activities.findByMessageKey(messageKey(id));
+  const byKey = candidates.reduce<Activity | undefined>((best, candidate) => (best === undefined || overlap(message, candidate) > overlap(message, best) ? candidate : best), undefined);
   if (byKey) return byKey;
   const activityId = settings.domain ? activityIdOf(id, settings.domain, settings.messageIdKey) : null;
   return activityId ? store.activities.get(activityId) : undefined;
@@ -51,12 +57,12 @@ function overlap(message: Correlatable, activity: Activity, externalOnly = false
  */
 export async function correlate(store: Store, message: Correlatable, settings: CorrelationSettings): Promise<CorrelationMatch | null> {
   if (message.inReplyTo) {
-    const activity = await activityForId(store, message.inReplyTo, settings);
+    const activity = await activityForId(store, message.inReplyTo, message, settings);
     if (activity) return { correlation: { method: 'in-reply-to', activityId: activity.id }, activity };
   }
   if (isForward(message.subject)) return null;
   for (const reference of [...message.references].reverse()) {
-    const activity = await activityForId(store, reference, settings);
+    const activity = await activityForId(store, reference, message, settings);
     if (activity) return { correlation: { method: 'references', activityId: activity.id }, activity };
   }
   if (settings.token.enabled) {

@@ -5,6 +5,7 @@ import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import type { StoredBlob } from '../store/blob-store.js';
 import { messageKey } from './message-id.js';
+import { matchIdentity } from './message-identity.js';
 import type { ParsedMessage } from './parsed-message.js';
 import { resolveParties, type AddressWithRole, type PartyDirectory } from './resolve-parties.js';
 
@@ -77,7 +78,8 @@ export interface PreparedIngest {
  */
 export async function prepareIngest(store: Store, directory: PartyDirectory, message: ParsedMessage, options: IngestOptions, inBatch = false): Promise<PreparedIngest> {
   const key = messageKey(message.messageId);
-  const known = inBatch ? undefined : await store.activities.findIdByMessageKey(key);
+  const match = inBatch ? undefined : matchIdentity(await store.activities.findIdentitiesByMessageKey(key), message.fingerprint);
+  const known = match?.same ? { id: match.id } : undefined;
   const parties = known ? [] : await resolveParties(addressesOf(message), directory);
   const correlated = known ? null : options.correlated !== undefined ? options.correlated : inBatch ? undefined : await correlate(store, message, options.correlation);
   const blobs = Promise.all(
@@ -96,12 +98,16 @@ export async function writeIngest(tx: Store, directory: PartyDirectory, prepared
   const { message, options, key, known, parties } = prepared;
   const source = { type: 'imap' as const, sourceId: options.source.sourceId, ref: options.source.ref };
   // Looked up again inside the transaction: another mailbox may have stored the same message
-  // meanwhile (the unique index on message_key is the last line of defence).
-  // (The id alone first: loading a whole activity is five queries, and new mail has none.)
-  const [existing] = (await tx.activities.findIdByMessageKey(key)) ? await tx.activities.findByMessageKey(key) : [];
-  if (existing) {
+  // meanwhile (the unique index on message_key + content_fingerprint is the last line of defence).
+  // (The identities alone first: loading a whole activity is five queries, and new mail has none.)
+  const match = matchIdentity(await tx.activities.findIdentitiesByMessageKey(key), message.fingerprint);
+  const existing = match.same ? await tx.activities.get(match.id) : undefined;
+  if (match.same && existing) {
     await tx.activities.addSource(existing.id, source);
-    const changes: { regarding?: Regarding; queue?: string; owner?: string; kind?: 'email_out' } = {};
+    const changes: { regarding?: Regarding; queue?: string; owner?: string; kind?: 'email_out'; contentFingerprint?: string } = {};
+    // Stored without a fingerprint (sent by the bridge, or before fingerprints existed): this copy
+    // says what the message is, so a later copy that says something else is another message.
+    if (match.adopt) changes.contentFingerprint = message.fingerprint;
     if (options.regarding && !existing.regarding) changes.regarding = options.regarding;
     if (options.queue && !existing.queue) changes.queue = options.queue;
     // A user tracking mail a shared mailbox imported first makes it theirs, as if they had been first
@@ -116,6 +122,7 @@ export async function writeIngest(tx: Store, directory: PartyDirectory, prepared
     return { activityId: existing.id, created: false };
   }
   if (known) throw new BridgeError('TEMPORARY', `activity ${known.id} for ${message.messageId} disappeared during import; retrying`);
+  if (!match.same && match.collidesWith.length > 0 && !message.syntheticMessageId) await recordCollision(tx, message, options, match.collidesWith);
   const correlated = prepared.correlated !== undefined ? prepared.correlated : await correlate(tx, message, options.correlation);
   const blobs = await prepared.blobs;
   await createMissingRecords(tx, directory, parties, message, options);
@@ -137,6 +144,7 @@ export async function writeIngest(tx: Store, directory: PartyDirectory, prepared
     bodyHtml: message.html,
     classification: message.classification,
     messageKey: key,
+    contentFingerprint: message.fingerprint,
     correlation: correlated?.correlation ?? null,
   });
   for (const entry of blobs) await tx.attachments.addStored(created.id, entry);
@@ -149,8 +157,32 @@ export async function writeIngest(tx: Store, directory: PartyDirectory, prepared
 }
 
 /**
- * Store one e-mail as an activity, exactly once: the same Message-ID seen again (another mailbox,
- * another folder, a UIDVALIDITY reset) only adds a source to the existing activity. Attachment bytes
+ * A message with the Message-ID of another one that says something else (From, Date, Subject, body
+ * or attachments differ): a forgery, or a copy a list server or gateway changed. It gets its own
+ * activity, so no stranger's text ends up on the activity of the genuine message, and the collision
+ * is recorded (CONFLICT) naming both places. (A synthetic id is no claim of the sender's: two
+ * messages without Message-ID whose headers say the same are just two messages.)
+ */
+async function recordCollision(tx: Store, message: ParsedMessage, options: IngestOptions, others: readonly string[]): Promise<void> {
+  const places: string[] = [];
+  for (const id of others.slice(0, 5)) {
+    const other = await tx.activities.get(id);
+    const where = other?.sources.slice(0, 3).map((s) => `${s.sourceId} ${s.ref}`).join(', ') || 'no mailbox';
+    places.push(`activity ${id} (${where})`);
+  }
+  const more = others.length > 5 ? ` and ${others.length - 5} more` : '';
+  await tx.syncErrors.record(
+    options.source.sourceId,
+    options.source.ref,
+    'CONFLICT',
+    `Message-ID ${message.messageId} at ${options.source.sourceId} ${options.source.ref} names another message than ${places.join('; ')}${more}: From, Date, Subject or body differ, so it is kept as an activity of its own`,
+  );
+}
+
+/**
+ * Store one e-mail as an activity, exactly once: the same message seen again (another mailbox,
+ * another folder, a UIDVALIDITY reset: same Message-ID and same fingerprint, message-identity.ts)
+ * only adds a source to the existing activity. Attachment bytes
  * go to the content-addressed store first; the activity, its attachments rows, its source and the
  * caller's status row commit in one transaction.
  */

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import type { AddressObject, EmailAddress, HeaderValue, ParsedMail, StructuredHeader } from 'mailparser';
+import { toSingleLine } from '../domain/control-characters.js';
 import { BridgeError } from '../domain/errors.js';
 import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
 import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from './message-id.js';
+import { messageFingerprint } from './message-identity.js';
 import type { MailAddress, ParsedAttachment, ParsedMessage } from './parsed-message.js';
 import { limitBody, MAX_BODY_BYTES, truncationNote } from './body-limit.js';
 import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
@@ -52,6 +54,9 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
       // Keep `cid:` references instead of inlining every image as a data: URL a second time: the
       // sanitizer allows cid: and the attachments carry the content anyway.
       keepCidLinks: true,
+      // SHA-256 of each decoded attachment, computed while it streams in: the message fingerprint
+      // (message-identity.ts) uses it instead of hashing the content a second time.
+      checksumAlgo: 'sha256',
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -71,7 +76,10 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   const inReplyTo = parseMessageIdList((headers.get('in-reply-to') ?? []).join(' '))[0] ?? null;
   const references = parseMessageIdList((headers.get('references') ?? []).join(' '));
   const date = readDate(headers, warnings);
-  const subject = mail.subject ?? '';
+  // Subject and display names are one line (RFC 5322 §2.2, §3.2.5), but RFC 2047 lets a sender
+  // encode a CR or LF in them: they become spaces, so no CRM field holds a line break a writer
+  // (vCard, iCalendar, a reply's headers) could turn into a line of its own.
+  const subject = toSingleLine(mail.subject ?? '');
 
   const rawHtml = typeof mail.html === 'string' ? mail.html : null;
   if (mail.textConversionError !== undefined) {
@@ -86,6 +94,7 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
   const html = bodies.html;
 
   const contentType = parsedHeaders.get('content-type');
+  const from = readAddresses(parsedHeaders, 'from', warnings);
   return {
     messageId,
     syntheticMessageId: synthetic,
@@ -93,7 +102,7 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     references,
     date,
     subject,
-    from: readAddresses(parsedHeaders, 'from', warnings),
+    from,
     sender: readAddresses(parsedHeaders, 'sender', warnings)[0] ?? null,
     replyTo: readAddresses(parsedHeaders, 'reply-to', warnings),
     to: readAddresses(parsedHeaders, 'to', warnings),
@@ -105,6 +114,7 @@ export async function parseMessage(source: Buffer, options: ParseMessageOptions 
     attachments,
     classification: classifyMessage(headers, isStructuredHeader(contentType) ? contentType : null, subject),
     contentHash,
+    fingerprint: messageFingerprint({ from, date, subject, text, html }, mail.attachments.map((attachment) => ({ size: attachment.content.length, digest: attachment.checksum }))),
     size: source.length,
     warnings: warnings.list(),
   };
@@ -283,7 +293,7 @@ function readAddresses(headers: ParsedMail['headers'], key: string, warnings: Wa
         continue;
       }
       const address = entry.address?.trim() ?? '';
-      const name = entry.name.trim();
+      const name = toSingleLine(entry.name).trim();
       if (address.includes('@')) {
         result.push({ address, name: name === '' ? null : name });
       } else if (address !== '' || name !== '') {

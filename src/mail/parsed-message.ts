@@ -44,6 +44,9 @@ export interface ParsedMessage {
   classification: MailClassification;
   /** SHA-256 (hex) of the raw message bytes. */
   contentHash: string;
+  /** What the message says (From, Date, Subject, bodies, attachments; src/mail/message-identity.ts):
+   * with the Message-ID, its identity. Copies in other folders and mailboxes have the same one. */
+  fingerprint: string;
   size: number;
   /** Problems found while parsing that did not stop it (bad charset, broken header, ...). */
   warnings: string[];

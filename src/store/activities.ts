@@ -200,6 +200,13 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
     return this.loadMany(this.unit.db, rows.map((row) => row.id));
   }
 
+  /** The identities (id and content fingerprint) of the e-mail activities with this Message-ID key,
+   * oldest first, without loading them (one query). */
+  async findIdentitiesByMessageKey(messageKey: string): Promise<Array<{ id: string; fingerprint: string }>> {
+    const rows = await this.unit.db.selectFrom('activities').select(['id', 'content_fingerprint']).where('message_key', '=', messageKey).orderBy('id').execute();
+    return rows.map((row) => ({ id: row.id, fingerprint: row.content_fingerprint }));
+  }
+
   /** The id of an e-mail activity with this de-duplication key, without loading it (one query). */
   async findIdByMessageKey(messageKey: string): Promise<{ id: string } | undefined> {
     return this.unit.db.selectFrom('activities').select('id').where('message_key', '=', messageKey).orderBy('id').limit(1).executeTakeFirst();
@@ -287,6 +294,7 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
         correlation_method: correlation?.method ?? null,
         correlation_activity_id: correlation?.activityId ?? null,
         ...('messageKey' in changes ? { message_key: changes.messageKey ?? null } : {}),
+        ...(changes.contentFingerprint !== undefined ? { content_fingerprint: changes.contentFingerprint } : {}),
         updated_at: now,
       })
       .where('id', '=', current.id)
@@ -359,6 +367,7 @@ function activityRow(id: string, input: ActivityWrite, now: string): ActivitiesT
     body_html: input.bodyHtml ?? null,
     classification: input.classification ?? null,
     message_key: input.messageKey ?? null,
+    content_fingerprint: input.contentFingerprint ?? '',
     tracking_token: input.trackingToken ?? null,
     subject_key: input.subjectKey ?? null,
     created_at: now,

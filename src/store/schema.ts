@@ -200,8 +200,12 @@ export interface ActivitiesTable {
   body_html: string | null;
   /** normal | auto_reply | out_of_office | bounce, for e-mail activities. */
   classification: string | null;
-  /** Lower-cased Message-ID without brackets: the identity that de-duplicates mail across mailboxes. */
+  /** Lower-cased Message-ID without brackets: with content_fingerprint, the identity that
+   * de-duplicates mail across mailboxes (unique together). */
   message_key: string | null;
+  /** What the message says (src/mail/message-identity.ts); '' for activities that are no mail,
+   * mail sent by the bridge and mail stored before migration 0010 (until a copy lends its own). */
+  content_fingerprint: string;
   /** `CRM:0100042`-style token put in the subject of mail sent from the CRM (without brackets). */
   tracking_token: string | null;
   /** Subject without reply/forward prefixes and tracking token, lower-cased: for smart matching. */

@@ -8,6 +8,7 @@ import * as admin from './0006-admin.js';
 import * as busyIndexes from './0007-busy-indexes.js';
 import * as taskPercent from './0008-task-percent.js';
 import * as appointmentReminder from './0009-appointment-reminder.js';
+import * as messageFingerprint from './0010-message-fingerprint.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007-busy-indexes': busyIndexes,
   '0008-task-percent': taskPercent,
   '0009-appointment-reminder': appointmentReminder,
+  '0010-message-fingerprint': messageFingerprint,
 };

@@ -262,9 +262,11 @@ describe('Gmail-style layout: [Gmail]/Sent Mail, All Mail, Spam, Trash (real Dov
     const { client, sync } = await setup(gmail, gmailUsers[4]!, { autoTrack: 'none' });
     await sync(); // creates the CRM label
     const ids = { unlabelled: newMessageId(), trashed: newMessageId(), spam: newMessageId() };
-    for (const id of Object.values(ids)) await client.append('CRM', buildMessage({ messageId: id }));
-    // On Gmail a trashed or spam message leaves All Mail; one whose label is taken off stays there.
-    await client.append('[Gmail]/All Mail', buildMessage({ messageId: ids.unlabelled }));
+    const messages = new Map(Object.values(ids).map((id) => [id, buildMessage({ messageId: id })]));
+    for (const message of messages.values()) await client.append('CRM', message);
+    // On Gmail a trashed or spam message leaves All Mail; one whose label is taken off stays there
+    // (the same message: the same bytes).
+    await client.append('[Gmail]/All Mail', messages.get(ids.unlabelled)!);
     expect(await sync()).toMatchObject({ changed: 3, itemErrors: 0 });
     const before = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await activityOf(id))[0]!.id])));
 

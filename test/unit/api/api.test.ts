@@ -72,6 +72,32 @@ describe('validation', () => {
     expect((await api.call('POST', '/api/v1/contacts', { body: { firstName: 'X', owner: 'ghost' } })).body).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'owner' }] });
   });
 
+  it('refuses control characters in single-line fields with 400 INVALID_INPUT naming the field; multi-line fields keep their lines', async () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['/api/v1/contacts', { lastName: 'Eve\r\nEMAIL:evil@attacker.example' }, 'lastName'],
+      ['/api/v1/contacts', { firstName: 'Eve', company: 'Acme\rTEL:+1555' }, 'company'],
+      ['/api/v1/contacts', { displayName: 'Eve\nX', emails: ['eve@example.org'] }, 'displayName'],
+      ['/api/v1/contacts', { firstName: 'Eve', title: 'Boss\u2028X' }, 'title'],
+      ['/api/v1/leads', { email: 'l@example.org', company: 'Co\u0000' }, 'company'],
+      ['/api/v1/accounts', { name: 'Acme\r\nX' }, 'name'],
+      ['/api/v1/opportunities', { name: 'Deal\u0085X' }, 'name'],
+      ['/api/v1/activities', { kind: 'task', subject: 'Call\rATTENDEE:mailto:x@attacker.example' }, 'subject'],
+      ['/api/v1/activities', { kind: 'meeting', subject: 's', location: 'Room\n1' }, 'location'],
+      ['/api/v1/activities', { kind: 'email_in', subject: 's', parties: [{ role: 'from', address: 'a@b.co', name: 'A\r\nB' }] }, 'parties[0].name'],
+    ];
+    for (const [path, body, field] of cases) {
+      const response = await api.call('POST', path, { body });
+      expect(response.status, `${path} ${field}`).toBe(400);
+      expect(response.body).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: field, message: expect.stringMatching(/single line.*found U\+/) }] });
+    }
+    const contact = await api.call('POST', '/api/v1/contacts', { body: { firstName: 'Ok' } });
+    expect((await api.call('PATCH', `/api/v1/contacts/${contact.body.id}`, { body: { lastName: 'Eve\rEMAIL:x@y' } })).body).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'lastName' }] });
+    // TAB is no line break (RFC 5545 §3.3.11 allows it in text), and a multi-line body keeps its lines.
+    expect((await api.call('POST', '/api/v1/contacts', { body: { firstName: 'Tab\there' } })).status).toBe(201);
+    const task = await api.call('POST', '/api/v1/activities', { body: { kind: 'task', subject: 'Call', bodyText: 'line one\r\nline two' } });
+    expect(task).toMatchObject({ status: 201, body: { bodyText: 'line one\r\nline two' } });
+  });
+
   it('answers 404 for unknown routes and ids with a JSON error', async () => {
     expect(await api.call('GET', '/api/v1/contacts/con_doesnotexist')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     expect(await api.call('GET', '/api/v1/widgets')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });

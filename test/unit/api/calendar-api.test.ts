@@ -27,6 +27,11 @@ describe('appointments and tasks API', () => {
     const moved = await api.call('PATCH', `/api/v1/appointments/${meeting.body.id}`, { body: { start: inDays(3), end: inDays(3, 12), attendees: [] } });
     expect(moved.body).toMatchObject({ kind: 'appointment', start: inDays(3), end: inDays(3, 12), parties: [] });
     expect((await api.call('PATCH', `/api/v1/appointments/${meeting.body.id}`, { body: { end: inDays(2) } })).status).toBe(400);
+    // A line break in a single-line field would become a property of its own in the CalDAV object.
+    const injected = await api.call('POST', '/api/v1/appointments', { body: { owner: 'alice', subject: 'Call\r\nATTENDEE:mailto:x@attacker.example', start: inDays(2), end: inDays(2, 11) } });
+    expect(injected).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', details: [{ path: 'subject' }] } });
+    expect((await api.call('PATCH', `/api/v1/appointments/${meeting.body.id}`, { body: { location: 'Room\r1' } })).body).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'location' }] });
+    expect((await api.call('POST', '/api/v1/tasks', { body: { owner: 'alice', subject: 'Call\rX' } })).body).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'subject' }] });
     expect((await api.call('GET', '/api/v1/appointments?owner=alice')).body.items).toHaveLength(2);
     expect((await api.call('DELETE', `/api/v1/appointments/${plain.body.id}`)).status).toBe(204);
     expect((await api.call('GET', `/api/v1/appointments/${plain.body.id}`)).status).toBe(404);

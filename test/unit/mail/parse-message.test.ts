@@ -33,6 +33,7 @@ describe('parseMessage: plain text', () => {
       attachments: [],
       classification: 'normal',
       contentHash: sha256(source),
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       size: source.length,
       warnings: [],
     });
@@ -178,6 +179,14 @@ describe('parseMessage: RFC 2047 encoded words', () => {
     ]);
     expect(message.text).toBe('Grüße aus Köln.\n');
     expect(message.warnings).toEqual([]);
+  });
+
+  it('turns an encoded CR or LF in a display name or the subject into a space (they are one line, RFC 5322 §3.2.5)', async () => {
+    const source = Buffer.from('From: =?utf-8?q?Eve=0D=0AEMAIL=3Ax=40y=2Eexample?= <eve@example.org>\r\nTo: =?utf-8?b?Qm9iDUFUVEVOREVFOng=?= <bob@example.org>\r\nSubject: =?utf-8?q?Hi=0AX-Injected=3A_1?=\r\nDate: Mon, 3 Jun 2024 10:00:00 +0000\r\nMessage-ID: <cr@x>\r\n\r\nbody\r\n');
+    const message = await parseMessage(source);
+    expect(message.from).toEqual([{ address: 'eve@example.org', name: 'Eve EMAIL:x@y.example' }]);
+    expect(message.to).toEqual([{ address: 'bob@example.org', name: 'Bob ATTENDEE:x' }]);
+    expect(message.subject).toBe('Hi X-Injected: 1');
   });
 
   it('warns about encoded words in charsets that cannot be decoded', async () => {
@@ -398,6 +407,8 @@ describe('parseMessage: line endings', () => {
       ...message,
       messageId: message.syntheticMessageId ? 'synthetic' : message.messageId,
       contentHash: undefined,
+      // Covers the attachments' decoded bytes, line endings included (see below).
+      fingerprint: message.attachments.length > 0 ? undefined : message.fingerprint,
       size: undefined,
       text: message.text?.replace(/\r\n/g, '\n') ?? null,
       html: message.html?.replace(/\r\n/g, '\n') ?? null,
