@@ -34,7 +34,11 @@ export interface PointingDavOptions {
   principal?: string;
   /** calendar-home-set of /principal/; default `/cal/`. */
   calendarHome?: string;
-  /** hrefs the multiget on /cal/work/ answers with (getetag only, no calendar-data), e.g. on another origin. */
+  /**
+   * hrefs every REPORT on /cal/work/ (sync-collection and multiget) answers with, getetag only and
+   * no calendar-data, so the client GETs each; e.g. one on another origin. GET of a path below
+   * /cal/work/ on this server answers a small event.
+   */
   multigetHrefs?: string[];
 }
 
@@ -86,6 +90,11 @@ export function startPointingDav(options: PointingDavOptions = {}): Promise<Loop
     }
     if (req.method === 'REPORT' && path === '/cal/work/') {
       return xml(multistatus((options.multigetHrefs ?? []).map((href) => ({ href, props: '<d:getetag>"1"</d:getetag>' }))));
+    }
+    if (req.method === 'GET' && path?.startsWith('/cal/work/') === true) {
+      const uid = path.slice('/cal/work/'.length);
+      const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//pointing-dav//EN\r\nBEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nSUMMARY:${uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+      return res.writeHead(200, { 'Content-Type': 'text/calendar', ETag: '"1"' }).end(ics);
     }
     res.writeHead(404).end();
   });

@@ -55,14 +55,17 @@ describe('DAV credentials go only to the configured origin', () => {
     expect(sink.requests).toEqual([]);
   });
 
-  it('refuses an item href on another origin as that item\'s failure, never sending it a request', async () => {
-    const { dav, sink } = await servers((sink) => ({ multigetHrefs: [`${sink}/cal/work/stolen.ics`] }));
+  it('refuses an item href on another origin as that item\'s failure, reads the others, and never sends it a request', async () => {
+    const { dav, sink } = await servers((sink) => ({ multigetHrefs: [`${sink}/cal/work/stolen.ics`, '/cal/work/kept.ics'] }));
     const session = await new CalDavConnector().connect(settings(dav));
     const collection: DavCollection = { href: `${dav.url}/cal/work/`, displayName: 'Work', components: ['VEVENT'], kind: 'calendar', ctag: null, syncToken: null, readOnly: false, color: null };
-    const error = await failure(session.fetch(collection, [`${dav.url}/cal/work/a.ics`]));
-    expect(error.code).toBe('INVALID_INPUT');
-    expect(error.message).toContain(sink.url);
-    expect(error.message).toContain('an item href in');
+    const changes = await session.changes(collection, null);
+    expect(changes.changed.map((o) => o.href)).toEqual([`${dav.url}/cal/work/kept.ics`]);
+    expect(changes.failed.map((f) => f.href)).toEqual([`${sink.url}/cal/work/stolen.ics`]);
+    const error = changes.failed[0]?.error;
+    expect(error?.code).toBe('INVALID_INPUT');
+    expect(error?.message).toContain(sink.url);
+    expect(error?.message).toContain('an item href in');
     expect(sink.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
     expect(sink.requests).toEqual([]);
   });
