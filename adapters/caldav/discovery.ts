@@ -33,8 +33,8 @@ interface Probe {
  * (404, 405, a web page); throws AUTH on 401/403 and TEMPORARY on 5xx and network failures, since
  * trying other URLs would only hide those.
  */
-async function probe(http: DavHttp, url: string): Promise<Probe | null> {
-  const res = await http.request('PROPFIND', url, { depth: '0', body: propfindBody(DISCOVERY_PROPS) });
+async function probe(http: DavHttp, url: string, pointedBy?: string): Promise<Probe | null> {
+  const res = await http.request('PROPFIND', url, { depth: '0', body: propfindBody(DISCOVERY_PROPS), ...(pointedBy !== undefined ? { pointedBy } : {}) });
   if (res.status === 401 || res.status === 403 || res.status === 408 || res.status === 429 || res.status >= 500) {
     throw http.fail('PROPFIND', url, res);
   }
@@ -50,11 +50,16 @@ function first(list: readonly string[]): string | null {
   return href === undefined ? null : withTrailingSlash(href);
 }
 
-function homesOf(p: Probe): { calendarHomeUrl: string | null; addressbookHomeUrl: string | null } {
-  return {
-    calendarHomeUrl: first(okHrefs(p.entry, NS_CALDAV, 'calendar-home-set', p.url)),
-    addressbookHomeUrl: first(okHrefs(p.entry, NS_CARDDAV, 'addressbook-home-set', p.url)),
-  };
+/**
+ * The home sets of a probed resource. A home on another origin fails discovery here, before the
+ * session lists it: the session's requests would carry the credentials there (see DavHttp).
+ */
+function homesOf(http: DavHttp, p: Probe): { calendarHomeUrl: string | null; addressbookHomeUrl: string | null } {
+  const calendarHomeUrl = first(okHrefs(p.entry, NS_CALDAV, 'calendar-home-set', p.url));
+  const addressbookHomeUrl = first(okHrefs(p.entry, NS_CARDDAV, 'addressbook-home-set', p.url));
+  if (calendarHomeUrl !== null) http.assertTrusted('PROPFIND', calendarHomeUrl, `calendar-home-set of ${displayUrl(p.url)}`);
+  if (addressbookHomeUrl !== null) http.assertTrusted('PROPFIND', addressbookHomeUrl, `addressbook-home-set of ${displayUrl(p.url)}`);
+  return { calendarHomeUrl, addressbookHomeUrl };
 }
 
 /** Step 4: no principal (or one without home sets): derive the homes from the URL's own type. */
@@ -96,15 +101,15 @@ export async function discover(http: DavHttp, configuredUrl: string): Promise<Di
   }
 
   if (principalUrl !== null) {
-    const principal = self !== null && sameUrl(self.url, principalUrl) ? self : await probe(http, principalUrl);
+    const principal = self !== null && sameUrl(self.url, principalUrl) ? self : await probe(http, principalUrl, `current-user-principal from ${displayUrl(given)}`);
     if (principal !== null) {
-      const homes = homesOf(principal);
+      const homes = homesOf(http, principal);
       if (homes.calendarHomeUrl !== null || homes.addressbookHomeUrl !== null) return { principalUrl, ...homes };
     }
   }
   if (self !== null) {
     // A home-set on the URL itself (it is a principal that does not name itself), else its type.
-    const homes = homesOf(self);
+    const homes = homesOf(http, self);
     if (homes.calendarHomeUrl !== null || homes.addressbookHomeUrl !== null) {
       return { principalUrl: principalUrl ?? withTrailingSlash(self.entry.href), ...homes };
     }

@@ -3,7 +3,7 @@
 // timeout that covers headers and body, and no interpretation of the status — callers decide,
 // because DAV reuses statuses per method (412 on PUT, 207 with errors inside, 404 = deleted).
 
-import type { BridgeError } from '../../src/domain/errors.js';
+import { BridgeError } from '../../src/domain/errors.js';
 import { abortError } from '../deadline.js';
 import type { DavServerSettings } from '../../src/sync/dav-ports.js';
 import { describe, fetchError, statusError } from './parse-dav-error.js';
@@ -20,6 +20,12 @@ export interface DavHttpOptions {
   abort?: AbortSignal;
   /** Largest response body read (`sync.maxDavResponseBytes`); larger ones fail with ResponseTooLargeError. */
   maxResponseBytes?: number;
+  /**
+   * The configured server URL: credentials go only to its origin (scheme, host, port), and to an
+   * origin an RFC 6764 /.well-known redirect leads to (see trustRedirect). Requests elsewhere are
+   * refused before they are sent. Absent: only the origin of the first request is trusted.
+   */
+  serverUrl?: string;
 }
 
 export interface DavHttpResponse {
@@ -35,6 +41,32 @@ export interface DavRequestInit {
   body?: string;
   /** RFC 4918 §10.2; omitted when undefined. */
   depth?: '0' | '1' | 'infinity';
+  /** What named this URL (e.g. "calendar-home-set of https://dav.example/p/"), for the refusal message. */
+  pointedBy?: string;
+}
+
+/** A request refused because its origin is not the configured server's (INVALID_INPUT). */
+export class ForeignOriginError extends BridgeError {
+  constructor(
+    message: string,
+    readonly origin: string,
+  ) {
+    super('INVALID_INPUT', message);
+    this.name = 'ForeignOriginError';
+  }
+}
+
+/**
+ * A redirect of a /.well-known request (RFC 6764 §5) moves the account to another origin, and the
+ * credentials may follow it there only when it stays on https or on the same host: an http
+ * redirect to another host would hand the password to whoever answers that name in clear text,
+ * and a redirect from any other path is just a DAV server pointing elsewhere, which does not move
+ * the account. Undici already drops Authorization on the redirect itself; this decides whether
+ * later requests to the new origin carry it.
+ */
+export function trustRedirect(requested: URL, landed: URL): boolean {
+  if (!requested.pathname.startsWith('/.well-known/')) return false;
+  return landed.protocol === 'https:' || landed.hostname === requested.hostname;
 }
 
 const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';
@@ -48,6 +80,8 @@ export class DavHttp {
   readonly maxResponseBytes: number;
   /** Never in a message: the password and the encoded credentials. */
   readonly secrets: readonly string[];
+  /** Origins that get the credentials: the configured server's, plus trusted well-known redirects. */
+  private readonly trustedOrigins = new Set<string>();
 
   constructor(options: DavHttpOptions) {
     this.username = options.username;
@@ -57,6 +91,29 @@ export class DavHttp {
     this.abort = options.abort;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.secrets = [options.password, token];
+    // An unparsable URL is discovery's CONFIG error to report; then the first request's origin is trusted.
+    if (options.serverUrl !== undefined && URL.canParse(options.serverUrl)) this.trustedOrigins.add(new URL(options.serverUrl).origin);
+  }
+
+  /**
+   * Refuses a request to an origin other than the configured server's: every DAV request carries
+   * Basic credentials (RFC 7617), and a hostile or compromised server could otherwise point a
+   * principal, home set or href (absolute, RFC 4918 §8.3) at a host of its own and collect them.
+   */
+  assertTrusted(method: string, url: string, pointedBy: string | undefined): void {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch (error) {
+      throw new BridgeError('INVALID_INPUT', `${describe(method, url, this.username)}: not a valid URL${pointedBy === undefined ? '' : ` (from ${pointedBy})`}`, { cause: error });
+    }
+    if (this.trustedOrigins.size === 0) this.trustedOrigins.add(target.origin);
+    if (this.trustedOrigins.has(target.origin)) return;
+    const allowed = [...this.trustedOrigins].join(', ');
+    throw new ForeignOriginError(
+      `refused ${method} to ${target.origin}: ${pointedBy ?? 'a DAV href'} points outside the configured server (${allowed}); credentials of ${this.username} are sent only there`,
+      target.origin,
+    );
   }
 
   /**
@@ -64,6 +121,7 @@ export class DavHttp {
    * ResponseTooLargeError (PAYLOAD_TOO_LARGE) when its body is larger than maxResponseBytes.
    */
   async request(method: string, url: string, init: DavRequestInit = {}): Promise<DavHttpResponse> {
+    this.assertTrusted(method, url, init.pointedBy);
     const headers: Record<string, string> = { Authorization: this.authorization, ...init.headers };
     if (init.depth !== undefined) headers['Depth'] = init.depth;
     // Xandikos answers 415 to an XML body without a Content-Type.
@@ -88,6 +146,7 @@ export class DavHttp {
         signal: deadline.signal,
       });
       const text = await readTextWithin(res, this.maxResponseBytes, describe(method, url, this.username));
+      if (res.url && res.redirected && trustRedirect(new URL(url), new URL(res.url))) this.trustedOrigins.add(new URL(res.url).origin);
       return { status: res.status, headers: res.headers, text, url: res.url || url };
     } catch (error) {
       if (this.abort?.aborted) throw abortError(this.abort, describe(method, url, this.username));
@@ -109,6 +168,7 @@ export function davHttpFor(settings: DavServerSettings, abort?: AbortSignal): Da
   return new DavHttp({
     username: settings.username,
     password: settings.password,
+    serverUrl: settings.url,
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.maxResponseBytes !== undefined ? { maxResponseBytes: settings.maxResponseBytes } : {}),
     ...(abort !== undefined ? { abort } : {}),

@@ -7,7 +7,7 @@ import { BridgeError } from '../../src/domain/errors.js';
 import type { DavChanges, DavCollection, DavComponent, DavItemFailure, DavObject, DavSession } from '../../src/sync/dav-ports.js';
 import type { DiscoveredAccount } from './discovery.js';
 import { canonicalHref, displayUrl, pathOf, sameUrl, slugify, withTrailingSlash } from './href.js';
-import type { DavHttp, DavHttpResponse } from './http.js';
+import { ForeignOriginError, type DavHttp, type DavHttpResponse } from './http.js';
 import { entryStatus, hasResourceType, okProp, okText, parseMultistatus, type DavResponseEntry } from './multistatus.js';
 import { describe, hasPrecondition } from './parse-dav-error.js';
 import { isResponseTooLarge } from './read-body.js';
@@ -374,8 +374,10 @@ export class CalDavSession implements DavSession {
     }
     const fetched = await mapLimit(viaGet, this.getConcurrency, async (href) => {
       try {
-        return await this.get(href);
+        return await this.get(href, `an item href in ${displayUrl(collection.href)}`);
       } catch (error) {
+        // An item href on another origin is that item's failure, not the collection's.
+        if (error instanceof ForeignOriginError) return { href, error };
         if (!isResponseTooLarge(error)) throw error;
         return tooLargeFailure(href, error.limit);
       }
@@ -388,8 +390,8 @@ export class CalDavSession implements DavSession {
     return { objects, missing, failed };
   }
 
-  private async get(href: string): Promise<DavObject | null> {
-    const res = await this.http.request('GET', href);
+  private async get(href: string, pointedBy?: string): Promise<DavObject | null> {
+    const res = await this.http.request('GET', href, pointedBy !== undefined ? { pointedBy } : {});
     if (res.status === 404 || res.status === 410) return null;
     if (res.status !== 200) throw this.http.fail('GET', href, res);
     const etag = res.headers.get('etag') ?? (await this.readEtag(href));
