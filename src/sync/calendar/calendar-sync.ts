@@ -15,7 +15,6 @@
  * resource `<uid>.ics`, recorded as a pending create BEFORE the PUT (If-None-Match: *); a rerun
  * that finds the resource (412, or listed) adopts it instead of creating a second one.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Activity, PartyInput } from '../../domain/activity.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
@@ -47,6 +46,7 @@ import {
 import { mirrorBusy } from './mirror.js';
 import { mergeFields, type ConflictPolicy } from './plan-merge.js';
 import { holdMassDeletion, planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
   sourceId: string;
@@ -83,9 +83,6 @@ export const calendarPair = (userId: string): string => `calendar:${userId}`;
 export const tasksPair = (userId: string): string => `tasks:${userId}`;
 export const BRIDGE_UID_PREFIX = 'crm-bridge-';
 export const bridgeUid = (activityId: string): string => `${BRIDGE_UID_PREFIX}${activityId}`;
-
-/** Longest stretch of object parsing between two turns of the event loop, in ms. */
-const OBSERVE_SLICE_MS = 20;
 
 const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
@@ -285,16 +282,13 @@ export class CalendarSync {
     const complete = token === null || changes.fullResync;
     const crmCollection = this.isCrmCollection(collection, families);
     const listed = new Set<string>();
-    let sliceStart = performance.now();
+    const slices = new EventLoopSlices();
     for (const object of changes.changed) {
       listed.add(object.href);
       await this.observe(object, collection, crmCollection, families);
       // Parsing and expanding are synchronous: hand the event loop back between objects so that a
       // calendar of many heavy (or hostile) objects delays the API and other sources by a slice.
-      if (performance.now() - sliceStart > OBSERVE_SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      await slices.pace();
     }
     // Listed but unreadable (too large, bad XML): recorded; the item stays as it was, never deleted.
     for (const failure of changes.failed) {

@@ -31,6 +31,7 @@ import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../dav-ports.js';
 import type { AddressBookConnector, AddressBookSession } from './carddav-ports.js';
+import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface ContactSyncSpec {
   /** `carddav:<userId>`: where errors are recorded. */
@@ -186,7 +187,7 @@ class AddressBookPass {
     this.bases = await this.store.contactSyncBase.listPair(this.pair);
     await this.loadContacts();
 
-    const { remote, listed } = this.readRemote(changes.changed, changes.failed);
+    const { remote, listed } = await this.readRemote(changes.changed, changes.failed);
     const versions = [...remote.values()].map((r) => r.card.version);
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
     else if (cursor?.version !== undefined) this.newVersion = cursor.version;
@@ -322,7 +323,7 @@ class AddressBookPass {
 
   // ---------------------------------------------------------------------------- remote side
 
-  private readRemote(objects: readonly DavObject[], unreadable: readonly DavItemFailure[]): { remote: Map<string, RemoteCard>; listed: Set<string> } {
+  private async readRemote(objects: readonly DavObject[], unreadable: readonly DavItemFailure[]): Promise<{ remote: Map<string, RemoteCard>; listed: Set<string> }> {
     const remote = new Map<string, RemoteCard>();
     const listed = new Set<string>();
     const failures: Array<{ href: string; code: ErrorCode; message: string }> = [];
@@ -331,7 +332,11 @@ class AddressBookPass {
       listed.add(failure.href);
       failures.push({ href: failure.href, code: failure.error.code, message: failure.error.message });
     }
+    // Parsing is synchronous: hand the event loop back between cards, so that a large (or hostile)
+    // address book delays the API and the other sources by a slice, not by the whole book.
+    const slices = new EventLoopSlices();
     for (const obj of objects) {
+      await slices.pace();
       listed.add(obj.href);
       const size = Buffer.byteLength(obj.data, 'utf8');
       if (size > this.spec.maxCardBytes) {
