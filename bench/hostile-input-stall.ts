@@ -14,31 +14,14 @@ import { parseCard } from '../src/contacts/vcard.js';
 import { parseMessage } from '../src/mail/parse-message.js';
 import { sanitizeMailHtml } from '../src/mail/sanitize-html.js';
 import { mirrorBusy } from '../src/sync/calendar/mirror.js';
+import { measureStall } from '../test/support/event-loop-stall.js';
 import type { BenchRow } from './store-and-api.js';
 
 async function stallOf(work: () => Promise<unknown> | unknown): Promise<{ stallMs: number; totalMs: number; outcome: string }> {
-  let last = performance.now();
-  let longest = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  // Let the ticker start before the work does.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  last = performance.now();
-  const started = performance.now();
-  let outcome: string;
-  try {
-    const result = await work();
-    outcome = typeof result === 'string' ? result : 'handled';
-  } catch (error) {
-    outcome = `refused: ${error instanceof Error ? (error as { code?: string }).code ?? error.name : 'error'}`;
-  }
-  const totalMs = performance.now() - started;
-  longest = Math.max(longest, performance.now() - last);
-  clearInterval(ticker);
-  return { stallMs: longest, totalMs, outcome };
+  const { result, stallMs, totalMs } = await measureStall(work);
+  if (result.status === 'fulfilled') return { stallMs, totalMs, outcome: typeof result.value === 'string' ? result.value : 'handled' };
+  const error = result.reason;
+  return { stallMs, totalMs, outcome: `refused: ${error instanceof Error ? (error as { code?: string }).code ?? error.name : 'error'}` };
 }
 
 function mail(contentType: string, body: string): Buffer {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isBridgeError } from '../../../src/domain/errors.js';
 import { expandOccurrences, type Expansion } from '../../../src/calendar/expand.js';
 import { parseCalendarObject } from '../../../src/calendar/ical-parse.js';
+import { measureStall } from '../../support/event-loop-stall.js';
 
 /**
  * Recurrence rules are data a stranger controls (an invitation the server files by itself): their
@@ -19,21 +20,10 @@ function event(rule: string, dtstart = 'DTSTART:20250106T090000Z', extra = ''): 
 const from = new Date('2024-12-01T00:00:00Z');
 const to = new Date('2027-12-01T00:00:00Z');
 
-/** Expand while a ticker measures the longest gap between two turns of the event loop. */
+/** Expand while measureStall measures the longest gap between two turns of the event loop. */
 async function expandMeasured(text: string): Promise<{ result: Expansion | Error; longestGapMs: number }> {
-  let last = performance.now();
-  let longestGapMs = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longestGapMs = Math.max(longestGapMs, now - last);
-    last = now;
-  }, 1);
-  try {
-    const result = await expandOccurrences(parseCalendarObject(text), from, to, 2000).catch((error: unknown) => error as Error);
-    return { result, longestGapMs: Math.max(longestGapMs, performance.now() - last) };
-  } finally {
-    clearInterval(ticker);
-  }
+  const { result, stallMs } = await measureStall(() => expandOccurrences(parseCalendarObject(text), from, to, 2000));
+  return { result: result.status === 'fulfilled' ? result.value : (result.reason as Error), longestGapMs: stallMs };
 }
 
 async function rejection(text: string): Promise<unknown> {

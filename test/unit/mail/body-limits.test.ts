@@ -2,28 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { limitBody } from '../../../src/mail/body-limit.js';
 import { parseMessage } from '../../../src/mail/parse-message.js';
 import { sanitizeMailHtmlBounded } from '../../../src/mail/sanitize-bounded.js';
+import { measureStall } from '../../support/event-loop-stall.js';
 
 function message(contentType: string, body: string): Buffer {
   return Buffer.from(
     `From: Sender <sender@example.com>\r\nTo: sales@example.org\r\nSubject: Big body\r\nDate: Mon, 3 Jun 2024 10:00:00 +0000\r\nMessage-ID: <big-1@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: ${contentType}\r\n\r\n${body}\r\n`,
   );
-}
-
-/** The longest gap between two turns of the event loop while `work` runs. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let longest = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  try {
-    await work();
-    return Math.max(longest, performance.now() - last);
-  } finally {
-    clearInterval(ticker);
-  }
 }
 
 describe('mail body limits', () => {
@@ -52,7 +36,7 @@ describe('mail body limits', () => {
     // 400 KB of unclosed nested tags: sanitize-html needs many seconds for it on the main thread.
     const hostile = '<div><span><b>'.repeat(30_000);
     let result: Awaited<ReturnType<typeof sanitizeMailHtmlBounded>> | undefined;
-    const stall = await longestStall(async () => {
+    const { stallMs: stall } = await measureStall(async () => {
       result = await sanitizeMailHtmlBounded(hostile, { timeoutMs: 500 });
     });
     expect(result).toEqual({ html: null, text: null, reason: 'sanitizing the HTML body took longer than 500 ms' });
