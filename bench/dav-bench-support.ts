@@ -17,7 +17,7 @@ import { SecretBox } from '../src/store/secret-box.js';
 import { Store } from '../src/store/store.js';
 import { runSource } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';
-import type { SourceKind, SourceRunner, SyncSource } from '../src/sync/ports.js';
+import type { SourceKind, SourceRunner, SyncSource } from '../src/ports/source.js';
 import type { BenchRow } from './store-and-api.js';
 
 const run = promisify(execFile);

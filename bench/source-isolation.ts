@@ -19,7 +19,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { configSchema } from '../src/config/schema.js';
 import { createRunners } from '../src/runtime/runners.js';
-import type { SourceKind, SourceRunner } from '../src/sync/ports.js';
+import type { SourceKind, SourceRunner } from '../src/ports/source.js';
 import { runSyncPass } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';
 import { httpPropfindDrip, imapAfterGreeting, startDrippingServer, type DripScript } from '../test/servers/dripping-server.js';

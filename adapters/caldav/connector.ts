@@ -5,7 +5,7 @@
 // untyped `raw`, its XML layer strips namespaces and converts numeric-looking sync-tokens, ctags
 // and ETag-less text to numbers, and its helpers do not throw on 412 (DESIGN.md principle 8).
 
-import type { DavConnector, DavServerSettings, DavSession } from '../../src/sync/dav-ports.js';
+import type { DavConnector, DavServerSettings, DavSession } from '../../src/ports/dav.js';
 import { discover } from './discovery.js';
 import { davHttpFor } from './http.js';
 import { CalDavSession } from './session.js';

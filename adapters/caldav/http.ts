@@ -5,7 +5,7 @@
 
 import { BridgeError } from '../../src/domain/errors.js';
 import { abortError } from '../deadline.js';
-import type { DavServerSettings } from '../../src/sync/dav-ports.js';
+import type { DavServerSettings } from '../../src/ports/dav.js';
 import { describe, fetchError, statusError } from './parse-dav-error.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readTextWithin } from './read-body.js';
 

@@ -1,4 +1,4 @@
-// CalDAV/CardDAV adapter: implements the DAV ports of src/sync/dav-ports.ts over plain fetch
+// CalDAV/CardDAV adapter: implements the DAV ports of src/ports/dav.ts over plain fetch
 // (discovery, sync-collection + multiget, conditional writes, free-busy).
 export { CalDavConnector } from './connector.js';
 export { CalDavScheduleOutbox } from './schedule-outbox.js';

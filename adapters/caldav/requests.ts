@@ -1,7 +1,7 @@
 // Request bodies for the DAV methods and REPORTs the adapter sends. Prefixes are ours; servers
 // must only look at namespace URIs.
 
-import type { DavComponent } from '../../src/sync/dav-ports.js';
+import type { DavComponent } from '../../src/ports/dav.js';
 import { escapeXml, NS_CALDAV, NS_CARDDAV, NS_CS, NS_DAV, NS_ICAL } from './xml.js';
 
 const HEAD = '<?xml version="1.0" encoding="utf-8"?>\n';

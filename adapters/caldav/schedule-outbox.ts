@@ -4,8 +4,8 @@
 // the caller falls back to what it knows.
 
 import { randomUUID } from 'node:crypto';
-import type { ScheduleFreeBusy, ScheduleFreeBusyAnswer, ScheduleFreeBusyRequest } from '../../src/sync/freebusy-ports.js';
-import type { DavServerSettings } from '../../src/sync/dav-ports.js';
+import type { ScheduleFreeBusy, ScheduleFreeBusyAnswer, ScheduleFreeBusyRequest } from '../../src/ports/freebusy.js';
+import type { DavServerSettings } from '../../src/ports/dav.js';
 import { discover } from './discovery.js';
 import { canonicalHref, sameUrl } from './href.js';
 import { davHttpFor } from './http.js';

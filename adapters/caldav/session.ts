@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { BridgeError } from '../../src/domain/errors.js';
-import type { DavChanges, DavCollection, DavComponent, DavItemFailure, DavObject, DavSession } from '../../src/sync/dav-ports.js';
+import type { DavChanges, DavCollection, DavComponent, DavItemFailure, DavObject, DavSession } from '../../src/ports/dav.js';
 import type { DiscoveredAccount } from './discovery.js';
 import { canonicalHref, displayUrl, pathOf, sameUrl, slugify, withTrailingSlash } from './href.js';
 import { ForeignOriginError, type DavHttp, type DavHttpResponse } from './http.js';

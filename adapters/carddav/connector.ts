@@ -1,8 +1,8 @@
 // AddressBookConnector over the CalDAV adapter's HTTP and discovery code: the same server
 // speaks both protocols (RFC 6352 §7.1.1 addressbook-home-set is found by the same PROPFIND).
 
-import type { AddressBookAccount, AddressBookConnector, AddressBookSession } from '../../src/sync/contacts/carddav-ports.js';
-import type { DavServerSettings } from '../../src/sync/dav-ports.js';
+import type { AddressBookAccount, AddressBookConnector, AddressBookSession } from '../../src/ports/address-book.js';
+import type { DavServerSettings } from '../../src/ports/dav.js';
 import { discover } from '../caldav/discovery.js';
 import { davHttpFor, type DavHttp } from '../caldav/http.js';
 import { CalDavSession, type CalDavSessionOptions } from '../caldav/session.js';

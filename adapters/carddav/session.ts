@@ -3,8 +3,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { BridgeError } from '../../src/domain/errors.js';
-import type { DavChanges, DavCollection, DavObject } from '../../src/sync/dav-ports.js';
-import type { AddressBookSession } from '../../src/sync/contacts/carddav-ports.js';
+import type { DavChanges, DavCollection, DavObject } from '../../src/ports/dav.js';
+import type { AddressBookSession } from '../../src/ports/address-book.js';
 import { canonicalHref, displayUrl, sameUrl, slugify } from '../caldav/href.js';
 import type { DavHttp } from '../caldav/http.js';
 import type { CalDavSession } from '../caldav/session.js';

@@ -2,7 +2,7 @@
 // too large to fetch can still list what it carried without downloading a byte of it.
 
 import type { MessageStructureObject } from 'imapflow';
-import type { OversizedPart } from '../../src/mail/oversized-message.js';
+import type { OversizedPart } from '../../src/ports/mail.js';
 
 /** RFC 2183 filename, else the RFC 2045 `name` parameter of Content-Type; imapflow decodes RFC 2231. */
 function filenameOf(node: MessageStructureObject): string | null {

@@ -3,7 +3,7 @@
 // instance (InstanceReused), and DESIGN.md principle 7 says a closed client is replaced, not reused.
 
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { MailServerSettings } from '../../src/sync/mail-ports.js';
+import type { MailServerSettings } from '../../src/ports/mail.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 

@@ -5,7 +5,7 @@
 // fails TEMPORARY; the session is unusable afterwards, like after any dropped connection.
 
 import type { ImapFlow } from 'imapflow';
-import type { MailboxSession } from '../../src/sync/mail-ports.js';
+import type { MailboxSession } from '../../src/ports/mail.js';
 import { withDeadline } from '../deadline.js';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;

@@ -2,7 +2,7 @@
 // CONDSTORE/QRESYNC enabled when offered (RFC 7162 §3.2.3, via ENABLE, RFC 5161). The login and
 // every later call are bounded by an overall deadline (command-deadline.ts).
 
-import type { MailboxConnector, MailboxSession, MailServerSettings } from '../../src/sync/mail-ports.js';
+import type { MailboxConnector, MailboxSession, MailServerSettings } from '../../src/ports/mail.js';
 import { withDeadline } from '../deadline.js';
 import { createImapClient, describeAccount } from './client.js';
 import { COMMAND_TIMEOUT_KEY, DEFAULT_COMMAND_TIMEOUT_MS, withCommandDeadline } from './command-deadline.js';

@@ -1,4 +1,4 @@
-// IMAP adapter (issue 3): implements the mail ports of src/sync/mail-ports.ts with imapflow.
+// IMAP adapter (issue 3): implements the mail ports of src/ports/mail.ts with imapflow.
 export { ImapConnector } from './connector.js';
 export { ImapSession } from './session.js';
 export { ImapWatcherFactory, type ImapWatcherOptions } from './watcher.js';

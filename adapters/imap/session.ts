@@ -17,7 +17,7 @@ import type {
   MessageOutline,
   MessageSummary,
   RawMessage,
-} from '../../src/sync/mail-ports.js';
+} from '../../src/ports/mail.js';
 import { attachmentsOf } from './body-structure.js';
 import { closeClient, describeAccount, timeoutOf } from './client.js';
 import { canStoreFlag, reportedFlags, validateFlags } from './flags.js';

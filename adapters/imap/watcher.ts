@@ -6,7 +6,7 @@
 // backoff; a closed ImapFlow instance is never reused (DESIGN.md principle 7).
 
 import type { ImapFlow } from 'imapflow';
-import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from '../../src/sync/mail-ports.js';
+import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from '../../src/ports/mail.js';
 import { closeClient, createImapClient, describeAccount, timeoutOf } from './client.js';
 import { toBridgeError } from './parse-imap-error.js';
 

@@ -9,8 +9,8 @@
 import nodemailer, { type SMTPTransportOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { BridgeError, type ErrorDetail } from '../../src/domain/errors.js';
-import type { MailSender, OutgoingAddress, OutgoingMessage, SendResult } from '../../src/mail/send-ports.js';
-import type { MailServerSettings } from '../../src/sync/mail-ports.js';
+import type { MailSender, OutgoingAddress, OutgoingMessage, SendResult } from '../../src/ports/sending.js';
+import type { MailServerSettings } from '../../src/ports/mail.js';
 import { serverAddress, toBridgeError } from './parse-smtp-error.js';
 import { sendDeadline } from './send-deadline.js';
 

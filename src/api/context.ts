@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { OutboxWorker } from '../mail/outbox-worker.js';
-import type { MailSender } from '../mail/send-ports.js';
+import type { MailSender } from '../ports/sending.js';
 import type { Store } from '../store/store.js';
-import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
+import type { ScheduleFreeBusy } from '../ports/freebusy.js';
 import type { TargetPolicy } from '../webhooks/target-policy.js';
 
 /** What route handlers may use. Built once by the app; no route opens its own connections. */

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { normalizeEmail } from '../domain/fields.js';
 import type { Store } from '../store/store.js';
-import type { ScheduleFreeBusy } from '../sync/freebusy-ports.js';
+import type { ScheduleFreeBusy } from '../ports/freebusy.js';
 import { parseFreeBusyPeriods } from './freebusy-parse.js';
 import { busyPeriodsOf, mergeBusy, type BusyPeriod } from './freebusy.js';
 import { busyOfUsers } from './user-busy.js';

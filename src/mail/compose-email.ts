@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { bridgeMessageId } from './bridge-message-id.js';
 import { messageKey } from './message-id.js';
 import { resolveParties, type AddressWithRole } from './resolve-parties.js';
-import type { MailSender } from './send-ports.js';
+import type { MailSender } from '../ports/sending.js';
 import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
 import { StoreDirectory } from './store-directory.js';
 import { formatToken, subjectKey } from './subject.js';

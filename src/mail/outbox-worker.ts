@@ -4,10 +4,10 @@ import { backoffSeconds } from '../domain/backoff.js';
 import { BridgeError, isBridgeError } from '../domain/errors.js';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
-import type { MailboxConnector } from '../sync/mail-ports.js';
+import type { MailboxConnector } from '../ports/mail.js';
 import { sentFolderPath } from '../sync/mail/folder-plan.js';
 import { serverSettings } from '../sync/mail/mail-runner.js';
-import type { MailSender } from './send-ports.js';
+import type { MailSender } from '../ports/sending.js';
 
 const SENT_COPY_GIVE_UP_MS = 3 * 86_400_000;
 

@@ -6,14 +6,7 @@
  * threading, and a message seen at full size elsewhere is still the same activity (same Message-ID).
  */
 
-export interface OversizedPart {
-  filename: string | null;
-  contentType: string;
-  /** Octets as sent, transfer encoding included. */
-  encodedSize: number;
-  /** Content-Transfer-Encoding, lower case. */
-  encoding: string;
-}
+import type { OversizedPart } from '../ports/mail.js';
 
 export interface OversizedOutline {
   /** The header block as the server sent it (BODY[HEADER]), blank line included or not. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { FolderState, MailboxConnector, MailboxSession, MailServerSettings, MessageSummary } from '../sync/mail-ports.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailServerSettings, MessageSummary } from '../ports/mail.js';
 import { mailboxSpecOf } from '../sync/mail/mail-runner.js';
 import type { SourceStates } from '../sync/source-states.js';
 import { sourcesOf } from '../sync/sources.js';

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../domain/errors.js';
-import type { SourceResult } from './ports.js';
+import type { SourceResult } from '../ports/source.js';
 
 export type SourceStateName = 'idle' | 'syncing' | 'error' | 'auth-failed';
 

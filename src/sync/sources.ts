@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { SyncSource } from './ports.js';
+import type { SyncSource } from '../ports/source.js';
 
 /** Every source the configuration names, in a stable order (users first, then shared mailboxes). */
 export function sourcesOf(config: Config): SyncSource[] {

@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createMail } from '../../src/runtime/runners.js';
-import type { ScheduleFreeBusy } from '../../src/sync/freebusy-ports.js';
+import type { ScheduleFreeBusy } from '../../src/ports/freebusy.js';
 import { createTestStore, type TestStore } from './memory-store.js';
 
 export const testToken = 'test-token-0123456789abcdef';

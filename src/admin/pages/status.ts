@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { sql } from 'kysely';
-import type { SyncSource } from '../../sync/ports.js';
+import type { SyncSource } from '../../ports/source.js';
 import { resetUserSync, type ResetScope } from '../../sync/reset-user-sync.js';
 import { sourcesOf } from '../../sync/sources.js';
 import { sessionOf, type AdminContext } from '../context.js';

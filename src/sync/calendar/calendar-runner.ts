@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { BridgeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
-import type { DavConnector } from '../dav-ports.js';
-import type { SourceRunner, SyncSource } from '../ports.js';
+import type { DavConnector } from '../../ports/dav.js';
+import type { SourceRunner, SyncSource } from '../../ports/source.js';
 import { syncCalendars, type CalendarSpec } from './calendar-sync.js';
 
 /** What a `caldav:<user>` source stands for, from the configuration. */

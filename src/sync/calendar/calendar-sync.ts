@@ -25,7 +25,7 @@ import { StoreDirectory } from '../../mail/store-directory.js';
 import type { Store } from '../../store/store.js';
 import type { MirrorBusy, MirrorEntry } from '../../store/calendar-sync.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavConnector, DavObject, DavServerSettings, DavSession } from '../dav-ports.js';
+import type { DavCollection, DavConnector, DavObject, DavServerSettings, DavSession } from '../../ports/dav.js';
 import { fieldsHash, type BusyStatusMap, type ItemFields } from './fields.js';
 import {
   activityChangeOf,

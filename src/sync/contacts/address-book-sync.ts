@@ -29,8 +29,8 @@ import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../dav-ports.js';
-import type { AddressBookConnector, AddressBookSession } from './carddav-ports.js';
+import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../../ports/dav.js';
+import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface ContactSyncSpec {

@@ -4,9 +4,9 @@ import { parseFilterExpression } from '../../contacts/filter.js';
 import type { Config } from '../../config/schema.js';
 import { BridgeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
-import type { SourceRunner, SyncSource } from '../ports.js';
+import type { SourceRunner, SyncSource } from '../../ports/source.js';
 import { syncAddressBook, type ContactSyncSpec } from './address-book-sync.js';
-import type { AddressBookConnector } from './carddav-ports.js';
+import type { AddressBookConnector } from '../../ports/address-book.js';
 
 /** The fields that sync for a user: the configured ones minus the secure ones; displayName always. */
 export function syncedFields(fields: readonly ContactFieldKey[], secure: readonly ContactFieldKey[]): ContactFieldKey[] {

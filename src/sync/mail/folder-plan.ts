@@ -1,5 +1,5 @@
 import type { FolderRole } from '../../mail/decide-tracking.js';
-import type { MailFolder } from '../mail-ports.js';
+import type { MailFolder } from '../../ports/mail.js';
 
 /**
  * Which folders of a personal mailbox are read, and in which role. Pure: it works on the folder

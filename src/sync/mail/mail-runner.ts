@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Config, MailServerConfig } from '../../config/schema.js';
 import { BridgeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
-import type { MailboxConnector, MailServerSettings } from '../mail-ports.js';
-import type { SourceRunner, SyncSource } from '../ports.js';
+import type { MailboxConnector, MailServerSettings } from '../../ports/mail.js';
+import type { SourceRunner, SyncSource } from '../../ports/source.js';
 import type { CorrelationSettings } from '../../mail/correlate.js';
 import { syncMailbox, type MailboxSpec, type MailSyncDeps } from './mailbox-sync.js';
 

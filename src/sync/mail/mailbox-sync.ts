@@ -15,7 +15,7 @@ import { isKnownParty, resolveParties } from '../../mail/resolve-parties.js';
 import { StoreDirectory } from '../../mail/store-directory.js';
 import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
 import type { Store } from '../../store/store.js';
-import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageOutline, MessageSummary, RawMessage } from '../mail-ports.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailFolder, MailServerSettings, MessageOutline, MessageSummary, RawMessage } from '../../ports/mail.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { delimiterOf, folderSegment, isDiscardFolder, planPersonalFolders, resolveFolderPath, type PlannedFolder } from './folder-plan.js';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CalDavConnector } from '../../../adapters/caldav/index.js';
-import type { DavCollection, DavSession } from '../../../src/sync/dav-ports.js';
+import type { DavCollection, DavSession } from '../../../src/ports/dav.js';
 import { createRadicaleUser } from '../../servers/users.js';
 
 const servers = inject('servers');

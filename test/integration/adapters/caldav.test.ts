@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CalDavConnector } from '../../../adapters/caldav/index.js';
-import type { DavCollection, DavServerSettings, DavSession } from '../../../src/sync/dav-ports.js';
+import type { DavCollection, DavServerSettings, DavSession } from '../../../src/ports/dav.js';
 import { createRadicaleUser } from '../../servers/users.js';
 import { rejection } from '../../support/errors.js';
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CalDavConnector } from '../../../adapters/caldav/connector.js';
 import { isBridgeError } from '../../../src/domain/errors.js';
-import type { DavCollection } from '../../../src/sync/dav-ports.js';
+import type { DavCollection } from '../../../src/ports/dav.js';
 import { startPointingDav, startRecordingServer, type LoopbackServer } from '../../servers/pointing-dav.js';
 
 const open: LoopbackServer[] = [];

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapConnector, ImapWatcherFactory } from '../../../adapters/imap/index.js';
 import { BridgeError } from '../../../src/domain/errors.js';
-import type { MailServerSettings } from '../../../src/sync/mail-ports.js';
+import type { MailServerSettings } from '../../../src/ports/mail.js';
 import { selfSignedCertificate } from '../../support/tls.js';
 import { createMailUser, type Credentials } from '../../servers/users.js';
 

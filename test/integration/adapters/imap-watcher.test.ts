@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { ImapWatcherFactory } from '../../../adapters/imap/index.js';
 import { backoffDelay } from '../../../adapters/imap/watcher.js';
 import { BridgeError } from '../../../src/domain/errors.js';
-import type { FolderWatcher, MailServerSettings } from '../../../src/sync/mail-ports.js';
+import type { FolderWatcher, MailServerSettings } from '../../../src/ports/mail.js';
 import { createMailUsers, type Credentials } from '../../servers/users.js';
 import { imapClient } from '../../support/mail.js';
 

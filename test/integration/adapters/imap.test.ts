@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapConnector, ImapSession } from '../../../adapters/imap/index.js';
-import type { MailboxSession, MailServerSettings } from '../../../src/sync/mail-ports.js';
+import type { MailboxSession, MailServerSettings } from '../../../src/ports/mail.js';
 import { createMailUsers, type Credentials } from '../../servers/users.js';
 import { findFreePort } from '../../servers/util.js';
 import { rejection } from '../../support/errors.js';

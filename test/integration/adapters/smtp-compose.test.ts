@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { SmtpSender } from '../../../adapters/smtp/index.js';
 import { BridgeError } from '../../../src/domain/errors.js';
-import type { OutgoingMessage } from '../../../src/mail/send-ports.js';
+import type { OutgoingMessage } from '../../../src/ports/sending.js';
 
 const smtp = new SmtpSender();
 

@@ -7,7 +7,7 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SmtpSender } from '../../../adapters/smtp/index.js';
 import { BridgeError } from '../../../src/domain/errors.js';
-import type { MailServerSettings } from '../../../src/sync/mail-ports.js';
+import type { MailServerSettings } from '../../../src/ports/mail.js';
 
 import { selfSignedCertificate } from '../../support/tls.js';
 

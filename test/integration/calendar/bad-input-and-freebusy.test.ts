@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { busyOfUser } from '../../../src/calendar/user-busy.js';
 import { startApi, testToken } from '../../support/api-server.js';
-import type { DavCollection, DavSession } from '../../../src/sync/dav-ports.js';
+import type { DavCollection, DavSession } from '../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, corruptingConnector, icsDate, serverNames, syncOnce, tag, vevent } from './support.js';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseVCardComponent } from '../../../src/contacts/vcard.js';
 import { MAX_CONTACT_EMAILS } from '../../../src/domain/contact.js';
-import type { DavServerSettings } from '../../../src/sync/dav-ports.js';
+import type { DavServerSettings } from '../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { Client, contactsConfig, davAccount, serverNames, syncContacts, uniqueBookName, vcard } from './support.js';
 

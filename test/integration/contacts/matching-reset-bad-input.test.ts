@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseCard } from '../../../src/contacts/vcard.js';
 import { bridgeUid } from '../../../src/sync/contacts/address-book-sync.js';
 import { resetContactSync } from '../../../src/sync/contacts/reset.js';
-import type { DavServerSettings } from '../../../src/sync/dav-ports.js';
+import type { DavServerSettings } from '../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { Client, contactsConfig, davAccount, hookedConnector, serverNames, syncContacts, uniqueBookName, vcard } from './support.js';
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseCard } from '../../../src/contacts/vcard.js';
-import type { DavServerSettings } from '../../../src/sync/dav-ports.js';
+import type { DavServerSettings } from '../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { Client, contactsConfig, davAccount, hookedConnector, serverNames, syncContacts, uniqueBookName, vcard } from './support.js';
 

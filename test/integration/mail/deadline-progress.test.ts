@@ -6,10 +6,10 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ImapConnector } from '../../../adapters/imap/index.js';
-import type { MailboxConnector, MailboxSession, MessageSummary } from '../../../src/sync/mail-ports.js';
+import type { MailboxConnector, MailboxSession, MessageSummary } from '../../../src/ports/mail.js';
 import { mailboxSpecOf, mailSyncDeps } from '../../../src/sync/mail/mail-runner.js';
 import { syncMailbox } from '../../../src/sync/mail/mailbox-sync.js';
-import type { SourceKind, SourceRunner } from '../../../src/sync/ports.js';
+import type { SourceKind, SourceRunner } from '../../../src/ports/source.js';
 import { runSource } from '../../../src/sync/run-once.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
 import { createMailUsers } from '../../servers/users.js';

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ImapConnector } from '../../../adapters/imap/index.js';
 import { configSchema } from '../../../src/config/schema.js';
-import type { MailboxConnector, MailboxSession } from '../../../src/sync/mail-ports.js';
+import type { MailboxConnector, MailboxSession } from '../../../src/ports/mail.js';
 import { mailboxSpecOf, mailSyncDeps } from '../../../src/sync/mail/mail-runner.js';
 import { syncMailbox } from '../../../src/sync/mail/mailbox-sync.js';
 import { sourcesOf } from '../../../src/sync/sources.js';

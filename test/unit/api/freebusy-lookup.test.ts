@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConfig } from '../../../src/runtime/apply-config.js';
-import type { ScheduleFreeBusy, ScheduleFreeBusyRequest } from '../../../src/sync/freebusy-ports.js';
+import type { ScheduleFreeBusy, ScheduleFreeBusyRequest } from '../../../src/ports/freebusy.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 
 /** A server that answers for carol@partner.example only (RFC 6638 request-status 2.0) and knows nobody else (3.7). */

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { BridgeError } from '../../../src/domain/errors.js';
 import { OutboxWorker } from '../../../src/mail/outbox-worker.js';
-import type { MailSender } from '../../../src/mail/send-ports.js';
-import type { MailboxConnector, MailboxSession } from '../../../src/sync/mail-ports.js';
+import type { MailSender } from '../../../src/ports/sending.js';
+import type { MailboxConnector, MailboxSession } from '../../../src/ports/mail.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 /** An IMAP server that cannot be reached: every copy into Sent fails. */

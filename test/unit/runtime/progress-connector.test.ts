@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { ProgressConnector } from '../../../src/runtime/progress-connector.js';
-import type { FolderState, MailboxConnector, MailboxSession, MailServerSettings, MessageSummary } from '../../../src/sync/mail-ports.js';
+import type { FolderState, MailboxConnector, MailboxSession, MailServerSettings, MessageSummary } from '../../../src/ports/mail.js';
 import { SourceStates } from '../../../src/sync/source-states.js';
 
 const imap = { host: 'Mail.example.com', port: 143, security: 'none', username: 'Bob@example.com', password: 'pw' };

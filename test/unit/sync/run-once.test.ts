@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import type { SourceKind, SourceRunner, SyncSource } from '../../../src/sync/ports.js';
+import type { SourceKind, SourceRunner, SyncSource } from '../../../src/ports/source.js';
 import { DEFAULT_SOURCE_LIMITS, runSource, runSyncPass } from '../../../src/sync/run-once.js';
 import { sourceLimitsOf, type SourceLimits } from '../../../src/sync/source-deadline.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/domain/errors.js';
-import type { SourceRunner, SyncSource } from '../../../src/sync/ports.js';
+import type { SourceRunner, SyncSource } from '../../../src/ports/source.js';
 import { SyncScheduler } from '../../../src/sync/scheduler.js';
 import { SourceStates } from '../../../src/sync/source-states.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';

@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CalendarChangeFollower } from '../../../../src/sync/calendar/change-follower.js';
-import type { SourceRunner, SyncSource } from '../../../../src/sync/ports.js';
+import type { SourceRunner, SyncSource } from '../../../../src/ports/source.js';
 import { SyncScheduler } from '../../../../src/sync/scheduler.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 

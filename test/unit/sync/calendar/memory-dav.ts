@@ -2,7 +2,7 @@
 // change log, conditional writes (412), and optional injected failures: a PUT whose answer is
 // lost after the server stored it (the crash-safe create case).
 import { BridgeError } from '../../../../src/domain/errors.js';
-import type { DavChanges, DavCollection, DavComponent, DavConnector, DavObject, DavSession } from '../../../../src/sync/dav-ports.js';
+import type { DavChanges, DavCollection, DavComponent, DavConnector, DavObject, DavSession } from '../../../../src/ports/dav.js';
 
 interface MemoryCollection {
   info: DavCollection;

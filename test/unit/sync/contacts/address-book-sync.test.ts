@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contactFieldKeys } from '../../../../src/contacts/card-fields.js';
 import { BridgeError } from '../../../../src/domain/errors.js';
 import { syncAddressBook, type ContactSyncSpec } from '../../../../src/sync/contacts/address-book-sync.js';
-import type { AddressBookConnector, AddressBookSession } from '../../../../src/sync/contacts/carddav-ports.js';
-import type { DavChanges, DavCollection, DavObject } from '../../../../src/sync/dav-ports.js';
+import type { AddressBookConnector, AddressBookSession } from '../../../../src/ports/address-book.js';
+import type { DavChanges, DavCollection, DavObject } from '../../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { measureStall } from '../../../support/event-loop-stall.js';
 

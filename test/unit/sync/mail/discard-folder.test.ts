@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDiscardFolder } from '../../../../src/sync/mail/folder-plan.js';
-import type { MailFolder } from '../../../../src/sync/mail-ports.js';
+import type { MailFolder } from '../../../../src/ports/mail.js';
 
 const folder = (path: string, specialUse: string | null = null, delimiter = '/'): MailFolder => ({ path, delimiter, specialUse, selectable: true });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MailFolder } from '../../../../src/sync/mail-ports.js';
+import type { MailFolder } from '../../../../src/ports/mail.js';
 import { folderSegment, planPersonalFolders, resolveFolderPath, sentFolderPath } from '../../../../src/sync/mail/folder-plan.js';
 import { batchesBySize } from '../../../../src/sync/mail/mailbox-sync.js';
 

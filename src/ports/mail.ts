@@ -4,7 +4,15 @@
  * UIDVALIDITY values are decimal strings (RFC 7162 mod-sequences are 63-bit; JS numbers are not).
  */
 
-import type { OversizedPart } from '../mail/oversized-message.js';
+/** One attachment as BODYSTRUCTURE describes it (RFC 3501 §7.4.2), for the stand-in of an oversized message. */
+export interface OversizedPart {
+  filename: string | null;
+  contentType: string;
+  /** Octets as sent, transfer encoding included. */
+  encodedSize: number;
+  /** Content-Transfer-Encoding, lower case. */
+  encoding: string;
+}
 
 export interface MailServerSettings {
   host: string;

@@ -1,4 +1,4 @@
-import type { DavChanges, DavCollection, DavObject, DavServerSettings } from '../dav-ports.js';
+import type { DavChanges, DavCollection, DavObject, DavServerSettings } from './dav.js';
 
 /**
  * The CardDAV side of contact sync as the engine sees it (adapters/carddav implements it on top of

@@ -1,4 +1,4 @@
-import type { MailServerSettings } from '../sync/mail-ports.js';
+import type { MailServerSettings } from './mail.js';
 
 /**
  * Sending mail, as the outbox sees it. adapters/smtp implements it with nodemailer; only there is

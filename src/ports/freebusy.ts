@@ -1,4 +1,4 @@
-import type { DavServerSettings } from './dav-ports.js';
+import type { DavServerSettings } from './dav.js';
 
 /**
  * Asking a CalDAV server for other people's free/busy time (RFC 6638 §5: a VFREEBUSY REQUEST POSTed
