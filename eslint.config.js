@@ -5,6 +5,28 @@ import tseslint from 'typescript-eslint';
 
 const protocolLibraries = ['imapflow', 'nodemailer', 'tsdav', 'mailparser', 'smtp-server'];
 
+const why = {
+  sync: 'src/sync orchestrates; it is imported by src/runtime, src/api and src/admin only.',
+  api: 'src/api is mounted by src/runtime; nothing below it imports it.',
+  admin: 'src/admin is mounted by src/runtime; src/api never imports it.',
+  runtime: 'src/runtime is the top: it wires everything and nothing imports it.',
+  store: 'Pure code takes its data as arguments; persistence is src/store.',
+  mail: 'src/domain and src/ports depend on nothing but src/domain.',
+  calendar: 'src/domain and src/ports depend on nothing but src/domain.',
+  contacts: 'src/domain and src/ports depend on nothing but src/domain.',
+  config: 'src/domain and src/ports depend on nothing but src/domain.',
+  webhooks: 'src/domain and src/ports depend on nothing but src/domain.',
+  adapters: 'src/domain and src/ports depend on nothing but src/domain.',
+};
+
+/** The no-restricted-imports setting of one folder: protocol libraries, SQL, and the folders it may not reach. */
+function restricted({ sql, protocolsAllowed = [], folders = [] }) {
+  const paths = protocolLibraries.filter((name) => !protocolsAllowed.includes(name)).map((name) => ({ name, message: 'Protocol libraries belong in adapters/ (DESIGN.md).' }));
+  if (!sql) paths.push({ name: 'kysely', message: 'Only src/store talks SQL: add a repository method there (DESIGN.md "Layout").' });
+  const patterns = folders.map((folder) => ({ regex: folder === 'adapters' ? '(^|/)adapters/' : `(^|/)(src/)?${folder}/`, message: `${why[folder]} (DESIGN.md "Layout", eslint.config.js)` }));
+  return ['error', { paths, patterns }];
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/'] },
   js.configs.recommended,
@@ -17,21 +39,17 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a union of string literals instead of an enum.' }],
     },
   },
-  {
-    files: ['src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: protocolLibraries.map((name) => ({ name, message: 'Protocol libraries belong in adapters/ (DESIGN.md).' })),
-      }],
-    },
-  },
-  {
-    // MIME parsing is part of the ingestion pipeline (DESIGN.md: src/mail "parse -> classify ...").
-    files: ['src/mail/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: protocolLibraries.filter((name) => name !== 'mailparser').map((name) => ({ name, message: 'Protocol libraries belong in adapters/ (DESIGN.md).' })),
-      }],
-    },
-  },
+  // Layering (DESIGN.md "Layout", issue 13): imports point one way. Each block lists a folder's whole
+  // rule, because a later block replaces an earlier one's no-restricted-imports for the same files.
+  { files: ['src/**/*.ts'], ignores: ['src/sync/mail/mailbox-sync.ts'], rules: { 'no-restricted-imports': restricted({ sql: false }) } },
+  // Until the mail re-cut of issue 13 moves its savepoints behind a store method.
+  { files: ['src/sync/mail/mailbox-sync.ts'], rules: { 'no-restricted-imports': restricted({ sql: true }) } },
+  { files: ['src/mail/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, protocolsAllowed: ['mailparser'], folders: ['sync', 'api', 'admin', 'runtime'] }) } },
+  { files: ['src/calendar/**/*.ts', 'src/contacts/**/*.ts', 'src/webhooks/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['sync', 'api', 'admin', 'runtime'] }) } },
+  { files: ['src/store/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: true, folders: ['sync', 'api', 'admin', 'runtime'] }) } },
+  { files: ['src/domain/**/*.ts', 'src/ports/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['store', 'sync', 'api', 'admin', 'runtime', 'mail', 'calendar', 'contacts', 'config', 'webhooks', 'adapters'] }) } },
+  { files: ['src/api/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['admin', 'runtime'] }) } },
+  { files: ['src/admin/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['runtime'] }) } },
+  // Adapters see the product only through its ports (src/ports) and pure domain helpers.
+  { files: ['adapters/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, protocolsAllowed: protocolLibraries, folders: ['store', 'sync', 'api', 'admin', 'runtime'] }) } },
 );

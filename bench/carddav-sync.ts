@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../src/config/schema.js';
-import { applyConfig } from '../src/runtime/apply-config.js';
+import { applyConfig } from '../src/store/apply-config.js';
 import { createRunners } from '../src/runtime/runners.js';
 import { runSource } from '../src/sync/run-once.js';
 import { sourcesOf } from '../src/sync/sources.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../src/config/schema.js';
-import { applyConfig } from '../src/runtime/apply-config.js';
+import { applyConfig } from '../src/store/apply-config.js';
 import { createRunners } from '../src/runtime/runners.js';
 import { BlobStore } from '../src/store/blob-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from '../src/store/database.js';

@@ -34,7 +34,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { ImapFlow } from 'imapflow';
 import { stringify } from 'yaml';
 import { configSchema } from '../src/config/schema.js';
-import { messageKey } from '../src/mail/message-id.js';
+import { messageKey } from '../src/domain/message-id.js';
 import { BlobStore } from '../src/store/blob-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { SecretBox } from '../src/store/secret-box.js';

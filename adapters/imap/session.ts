@@ -7,7 +7,7 @@
 
 import type { ExpungeEvent, FetchMessageObject, FetchQueryObject, ImapFlow, MailboxObject, ResponseEvent } from 'imapflow';
 import { BridgeError } from '../../src/domain/errors.js';
-import { messageKey, parseMessageIdList } from '../../src/mail/message-id.js';
+import { messageKey, parseMessageIdList } from '../../src/domain/message-id.js';
 import type {
   FlagChanges,
   FolderState,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import { AdminAccounts } from './accounts.js';
-import { verifyPassword } from './password-hash.js';
+import { AdminAccounts } from '../store/admin-accounts.js';
+import { verifyPassword } from '../domain/password-hash.js';
 
 export const adminUser = 'admin';
 

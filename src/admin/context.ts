@@ -3,14 +3,13 @@ import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { MergedConfig } from '../config/merge-ui.js';
 import type { Config } from '../config/schema.js';
-import { UiConfigRepository } from '../store/ui-config.js';
+import { UiConfigRepository, mergeWithUiConfig } from '../store/ui-config.js';
 import type { SourceStates } from '../sync/source-states.js';
-import { applyConfig } from '../runtime/apply-config.js';
-import { mergeWithUiConfig } from '../runtime/ui-config.js';
-import { AdminAccounts } from './accounts.js';
-import { AuditLog } from './audit.js';
+import { applyConfig } from '../store/apply-config.js';
+import { AdminAccounts } from '../store/admin-accounts.js';
+import { AuditLog } from '../store/admin-audit.js';
 import { LoginThrottle } from './login-throttle.js';
-import type { AdminSession, AdminSessions } from './sessions.js';
+import type { AdminSession, AdminSessions } from '../store/admin-sessions.js';
 
 /** The logged-in admin of this request (set by the session check in routes.ts). */
 export function sessionOf(res: Response): AdminSession {

@@ -12,7 +12,7 @@ import { registerFreeBusyPage } from './pages/freebusy.js';
 import { registerSharedMailboxPages } from './pages/shared-mailboxes.js';
 import { registerStatusPages } from './pages/status.js';
 import { registerUserPages } from './pages/users.js';
-import { csrfMatches, type AdminSessions } from './sessions.js';
+import { csrfMatches, type AdminSessions } from '../store/admin-sessions.js';
 
 const cookieName = 'crm_bridge_admin';
 

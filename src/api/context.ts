@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { OutboxWorker } from '../mail/outbox-worker.js';
+import type { OutboxWorker } from '../sync/outbox-worker.js';
 import type { MailSender } from '../ports/sending.js';
 import type { Store } from '../store/store.js';
 import type { ScheduleFreeBusy } from '../ports/freebusy.js';

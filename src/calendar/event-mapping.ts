@@ -14,7 +14,7 @@ import { type BusyStatus, busyFromIcal, busyToIcal } from './busy-status.js';
 import { categoriesOf, mainComponent, replaceProperty, serialize, setCategories, setText, stamp, startCalendar, textOf, truncate } from './component-edit.js';
 import type { CalendarObject } from './ical-parse.js';
 import { type CalendarTime, fromIcalTime, timeProperty } from './ical-time.js';
-import { isIanaTimeZone } from './timezones.js';
+import { isIanaTimeZone } from '../domain/wall-clock.js';
 import { chooseTimeForm, ensureVtimezone, expectedTime, sameTime } from './write-time.js';
 
 /** Limits of the CRM fields (src/domain/fields.ts shortText/longText). */

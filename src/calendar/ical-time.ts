@@ -9,7 +9,7 @@
  *    it back gives the same wall-clock time again.
  */
 import ICAL from 'ical.js';
-import { isIanaTimeZone, wallClock } from './timezones.js';
+import { isIanaTimeZone, wallClock } from '../domain/wall-clock.js';
 
 export interface CalendarTime {
   /** UTC ISO timestamp (see the module comment for all-day and floating times). */

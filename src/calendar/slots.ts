@@ -7,7 +7,7 @@
  */
 import type { BusyPeriod } from './freebusy.js';
 import type { FreeBusyType } from './busy-status.js';
-import { instantOf, wallClock } from './timezones.js';
+import { instantOf, wallClock } from '../domain/wall-clock.js';
 
 export interface WorkingHours {
   /** `HH:MM`, inclusive start of the working day. */

@@ -7,7 +7,8 @@
  */
 import type ICAL from 'ical.js';
 import type { CalendarTime, TimeForm } from './ical-time.js';
-import { isIanaTimeZone, vtimezoneComponent } from './timezones.js';
+import { vtimezoneComponent } from './timezones.js';
+import { isIanaTimeZone } from '../domain/wall-clock.js';
 
 export interface TimeIntent {
   allDay: boolean;

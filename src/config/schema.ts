@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { contactFieldKeys } from '../contacts/card-fields.js';
 import { parseFilterExpression } from '../contacts/filter.js';
 import { isKnownRegion, knownRegions } from '../contacts/phone.js';
-import { isIanaTimeZone } from '../calendar/timezones.js';
+import { isIanaTimeZone } from '../domain/wall-clock.js';
 import { busyStatuses } from '../domain/activity.js';
 
 /**

@@ -192,7 +192,7 @@ export interface ActivitySystemFields {
   kind?: ActivityKind;
   bodyHtml?: string | null;
   classification?: (typeof mailClassifications)[number] | null;
-  /** De-duplication key of an e-mail (see src/mail/message-id.ts). */
+  /** De-duplication key of an e-mail (see src/domain/message-id.ts). */
   messageKey?: string | null;
   /** With messageKey, the identity of an e-mail: a fingerprint of what it says (src/mail/message-identity.ts). */
   contentFingerprint?: string;

@@ -1,4 +1,4 @@
-import { stripComments } from './message-id.js';
+import { stripComments } from '../domain/message-id.js';
 import type { MailClassification } from './parsed-message.js';
 
 /**

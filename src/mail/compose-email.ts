@@ -6,11 +6,11 @@ import { idPrefixes, newId } from '../domain/ids.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { bridgeMessageId } from './bridge-message-id.js';
-import { messageKey } from './message-id.js';
-import { resolveParties, type AddressWithRole } from './resolve-parties.js';
+import { messageKey } from '../domain/message-id.js';
+import { resolveParties, type AddressWithRole } from '../domain/resolve-parties.js';
 import type { MailSender } from '../ports/sending.js';
 import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
-import { StoreDirectory } from './store-directory.js';
+import { StoreDirectory } from '../store/party-directory.js';
 import { formatToken, subjectKey } from './subject.js';
 
 export const emailInputSchema = z
@@ -32,7 +32,7 @@ export type EmailInput = z.infer<typeof emailInputSchema>;
 const invalid = (path: string, message: string) => new BridgeError('INVALID_INPUT', `${path}: ${message}`, { details: [{ path, message }] });
 
 /**
- * Turn a send request into an email_out activity and an outbox entry (src/mail/outbox-worker.ts
+ * Turn a send request into an email_out activity and an outbox entry (src/sync/outbox-worker.ts
  * delivers it). The Message-ID is generated here and signed (bridge-message-id.ts); the tracking
  * token goes at the end of the subject; the composed bytes are kept so every SMTP attempt and the
  * copy in the Sent folder are the same message.

@@ -2,7 +2,7 @@ import type { Activity, Correlation } from '../domain/activity.js';
 import { normalizeEmail } from '../domain/fields.js';
 import type { Store } from '../store/store.js';
 import { activityIdOf } from './bridge-message-id.js';
-import { messageKey } from './message-id.js';
+import { messageKey } from '../domain/message-id.js';
 import type { ParsedMessage } from './parsed-message.js';
 import { findToken, isForward, subjectKey } from './subject.js';
 

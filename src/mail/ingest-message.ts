@@ -4,10 +4,10 @@ import { subjectKey } from './subject.js';
 import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
 import type { StoredBlob } from '../store/blob-store.js';
-import { messageKey } from './message-id.js';
+import { messageKey } from '../domain/message-id.js';
 import { matchIdentity } from './message-identity.js';
 import type { ParsedMessage } from './parsed-message.js';
-import { resolveParties, type AddressWithRole, type PartyDirectory } from './resolve-parties.js';
+import { resolveParties, type AddressWithRole, type PartyDirectory } from '../domain/resolve-parties.js';
 
 export interface IngestOptions {
   correlation: CorrelationSettings;

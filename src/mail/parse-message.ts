@@ -6,9 +6,10 @@ import { toSingleLine } from '../domain/control-characters.js';
 import { BridgeError } from '../domain/errors.js';
 import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
-import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from './message-id.js';
+import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../domain/message-id.js';
 import { messageFingerprint } from './message-identity.js';
-import type { MailAddress, ParsedAttachment, ParsedMessage } from './parsed-message.js';
+import type { MailAddress } from '../domain/mail-address.js';
+import type { ParsedAttachment, ParsedMessage } from './parsed-message.js';
 import { limitBody, MAX_BODY_BYTES, truncationNote } from './body-limit.js';
 import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
 

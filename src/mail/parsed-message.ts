@@ -3,11 +3,8 @@
  * Header values are decoded (RFC 2047), addresses split (RFC 5322 §3.4), bodies decoded to UTF-8
  * whatever their declared charset.
  */
-export interface MailAddress {
-  /** Lower-case is NOT applied here; compare with normalizeEmail(). */
-  address: string;
-  name: string | null;
-}
+
+import type { MailAddress } from '../domain/mail-address.js';
 
 export type MailClassification = 'normal' | 'auto_reply' | 'out_of_office' | 'bounce';
 

@@ -6,9 +6,9 @@ import { BlobStore } from '../store/blob-store.js';
 import { ensurePrivateDirectory } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
-import { applyConfig } from './apply-config.js';
+import { applyConfig } from '../store/apply-config.js';
 import { resolveSecretKey } from './secret-key.js';
-import { mergeWithUiConfig } from './ui-config.js';
+import { mergeWithUiConfig } from '../store/ui-config.js';
 
 export interface Runtime {
   /** The YAML configuration merged with the admin UI's entries (README "Admin UI"). */

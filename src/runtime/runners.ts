@@ -8,7 +8,7 @@ import { CalDavConnector, CalDavScheduleOutbox } from '../../adapters/caldav/ind
 import { calendarRunner } from '../sync/calendar/calendar-runner.js';
 import { CalendarChangeFollower } from '../sync/calendar/change-follower.js';
 import type { ScheduleFreeBusy } from '../ports/freebusy.js';
-import { OutboxWorker } from '../mail/outbox-worker.js';
+import { OutboxWorker } from '../sync/outbox-worker.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';

@@ -6,7 +6,7 @@ import { normalizeEmail } from '../domain/fields.js';
 import { idPrefixes } from '../domain/ids.js';
 import type { Page, PageRequest } from './pagination.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.js';
-import { messageKey } from '../mail/message-id.js';
+import { messageKey } from '../domain/message-id.js';
 import { RecordRepository, patched } from './record-repository.js';
 import { insertRows, upsertRow } from './compiled-insert.js';
 import { assertReference, regardingTables } from './references.js';

@@ -115,6 +115,12 @@ export class MailMessageRepository {
       .onConflict((oc) => oc.columns(['source_id', 'folder']).doUpdateSet({ regarding_type: regarding.type, regarding_id: regarding.id }))
       .execute();
   }
+
+  /** Forget every message state of a source (the mail reset); how many rows went. */
+  async removeSource(sourceId: string): Promise<number> {
+    const result = await this.db.deleteFrom('mail_messages').where('source_id', '=', sourceId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }
 
 function toStatus(row: MailMessagesTable): MailMessageStatus {
@@ -132,4 +138,5 @@ function toStatus(row: MailMessagesTable): MailMessageStatus {
     attempts: row.attempts,
     lastError: row.last_error,
   };
+
 }

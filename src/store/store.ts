@@ -15,9 +15,11 @@ import { OutboxRepository } from './outbox.js';
 import { TokenCounterRepository } from './token-counters.js';
 import { OpportunityRepository } from './opportunities.js';
 import type { UnitOfWork } from './record-repository.js';
+import { RecordSearch } from './record-search.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { SettingsRepository } from './settings.js';
+import { SourceOverview } from './source-overview.js';
 import { SyncCursorRepository } from './sync-cursors.js';
 import { SyncErrorRepository } from './sync-errors.js';
 import { SyncStatusRepository } from './sync-status.js';
@@ -50,6 +52,8 @@ export class Store implements UnitOfWork {
   readonly idempotency: IdempotencyRepository;
   readonly tokenCounters: TokenCounterRepository;
   readonly calendarSync: CalendarSyncRepository;
+  readonly search: RecordSearch;
+  readonly sourceOverview: SourceOverview;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -76,6 +80,8 @@ export class Store implements UnitOfWork {
     this.idempotency = new IdempotencyRepository(db);
     this.tokenCounters = new TokenCounterRepository(db);
     this.calendarSync = new CalendarSyncRepository(db);
+    this.search = new RecordSearch(db);
+    this.sourceOverview = new SourceOverview(db);
   }
 
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {

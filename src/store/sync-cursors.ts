@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { underPairs } from './pair-scope.js';
 import type { Database } from './schema.js';
 
 /**
@@ -25,5 +26,17 @@ export class SyncCursorRepository {
 
   async remove(pair: string, collection: string): Promise<void> {
     await this.db.deleteFrom('sync_cursors').where('pair', '=', pair).where('collection', '=', collection).execute();
+  }
+
+  /** Forget the cursors of `pairs` and of the pairs below them; how many went. */
+  async removeUnder(pairs: readonly string[]): Promise<number> {
+    const result = await this.db.deleteFrom('sync_cursors').where(underPairs(pairs)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Forget every cursor of exactly `pair` (all its collections); how many went. */
+  async removePair(pair: string): Promise<number> {
+    const result = await this.db.deleteFrom('sync_cursors').where('pair', '=', pair).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

@@ -19,9 +19,11 @@ export class SyncErrorRepository {
     await this.db.insertInto('sync_errors').values({ source, item_ref: itemRef, code, message: message.slice(0, 2000), at }).execute();
   }
 
-  async recent(limit: number, source?: string): Promise<SyncErrorRecord[]> {
+  /** Newest first, of one source and one code when given. */
+  async recent(limit: number, source?: string, code?: ErrorCode): Promise<SyncErrorRecord[]> {
     let query = this.db.selectFrom('sync_errors').selectAll().orderBy('id', 'desc').limit(limit);
     if (source !== undefined) query = query.where('source', '=', source);
+    if (code !== undefined) query = query.where('code', '=', code);
     const rows = await query.execute();
     return rows.map((row) => ({ id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code as ErrorCode, message: row.message, at: row.at }));
   }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import { likePrefix } from './like.js';
+import type { Kysely } from 'kysely';
+import { underPairs } from './pair-scope.js';
 import type { Database, SyncStatusTable } from './schema.js';
 
 /**
@@ -71,10 +71,16 @@ export class SyncStatusRepository {
     await this.db.deleteFrom('sync_status').where('pair', '=', pair).where('identity', '=', identity).execute();
   }
 
-  /** Forget every mapping of the pairs that start with `prefix` (the reset endpoint). */
-  async removePairsWithPrefix(prefix: string): Promise<number> {
-    const result = await this.db.deleteFrom('sync_status').where(likePrefix(sql.ref('pair'), prefix)).executeTakeFirst();
+  /** Forget every mapping of `pair` and of the pairs below it (`<pair>:<collection>`); how many went. */
+  async removeUnder(pair: string): Promise<number> {
+    const result = await this.db.deleteFrom('sync_status').where(underPairs([pair])).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** The pairs whose status holds CRM record `crmRef` (whoever owns it now, or owned it). */
+  async pairsHolding(crmRef: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('sync_status').select('pair').where('crm_ref', '=', crmRef).execute();
+    return rows.map((row) => row.pair);
   }
 }
 

@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { mergeUiConfig, type MergedConfig } from '../config/merge-ui.js';
+import type { Config } from '../config/schema.js';
 import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
+import type { Store } from './store.js';
 
 export type UiConfigKind = 'user' | 'shared-mailbox';
 
@@ -87,4 +91,15 @@ export class UiConfigRepository {
 
 function contextOf(kind: string, id: string): string {
   return `ui-config/${kind}/${id}`;
+}
+
+/** The YAML configuration merged with what the admin UI stored (src/config/merge-ui.ts); entries left out are logged. */
+export async function mergeWithUiConfig(store: Pick<Store, 'db' | 'box'>, yaml: Config, log: Logger): Promise<MergedConfig> {
+  const entries = await new UiConfigRepository(store.db, store.box).list();
+  const merged = mergeUiConfig(yaml, {
+    users: entries.filter((entry) => entry.kind === 'user'),
+    sharedMailboxes: entries.filter((entry) => entry.kind === 'shared-mailbox'),
+  });
+  for (const problem of merged.problems) log.warn({ kind: problem.kind, id: problem.id, problem: problem.message }, 'admin UI configuration entry left out');
+  return merged;
 }

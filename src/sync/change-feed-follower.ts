@@ -29,8 +29,8 @@ export abstract class ChangeFeedFollower implements SyncTrigger {
 
   /** Users whose sync status of a pair matching `pair` holds the record (`^prefix:(user)$`): covers deletions and owner changes. */
   protected async usersHolding(recordId: string, pair: RegExp): Promise<string[]> {
-    const rows = await this.store.db.selectFrom('sync_status').select('pair').where('crm_ref', '=', recordId).execute();
-    return rows.flatMap((row) => pair.exec(row.pair)?.[1] ?? []);
+    const pairs = await this.store.syncStatus.pairsHolding(recordId);
+    return pairs.flatMap((name) => pair.exec(name)?.[1] ?? []);
   }
 
   start(request: (sourceId: string) => void): void {

@@ -10,9 +10,9 @@ export type ResetScope = (typeof resetScopes)[number];
 async function resetMail(store: Store, userId: string): Promise<{ mappings: number; cursors: number }> {
   const source = `imap:${userId}`;
   return store.atomically(async (tx) => {
-    const messages = await tx.db.deleteFrom('mail_messages').where('source_id', '=', source).executeTakeFirst();
-    const cursors = await tx.db.deleteFrom('sync_cursors').where('pair', '=', source).executeTakeFirst();
-    return { mappings: Number(messages.numDeletedRows), cursors: Number(cursors.numDeletedRows) };
+    const mappings = await tx.mailMessages.removeSource(source);
+    const cursors = await tx.syncCursors.removePair(source);
+    return { mappings, cursors };
   });
 }
 

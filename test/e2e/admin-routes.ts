@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { pino } from 'pino';
-import { AdminSessions } from '../../src/admin/sessions.js';
+import { AdminSessions } from '../../src/store/admin-sessions.js';
 import { adminRouter } from '../../src/admin/routes.js';
 import { configSchema } from '../../src/config/schema.js';
 import { createTestStore } from '../support/memory-store.js';

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { AdminSessions } from '../../src/admin/sessions.js';
-import { createApp } from '../../src/api/app.js';
+import { AdminSessions } from '../../src/store/admin-sessions.js';
+import { createApp } from '../../src/runtime/http-app.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createMail } from '../../src/runtime/runners.js';

@@ -1,14 +1,8 @@
 import type { Router } from 'express';
-import { sql } from 'kysely';
 import type { Activity } from '../../domain/activity.js';
 import { sanitizeMailHtmlBounded } from '../../mail/sanitize-bounded.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, trusted, type SafeHtml } from '../html.js';
-
-/** `%text%` for LIKE with %, _ and \ taken literally. */
-function containing(text: string) {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 
 function correlation(activity: Activity): SafeHtml | string {
   if (!activity.correlation) return '';
@@ -48,24 +42,13 @@ ${timeline.length === 0 ? html`<p class="muted">No activities.</p>` : ''}</secti
       let contacts: Array<{ id: string; name: string }> = [];
       let accounts: Array<{ id: string; name: string }> = [];
       if (q !== '') {
-        const pattern = containing(q);
-        const ids = await store.db
-          .selectFrom('activities')
-          .select('id')
-          .where((eb) =>
-            eb.or([
-              sql<boolean>`lower(subject) like ${pattern} escape '\\'`,
-              eb.exists(eb.selectFrom('activity_parties').select('activity_id').whereRef('activity_parties.activity_id', '=', 'activities.id').where(sql<boolean>`address_normalized like ${pattern} escape '\\'`)),
-            ]),
-          )
-          .orderBy('id', 'desc')
-          .limit(50)
-          .execute();
-        results = (await Promise.all(ids.map((row) => store.activities.get(row.id)))).filter((activity): activity is Activity => activity !== undefined);
-        contacts = (await store.db.selectFrom('contacts').select(['id', 'display_name']).where(sql<boolean>`lower(display_name) like ${pattern} escape '\\'`).limit(20).execute()).map((row) => ({ id: row.id, name: row.display_name }));
-        accounts = (await store.db.selectFrom('accounts').select(['id', 'name']).where(sql<boolean>`lower(name) like ${pattern} escape '\\'`).limit(20).execute()).map((row) => ({ id: row.id, name: row.name }));
+        const ids = await store.search.activityIds(q, 50);
+        results = (await Promise.all(ids.map((id) => store.activities.get(id)))).filter((activity): activity is Activity => activity !== undefined);
+        contacts = await store.search.contacts(q, 20);
+        accounts = await store.search.accounts(q, 20);
       } else {
-        results = (await store.db.selectFrom('activities').select('id').orderBy('id', 'desc').limit(25).execute().then((rows) => Promise.all(rows.map((row) => store.activities.get(row.id))))).filter((activity): activity is Activity => activity !== undefined);
+        const ids = await store.search.latestActivityIds(25);
+        results = (await Promise.all(ids.map((id) => store.activities.get(id)))).filter((activity): activity is Activity => activity !== undefined);
       }
       body = html`<section><h1>Activities</h1><form method="get" action="/admin/activities"><label>Search subject, address, contact or account <input type="search" name="q" value="${q}"></label><button type="submit">Search</button></form>
 ${contacts.length + accounts.length > 0 ? html`<p>Timelines: ${contacts.map((contact) => html`<a href="/admin/activities?contact=${contact.id}">${contact.name}</a> `)}${accounts.map((account) => html`<a href="/admin/activities?account=${account.id}">${account.name} (account)</a> `)}</p>` : ''}

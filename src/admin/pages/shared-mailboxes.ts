@@ -3,7 +3,7 @@ import { originOf } from '../../config/merge-ui.js';
 import { sharedMailboxConfigSchema } from '../../config/schema.js';
 import { splitSecrets } from '../../store/ui-config.js';
 import type { ErrorDetail } from '../../domain/errors.js';
-import { changesBetween } from '../audit.js';
+import { changesBetween } from '../../domain/audit-redaction.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { extraOf, sharedMailboxDocumentFromForm, type FormBody } from '../entry-forms.js';
 import { errorList, input, select, textarea } from '../fields.js';

@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import { sql } from 'kysely';
 import type { SyncSource } from '../../ports/source.js';
 import { resetUserSync, type ResetScope } from '../../sync/reset-user-sync.js';
 import { sourcesOf } from '../../sync/sources.js';
@@ -21,11 +20,6 @@ export function resetScopesOf(source: SyncSource): ResetScope[] {
   return [];
 }
 
-function pairCondition(pairs: readonly string[]) {
-  // A pair itself or one below it (`<pair>:<collection>`).
-  return sql<boolean>`(${sql.join(pairs.map((pair) => sql`(pair = ${pair} or substr(pair, 1, ${pair.length + 1}) = ${`${pair}:`})`), sql` or `)})`;
-}
-
 interface SourceFacts {
   items: string;
   lastCursorAt: string | null;
@@ -33,17 +27,16 @@ interface SourceFacts {
 }
 
 async function factsOf(ctx: AdminContext, source: SyncSource): Promise<SourceFacts> {
-  const db = ctx.api.store.db;
-  const cursor = await db.selectFrom('sync_cursors').select((eb) => eb.fn.max('updated_at').as('at')).where(pairCondition(pairsOf(source))).executeTakeFirst();
+  const overview = ctx.api.store.sourceOverview;
+  const lastCursorAt = await overview.lastCursorAt(pairsOf(source));
   if (source.kind === 'imap' || source.kind === 'shared-mailbox') {
-    const rows = await db.selectFrom('mail_messages').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('source_id', '=', source.id).groupBy('state').execute();
-    const count = (state: string) => Number(rows.find((row) => row.state === state)?.n ?? 0);
-    const total = rows.reduce((sum, row) => sum + Number(row.n), 0);
-    return { items: `${count('tracked')} tracked of ${total} messages seen${count('failed') ? `, ${count('failed')} failed` : ''}`, lastCursorAt: cursor?.at ?? null, itemsSoFar: total };
+    const byState = await overview.messagesByState(source.id);
+    const count = (state: string) => byState.get(state) ?? 0;
+    const total = [...byState.values()].reduce((sum, n) => sum + n, 0);
+    return { items: `${count('tracked')} tracked of ${total} messages seen${count('failed') ? `, ${count('failed')} failed` : ''}`, lastCursorAt, itemsSoFar: total };
   }
-  const status = await db.selectFrom('sync_status').select((eb) => eb.fn.countAll<number>().as('n')).where(pairCondition(pairsOf(source))).executeTakeFirst();
-  const n = Number(status?.n ?? 0);
-  return { items: `${n} item(s) in sync`, lastCursorAt: cursor?.at ?? null, itemsSoFar: n };
+  const n = await overview.itemsInSync(pairsOf(source));
+  return { items: `${n} item(s) in sync`, lastCursorAt, itemsSoFar: n };
 }
 
 async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): Promise<SafeHtml> {
@@ -120,11 +113,11 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
   });
 
   router.get('/errors/:id', async (req, res) => {
-    const row = await ctx.api.store.db.selectFrom('sync_errors').selectAll().where('id', '=', Number(req.params['id'])).executeTakeFirst();
+    const row = await ctx.api.store.sourceOverview.error(Number(req.params['id']));
     if (!row) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such error.</p></section>`, { session: sessionOf(res) }));
     res.type('html').send(
       page('Sync error', html`<section><h1>${row.code === 'CONFLICT' ? 'Sync conflict' : 'Sync error'} #${row.id}</h1>
-<table><tr><th>when</th><td>${row.at}</td></tr><tr><th>source</th><td>${row.source}</td></tr><tr><th>item</th><td>${row.item_ref ?? '(the whole source)'}</td></tr>
+<table><tr><th>when</th><td>${row.at}</td></tr><tr><th>source</th><td>${row.source}</td></tr><tr><th>item</th><td>${row.itemRef ?? '(the whole source)'}</td></tr>
 <tr><th>code</th><td>${row.code}</td></tr><tr><th>detail</th><td><pre>${row.message}</pre></td></tr></table>
 <p><a href="/admin/errors?source=${row.source}">more errors of this source</a></p></section>`, { session: sessionOf(res), active: '/admin' }),
     );
@@ -143,9 +136,9 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
     const id = String(req.params['id']);
     const source = sourcesOf(ctx.api.config).find((entry) => entry.id === id);
     if (!source) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such source.</p></section>`, { session: sessionOf(res) }));
-    const removed = await ctx.api.store.db.deleteFrom('sync_cursors').where(pairCondition(pairsOf(source))).executeTakeFirst();
+    const cursorsForgotten = await ctx.api.store.syncCursors.removeUnder(pairsOf(source));
     const started = ctx.hooks.runNow(id);
-    await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten: Number(removed.numDeletedRows), started });
+    await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten, started });
     res.redirect(303, '/admin');
   });
 

@@ -5,7 +5,7 @@ import { contactFieldKeys } from '../../contacts/card-fields.js';
 import { splitSecrets } from '../../store/ui-config.js';
 import { testConnection } from '../connection-test.js';
 import type { ErrorDetail } from '../../domain/errors.js';
-import { changesBetween } from '../audit.js';
+import { changesBetween } from '../../domain/audit-redaction.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { extraOf, userDocumentFromForm, type ConnectionKind, type FormBody } from '../entry-forms.js';
 import { checkbox, errorList, input, password, select, textarea } from '../fields.js';

@@ -16,8 +16,8 @@ import {
 import type { PartyInput } from '../../domain/activity.js';
 import { BridgeError } from '../../domain/errors.js';
 import { dayOrTimestamp } from '../../domain/fields.js';
-import { resolveParties } from '../../mail/resolve-parties.js';
-import { StoreDirectory } from '../../mail/store-directory.js';
+import { resolveParties } from '../../domain/resolve-parties.js';
+import { StoreDirectory } from '../../store/party-directory.js';
 import { idParams, listOf, pageQuery, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute, type AnyRoute } from '../route.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lookupBusy, type AttendeeBusy } from '../../calendar/attendee-busy.js';
 import { proposeSlots } from '../../calendar/slots.js';
-import { isIanaTimeZone } from '../../calendar/timezones.js';
+import { isIanaTimeZone } from '../../domain/wall-clock.js';
 import { BridgeError } from '../../domain/errors.js';
 import { dayOrTimestamp } from '../../domain/fields.js';
 import { booleanQuery } from '../common.js';

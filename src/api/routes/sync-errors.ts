@@ -36,11 +36,7 @@ export const syncErrorRoutes = (ctx: ApiContext) => [
     query: syncErrorQuery,
     response: { description: 'the errors', schema: { type: 'object', properties: { items: { type: 'array', items: ref('SyncError') } } } },
     handler: async ({ query }) => {
-      let q = ctx.store.db.selectFrom('sync_errors').selectAll().orderBy('id', 'desc').limit(query.limit);
-      if (query.source !== undefined) q = q.where('source', '=', query.source);
-      if (query.code !== undefined) q = q.where('code', '=', query.code);
-      const rows = await q.execute();
-      return { items: rows.map((row) => ({ id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code, message: row.message, at: row.at })) };
+      return { items: await ctx.store.syncErrors.recent(query.limit, query.source, query.code) };
     },
   }),
 ];

@@ -1,5 +1,3 @@
-import { sql } from 'kysely';
-import { likePrefix } from '../../store/like.js';
 import type { Store } from '../../store/store.js';
 import { calendarPair, tasksPair } from './calendar-sync.js';
 
@@ -22,11 +20,10 @@ export async function resetCalendarSync(store: Store, userId: string, scope: 'ca
         statusRows = 1;
       }
     } else {
-      const rows = await tx.db.deleteFrom('sync_status').where((eb) => eb.or([eb('pair', '=', pair), likePrefix(sql.ref('pair'), `${pair}:`)])).executeTakeFirst();
-      statusRows = Number(rows.numDeletedRows);
+      statusRows = await tx.syncStatus.removeUnder(pair);
       await tx.calendarSync.removeBases(pair);
     }
-    const cursors = await tx.db.deleteFrom('sync_cursors').where((eb) => eb.or([eb('pair', '=', pair), likePrefix(sql.ref('pair'), `${pair}:`)])).executeTakeFirst();
-    return { statusRows, cursors: Number(cursors.numDeletedRows) };
+    const cursors = await tx.syncCursors.removeUnder([pair]);
+    return { statusRows, cursors };
   });
 }

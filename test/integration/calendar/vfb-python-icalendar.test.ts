@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConfig } from '../../../src/runtime/apply-config.js';
+import { applyConfig } from '../../../src/store/apply-config.js';
 import { assertServerPackages } from '../../servers/ensure-packages.mjs';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
-import { AuditLog } from '../../../src/admin/audit.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
+import { AuditLog } from '../../../src/store/admin-audit.js';
 import { bootstrapAdmin } from '../../../src/admin/bootstrap.js';
-import { AdminSessions, csrfMatches } from '../../../src/admin/sessions.js';
+import { AdminSessions, csrfMatches } from '../../../src/store/admin-sessions.js';
 import { UiConfigRepository } from '../../../src/store/ui-config.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 

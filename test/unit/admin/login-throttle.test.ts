@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changesBetween, redact } from '../../../src/admin/audit.js';
+import { changesBetween, redact } from '../../../src/domain/audit-redaction.js';
 import { LoginThrottle } from '../../../src/admin/login-throttle.js';
 
 describe('login rate limit', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
 import { bootstrapAdmin } from '../../../src/admin/bootstrap.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 

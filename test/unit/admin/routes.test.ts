@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 
 // The admin router over HTTP without a running sync (the API test harness): cookies, the

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
 import { UiConfigRepository } from '../../../src/store/ui-config.js';
 import { startCredentialTrap, type CredentialTrap } from '../../servers/credential-trap.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';

@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
-import { applyConfig } from '../../../src/runtime/apply-config.js';
+import { applyConfig } from '../../../src/store/apply-config.js';
 
 let api: ApiHarness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConfig } from '../../../src/runtime/apply-config.js';
+import { applyConfig } from '../../../src/store/apply-config.js';
 import type { ScheduleFreeBusy, ScheduleFreeBusyRequest } from '../../../src/ports/freebusy.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { startServer } from '../../../src/runtime/serve.js';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
 import { publicBaseUrl } from '../../../src/api/public-url.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 

@@ -1,6 +1,7 @@
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
-import { ensureIanaTimezone, instantOf, isIanaTimeZone, offsetMinutes, vtimezoneText } from '../../../src/calendar/timezones.js';
+import { ensureIanaTimezone, vtimezoneText } from '../../../src/calendar/timezones.js';
+import { instantOf, isIanaTimeZone, offsetMinutes } from '../../../src/domain/wall-clock.js';
 
 describe('IANA time zones from Intl', () => {
   it('knows IANA ids and rejects others', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideTracking, type TrackingFacts } from '../../../src/mail/decide-tracking.js';
-import { resolveParties, type PartyDirectory } from '../../../src/mail/resolve-parties.js';
+import { resolveParties, type PartyDirectory } from '../../../src/domain/resolve-parties.js';
 
 const base: TrackingFacts = { mailbox: 'personal', folderRole: 'watched', hasTrackingKeyword: false, policy: 'replies', repliesToCrmMail: false, counterpartKnown: false };
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestMessage, prepareIngest, writeIngest, type IngestOptions, type PreparedIngest } from '../../../src/mail/ingest-message.js';
-import { messageKey } from '../../../src/mail/message-id.js';
+import { messageKey } from '../../../src/domain/message-id.js';
 import { matchIdentity } from '../../../src/mail/message-identity.js';
 import { parseMessage } from '../../../src/mail/parse-message.js';
-import { StoreDirectory } from '../../../src/mail/store-directory.js';
+import { StoreDirectory } from '../../../src/store/party-directory.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 
 let t: TestStore;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminAccounts } from '../../../src/admin/accounts.js';
-import { hashPassword } from '../../../src/admin/password-hash.js';
+import { AdminAccounts } from '../../../src/store/admin-accounts.js';
+import { hashPassword } from '../../../src/domain/password-hash.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from '../../../src/store/database.js';
 import { migrations } from '../../../src/store/migrations/index.js';
 

@@ -181,7 +181,8 @@ describe('sync bookkeeping', () => {
     expect((await t.store.syncStatus.findByRemoteRef(entry.pair, 'http://dav/alice/crm/1.vcf'))?.identity).toBe('uid-1');
     expect((await t.store.syncStatus.findByCrmRef(entry.pair, 'contact:con_1'))?.identity).toBe('uid-1');
     await t.store.syncStatus.put({ ...entry, pair: 'carddav:alicex:CRM' });
-    expect(await t.store.syncStatus.removePairsWithPrefix('carddav:alice:')).toBe(1);
+    expect(await t.store.syncStatus.removeUnder('carddav:a%')).toBe(0);
+    expect(await t.store.syncStatus.removeUnder('carddav:alice')).toBe(1);
     expect(await t.store.syncStatus.listPair('carddav:alicex:CRM')).toHaveLength(1);
   });
 

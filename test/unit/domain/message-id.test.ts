@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/domain/errors.js';
-import { isSyntheticMessageId, messageKey, normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../../../src/mail/message-id.js';
+import { isSyntheticMessageId, messageKey, normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../../../src/domain/message-id.js';
 
 describe('normalizeMessageId', () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
-import { sessionTokenDigest } from './sessions.js';
+import type { Database } from './schema.js';
+import { hashPassword, verifyPassword } from '../domain/password-hash.js';
+import { sessionTokenDigest } from './admin-sessions.js';
 
 export interface AdminAccount {
   username: string;

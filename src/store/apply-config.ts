@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import type { CredentialOwner } from '../store/credentials.js';
-import type { Store } from '../store/store.js';
+import type { CredentialOwner } from './credentials.js';
+import type { Store } from './store.js';
 
 /**
  * Bring the database in line with the configuration at start-up: users exist as CRM users, their

@@ -1,14 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: unknown;
-}
+/**
+ * What the admin audit log may hold: secret-looking fields (password, secret, token) never reach it,
+ * neither as values nor, for an update, as the old and new value of a changed secret.
+ */
 
 const secretKey = /password|secret|token/i;
 
@@ -48,20 +41,4 @@ export function changesBetween(before: unknown, after: unknown): FieldChange[] {
     changes.push(secret ? { path, from: from === undefined ? undefined : '[redacted]', to: to === undefined ? undefined : '[changed]' } : { path, from, to });
   }
   return changes;
-}
-
-/** The audit log of configuration changes made in the admin UI: who, when, what. */
-export class AuditLog {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async record(actor: string, action: string, target: string, detail: unknown = {}, at = new Date().toISOString()): Promise<void> {
-    await this.db.insertInto('admin_audit').values({ at, actor, action, target, detail: JSON.stringify(redact(detail)) }).execute();
-  }
-
-  async list(limit: number, beforeId?: number): Promise<AuditEntry[]> {
-    let query = this.db.selectFrom('admin_audit').selectAll().orderBy('id', 'desc').limit(limit);
-    if (beforeId !== undefined) query = query.where('id', '<', beforeId);
-    const rows = await query.execute();
-    return rows.map((row) => ({ id: Number(row.id), at: row.at, actor: row.actor, action: row.action, target: row.target, detail: JSON.parse(row.detail) as unknown }));
-  }
 }

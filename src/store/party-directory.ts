@@ -2,8 +2,8 @@ import type { Account } from '../domain/account.js';
 import type { Contact } from '../domain/contact.js';
 import { normalizeEmail } from '../domain/fields.js';
 import type { Lead } from '../domain/lead.js';
-import type { Store } from '../store/store.js';
-import type { PartyDirectory } from './resolve-parties.js';
+import type { Store } from './store.js';
+import type { PartyDirectory } from '../domain/resolve-parties.js';
 
 /**
  * PartyDirectory over the store, memoised for one sync pass: a mailbox full of mail from the same

@@ -1,11 +1,11 @@
-import type { PartyInput, partyRoles } from '../domain/activity.js';
-import type { Account } from '../domain/account.js';
-import type { Contact } from '../domain/contact.js';
-import { normalizeEmail } from '../domain/fields.js';
-import type { Lead } from '../domain/lead.js';
-import type { MailAddress } from './parsed-message.js';
+import type { PartyInput, partyRoles } from './activity.js';
+import type { Account } from './account.js';
+import type { Contact } from './contact.js';
+import { normalizeEmail } from './fields.js';
+import type { Lead } from './lead.js';
+import type { MailAddress } from './mail-address.js';
 
-/** Lookups party resolution needs; src/mail/store-directory.ts answers them from the store. */
+/** Lookups party resolution needs; src/store/party-directory.ts answers them from the store. */
 export interface PartyDirectory {
   userIdByEmail(address: string): string | undefined;
   contactsByEmail(address: string): Promise<Contact[]>;

@@ -1,15 +1,15 @@
 import express, { type Express } from 'express';
 import type { AdminHooks } from '../admin/context.js';
 import { adminRouter } from '../admin/routes.js';
-import type { AdminSessions } from '../admin/sessions.js';
+import type { AdminSessions } from '../store/admin-sessions.js';
 import type { Metrics } from '../metrics.js';
-import { requireApiToken, tokenMatcher } from './auth.js';
-import type { ApiContext } from './context.js';
-import { errorHandler, notFoundRoute } from './errors.js';
-import { freeBusyFile } from './freebusy-file.js';
-import { buildOpenApiDocument } from './openapi.js';
-import { toExpressHandler } from './route.js';
-import { apiRoutes } from './routes/index.js';
+import { requireApiToken, tokenMatcher } from '../api/auth.js';
+import type { ApiContext } from '../api/context.js';
+import { errorHandler, notFoundRoute } from '../api/errors.js';
+import { freeBusyFile } from '../api/freebusy-file.js';
+import { buildOpenApiDocument } from '../api/openapi.js';
+import { apiV1Router } from '../api/router.js';
+import { apiRoutes } from '../api/routes/index.js';
 
 export interface AppOptions {
   metrics: Metrics;
@@ -21,7 +21,7 @@ export interface AppOptions {
   admin?: AdminHooks;
 }
 
-/** The HTTP surface: health and metrics, /api/v1 (bearer token), /admin (session), errors as JSON. */
+/** The HTTP surface, mounted here so that src/api and src/admin stay apart: health and metrics, /api/v1 (bearer token), /admin (session), errors as JSON. */
 export function createApp(ctx: ApiContext, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -66,19 +66,7 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
     res.json(openApi);
   });
 
-  const api = express.Router();
-  api.use(requireApiToken(matchToken));
-  api.use(express.json({ limit: '10mb' }));
-  for (const route of routes) {
-    const handler = toExpressHandler(route);
-    api[route.method](route.path, async (req, res) => {
-      res.locals['route'] = `/api/v1${route.path}`;
-      await handler(req, res, () => undefined);
-      if (route.method !== 'get') ctx.notifyChange();
-    });
-  }
-  api.use(notFoundRoute);
-  app.use('/api/v1', api);
+  app.use('/api/v1', apiV1Router(ctx, routes, matchToken));
   app.use('/api', requireApiToken(matchToken), notFoundRoute);
 
   app.get('/freebusy/:file', freeBusyFile(ctx, (token) => matchToken(token) !== undefined));

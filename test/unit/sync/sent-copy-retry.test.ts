@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import { BridgeError } from '../../../src/domain/errors.js';
-import { OutboxWorker } from '../../../src/mail/outbox-worker.js';
+import { OutboxWorker } from '../../../src/sync/outbox-worker.js';
 import type { MailSender } from '../../../src/ports/sending.js';
 import type { MailboxConnector, MailboxSession } from '../../../src/ports/mail.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';

@@ -1,4 +1,4 @@
-import { BridgeError } from '../domain/errors.js';
+import { BridgeError } from './errors.js';
 
 /**
  * Message-ID handling (RFC 5322 §3.6.4).
