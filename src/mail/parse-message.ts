@@ -6,12 +6,16 @@ import { toSingleLine } from '../domain/control-characters.js';
 import { BridgeError } from '../domain/errors.js';
 import { classifyMessage, headersFromLines, unfold } from './classify.js';
 import type { ContentTypeInfo, MailHeaders } from './classify.js';
-import { normalizeMessageId, parseMessageIdList, stripComments, syntheticMessageId } from '../domain/message-id.js';
+import { normalizeMessageId, parseMessageIdList, syntheticMessageId } from '../domain/message-id.js';
 import { messageFingerprint } from './message-identity.js';
 import type { MailAddress } from '../domain/mail-address.js';
 import type { ParsedAttachment, ParsedMessage } from './parsed-message.js';
 import { limitBody, MAX_BODY_BYTES, truncationNote } from './body-limit.js';
 import { sanitizeMailHtmlBounded } from './sanitize-bounded.js';
+import { ADDRESS_HEADER_NAMES, checkEncodedWords } from './header-checks.js';
+import { readDate } from './mail-date.js';
+import { quote, WarningList } from './parse-warnings.js';
+import { scanStructure } from './structure-scan.js';
 
 export interface ParseMessageOptions {
   /**
@@ -131,17 +135,6 @@ function* chunksOf(source: Buffer, size = 64 * 1024): Generator<Buffer> {
   for (let offset = 0; offset < source.length; offset += size) yield source.subarray(offset, offset + size);
 }
 
-/** Warnings in the order found, each once (a broken charset repeated in ten parts is one problem). */
-class WarningList {
-  private readonly items = new Set<string>();
-  add(message: string): void {
-    this.items.add(message);
-  }
-  list(): string[] {
-    return [...this.items];
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Message-ID and Date
 
@@ -191,92 +184,9 @@ export function identityHash(headers: MailHeaders): string | null {
   return createHash('sha256').update(fields.join('\n')).digest('hex');
 }
 
-/**
- * The Date header as ISO 8601 UTC, or null. mailparser turns an unparseable Date into the current
- * time, which would file an old message as new, so the raw header is parsed here instead.
- */
-function readDate(headers: MailHeaders, warnings: WarningList): string | null {
-  const raw = headers.get('date')?.[0];
-  if (raw === undefined || raw.trim() === '') {
-    // RFC 5322 §3.6: the origination date is the one field besides From every message must have.
-    warnings.add('missing Date header');
-    return null;
-  }
-  const date = parseMailDate(raw);
-  if (date === null) warnings.add(`unparseable Date header ${quote(raw)}`);
-  return date;
-}
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/**
- * RFC 5322 §4.3 obs-zone names. Military single letters, and any other alphabetic zone whose meaning
- * is not known, "SHOULD be considered equivalent to -0000" (same section), i.e. UTC.
- */
-const ZONE_OFFSETS: Record<string, number> = {
-  ut: 0, utc: 0, gmt: 0, z: 0,
-  edt: -4 * 60, est: -5 * 60, cdt: -5 * 60, cst: -6 * 60,
-  mdt: -6 * 60, mst: -7 * 60, pdt: -7 * 60, pst: -8 * 60,
-};
-
-const RFC5322_DATE =
-  /^(?:[a-z]{3,9}\s*,?\s*)?(\d{1,2})\s*[-\s]\s*([a-z]{3,9})\.?\s*[-\s]\s*(\d{2,4})\s+(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?(?:\.\d+)?\s*([+-]\d{2}:?\d{2}|[a-z]{1,5})?(?:\s+[a-z]{1,5})?$/i;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * Parses an RFC 5322 §3.3 date-time, accepting the obsolete forms of §4.3 (two- and three-digit
- * years, named zones, comments, missing seconds and missing day-of-week) and, as some generators
- * write them, ISO 8601 timestamps with an offset. Returns ISO 8601 UTC or null. Deliberately not
- * Date.parse() on anything else: it reads "1" as the year 2001 and guesses local time for a
- * missing zone.
- */
-export function parseMailDate(value: string): string | null {
-  const text = stripComments(unfold(value)).replace(/\s+/g, ' ').trim();
-  if (ISO_DATE.test(text)) {
-    const ms = Date.parse(text);
-    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-  }
-  const match = RFC5322_DATE.exec(text);
-  if (match === null) return null;
-  const [, dayText, monthText, yearText, hourText, minuteText, secondText, zoneText] = match;
-  const month = MONTHS.indexOf((monthText ?? '').slice(0, 3).toLowerCase());
-  if (month === -1) return null;
-  let year = Number(yearText);
-  // RFC 5322 §4.3: a two-digit year is 2000+ below 50 and 1900+ from 50; a three-digit one is 1900+.
-  if ((yearText ?? '').length === 2) year += year < 50 ? 2000 : 1900;
-  else if ((yearText ?? '').length === 3) year += 1900;
-  const day = Number(dayText);
-  const hour = Number(hourText);
-  const minute = Number(minuteText);
-  // RFC 5322 §3.3 allows second 60 for a leap second; JS dates cannot hold it.
-  const second = Math.min(Number(secondText ?? '0'), 59);
-  if (day < 1 || hour > 23 || minute > 59 || Number(secondText ?? '0') > 60) return null;
-  const offset = zoneOffsetMinutes(zoneText);
-  if (offset === null) return null;
-  const local = Date.UTC(year, month, day, hour, minute, second);
-  // Reject 31 Feb and the like instead of letting Date roll them into March.
-  if (new Date(local).getUTCDate() !== day) return null;
-  return new Date(local - offset * 60_000).toISOString();
-}
-
-function zoneOffsetMinutes(zone: string | undefined): number | null {
-  // No zone at all is not RFC 5322, but common in hand-written mail; UTC is as good a guess as any.
-  if (zone === undefined) return 0;
-  const numeric = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-  if (numeric !== null) {
-    const minutes = Number(numeric[2]) * 60 + Number(numeric[3]);
-    if (Number(numeric[3]) > 59) return null;
-    return numeric[1] === '-' ? -minutes : minutes;
-  }
-  return ZONE_OFFSETS[zone.toLowerCase()] ?? 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
-const ADDRESS_HEADER_NAMES: Record<string, string> = {
-  from: 'From', sender: 'Sender', 'reply-to': 'Reply-To', to: 'To', cc: 'Cc', bcc: 'Bcc',
-};
 
 /**
  * The mailboxes of an address header (all occurrences), groups flattened into their members
@@ -356,258 +266,4 @@ function cidReferences(html: string | null): Set<string> {
     }
   }
   return ids;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Header encoding checks
-
-const ENCODED_WORD_HEADERS = ['subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc'];
-/** RFC 2047 §2: encoded-word = "=?" charset "?" encoding "?" encoded-text "?=", no whitespace inside. */
-const ENCODED_WORD_START = /=\?([^?\s]+)\?([bq])\?/gi;
-/** Sticky, so the rest of a word is matched in place instead of on a copy of the rest of the header. */
-const ENCODED_WORD_REST = /[^?\s]*\?=/y;
-
-/**
- * Flags encoded words mailparser cannot decode and silently leaves as they are or decodes as
- * UTF-8: an unterminated one (shown raw, `=?UTF-8?Q?...`) and one in a charset we cannot decode.
- */
-function checkEncodedWords(headers: MailHeaders, warnings: WarningList): void {
-  for (const name of ENCODED_WORD_HEADERS) {
-    for (const value of headers.get(name) ?? []) {
-      for (const match of value.matchAll(ENCODED_WORD_START)) {
-        const header = headerDisplayName(name);
-        const start = match.index ?? 0;
-        ENCODED_WORD_REST.lastIndex = start + match[0].length;
-        if (!ENCODED_WORD_REST.test(value)) {
-          warnings.add(`${header}: unterminated RFC 2047 encoded word ${quote(value.slice(start, start + 40))}; left undecoded`);
-          continue;
-        }
-        // RFC 2231 §5 lets the charset carry a language suffix: `=?utf-8*en?Q?...?=`.
-        const charset = (match[1] ?? '').split('*')[0] ?? '';
-        const problem = charsetProblem(charset);
-        if (problem !== null) warnings.add(`${header}: encoded word in ${problem}`);
-      }
-    }
-  }
-}
-
-function headerDisplayName(name: string): string {
-  return ADDRESS_HEADER_NAMES[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Charsets
-
-/**
- * Canonical (lower-case, alphanumerics only) names of charsets iconv-lite, which mailparser decodes
- * with, knows beyond what TextDecoder's WHATWG labels cover: DOS/Windows/IBM code pages, the Mac and
- * KOI8 families, UTF-16/32 variants and the CJK encodings under their various spellings.
- */
-const ICONV_LITE_EXTRA = new RegExp(
-  '^(?:(?:cp|ibm|csibm|windows|win|ms)?\\d{3,5}|mac[a-z]*|koi8[a-z]*|utf(?:16|32)(?:le|be)?|ucs[24](?:le|be)?|cesu8' +
-    '|latin\\d{1,2}|l\\d{1,2}|iso8859\\d{1,2}|iso646[a-z]*|tis620\\d*|viscii|armscii8|georgian[a-z]*|pt154|rk1048' +
-    '|tcvn\\d*|gb\\d+|gbk|xgbk|euc[a-z]+|big5[a-z]*|cnbig5|shiftjis|sjis|xsjis|mskanji|windows31j|ksc5601\\d*|roman8|hproman8|r8' +
-    '|usascii|ascii|ascii8bit|binary)$',
-);
-/** Refused by mailparser/libmime on purpose (UTF-7 can smuggle `<script>` past filters) and decoded as UTF-8 instead. */
-const REFUSED_CHARSET = /^(?:(?:cs)?unicode11)?utf7(?:imap)?$/;
-
-/** Why text in this charset will not be decoded properly, or null when it will. */
-function charsetProblem(charset: string): string | null {
-  const label = charset.trim().toLowerCase();
-  const canonical = label.replace(/[^a-z0-9]/g, '');
-  if (REFUSED_CHARSET.test(canonical)) return `charset ${quote(charset)}, which is not decoded (RFC 2152 UTF-7 is refused for safety); read as UTF-8 instead`;
-  if (canonical === '' || isDecodableCharset(label, canonical)) return null;
-  return `unsupported charset ${quote(charset)}; read as UTF-8 instead and possibly garbled`;
-}
-
-function isDecodableCharset(label: string, canonical: string): boolean {
-  try {
-    new TextDecoder(label);
-    return true;
-  } catch {
-    return ICONV_LITE_EXTRA.test(canonical);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// MIME structure scan
-
-/** A header block larger than this is not inspected further (mailparser rejects blocks over 1 MB anyway). */
-const MAX_SCANNED_HEADER_BYTES = 1024 * 1024;
-/** RFC 2046 §5.1.1: a boundary is at most 70 characters; a delimiter line adds `--`, `--` and transport padding. */
-const MAX_DELIMITER_LINE = 200;
-
-interface OpenMultipart {
-  boundary: string;
-  type: string;
-}
-
-/**
- * Walks the raw message once to find what mailparser tolerates without saying so: header lines
- * without a colon (dropped), text parts in charsets it cannot decode (read as UTF-8), multiparts
- * missing their boundary or their closing delimiter (truncated messages). Only header blocks and
- * short lines starting with `--` are turned into strings, so a large attachment costs one pass of
- * `indexOf` over its bytes and no copies.
- */
-function scanStructure(source: Buffer, warnings: WarningList): void {
-  const open: OpenMultipart[] = [];
-  let inHeader = true;
-  let isTopLevel = true;
-  let headerLines: string[] = [];
-  let headerBytes = 0;
-
-  const finishHeader = () => {
-    inspectHeaderBlock(headerLines, isTopLevel, open, warnings);
-    headerLines = [];
-    headerBytes = 0;
-    inHeader = false;
-    isTopLevel = false;
-  };
-
-  let pos = 0;
-  while (pos < source.length) {
-    const newline = source.indexOf(0x0a, pos);
-    const next = newline === -1 ? source.length : newline + 1;
-    let end = newline === -1 ? source.length : newline;
-    if (end > pos && source[end - 1] === 0x0d) end--;
-
-    if (open.length > 0 && end - pos >= 2 && end - pos <= MAX_DELIMITER_LINE && source[pos] === 0x2d && source[pos + 1] === 0x2d) {
-      const delimiter = matchDelimiter(source.toString('latin1', pos, end).replace(/[ \t]+$/, ''), open);
-      if (delimiter !== null) {
-        if (inHeader) finishHeader();
-        for (const inner of open.slice(delimiter.index + 1)) warnings.add(unclosedWarning(inner));
-        open.length = delimiter.index + (delimiter.closing ? 0 : 1);
-        // After a delimiter comes a part's header block; after a close delimiter, an epilogue.
-        inHeader = !delimiter.closing;
-        pos = next;
-        continue;
-      }
-    }
-
-    if (inHeader) {
-      if (end === pos) {
-        finishHeader();
-      } else if (headerBytes < MAX_SCANNED_HEADER_BYTES) {
-        headerLines.push(source.toString('latin1', pos, end));
-        headerBytes += end - pos;
-      }
-    }
-    pos = next;
-  }
-  if (inHeader && headerLines.length > 0) finishHeader();
-  for (const multipart of open) warnings.add(unclosedWarning(multipart));
-}
-
-/**
- * RFC 2046 §5.1.1: a line is a delimiter when it is exactly `--` boundary (or `--` boundary `--` for
- * the close delimiter) apart from trailing whitespace. The innermost open multipart is tried first,
- * but a delimiter of an outer one also ends the inner ones.
- */
-function matchDelimiter(line: string, open: readonly OpenMultipart[]): { index: number; closing: boolean } | null {
-  for (let index = open.length - 1; index >= 0; index--) {
-    const boundary = open[index]?.boundary;
-    if (boundary === undefined) continue;
-    if (line === `--${boundary}`) return { index, closing: false };
-    if (line === `--${boundary}--`) return { index, closing: true };
-  }
-  return null;
-}
-
-function unclosedWarning(multipart: OpenMultipart): string {
-  return `${multipart.type} part with boundary ${quote(multipart.boundary)} has no closing delimiter (RFC 2046 §5.1.1); the message is probably truncated`;
-}
-
-/** Header field name: printable US-ASCII except colon (RFC 5322 §2.2, §3.6.8). */
-const FIELD_LINE = /^([!-9;-~]+)[ \t]*:(.*)$/s;
-
-function inspectHeaderBlock(lines: readonly string[], isTopLevel: boolean, open: OpenMultipart[], warnings: WarningList): void {
-  const fields = new Map<string, string>();
-  // The field a continuation line belongs to; null inside a repeated field, whose value is ignored
-  // because, like mailparser, we let the first Content-Type/-Disposition count.
-  let current: string | null = null;
-  let inField = false;
-  lines.forEach((line, index) => {
-    if ((line.startsWith(' ') || line.startsWith('\t')) && inField) {
-      if (current !== null) fields.set(current, `${fields.get(current) ?? ''} ${line.trim()}`);
-      return;
-    }
-    const field = FIELD_LINE.exec(line);
-    inField = field !== null;
-    if (field !== null) {
-      const name = (field[1] ?? '').toLowerCase();
-      current = fields.has(name) ? null : name;
-      if (current !== null) fields.set(name, (field[2] ?? '').trim());
-      return;
-    }
-    current = null;
-    // An mbox "From " separator line in front of the message is not a header (RFC 4155).
-    if (isTopLevel && index === 0 && line.startsWith('From ')) return;
-    const where = isTopLevel ? 'message header' : 'MIME part header';
-    warnings.add(`${where} line without a colon ignored (RFC 5322 §2.2): ${quote(line.slice(0, 60))}`);
-  });
-
-  const contentType = parseContentType(fields.get('content-type'));
-  if (contentType.type.startsWith('multipart/')) {
-    const boundary = contentType.params.get('boundary');
-    if (boundary === undefined || boundary === '') {
-      warnings.add(`${contentType.type} without a boundary parameter (RFC 2046 §5.1.1); its parts cannot be found`);
-    } else {
-      open.push({ boundary, type: contentType.type });
-    }
-    return;
-  }
-  const disposition = parseContentType(fields.get('content-disposition')).type;
-  if (!contentType.type.startsWith('text/') || disposition === 'attachment') return;
-  const charset = contentType.params.get('charset');
-  const problem = charset === undefined ? null : charsetProblem(charset);
-  if (problem !== null) warnings.add(`${contentType.type} body: ${problem}`);
-}
-
-/**
- * A Content-Type or Content-Disposition value: `type/subtype` (default text/plain, RFC 2045 §5.2)
- * and its parameters, quoted strings unquoted and comments dropped (RFC 2045 §5.1 allows both; a
- * quoted boundary may itself contain parentheses). Enough for boundary and charset; RFC 2231
- * continuations are not needed for either in practice.
- */
-function parseContentType(value: string | undefined): { type: string; params: Map<string, string> } {
-  const params = new Map<string, string>();
-  if (value === undefined) return { type: 'text/plain', params };
-  const parts: string[] = [];
-  let part = '';
-  let quoted = false;
-  let commentDepth = 0;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if ((quoted || commentDepth > 0) && ch === '\\') {
-      if (quoted) part += value[i + 1] ?? '';
-      i++;
-    } else if (commentDepth > 0) {
-      if (ch === '(') commentDepth++;
-      else if (ch === ')') commentDepth--;
-    } else if (ch === '"') {
-      quoted = !quoted;
-    } else if (quoted) {
-      part += ch;
-    } else if (ch === '(') {
-      commentDepth = 1;
-    } else if (ch === ';') {
-      parts.push(part);
-      part = '';
-    } else {
-      part += ch;
-    }
-  }
-  parts.push(part);
-  const [type = '', ...rest] = parts;
-  for (const param of rest) {
-    const eq = param.indexOf('=');
-    if (eq === -1) continue;
-    params.set(param.slice(0, eq).trim().toLowerCase(), param.slice(eq + 1).trim());
-  }
-  return { type: type.trim().toLowerCase() || 'text/plain', params };
-}
-
-function quote(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/domain/errors.js';
-import { parseMailDate, parseMessage } from '../../../src/mail/parse-message.js';
+import { parseMailDate } from '../../../src/mail/mail-date.js';
+import { parseMessage } from '../../../src/mail/parse-message.js';
 
 const fixtureDir = new URL('../../fixtures/mail/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtureDir));
