@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Attachment } from '../domain/activity.js';
 import { idPrefixes, newId } from '../domain/ids.js';
-import { toAttachment } from './activities.js';
+import { toAttachment } from './activity-rows.js';
 import type { BlobStore, StoredBlob } from './blob-store.js';
 import type { Database } from './schema.js';
 

@@ -1,9 +1,13 @@
 import type { Generated } from 'kysely';
+import type { SyncStatusTable, ContactSyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarSyncBaseTable, CalendarMirrorTable, CalendarBusyTable } from './sync-schema.js';
+
+export type { SyncStatusTable, ContactSyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarSyncBaseTable, CalendarMirrorTable, CalendarBusyTable };
 
 /**
  * Table shapes as kysely sees them. Column types stay portable: text, integer, real. Booleans
  * are 0/1 integers and timestamps ISO 8601 text, so the same SQL runs on SQLite and Postgres.
  */
+
 export interface Database {
   users: UsersTable;
   credentials: CredentialsTable;
@@ -285,76 +289,9 @@ export interface WebhookDeliveriesTable {
 }
 
 /** DESIGN.md principle 1: one row per synced item and pair of sides. */
-export interface SyncStatusTable {
-  pair: string;
-  identity: string;
-  crm_ref: string | null;
-  crm_version: string | null;
-  crm_hash: string | null;
-  remote_ref: string | null;
-  remote_version: string | null;
-  remote_hash: string | null;
-  origin: string;
-  tombstone: number;
-  /** Intent recorded before a remote create/update/delete (DESIGN.md principle 3). */
-  pending: string | null;
-  updated_at: string;
-}
-
 /** The merge base of each synced contact (migration 0005). */
-export interface ContactSyncBaseTable {
-  pair: string;
-  identity: string;
-  fields_json: string;
-  vcard: string | null;
-  updated_at: string;
-}
-
-export interface SyncCursorsTable {
-  pair: string;
-  collection: string;
-  cursor: string;
-  updated_at: string;
-}
-
-export interface SyncErrorsTable {
-  id: Generated<number>;
-  source: string;
-  item_ref: string | null;
-  code: string;
-  message: string;
-  at: string;
-}
-
 /** Per-message sync status of mail ingestion: what the bridge saw at each IMAP UID. */
-export interface MailMessagesTable {
-  source_id: string;
-  folder: string;
-  uid_validity: string;
-  uid: number;
-  message_key: string | null;
-  flags_json: string;
-  modseq: string | null;
-  activity_id: string | null;
-  /** Why the message is tracked: folder | keyword | auto | shared; null when it is not. */
-  tracked_by: string | null;
-  /** seen (looked at, not tracked) | tracked | failed (retried next pass) | gone (expunged) |
-   * untrack (its activity was deleted in the CRM; keywords to remove on the next pass). */
-  state: string;
-  attempts: number;
-  last_error: string | null;
-  updated_at: string;
-}
-
 /** Folders such as `CRM/Acme` that set the regarding record of mail moved into them. */
-export interface MailFolderLinksTable {
-  source_id: string;
-  folder: string;
-  regarding_type: string;
-  regarding_id: string;
-  created_at: string;
-}
-
 /** Mail sent from the CRM, until it is delivered (and a copy is in the user's Sent folder). */
 export interface OutboxTable {
   activity_id: string;
@@ -395,28 +332,4 @@ export interface ActivityReferencesTable {
 }
 
 /** Calendar/task sync: the fields and iCalendar object both sides agreed on at the last sync (migration 0004). */
-export interface CalendarSyncBaseTable {
-  pair: string;
-  identity: string;
-  fields_json: string;
-  ical: string | null;
-  updated_at: string;
-}
-
 /** Every object of a user's synced calendars, for free/busy (migration 0004). */
-export interface CalendarMirrorTable {
-  user_id: string;
-  href: string;
-  collection: string;
-  etag: string;
-  uid: string | null;
-  updated_at: string;
-}
-
-export interface CalendarBusyTable {
-  user_id: string;
-  href: string;
-  start_at: string;
-  end_at: string;
-  fb_type: string;
-}

@@ -1,0 +1,95 @@
+/** The sync bookkeeping tables of the schema (src/store/schema.ts): status, bases, cursors, errors, mail state, calendar mirror. */
+
+import type { Generated } from 'kysely';
+
+export interface SyncStatusTable {
+  pair: string;
+  identity: string;
+  crm_ref: string | null;
+  crm_version: string | null;
+  crm_hash: string | null;
+  remote_ref: string | null;
+  remote_version: string | null;
+  remote_hash: string | null;
+  origin: string;
+  tombstone: number;
+  /** Intent recorded before a remote create/update/delete (DESIGN.md principle 3). */
+  pending: string | null;
+  updated_at: string;
+}
+
+export interface ContactSyncBaseTable {
+  pair: string;
+  identity: string;
+  fields_json: string;
+  vcard: string | null;
+  updated_at: string;
+}
+
+export interface SyncCursorsTable {
+  pair: string;
+  collection: string;
+  cursor: string;
+  updated_at: string;
+}
+
+export interface SyncErrorsTable {
+  id: Generated<number>;
+  source: string;
+  item_ref: string | null;
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface MailMessagesTable {
+  source_id: string;
+  folder: string;
+  uid_validity: string;
+  uid: number;
+  message_key: string | null;
+  flags_json: string;
+  modseq: string | null;
+  activity_id: string | null;
+  /** Why the message is tracked: folder | keyword | auto | shared; null when it is not. */
+  tracked_by: string | null;
+  /** seen (looked at, not tracked) | tracked | failed (retried next pass) | gone (expunged) |
+   * untrack (its activity was deleted in the CRM; keywords to remove on the next pass). */
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+}
+
+export interface MailFolderLinksTable {
+  source_id: string;
+  folder: string;
+  regarding_type: string;
+  regarding_id: string;
+  created_at: string;
+}
+
+export interface CalendarSyncBaseTable {
+  pair: string;
+  identity: string;
+  fields_json: string;
+  ical: string | null;
+  updated_at: string;
+}
+
+export interface CalendarMirrorTable {
+  user_id: string;
+  href: string;
+  collection: string;
+  etag: string;
+  uid: string | null;
+  updated_at: string;
+}
+
+export interface CalendarBusyTable {
+  user_id: string;
+  href: string;
+  start_at: string;
+  end_at: string;
+  fb_type: string;
+}
