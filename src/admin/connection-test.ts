@@ -1,12 +1,20 @@
-import { CalDavConnector } from '../../adapters/caldav/index.js';
-import { CardDavConnector } from '../../adapters/carddav/index.js';
-import { ImapConnector } from '../../adapters/imap/index.js';
-import { SmtpSender } from '../../adapters/smtp/index.js';
 import type { DavServerConfig, MailServerConfig } from '../config/schema.js';
+import { serverSettings } from '../config/server-settings.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../domain/errors.js';
 import { maskSecrets } from '../domain/mask-secrets.js';
-import { serverSettings } from '../sync/mail/mail-runner.js';
+import type { AddressBookConnector } from '../ports/address-book.js';
+import type { DavConnector } from '../ports/dav.js';
+import type { MailboxConnector } from '../ports/mail.js';
+import type { MailLogin } from '../ports/sending.js';
 import type { ConnectionKind } from './entry-forms.js';
+
+/** The adapters a connection test logs in with: the ones the sync uses (src/runtime wires them). */
+export interface ConnectionAdapters {
+  imap: MailboxConnector;
+  smtp: MailLogin;
+  caldav: DavConnector;
+  carddav: AddressBookConnector;
+}
 
 export type ConnectionTestResult = { ok: true; summary: string; items: string[] } | { ok: false; code: ErrorCode; message: string };
 
@@ -17,9 +25,9 @@ const timeoutMs = 20_000;
  * holds: IMAP folders, CalDAV calendars and task lists, CardDAV address books; SMTP logs in
  * without sending. The password never appears in the result (it is cut out of messages too).
  */
-export async function testConnection(kind: ConnectionKind, settings: MailServerConfig | DavServerConfig): Promise<ConnectionTestResult> {
+export async function testConnection(adapters: ConnectionAdapters, kind: ConnectionKind, settings: MailServerConfig | DavServerConfig): Promise<ConnectionTestResult> {
   try {
-    return await withTimeout(run(kind, settings));
+    return await withTimeout(run(adapters, kind, settings));
   } catch (error) {
     const code = isBridgeError(error) ? error.code : 'INTERNAL';
     const raw = error instanceof Error ? error.message : String(error);
@@ -28,9 +36,9 @@ export async function testConnection(kind: ConnectionKind, settings: MailServerC
   }
 }
 
-async function run(kind: ConnectionKind, settings: MailServerConfig | DavServerConfig): Promise<ConnectionTestResult> {
+async function run(adapters: ConnectionAdapters, kind: ConnectionKind, settings: MailServerConfig | DavServerConfig): Promise<ConnectionTestResult> {
   if (kind === 'imap') {
-    const session = await new ImapConnector().connect({ ...serverSettings(settings as MailServerConfig), timeoutMs });
+    const session = await adapters.imap.connect({ ...serverSettings(settings as MailServerConfig), timeoutMs });
     try {
       const folders = await session.listFolders();
       return { ok: true, summary: `logged in; ${folders.length} folder(s)`, items: folders.map((folder) => folder.path).sort() };
@@ -39,12 +47,12 @@ async function run(kind: ConnectionKind, settings: MailServerConfig | DavServerC
     }
   }
   if (kind === 'smtp') {
-    await new SmtpSender().verify({ ...serverSettings(settings as MailServerConfig), timeoutMs });
+    await adapters.smtp.verify({ ...serverSettings(settings as MailServerConfig), timeoutMs });
     return { ok: true, summary: 'connected and logged in (nothing sent)', items: [] };
   }
   const dav = settings as DavServerConfig;
   const server = { url: dav.url, username: dav.username, password: dav.password, timeoutMs };
-  const collections = kind === 'caldav' ? await (await new CalDavConnector().connect(server)).listCalendars() : await (await new CardDavConnector().connect(server)).listAddressBooks();
+  const collections = kind === 'caldav' ? await (await adapters.caldav.connect(server)).listCalendars() : await (await adapters.carddav.connect(server)).listAddressBooks();
   const what = kind === 'caldav' ? 'calendar(s) and task list(s)' : 'address book(s)';
   return {
     ok: true,

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { UiConfigRepository, mergeWithUiConfig } from '../store/ui-config.js';
 import type { SourceStates } from '../sync/source-states.js';
 import { applyConfig } from '../store/apply-config.js';
+import type { ConnectionAdapters } from './connection-test.js';
 import { AdminAccounts } from '../store/admin-accounts.js';
 import { AuditLog } from '../store/admin-audit.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -26,6 +27,8 @@ export interface AdminHooks {
   configChanged(config: Config): Promise<void>;
   /** Run a source now; false when no such source is scheduled. */
   runNow(sourceId: string): boolean;
+  /** The adapters "Test connection" logs in with. */
+  connections: ConnectionAdapters;
 }
 
 export interface AdminContext {

@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { ApiContext } from '../api/context.js';
-import { SourceStates } from '../sync/source-states.js';
 import { assetsRouter } from './assets.js';
 import { createAdminContext, sessionOf, type AdminContext, type AdminHooks } from './context.js';
 import { html, page } from './html.js';
@@ -40,11 +39,6 @@ function sameOrigin(req: Request): boolean {
   }
 }
 
-/** Without a running scheduler (tests of the API alone): the configuration is the YAML, nothing runs. */
-function standaloneHooks(ctx: ApiContext): AdminHooks {
-  return { yamlConfig: ctx.config, states: new SourceStates(), configChanged: async () => undefined, runNow: () => false };
-}
-
 const clientAddress = (req: Request) => req.socket.remoteAddress ?? 'unknown';
 
 /**
@@ -54,7 +48,7 @@ const clientAddress = (req: Request) => req.socket.remoteAddress ?? 'unknown';
  * header `X-CSRF-Token`), else 403. Security headers come from helmet with a CSP that allows no
  * inline script or style at all.
  */
-export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: AdminHooks = standaloneHooks(api)): Router {
+export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: AdminHooks): Router {
   const ctx = createAdminContext(api, sessions, hooks);
   const router = express.Router();
   router.use(

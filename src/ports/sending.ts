@@ -45,3 +45,9 @@ export interface MailSender {
    */
   send(settings: MailServerSettings, envelope: { from: string; to: string[] }, raw: Buffer): Promise<SendResult>;
 }
+
+/** Logging in to an SMTP server without sending (the admin UI's "Test connection"). */
+export interface MailLogin {
+  /** Throws BridgeError AUTH (credentials refused) or TEMPORARY (unreachable, timeouts). */
+  verify(settings: MailServerSettings): Promise<void>;
+}

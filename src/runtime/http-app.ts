@@ -1,4 +1,10 @@
 import express, { type Express } from 'express';
+import { CalDavConnector } from '../../adapters/caldav/index.js';
+import { CardDavConnector } from '../../adapters/carddav/index.js';
+import { ImapConnector } from '../../adapters/imap/index.js';
+import { SmtpSender } from '../../adapters/smtp/index.js';
+import type { ConnectionAdapters } from '../admin/connection-test.js';
+import { SourceStates } from '../sync/source-states.js';
 import type { AdminHooks } from '../admin/context.js';
 import { adminRouter } from '../admin/routes.js';
 import type { AdminSessions } from '../store/admin-sessions.js';
@@ -19,6 +25,16 @@ export interface AppOptions {
   ping: () => Promise<void>;
   /** The running sync and configuration, for the admin UI; without it the UI shows the configuration as given. */
   admin?: AdminHooks;
+}
+
+/** The adapters the sync uses, for the admin UI's "Test connection". */
+export function connectionAdapters(): ConnectionAdapters {
+  return { imap: new ImapConnector(), smtp: new SmtpSender(), caldav: new CalDavConnector(), carddav: new CardDavConnector() };
+}
+
+/** Without a running scheduler (tests of the API alone): the configuration is the YAML, nothing runs. */
+export function standaloneHooks(ctx: ApiContext): AdminHooks {
+  return { yamlConfig: ctx.config, states: new SourceStates(), configChanged: async () => undefined, runNow: () => false, connections: connectionAdapters() };
 }
 
 /** The HTTP surface, mounted here so that src/api and src/admin stay apart: health and metrics, /api/v1 (bearer token), /admin (session), errors as JSON. */
@@ -71,7 +87,7 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
 
   app.get('/freebusy/:file', freeBusyFile(ctx, (token) => matchToken(token) !== undefined));
 
-  app.use('/admin', adminRouter(ctx, options.sessions, options.admin));
+  app.use('/admin', adminRouter(ctx, options.sessions, options.admin ?? standaloneHooks(ctx)));
   app.use(notFoundRoute);
   app.use(errorHandler(ctx.log));
   return app;

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { bootstrapAdmin, adminUser } from '../admin/bootstrap.js';
 import { AdminSessions } from '../store/admin-sessions.js';
-import { createApp } from './http-app.js';
+import { connectionAdapters, createApp } from './http-app.js';
 import { parseListen, publicBaseUrl } from '../api/public-url.js';
 import type { ApiContext } from '../api/context.js';
 import type { Config } from '../config/schema.js';
@@ -55,6 +55,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
   const adminHooks = {
     yamlConfig: config,
     states,
+    connections: connectionAdapters(),
     runNow: (sourceId: string) => {
       const source = scheduler.source(sourceId);
       if (source) void scheduler.run(source);

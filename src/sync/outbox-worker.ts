@@ -6,7 +6,7 @@ import type { OutboxEntry } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import type { MailboxConnector } from '../ports/mail.js';
 import { sentFolderPath } from './mail/folder-plan.js';
-import { serverSettings } from './mail/mail-runner.js';
+import { serverSettings } from '../config/server-settings.js';
 import type { MailSender } from '../ports/sending.js';
 
 const SENT_COPY_GIVE_UP_MS = 3 * 86_400_000;

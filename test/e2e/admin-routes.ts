@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { AdminSessions } from '../../src/store/admin-sessions.js';
 import { adminRouter } from '../../src/admin/routes.js';
 import { configSchema } from '../../src/config/schema.js';
+import { standaloneHooks } from '../../src/runtime/http-app.js';
 import { createTestStore } from '../support/memory-store.js';
 
 export interface RouteEntry {
@@ -20,7 +21,8 @@ interface Layer {
 export async function adminRouteList(): Promise<RouteEntry[]> {
   const t = await createTestStore();
   try {
-    const router: Router = adminRouter({ store: t.store, config: configSchema.parse({}), log: pino({ level: 'silent' }), notifyChange: () => undefined }, new AdminSessions(t.store.db, 1));
+    const api = { store: t.store, config: configSchema.parse({}), log: pino({ level: 'silent' }), notifyChange: () => undefined };
+    const router: Router = adminRouter(api, new AdminSessions(t.store.db, 1), standaloneHooks(api));
     const routes: RouteEntry[] = [];
     for (const layer of (router as unknown as { stack: Layer[] }).stack) {
       if (!layer.route) continue;

@@ -177,5 +177,5 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/d
     res.redirect(303, '/admin/users');
   });
 
-  router.post('/connections/test/:kind', connectionTestRoute(ctx, testConnection));
+  router.post('/connections/test/:kind', connectionTestRoute(ctx, (kind, settings) => testConnection(ctx.hooks.connections, kind, settings)));
 }

@@ -1,15 +1,12 @@
 import type { Logger } from 'pino';
-import type { Config, MailServerConfig } from '../../config/schema.js';
+import type { Config } from '../../config/schema.js';
+import { serverSettings } from '../../config/server-settings.js';
 import { BridgeError } from '../../domain/errors.js';
 import type { Store } from '../../store/store.js';
-import type { MailboxConnector, MailServerSettings } from '../../ports/mail.js';
+import type { MailboxConnector } from '../../ports/mail.js';
 import type { SourceRunner, SyncSource } from '../../ports/source.js';
 import type { CorrelationSettings } from '../../mail/correlate.js';
 import { syncMailbox, type MailboxSpec, type MailSyncDeps } from './mailbox-sync.js';
-
-export function serverSettings(server: MailServerConfig): MailServerSettings {
-  return { host: server.host, port: server.port, security: server.security, username: server.username, password: server.password, allowInsecureTls: server.allowInsecureTls };
-}
 
 /** The mailbox a configured source stands for: a user's own mailbox or a shared one. */
 export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
