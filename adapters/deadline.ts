@@ -21,8 +21,8 @@ export interface DeadlineOptions {
 
 export function abortError(abort: AbortSignal, what: string): BridgeError {
   const reason: unknown = abort.reason;
-  if (isBridgeError(reason)) return new BridgeError('TEMPORARY', `${what} was aborted: ${reason.message}`, { cause: reason });
-  return new BridgeError('TEMPORARY', `${what} was aborted`, { cause: reason });
+  if (isBridgeError(reason)) return new BridgeError('TEMPORARY', `${what} was aborted: ${reason.message}`, { cause: reason, connectionLost: true });
+  return new BridgeError('TEMPORARY', `${what} was aborted`, { cause: reason, connectionLost: true });
 }
 
 export function withDeadline<T>(work: Promise<T>, options: DeadlineOptions): Promise<T> {
@@ -47,7 +47,7 @@ export function withDeadline<T>(work: Promise<T>, options: DeadlineOptions): Pro
         reject(error);
       });
     const timer = setTimeout(
-      () => expire(new BridgeError('TEMPORARY', `${options.what} did not complete within ${options.timeoutMs / 1000} s (${options.key}); the server is too slow or stalled, the connection was closed`)),
+      () => expire(new BridgeError('TEMPORARY', `${options.what} did not complete within ${options.timeoutMs / 1000} s (${options.key}); the server is too slow or stalled, the connection was closed`, { connectionLost: true })),
       options.timeoutMs,
     );
     const onAbort = () => expire(abortError(abort!, options.what));

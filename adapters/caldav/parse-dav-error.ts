@@ -116,8 +116,9 @@ function causeCode(error: unknown): string | undefined {
 export function fetchError(error: unknown, method: string, url: string, extra: ErrorContext = {}): BridgeError {
   if (isBridgeError(error)) return error;
   const context = describe(method, url, extra.username);
+  // No HTTP response at all: every TEMPORARY here means the connection is gone (failure.ts).
   const make = (code: ErrorCode, says: string): BridgeError =>
-    new BridgeError(code, maskSecrets(`${context} failed: ${says}`, extra.secrets), { cause: error });
+    new BridgeError(code, maskSecrets(`${context} failed: ${says}`, extra.secrets), { cause: error, connectionLost: code === 'TEMPORARY' });
   const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
   // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
   if (name === 'TimeoutError') {

@@ -111,7 +111,7 @@ function serverText(e: ImapErrorLike): string | undefined {
  */
 export function toBridgeError(error: unknown, context: string, extra: ErrorContext = {}): BridgeError {
   if (isBridgeError(error)) return error;
-  const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, maskSecrets(message, extra.secrets), { cause: error });
+  const make = (code: ErrorCode, message: string, connectionLost = false): BridgeError => new BridgeError(code, maskSecrets(message, extra.secrets), { cause: error, connectionLost });
   if (typeof error !== 'object' || error === null) {
     return make('INTERNAL', `${context} failed: ${String(error)}`);
   }
@@ -142,16 +142,16 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
   }
   if (code !== undefined && (unreachableCodes.has(code) || CONNECTION_CODES.has(code))) {
     const what = unreachableCodes.has(code) ? 'could not reach the server' : 'the connection to the server was lost';
-    return make('TEMPORARY', `${context} failed: ${what} (${code})${said}`);
+    return make('TEMPORARY', `${context} failed: ${what} (${code})${said}`, true);
   }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return make('TEMPORARY', `${context} failed: the server did not answer in time (${code})`);
+    return make('TEMPORARY', `${context} failed: the server did not answer in time (${code})`, true);
   }
   if (code !== undefined && TOO_LARGE_CODES.has(code)) {
     return make('PAYLOAD_TOO_LARGE', `${context} failed: the server sent more than the bridge buffers for one response (${code}; the cap follows mail.maxMessageBytes)`);
   }
   if (code !== undefined && (PROTOCOL_CODES.has(code) || code.startsWith('ParserError'))) {
-    return make('TEMPORARY', `${context} failed: the server sent a response that could not be read (${code})`);
+    return make('TEMPORARY', `${context} failed: the server sent a response that could not be read (${code})`, true);
   }
   if (e.tlsFailed === true) {
     // A required STARTTLS the server does not offer, or a failed handshake (wrong port for the
@@ -162,7 +162,7 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
     return make('CONFIG', `${context} failed: TLS could not be established (${code}); check the security setting and port`);
   }
   if (code === 'MissingServerExtension') return make('UNSUPPORTED', `${context} failed: the server lacks a required extension`);
-  if (status === 'BYE') return make('TEMPORARY', `${context} failed: the server closed the connection${said}`);
+  if (status === 'BYE') return make('TEMPORARY', `${context} failed: the server closed the connection${said}`, true);
   // A tagged NO is an operational failure (RFC 3501 §7.1.2) that may well succeed later; a BAD
   // means the server did not understand the command, which retrying will not change.
   if (status === 'NO') return make('TEMPORARY', `${context} failed: the server refused${responseCode !== undefined ? ` [${responseCode}]` : ''}${said}`);

@@ -31,12 +31,20 @@ export interface ErrorDetail {
 export class BridgeError extends Error {
   readonly code: ErrorCode;
   readonly details: readonly ErrorDetail[];
+  /**
+   * The server gave no answer: the connection could not be made, broke, timed out or was closed
+   * (a TEMPORARY the adapters set). The session is unusable, so the pass ends for the whole source
+   * (src/sync/engine/failure.ts); a TEMPORARY the server answered with (HTTP 5xx, IMAP NO) is about
+   * one collection or item.
+   */
+  readonly connectionLost: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: readonly ErrorDetail[] } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: readonly ErrorDetail[]; connectionLost?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BridgeError';
     this.code = code;
     this.details = options.details ?? [];
+    this.connectionLost = options.connectionLost ?? false;
   }
 }
 

@@ -61,6 +61,12 @@ describe('toBridgeError', () => {
     if (typeof error === 'object') expect(mapped.cause).toBe(error);
   });
 
+  // failure.ts ends the pass for the source when no answer came; an answer (NO) concerns one folder or item.
+  const lostConnection = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'NoConnection', 'EConnectionClosed', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'socket timeout', 'throttled', 'parser error', 'tagged BYE']);
+  it.each(cases.filter(([, , code]) => code === 'TEMPORARY'))('%s: the connection is lost or the server answered', (name, error) => {
+    expect(toBridgeError(error, context).connectionLost).toBe(lostConnection.has(name));
+  });
+
   it('decides by properties, not by message text', () => {
     expect(toBridgeError(new Error('Authentication failed'), context).code).toBe('INTERNAL');
     expect(toBridgeError(new Error('connect ECONNREFUSED'), context).code).toBe('INTERNAL');

@@ -18,7 +18,7 @@ describe('withDeadline', () => {
     let expired = 0;
     const error = await withDeadline(never(), { timeoutMs: 20, onExpire: () => (expired += 1), what: 'IMAP login to h:143 as alice', key: 'sync.commandTimeoutSeconds' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BridgeError);
-    expect(error).toMatchObject({ code: 'TEMPORARY' });
+    expect(error).toMatchObject({ code: 'TEMPORARY', connectionLost: true });
     expect((error as Error).message).toBe('IMAP login to h:143 as alice did not complete within 0.02 s (sync.commandTimeoutSeconds); the server is too slow or stalled, the connection was closed');
     expect(expired).toBe(1);
   });
@@ -30,6 +30,7 @@ describe('withDeadline', () => {
     abort.abort(new BridgeError('TEMPORARY', 'imap:alice: the sync pass did not finish within 900 s'));
     const error = (await pending.catch((e: unknown) => e)) as BridgeError;
     expect(error.code).toBe('TEMPORARY');
+    expect(error.connectionLost).toBe(true);
     expect(error.message).toBe('IMAP summaries was aborted: imap:alice: the sync pass did not finish within 900 s');
     expect(expired).toBe(1);
     // Already aborted: no new work waits.
