@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { SyncBaseRepository } from './sync-base.js';
 
 /** What both sides agreed on at the last sync of one item (the base of the three-way merge). */
 export interface SyncBase {
@@ -26,33 +27,32 @@ export interface MirrorBusy {
  * and the mirror of every synced calendar's objects with their busy periods (free/busy).
  */
 export class CalendarSyncRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly bases: SyncBaseRepository;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.bases = new SyncBaseRepository(db);
+  }
 
   async getBase(pair: string, identity: string): Promise<SyncBase | undefined> {
-    const row = await this.db.selectFrom('calendar_sync_base').selectAll().where('pair', '=', pair).where('identity', '=', identity).executeTakeFirst();
-    return row ? { fields: JSON.parse(row.fields_json) as Record<string, unknown>, ical: row.ical } : undefined;
+    const base = await this.bases.get(pair, identity);
+    return base ? { fields: base.fields, ical: base.data } : undefined;
   }
 
   async listBases(pair: string): Promise<Map<string, SyncBase>> {
-    const rows = await this.db.selectFrom('calendar_sync_base').selectAll().where('pair', '=', pair).execute();
-    return new Map(rows.map((row) => [row.identity, { fields: JSON.parse(row.fields_json) as Record<string, unknown>, ical: row.ical }]));
+    const bases = await this.bases.listPair(pair);
+    return new Map([...bases].map(([identity, base]) => [identity, { fields: base.fields, ical: base.data }]));
   }
 
   async putBase(pair: string, identity: string, base: SyncBase, now = new Date().toISOString()): Promise<void> {
-    const values = { fields_json: JSON.stringify(base.fields), ical: base.ical, updated_at: now };
-    await this.db
-      .insertInto('calendar_sync_base')
-      .values({ pair, identity, ...values })
-      .onConflict((oc) => oc.columns(['pair', 'identity']).doUpdateSet(values))
-      .execute();
+    await this.bases.put(pair, identity, { fields: base.fields, data: base.ical }, now);
   }
 
   async removeBase(pair: string, identity: string): Promise<void> {
-    await this.db.deleteFrom('calendar_sync_base').where('pair', '=', pair).where('identity', '=', identity).execute();
+    await this.bases.remove(pair, identity);
   }
 
   async removeBases(pair: string): Promise<void> {
-    await this.db.deleteFrom('calendar_sync_base').where('pair', '=', pair).execute();
+    await this.bases.removePair(pair);
   }
 
   async mirrorOf(userId: string, collection: string): Promise<MirrorEntry[]> {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CardFields } from '../contacts/card-fields.js';
 import type { Database } from './schema.js';
+import { SyncBaseRepository } from './sync-base.js';
 
 export interface ContactSyncBase {
   fields: CardFields;
@@ -8,30 +9,28 @@ export interface ContactSyncBase {
   vcard: string | null;
 }
 
-/** The merge base per synced contact (migration 0005): see src/sync/contacts/address-book-sync.ts. */
+/** The merge base per synced contact, in sync_base (migration 0011): see src/sync/contacts/address-book-sync.ts. */
 export class ContactSyncBaseRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly bases: SyncBaseRepository;
+
+  constructor(db: Kysely<Database>) {
+    this.bases = new SyncBaseRepository(db);
+  }
 
   async listPair(pair: string): Promise<Map<string, ContactSyncBase>> {
-    const rows = await this.db.selectFrom('contact_sync_base').selectAll().where('pair', '=', pair).execute();
-    return new Map(rows.map((row) => [row.identity, { fields: JSON.parse(row.fields_json) as CardFields, vcard: row.vcard }]));
+    const bases = await this.bases.listPair<CardFields>(pair);
+    return new Map([...bases].map(([identity, base]) => [identity, { fields: base.fields, vcard: base.data }]));
   }
 
   async put(pair: string, identity: string, base: ContactSyncBase, now = new Date().toISOString()): Promise<void> {
-    const values = { fields_json: JSON.stringify(base.fields), vcard: base.vcard, updated_at: now };
-    await this.db
-      .insertInto('contact_sync_base')
-      .values({ pair, identity, ...values })
-      .onConflict((oc) => oc.columns(['pair', 'identity']).doUpdateSet(values))
-      .execute();
+    await this.bases.put(pair, identity, { fields: base.fields, data: base.vcard }, now);
   }
 
   async remove(pair: string, identity: string): Promise<void> {
-    await this.db.deleteFrom('contact_sync_base').where('pair', '=', pair).where('identity', '=', identity).execute();
+    await this.bases.remove(pair, identity);
   }
 
   async removePair(pair: string): Promise<number> {
-    const result = await this.db.deleteFrom('contact_sync_base').where('pair', '=', pair).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return this.bases.removePair(pair);
   }
 }

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
-import type { SyncStatusTable, ContactSyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarSyncBaseTable, CalendarMirrorTable, CalendarBusyTable } from './sync-schema.js';
+import type { SyncStatusTable, SyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarMirrorTable, CalendarBusyTable } from './sync-schema.js';
 
-export type { SyncStatusTable, ContactSyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarSyncBaseTable, CalendarMirrorTable, CalendarBusyTable };
+export type { SyncStatusTable, SyncBaseTable, SyncCursorsTable, SyncErrorsTable, MailMessagesTable, MailFolderLinksTable, CalendarMirrorTable, CalendarBusyTable };
 
 /**
  * Table shapes as kysely sees them. Column types stay portable: text, integer, real. Booleans
@@ -39,8 +39,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   token_counters: TokenCountersTable;
   activity_references: ActivityReferencesTable;
-  contact_sync_base: ContactSyncBaseTable;
-  calendar_sync_base: CalendarSyncBaseTable;
+  sync_base: SyncBaseTable;
   calendar_mirror: CalendarMirrorTable;
   calendar_busy: CalendarBusyTable;
 }
@@ -288,10 +287,6 @@ export interface WebhookDeliveriesTable {
   at: string;
 }
 
-/** DESIGN.md principle 1: one row per synced item and pair of sides. */
-/** The merge base of each synced contact (migration 0005). */
-/** Per-message sync status of mail ingestion: what the bridge saw at each IMAP UID. */
-/** Folders such as `CRM/Acme` that set the regarding record of mail moved into them. */
 /** Mail sent from the CRM, until it is delivered (and a copy is in the user's Sent folder). */
 export interface OutboxTable {
   activity_id: string;
@@ -331,5 +326,3 @@ export interface ActivityReferencesTable {
   message_key: string;
 }
 
-/** Calendar/task sync: the fields and iCalendar object both sides agreed on at the last sync (migration 0004). */
-/** Every object of a user's synced calendars, for free/busy (migration 0004). */

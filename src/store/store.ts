@@ -20,6 +20,7 @@ import type { Database } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { SettingsRepository } from './settings.js';
 import { SourceOverview } from './source-overview.js';
+import { SyncBaseRepository } from './sync-base.js';
 import { SyncCursorRepository } from './sync-cursors.js';
 import { SyncErrorRepository } from './sync-errors.js';
 import { SyncStatusRepository } from './sync-status.js';
@@ -44,6 +45,7 @@ export class Store implements UnitOfWork {
   readonly settings: SettingsRepository;
   readonly webhooks: WebhookRepository;
   readonly syncStatus: SyncStatusRepository;
+  readonly syncBase: SyncBaseRepository;
   readonly syncCursors: SyncCursorRepository;
   readonly syncErrors: SyncErrorRepository;
   readonly contactSyncBase: ContactSyncBaseRepository;
@@ -72,6 +74,7 @@ export class Store implements UnitOfWork {
     this.settings = new SettingsRepository(db);
     this.webhooks = new WebhookRepository(db, box);
     this.syncStatus = new SyncStatusRepository(db);
+    this.syncBase = new SyncBaseRepository(db);
     this.syncCursors = new SyncCursorRepository(db);
     this.syncErrors = new SyncErrorRepository(db);
     this.contactSyncBase = new ContactSyncBaseRepository(db);

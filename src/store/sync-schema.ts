@@ -2,6 +2,7 @@
 
 import type { Generated } from 'kysely';
 
+/** DESIGN.md principle 1: one row per synced item and pair of sides. */
 export interface SyncStatusTable {
   pair: string;
   identity: string;
@@ -18,11 +19,12 @@ export interface SyncStatusTable {
   updated_at: string;
 }
 
-export interface ContactSyncBaseTable {
+/** The merge base of each synced event, task and contact (migration 0011; before, 0004 and 0005). */
+export interface SyncBaseTable {
   pair: string;
   identity: string;
   fields_json: string;
-  vcard: string | null;
+  data: string | null;
   updated_at: string;
 }
 
@@ -42,6 +44,7 @@ export interface SyncErrorsTable {
   at: string;
 }
 
+/** Per-message sync status of mail ingestion: what the bridge saw at each IMAP UID. */
 export interface MailMessagesTable {
   source_id: string;
   folder: string;
@@ -61,6 +64,7 @@ export interface MailMessagesTable {
   updated_at: string;
 }
 
+/** Folders such as `CRM/Acme` that set the regarding record of mail moved into them. */
 export interface MailFolderLinksTable {
   source_id: string;
   folder: string;
@@ -69,14 +73,7 @@ export interface MailFolderLinksTable {
   created_at: string;
 }
 
-export interface CalendarSyncBaseTable {
-  pair: string;
-  identity: string;
-  fields_json: string;
-  ical: string | null;
-  updated_at: string;
-}
-
+/** Every object of a user's synced calendars, for free/busy (migration 0004). */
 export interface CalendarMirrorTable {
   user_id: string;
   href: string;

@@ -9,6 +9,7 @@ import * as busyIndexes from './0007-busy-indexes.js';
 import * as taskPercent from './0008-task-percent.js';
 import * as appointmentReminder from './0009-appointment-reminder.js';
 import * as messageFingerprint from './0010-message-fingerprint.js';
+import * as oneSyncBase from './0011-one-sync-base.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-task-percent': taskPercent,
   '0009-appointment-reminder': appointmentReminder,
   '0010-message-fingerprint': messageFingerprint,
+  '0011-one-sync-base': oneSyncBase,
 };

@@ -55,7 +55,7 @@ describe('calendar engine (in-memory server)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), fc.integer({ min: 0, max: 2 ** 31 }), async (ops, seed) => {
         await t.store.db.deleteFrom('activities').execute();
-        for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'calendar_sync_base', 'calendar_mirror', 'calendar_busy'] as const) await t.store.db.deleteFrom(table).execute();
+        for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'sync_base', 'calendar_mirror', 'calendar_busy'] as const) await t.store.db.deleteFrom(table).execute();
         const dav = new MemoryDav();
         let state = seed;
         dav.random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
