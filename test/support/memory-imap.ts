@@ -57,6 +57,8 @@ export class MemoryImap implements MailboxConnector {
   /** Names of the session calls, in order, for assertions on what a pass did. */
   readonly log: string[] = [];
   fault: FaultPlan | null = null;
+  /** Called with the call count at every session call (a test stops a pass there, say). */
+  onCall: ((calls: number) => void) | null = null;
   private nextValidity = 1000;
   private clock = Date.parse('2026-01-05T10:00:00Z');
 
@@ -153,6 +155,7 @@ export class MemoryImap implements MailboxConnector {
     if (abort?.aborted) throw new BridgeError('TEMPORARY', `${call}: the pass was aborted`);
     this.calls += 1;
     this.log.push(call);
+    this.onCall?.(this.calls);
     const fault = this.fault;
     if (!fault || fault.failAtCall !== this.calls) return { lostAnswer: false };
     if (fault.afterApplying && writeCalls.has(call)) return { lostAnswer: true };

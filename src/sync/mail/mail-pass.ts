@@ -110,7 +110,8 @@ export async function itemFailed(pass: MailPass, here: FolderPass, summary: Mess
   here.failed.add(summary.uid);
   const bridgeError = isBridgeError(error) ? error : new BridgeError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
   const ref = refOf(here, summary.uid);
-  const { sourceId, maxItemAttempts } = { sourceId: pass.spec.sourceId, maxItemAttempts: pass.deps.maxItemAttempts };
+  const sourceId = pass.spec.sourceId;
+  const maxItemAttempts = pass.deps.maxItemAttempts;
   const previous = await pass.store.mailMessages.get(sourceId, here.folder.path, here.state.uidValidity, summary.uid);
   const attempts = (previous?.attempts ?? 0) + 1;
   // The last attempt says so: the message is left alone from now on (a reset or a changed

@@ -2,7 +2,9 @@
 // personal mailboxes and a shared one receive mail from one small pool of messages (so the same
 // Message-ID lands in several places), their users move, delete, flag and unflag it, the CRM deletes
 // and reassigns activities, folders are recreated (new UIDVALIDITY), and any pass may die at any
-// session call, also after the server applied a STORE or MOVE whose answer was lost. Whatever
+// session call, also after the server applied a STORE or MOVE whose answer was lost, or be told to
+// stop there (shutdown, the pass deadline). Over servers with QRESYNC, CONDSTORE alone or neither,
+// and a shared mailbox that marks what it imported with a keyword or moves it away. Whatever
 // happened: no Message-ID ever has two activities; once the faults stop, two passes settle
 // everything and a third changes nothing and writes nothing to the servers; every place that still
 // tracks a message holds an activity with that place among its sources (untracking one place never
@@ -35,15 +37,18 @@ function personalSpec(user: (typeof users)[number]): MailboxSpec {
   };
 }
 
-const sharedSpec: MailboxSpec = {
+/** A shared mailbox marks what it imported with a keyword, or moves it out of INBOX. */
+type SharedMode = 'keyword' | 'move';
+
+const sharedSpec = (mode: SharedMode): MailboxSpec => ({
   sourceId: 'shared-mailbox:support',
   mailbox: 'shared',
   ownerId: null,
   ownerEmail: null,
   queue: 'support',
   server,
-  shared: { folders: ['INBOX'], unknownSender: 'unresolved', processed: { keyword: processedKeyword } },
-};
+  shared: { folders: ['INBOX'], unknownSender: 'unresolved', processed: mode === 'keyword' ? { keyword: processedKeyword } : { moveTo: 'Processed' } },
+});
 
 const pool = Array.from({ length: 3 }, (_, index) => ({ id: `<pool-${index}@customer.example>`, source: message(index) }));
 
@@ -76,7 +81,14 @@ type Op =
   | { op: 'crm-reassign'; pick: number }
   | { op: 'crm-account' }
   | { op: 'recreate'; box: number; folder: number }
-  | { op: 'sync'; box: number; fault: { failAtCall: number; afterApplying: boolean } | null };
+  | { op: 'sync'; box: number; fault: { atCall: number; how: Interruption } | null };
+
+/**
+ * How a pass is interrupted at a session call: the connection drops before the call reaches the
+ * server, or after the server applied it (a lost answer), or the pass is told to stop (shutdown,
+ * the pass deadline) and ends at the next page.
+ */
+type Interruption = 'connection-lost' | 'answer-lost' | 'stopped';
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('arrive' as const), boxes: fc.subarray([0, 1, 2], { minLength: 1 }), folder: fc.nat(4), msg: fc.nat(pool.length - 1), keyword: fc.boolean() }), weight: 6 },
@@ -87,7 +99,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('crm-reassign' as const), pick }), weight: 1 },
   { arbitrary: fc.constant({ op: 'crm-account' as const }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('recreate' as const), box, folder: fc.nat(4) }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('sync' as const), box, fault: fc.option(fc.record({ failAtCall: fc.integer({ min: 1, max: 12 }), afterApplying: fc.boolean() }), { nil: null }) }), weight: 5 },
+  { arbitrary: fc.record({ op: fc.constant('sync' as const), box, fault: fc.option(fc.record({ atCall: fc.integer({ min: 1, max: 12 }), how: fc.constantFrom<Interruption>('connection-lost', 'answer-lost', 'stopped') }), { nil: null }) }), weight: 5 },
 );
 
 let t: TestStore;
@@ -105,7 +117,7 @@ interface Mailbox {
 /** What the servers offer: CONDSTORE with QRESYNC (RFC 7162), CONDSTORE alone, or neither (flags and UIDs compared). */
 type ServerKind = 'qresync' | 'condstore' | 'plain';
 
-function newMailboxes(kind: ServerKind): Mailbox[] {
+function newMailboxes(kind: ServerKind, sharedMode: SharedMode): Mailbox[] {
   const withCapabilities = (imap: MemoryImap) => {
     if (kind !== 'qresync') imap.capabilities.delete('QRESYNC');
     if (kind === 'plain') imap.capabilities.delete('CONDSTORE');
@@ -115,7 +127,7 @@ function newMailboxes(kind: ServerKind): Mailbox[] {
   return [
     { spec: personalSpec(users[0]!), imap: personal() },
     { spec: personalSpec(users[1]!), imap: personal() },
-    { spec: sharedSpec, imap: withCapabilities(new MemoryImap([{ path: 'INBOX' }])) },
+    { spec: sharedSpec(sharedMode), imap: withCapabilities(new MemoryImap([{ path: 'INBOX' }])) },
   ];
 }
 
@@ -153,21 +165,24 @@ function deps(mailbox: Mailbox): MailSyncDeps {
     log: pino({ level: 'silent' }),
     users: users.map(({ id, email }) => ({ id, email })),
     maxItemAttempts: 3,
+    // Small pages and batches: several checkpoints and transactions per folder, to be interrupted between.
+    pageSize: 2,
+    batchBytes: 600,
     correlation: { domain: 'example.com', messageIdKey: t.store.box.derivedKey('message-id'), token: { enabled: false, prefix: 'CRM' }, smart: { enabled: false, minParticipants: 2, windowDays: 30 } },
   };
 }
 
-async function pass(mailbox: Mailbox) {
-  return syncMailbox(mailbox.spec, deps(mailbox), new AbortController().signal);
+async function pass(mailbox: Mailbox, signal = new AbortController().signal) {
+  return syncMailbox(mailbox.spec, deps(mailbox), signal);
 }
 
 describe('mail engine (in-memory IMAP)', () => {
   it('imports nothing twice, settles in two passes, and untracking one place keeps what another holds, whatever happens between and during passes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 30 }), fc.constantFrom<ServerKind>('qresync', 'condstore', 'plain'), async (ops, kind) => {
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 30 }), fc.constantFrom<ServerKind>('qresync', 'condstore', 'plain'), fc.constantFrom<SharedMode>('keyword', 'move'), async (ops, kind, sharedMode) => {
         await t.store.db.deleteFrom('activities').execute();
         for (const table of ['mail_messages', 'mail_folder_links', 'sync_cursors', 'sync_errors', 'accounts'] as const) await t.store.db.deleteFrom(table).execute();
-        const mailboxes = newMailboxes(kind);
+        const mailboxes = newMailboxes(kind, sharedMode);
         for (const mailbox of mailboxes) await pass(mailbox); // creates CRM
         /** Message-IDs whose activity the CRM deleted: their places are untracked on purpose. */
         const deletedInCrm = new Set<string>();
@@ -219,17 +234,22 @@ describe('mail engine (in-memory IMAP)', () => {
             case 'recreate':
               mailbox.imap.recreate(folders[step.folder % folders.length]!);
               break;
-            case 'sync':
-              mailbox.imap.fault = step.fault === null ? null : { failAtCall: mailbox.imap.calls + step.fault.failAtCall, afterApplying: step.fault.afterApplying };
+            case 'sync': {
+              const atCall = mailbox.imap.calls + (step.fault?.atCall ?? 0);
+              const stop = new AbortController();
+              if (step.fault?.how === 'stopped') mailbox.imap.onCall = (calls) => calls === atCall && stop.abort();
+              else if (step.fault) mailbox.imap.fault = { failAtCall: atCall, afterApplying: step.fault.how === 'answer-lost' };
               try {
-                await pass(mailbox);
+                await pass(mailbox, stop.signal);
               } catch (error) {
                 // Only the injected connection loss may end a pass.
                 if (!(isBridgeError(error) && error.code === 'TEMPORARY')) throw error;
               }
               mailbox.imap.fault = null;
+              mailbox.imap.onCall = null;
               await expectNoMessageIdTwice();
               break;
+            }
           }
         }
 
@@ -251,6 +271,12 @@ describe('mail engine (in-memory IMAP)', () => {
         const byMessageId = new Map((await activities()).map((activity) => [activity.messageId, activity]));
         for (const mailbox of mailboxes) {
           for (const place of placesOf(mailbox)) {
+            if (mailbox.spec.mailbox === 'shared' && sharedMode === 'move') {
+              const where = `${mailbox.spec.sourceId} ${place.folder} UID ${place.uid} (${place.messageId})`;
+              if (place.folder === 'INBOX') expect(deletedInCrm.has(place.messageId!), `${where} is still in INBOX (processed: moveTo)`).toBe(true);
+              else if (!deletedInCrm.has(place.messageId!)) expect(byMessageId.get(place.messageId), `activity of ${where}`).toBeDefined();
+              continue;
+            }
             if (!place.messageId || deletedInCrm.has(place.messageId) || !tracks(mailbox, place.folder, place.flags)) continue;
             const where = `${mailbox.spec.sourceId} ${place.folder} UID ${place.uid} (${place.messageId})`;
             const activity = byMessageId.get(place.messageId);
