@@ -41,14 +41,12 @@ export default tseslint.config(
   },
   // Layering (DESIGN.md "Layout", issue 13): imports point one way. Each block lists a folder's whole
   // rule, because a later block replaces an earlier one's no-restricted-imports for the same files.
-  { files: ['src/**/*.ts'], ignores: ['src/sync/mail/mailbox-sync.ts'], rules: { 'no-restricted-imports': restricted({ sql: false }) } },
-  // Until the mail re-cut of issue 13 moves its savepoints behind a store method.
-  { files: ['src/sync/mail/mailbox-sync.ts'], rules: { 'no-restricted-imports': restricted({ sql: true }) } },
+  { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false }) } },
   { files: ['src/mail/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, protocolsAllowed: ['mailparser'], folders: ['sync', 'api', 'admin', 'runtime', 'adapters'] }) } },
   { files: ['src/calendar/**/*.ts', 'src/contacts/**/*.ts', 'src/webhooks/**/*.ts', 'src/config/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['sync', 'api', 'admin', 'runtime', 'adapters'] }) } },
   { files: ['src/store/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: true, folders: ['sync', 'api', 'admin', 'runtime', 'adapters'] }) } },
   { files: ['src/domain/**/*.ts', 'src/ports/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['store', 'sync', 'api', 'admin', 'runtime', 'mail', 'calendar', 'contacts', 'config', 'webhooks', 'adapters'] }) } },
-  { files: ['src/sync/**/*.ts'], ignores: ['src/sync/mail/mailbox-sync.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['api', 'admin', 'runtime', 'adapters'] }) } },
+  { files: ['src/sync/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['api', 'admin', 'runtime', 'adapters'] }) } },
   { files: ['src/api/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['admin', 'runtime', 'adapters'] }) } },
   { files: ['src/admin/**/*.ts'], rules: { 'no-restricted-imports': restricted({ sql: false, folders: ['runtime', 'adapters'] }) } },
   // Adapters see the product only through its ports (src/ports) and pure domain helpers.

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { AccountRepository } from './accounts.js';
 import { ActivityRepository } from './activities.js';
 import { CalendarSyncRepository } from './calendar-sync.js';
@@ -90,6 +90,25 @@ export class Store implements UnitOfWork {
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this.db);
     return this.db.transaction().execute(work);
+  }
+
+  /**
+   * Inside `atomically`: run `work` under a savepoint, so that when it throws only its own writes
+   * are rolled back and the transaction goes on (SQL:1999 SAVEPOINT; SQLite and Postgres alike).
+   * Several writers in one transaction (a batch of imported messages) each keep or lose their part.
+   */
+  async inSavepoint<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.db.isTransaction) throw new Error('inSavepoint needs a transaction (Store.atomically)');
+    await sql`savepoint bridge_step`.execute(this.db);
+    try {
+      const result = await work();
+      await sql`release savepoint bridge_step`.execute(this.db);
+      return result;
+    } catch (error) {
+      await sql`rollback to savepoint bridge_step`.execute(this.db);
+      await sql`release savepoint bridge_step`.execute(this.db);
+      throw error;
+    }
   }
 
   /** Run `work` with a Store whose repositories all write in one transaction. */
