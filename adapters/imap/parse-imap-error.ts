@@ -148,7 +148,7 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
     return make('TEMPORARY', `${context} failed: the server did not answer in time (${code})`, true);
   }
   if (code !== undefined && TOO_LARGE_CODES.has(code)) {
-    return make('PAYLOAD_TOO_LARGE', `${context} failed: the server sent more than the bridge buffers for one response (${code}; the cap follows mail.maxMessageBytes)`);
+    return make('PAYLOAD_TOO_LARGE', `${context} failed: the server sent more than the bridge buffers for one response (${code}; the cap follows mail.maxMessageBytes)`, true);
   }
   if (code !== undefined && (PROTOCOL_CODES.has(code) || code.startsWith('ParserError'))) {
     return make('TEMPORARY', `${context} failed: the server sent a response that could not be read (${code})`, true);

@@ -57,6 +57,8 @@ export class MemoryImap implements MailboxConnector {
   /** Names of the session calls, in order, for assertions on what a pass did. */
   readonly log: string[] = [];
   fault: FaultPlan | null = null;
+  /** Folders whose SELECT fails with this error (a server that answers NO for one folder, say). */
+  readonly refusing = new Map<string, BridgeError>();
   /** Called with the call count at every session call (a test stops a pass there, say). */
   onCall: ((calls: number) => void) | null = null;
   private nextValidity = 1000;
@@ -152,19 +154,19 @@ export class MemoryImap implements MailboxConnector {
 
   /** Counts the call, throws the planned fault before it, or returns a hook that throws after applying. */
   enter(call: string, abort: AbortSignal | undefined): { lostAnswer: boolean } {
-    if (abort?.aborted) throw new BridgeError('TEMPORARY', `${call}: the pass was aborted`);
+    if (abort?.aborted) throw new BridgeError('TEMPORARY', `${call}: the pass was aborted`, { connectionLost: true });
     this.calls += 1;
     this.log.push(call);
     this.onCall?.(this.calls);
     const fault = this.fault;
     if (!fault || fault.failAtCall !== this.calls) return { lostAnswer: false };
     if (fault.afterApplying && writeCalls.has(call)) return { lostAnswer: true };
-    throw new BridgeError('TEMPORARY', `${call}: connection reset (injected at call ${this.calls})`);
+    throw new BridgeError('TEMPORARY', `${call}: connection reset (injected at call ${this.calls})`, { connectionLost: true });
   }
 
   applied(call: string, lostAnswer: boolean): void {
     if (writeCalls.has(call)) this.writes += 1;
-    if (lostAnswer) throw new BridgeError('TEMPORARY', `${call}: connection reset after the server applied it (injected at call ${this.calls})`);
+    if (lostAnswer) throw new BridgeError('TEMPORARY', `${call}: connection reset after the server applied it (injected at call ${this.calls})`, { connectionLost: true });
   }
 
   summary(uid: number, message: StoredMessage): MessageSummary {
@@ -201,12 +203,18 @@ class MemorySession implements MailboxSession {
 
   /** One session call: the fault plan decides whether it fails before, or after the server applied it. */
   private async call<T>(name: string, work: () => T): Promise<T> {
-    if (this.closed) throw new BridgeError('TEMPORARY', `${name}: the session is closed`);
-    const { lostAnswer } = this.server.enter(name, this.abort);
-    await Promise.resolve();
-    const result = work();
-    this.server.applied(name, lostAnswer);
-    return result;
+    if (this.closed) throw new BridgeError('TEMPORARY', `${name}: the session is closed`, { connectionLost: true });
+    try {
+      const { lostAnswer } = this.server.enter(name, this.abort);
+      await Promise.resolve();
+      const result = work();
+      this.server.applied(name, lostAnswer);
+      return result;
+    } catch (error) {
+      // A reset connection stays dead, as a real one does: every later call of this session fails.
+      if (error instanceof BridgeError && error.connectionLost) this.closed = true;
+      throw error;
+    }
   }
 
   private inFolder(path: string): Folder {
@@ -219,6 +227,8 @@ class MemorySession implements MailboxSession {
 
   openFolder(path: string): Promise<FolderState> {
     return this.call('openFolder', () => {
+      const refusal = this.server.refusing.get(path);
+      if (refusal) throw refusal;
       const folder = this.inFolder(path);
       const keywords = folder.permanentKeywords;
       return {

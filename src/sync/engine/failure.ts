@@ -20,8 +20,8 @@ export type FailurePhase = 'item' | 'collection';
 /**
  * The scope of `error` thrown in `phase`.
  * - AUTH and CONFIG: a human must act; nothing else of the source can succeed.
- * - TEMPORARY without an answer (`connectionLost`: refused, reset, timed out, closed): the session
- *   is gone.
+ * - No answer (`connectionLost`: refused, reset, timed out, closed, or torn down after a response
+ *   over the client's cap), whatever the code: the session is gone.
  * - TEMPORARY the server answered with (HTTP 5xx or 507, IMAP NO [UNAVAILABLE]): on an item the
  *   server is struggling, so the pass stops and is retried later, as a whole; on a collection it is
  *   that collection (Radicale answers 500 for a calendar holding one unreadable file) and the rest
@@ -30,9 +30,20 @@ export type FailurePhase = 'item' | 'collection';
  *   error, INTERNAL) stays where it happened.
  */
 export function failureScope(error: unknown, phase: FailurePhase): FailureScope {
+  if (typeof error === 'object' && error !== null && endingPass.has(error)) return 'source';
+  const scope = scopeOf(error, phase);
+  // Once judged to end the pass (on an item), the same error keeps that scope in the guard of its
+  // collection: a database failure inside an import must not turn into "skip this folder".
+  if (scope === 'source' && typeof error === 'object' && error !== null) endingPass.add(error);
+  return scope;
+}
+
+const endingPass = new WeakSet<object>();
+
+function scopeOf(error: unknown, phase: FailurePhase): FailureScope {
   if (!isBridgeError(error)) return phase;
-  if (error.code === 'AUTH' || error.code === 'CONFIG') return 'source';
-  if (error.code === 'TEMPORARY') return error.connectionLost || phase === 'item' ? 'source' : 'collection';
+  if (error.connectionLost || error.code === 'AUTH' || error.code === 'CONFIG') return 'source';
+  if (error.code === 'TEMPORARY') return phase === 'item' ? 'source' : 'collection';
   return phase;
 }
 
@@ -76,10 +87,18 @@ export class PassFailures {
     }
   }
 
-  /** Record a failure the engine found itself (a held mass deletion, an unreadable item). */
+  /** Record a failure the engine found itself (a held mass deletion, an unreadable item); it counts. */
   async record(ref: string | null, code: ErrorCode, message: string, cause?: unknown): Promise<void> {
     this.count += 1;
     this.log.warn({ source: this.sourceId, item: ref, code, ...(cause === undefined ? {} : { err: cause }) }, message);
+    await this.errors.record(this.sourceId, ref, code, message);
+  }
+
+  /**
+   * Record what an operator should see about an item that did sync (imported with warnings, an
+   * oversized message kept as a stand-in): in sync_errors, but not counted as a failure.
+   */
+  async note(ref: string | null, code: ErrorCode, message: string): Promise<void> {
     await this.errors.record(this.sourceId, ref, code, message);
   }
 }

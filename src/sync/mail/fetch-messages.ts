@@ -6,7 +6,7 @@ import type { MessageOutline, MessageSummary, RawMessage } from '../../ports/mai
 import type { TrackedBy } from '../../store/mail-messages.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { importBatch, summaryOf, trackReason } from './import-batch.js';
-import { itemFailed, notDelivered, notIn, recordError, recordSeen, refOf, type FolderPass, type MailPass } from './mail-pass.js';
+import { attemptFailed, itemFailed, notDelivered, notIn, recordNote, recordSeen, refOf, type FolderPass, type MailPass } from './mail-pass.js';
 import { planNewMessage } from './plan-messages.js';
 import { applyMarks, PendingMarks, repairMark } from './server-marks.js';
 
@@ -94,7 +94,7 @@ async function importBatches(pass: MailPass, here: FolderPass, batches: MessageS
       // the connection is gone. Every message of the batch gets an attempt, so the next pass
       // fetches them one by one and only the offending one is given up in the end.
       if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
-        for (const summary of batches[index]!) await itemFailed(pass, here, summary, undefined, error);
+        for (const summary of batches[index]!) await attemptFailed(pass, here, summary, undefined, error);
       }
       throw error;
     }
@@ -119,14 +119,14 @@ export async function fetchOversized(pass: MailPass, here: FolderPass, summaries
     try {
       outlines.push(...(await pass.session.fetchOutlines(here.folder.path, [summary.uid])));
     } catch (error) {
-      if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') await itemFailed(pass, here, summary, undefined, error);
+      if (isBridgeError(error) && error.code === 'PAYLOAD_TOO_LARGE') await attemptFailed(pass, here, summary, undefined, error);
       throw error;
     }
   }
   for (const summary of notIn(summaries, outlines)) await notDelivered(pass, here, summary);
   const raws: RawMessage[] = [];
   for (const outline of outlines) {
-    await recordError(pass, refOf(here, outline.uid), 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${pass.maxMessageBytes}): imported from its headers and structure only`);
+    await recordNote(pass, refOf(here, outline.uid), 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${pass.maxMessageBytes}): imported from its headers and structure only`);
     raws.push({ uid: outline.uid, flags: outline.flags, modseq: outline.modseq, internalDate: outline.internalDate, source: oversizedStandIn(outline, pass.maxMessageBytes) });
   }
   return raws;

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { isBridgeError } from '../../domain/errors.js';
+import { failureScope } from '../engine/failure.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { correlate, type CorrelationMatch } from '../../mail/correlate.js';
 import { decideTracking } from '../../mail/decide-tracking.js';
@@ -10,7 +10,7 @@ import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { isKnownParty, resolveParties } from '../../domain/resolve-parties.js';
 import type { MessageSummary, RawMessage } from '../../ports/mail.js';
 import type { TrackedBy } from '../../store/mail-messages.js';
-import { itemFailed, recordError, refOf, seenRow, type FolderPass, type MailPass } from './mail-pass.js';
+import { itemFailed, recordNote, refOf, seenRow, type FolderPass, type MailPass } from './mail-pass.js';
 import { trackedByKeyword } from './plan-messages.js';
 import { markTracked, type PendingMarks } from './server-marks.js';
 
@@ -76,7 +76,7 @@ export async function importBatch(pass: MailPass, here: FolderPass, raws: RawMes
       const prepared = await prepare(pass, here, raw, item, decided.get(raw.uid));
       if (prepared) item.prepared = prepared;
     } catch (error) {
-      if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
+      if (failureScope(error, 'item') === 'source') throw error;
       item.error = error;
     }
   }
@@ -88,7 +88,7 @@ export async function importBatch(pass: MailPass, here: FolderPass, raws: RawMes
     }
     if (!item.prepared) continue;
     if (item.created) pass.tally.changed += 1;
-    for (const warning of item.message?.warnings ?? []) await recordError(pass, item.ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
+    for (const warning of item.message?.warnings ?? []) await recordNote(pass, item.ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
     markTracked(pass, here, item.summary, pending);
   }
 }
@@ -150,7 +150,7 @@ async function commit(pass: MailPass, here: FolderPass, items: Item[]): Promise<
       try {
         item.created = (await tx.inSavepoint(() => writeIngest(tx, pass.directory, item.prepared!))).created;
       } catch (error) {
-        if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
+        if (failureScope(error, 'item') === 'source') throw error;
         item.error = error;
       }
     }

@@ -1,5 +1,6 @@
 import type { Regarding } from '../../domain/activity.js';
 import { BridgeError, isBridgeError } from '../../domain/errors.js';
+import { failureScope, PassFailures } from '../engine/failure.js';
 import { messageKey } from '../../domain/message-id.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { StoreDirectory } from '../../store/party-directory.js';
@@ -22,8 +23,10 @@ export interface MailPass {
   readonly pageSize: number;
   readonly batchBytes: number;
   readonly maxMessageBytes: number;
-  /** What the pass reports: activities created or deleted, messages (and folders) that failed. */
-  readonly tally: { changed: number; itemErrors: number };
+  /** What the pass reports: activities created or deleted. */
+  readonly tally: { changed: number };
+  /** Messages and folders that failed (src/sync/engine/failure.ts decides how far a failure reaches). */
+  readonly failures: PassFailures;
 }
 
 export function newMailPass(spec: MailboxSpec, deps: MailSyncDeps, session: MailboxSession, signal: AbortSignal): MailPass {
@@ -38,7 +41,8 @@ export function newMailPass(spec: MailboxSpec, deps: MailSyncDeps, session: Mail
     pageSize: deps.pageSize ?? 1000,
     batchBytes: deps.batchBytes ?? 8 * 1024 * 1024,
     maxMessageBytes: deps.maxMessageBytes ?? 50 * 1024 * 1024,
-    tally: { changed: 0, itemErrors: 0 },
+    tally: { changed: 0 },
+    failures: new PassFailures(deps.store.syncErrors, spec.sourceId, deps.log),
   };
 }
 
@@ -65,8 +69,9 @@ export function refOf(here: FolderPass, uid: number): string {
   return messageRef(here.folder.path, here.state.uidValidity, uid);
 }
 
-export async function recordError(pass: MailPass, itemRef: string, code: BridgeError['code'], message: string): Promise<void> {
-  await pass.store.syncErrors.record(pass.spec.sourceId, itemRef, code, message);
+/** Something an operator should see about a message that was imported (not a failure). */
+export async function recordNote(pass: MailPass, itemRef: string, code: BridgeError['code'], message: string): Promise<void> {
+  await pass.failures.note(itemRef, code, message);
 }
 
 export function seenRow(pass: MailPass, here: FolderPass, summary: MessageSummary, key: string | null): MailMessageStatus {
@@ -100,13 +105,21 @@ export function notIn(asked: readonly MessageSummary[], delivered: ReadonlyArray
 }
 
 /**
- * One message failed (a connection loss is not a message's failure: it ends the pass). Its failed
- * row keeps it from being lost while the cursor moves on; it is retried on later passes until
- * sync.maxItemAttempts.
+ * One message failed (a connection loss or a struggling server is not a message's failure: it
+ * ends the pass, failure.ts). Its failed row keeps it from being lost while the cursor moves on;
+ * it is retried on later passes until sync.maxItemAttempts.
  */
 export async function itemFailed(pass: MailPass, here: FolderPass, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
-  if (isBridgeError(error) && error.code === 'TEMPORARY') throw error;
-  pass.tally.itemErrors += 1;
+  if (failureScope(error, 'item') === 'source') throw error;
+  await attemptFailed(pass, here, summary, message, error);
+}
+
+/**
+ * Count a failed attempt of one message, whatever the failure's scope: a FETCH whose answer was
+ * over the client's cap ends the pass (the connection is torn down), yet each message of that
+ * batch must get its attempt, or the one that is too large would be fetched forever.
+ */
+export async function attemptFailed(pass: MailPass, here: FolderPass, summary: MessageSummary, message: ParsedMessage | undefined, error: unknown): Promise<void> {
   here.failed.add(summary.uid);
   const bridgeError = isBridgeError(error) ? error : new BridgeError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
   const ref = refOf(here, summary.uid);
@@ -131,6 +144,5 @@ export async function itemFailed(pass: MailPass, here: FolderPass, summary: Mess
     attempts,
     lastError: bridgeError.message.slice(0, 1000),
   });
-  await recordError(pass, ref, bridgeError.code, `${bridgeError.message}${givenUp}`);
-  pass.deps.log.warn({ source: sourceId, ref, code: bridgeError.code, err: error }, 'message not imported');
+  await pass.failures.record(ref, bridgeError.code, `${bridgeError.message}${givenUp}`, error);
 }

@@ -1,11 +1,10 @@
-import { isBridgeError } from '../../domain/errors.js';
 import type { MessageSummary } from '../../ports/mail.js';
 import type { MailMessageStatus } from '../../store/mail-messages.js';
 import type { PlannedFolder } from './folder-plan.js';
 import { fetchOversized, processPage } from './fetch-messages.js';
 import { planFolders, regardingOf, type PassFolders } from './folders.js';
 import { importBatch } from './import-batch.js';
-import { newFolderPass, newMailPass, notDelivered, recordError, unknownSummary, type FolderPass, type MailPass } from './mail-pass.js';
+import { newFolderPass, newMailPass, notDelivered, unknownSummary, type FolderPass, type MailPass } from './mail-pass.js';
 import { isCursor, messageRef, type ImapCursor, type MailboxSpec, type MailSyncDeps, type MailSyncResult } from './mailbox-spec.js';
 import { untrackMovedOut } from './moved-out.js';
 import { planFlagChange, planVanished } from './plan-messages.js';
@@ -44,21 +43,13 @@ async function runPass(pass: MailPass): Promise<MailSyncResult> {
   const vanishedFromTracked: MailMessageStatus[] = [];
   for (const folder of folders.planned) {
     if (pass.signal.aborted) break;
-    try {
-      await syncFolder(pass, folders, folder, vanishedFromTracked);
-    } catch (error) {
-      // A folder that vanished or cannot be read is recorded; the others go on. A dead
-      // connection ends the pass for this source (the caller records it and retries later).
-      if (isBridgeError(error) && (error.code === 'NOT_FOUND' || error.code === 'INVALID_INPUT' || error.code === 'UNSUPPORTED')) {
-        pass.tally.itemErrors += 1;
-        await recordError(pass, folder.path, error.code, error.message);
-        continue;
-      }
-      throw error;
-    }
+    // A folder that vanished or cannot be read is recorded; the others go on. A dead connection
+    // or rejected credentials end the pass for this source (failure.ts; the runner records it
+    // and the scheduler retries later).
+    await pass.failures.guard('collection', folder.path, () => syncFolder(pass, folders, folder, vanishedFromTracked));
   }
   await untrackMovedOut(pass, vanishedFromTracked, folders.layout);
-  return { changed: pass.tally.changed, itemErrors: pass.tally.itemErrors, watch };
+  return { changed: pass.tally.changed, itemErrors: pass.failures.count, watch };
 }
 
 /**

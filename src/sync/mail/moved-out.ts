@@ -44,6 +44,8 @@ async function foundInUnreadFolders(pass: MailPass, layout: FolderLayout, messag
       for (const id of await pass.session.findMessageIds(folder.path, missing)) found.add(messageKey(id));
     } catch (error) {
       // A folder that vanished or refuses the search is skipped; a dead connection ends the pass.
+      // Stricter than failure.ts on purpose: a message in a folder skipped here looks deleted, so a
+      // struggling server (TEMPORARY, answered or not) ends the pass instead of deciding that.
       if (isBridgeError(error) && error.code !== 'TEMPORARY' && error.code !== 'AUTH') continue;
       throw error;
     }

@@ -31,6 +31,18 @@ describe('failure scope', () => {
     expect(failureScope(lost, 'collection')).toBe('source');
   });
 
+  it('no answer ends the pass whatever the code (a response over the cap tears the connection down)', () => {
+    expect(failureScope(new BridgeError('PAYLOAD_TOO_LARGE', 'LiteralTooLarge', { connectionLost: true }), 'item')).toBe('source');
+  });
+
+  it('an error that ended the pass on an item keeps that scope in the guard of its collection', () => {
+    const databaseBusy = new BridgeError('TEMPORARY', 'database is locked');
+    expect(failureScope(databaseBusy, 'item')).toBe('source');
+    expect(failureScope(databaseBusy, 'collection')).toBe('source');
+    // The same code answered by the server for a collection, judged there first, stays with it.
+    expect(failureScope(new BridgeError('TEMPORARY', 'HTTP 500'), 'collection')).toBe('collection');
+  });
+
   it('an error that is no BridgeError (a bug) stays where it happened', () => {
     expect(failureScope(new TypeError('x is undefined'), 'item')).toBe('item');
     expect(failureScope('thrown string', 'collection')).toBe('collection');
