@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncCalendars, type CalendarSpec } from '../../../../src/sync/calendar/calendar-sync.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from './memory-dav.js';
+import { MemoryDav } from '../../../support/memory-dav.js';
 
 const hour = 3_600_000;
 const spec: CalendarSpec = aliceSpec;
@@ -57,8 +57,7 @@ describe('calendar engine (in-memory server)', () => {
         await t.store.db.deleteFrom('activities').execute();
         for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'calendar_sync_base', 'calendar_mirror', 'calendar_busy'] as const) await t.store.db.deleteFrom(table).execute();
         const dav = new MemoryDav();
-        let state = seed;
-        dav.random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        dav.seed(seed);
         dav.lostAnswers = 0.25;
         const deps = { store: t.store, connector: dav, log: pino({ level: 'silent' }), users: [{ id: 'alice', email: 'alice@example.com' }] };
         const run = () => syncCalendars(spec, deps, new AbortController().signal);
