@@ -45,7 +45,11 @@ import {
 } from './item-codec.js';
 import { mirrorBusy } from './mirror.js';
 import { mergeFields, type ConflictPolicy } from './plan-merge.js';
-import { holdMassDeletion, planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+import { planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+import { activityIdOfUid, activityUid } from '../engine/bridge-uid.js';
+import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { collectionOf, sameHref } from '../engine/href.js';
+import { holdMassDeletion } from '../engine/mass-deletion.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
@@ -81,8 +85,6 @@ export interface CalendarSyncResult {
 /** The sync_status pair names (the reset endpoint relies on them). */
 export const calendarPair = (userId: string): string => `calendar:${userId}`;
 export const tasksPair = (userId: string): string => `tasks:${userId}`;
-export const BRIDGE_UID_PREFIX = 'crm-bridge-';
-export const bridgeUid = (activityId: string): string => `${BRIDGE_UID_PREFIX}${activityId}`;
 
 const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
@@ -107,19 +109,11 @@ interface Cursor {
   syncToken: string | null;
 }
 
-function sameHref(a: string, b: string): boolean {
-  return decodeURI(a).replace(/\/+$/, '') === decodeURI(b).replace(/\/+$/, '');
-}
-
 function resolveCollection(calendars: readonly DavCollection[], wanted: string): DavCollection | undefined {
   if (/^https?:\/\//i.test(wanted) || wanted.startsWith('/')) {
-    return calendars.find((calendar) => sameHref(calendar.href, wanted) || sameHref(new URL(calendar.href).pathname, wanted));
+    return calendars.find((calendar) => sameHref(calendar.href, wanted));
   }
   return calendars.find((calendar) => calendar.displayName === wanted) ?? calendars.find((calendar) => calendar.displayName?.toLowerCase() === wanted.toLowerCase());
-}
-
-function collectionOf(href: string): string {
-  return href.replace(/[^/]*$/, '');
 }
 
 /** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
@@ -404,16 +398,14 @@ export class CalendarSync {
     const matched = new Map<string, string>();
     for (const [identity, observation] of family.observations) {
       if (statusByIdentity.has(identity)) continue;
-      let id: string | undefined;
-      if (identity.startsWith(BRIDGE_UID_PREFIX)) id = identity.slice(BRIDGE_UID_PREFIX.length);
-      else id = (await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href))?.id;
+      const id = activityIdOfUid(identity) ?? (await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href))?.id;
       if (id !== undefined && versions.has(id) && !claimed.has(id)) {
         matched.set(identity, id);
         claimed.add(id);
       }
     }
     const identities = new Set<string>([...statusByIdentity.keys(), ...family.observations.keys()]);
-    for (const id of versions.keys()) if (!claimed.has(id)) identities.add(bridgeUid(id));
+    for (const id of versions.keys()) if (!claimed.has(id)) identities.add(activityUid(id));
 
     for (const identity of identities) {
       if (this.signal.aborted) return;
@@ -423,7 +415,7 @@ export class CalendarSync {
         let activityId: string | undefined;
         if (status?.crm.ref) activityId = versions.has(status.crm.ref) ? status.crm.ref : undefined;
         else if (matched.has(identity)) activityId = matched.get(identity);
-        else if (identity.startsWith(BRIDGE_UID_PREFIX) && !observation && versions.has(identity.slice(BRIDGE_UID_PREFIX.length))) activityId = identity.slice(BRIDGE_UID_PREFIX.length);
+        else if (!observation && versions.has(activityIdOfUid(identity) ?? '')) activityId = activityIdOfUid(identity)!;
         await this.syncItem(family, identity, status, observation, activityId, versions, load);
       } catch (error) {
         await this.recordError(observation?.object.href ?? status?.remote.ref ?? identity, error);
@@ -440,7 +432,7 @@ export class CalendarSync {
     } else {
       activity = activityId === undefined ? undefined : await load(activityId);
       if (activity) crm = { state: 'present', hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) };
-      else if (status?.crm.ref || identity.startsWith(BRIDGE_UID_PREFIX)) crm = { state: 'deleted' };
+      else if (status?.crm.ref || activityIdOfUid(identity) !== null) crm = { state: 'deleted' };
       else crm = { state: 'none' };
     }
 
@@ -542,19 +534,14 @@ export class CalendarSync {
       pending: 'create',
     });
     const text = fieldsToIcal(family.name, fields, activity, null, null, identity, this.user, this.now);
-    let etag: string;
-    try {
-      this.written.add(collectionOf(href));
-      etag = (await this.session.put(href, text, null, 'text/calendar')).etag;
-    } catch (error) {
-      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
-      // It exists already (a create whose answer was lost, or a reset): adopt and merge.
-      const existing = await this.fetchRemote(family, href);
-      if (!existing) throw error;
-      await this.merge(family, identity, activity, existing, null, null);
-      return;
-    }
-    await this.settle(family, identity, activity, { href, etag, data: text }, 'crm');
+    this.written.add(collectionOf(href));
+    const outcome = await createOrAdopt(
+      () => this.session.put(href, text, null, 'text/calendar'),
+      () => this.fetchRemote(family, href),
+    );
+    // It exists already (a create whose answer was lost, or a reset): adopt and merge.
+    if (outcome.kind === 'exists') await this.merge(family, identity, activity, outcome.current, null, null);
+    else await this.settle(family, identity, activity, { href, etag: outcome.etag, data: text }, 'crm');
   }
 
   private async createCrm(family: FamilyState, observation: Observation): Promise<void> {
@@ -573,12 +560,12 @@ export class CalendarSync {
 
   /**
    * Three-way merge and write both sides; on 412 (the calendar changed meanwhile) re-read and merge
-   * again, at most three times. `baseFields` null: no base (re-match), the calendar's copy is the base.
+   * again, at most MAX_WRITE_ATTEMPTS writes. `baseFields` null: no base (re-match), the calendar's copy is the base.
    */
   private async merge(family: FamilyState, identity: string, start: Activity, initial: { object: DavObject; parsed: CalendarObject; read: RemoteRead }, baseFields: ItemFields | null, status: SyncStatusEntry | null): Promise<void> {
     let activity = start;
     let remote = initial;
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 1; ; attempt += 1) {
       const crmFields = crmFieldsOf(family.name, activity, this.user);
       const result = mergeFields({
         base: (baseFields ?? remote.read.fields) as unknown as Record<string, unknown>,
@@ -614,7 +601,7 @@ export class CalendarSync {
         await this.settle(family, identity, activity, { href: remote.object.href, etag, data: text }, status?.origin ?? 'crm');
         return;
       } catch (error) {
-        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= 2) throw error;
+        if (!retryAfterConflict(error, attempt)) throw error;
         const fresh = await this.fetchRemote(family, remote.object.href);
         if (!fresh) throw error;
         // The CRM side now holds the merged values: the next round merges the calendar's new edit into them.

@@ -17,7 +17,6 @@
  *    else imported (two-way). New CRM contacts: an intent row, then PUT If-None-Match: * of
  *    `<uid>.vcf` (crash-safe: a repeated PUT answers 412 and the card is adopted).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
 import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
@@ -32,6 +31,10 @@ import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
+import { contactUid } from '../engine/bridge-uid.js';
+import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { hrefKey, sameHref } from '../engine/href.js';
+import { looksEmptied } from '../engine/mass-deletion.js';
 
 export interface ContactSyncSpec {
   /** `carddav:<userId>`: where errors are recorded. */
@@ -62,24 +65,14 @@ export interface ContactSyncResult {
 }
 
 export const CURSOR_COLLECTION = 'addressbook';
-/** Fewer linked cards than this vanishing at once is believable; more while the book is empty is not. */
-const EMPTY_BOOK_MIN_ITEMS = 3;
-const MAX_WRITE_ATTEMPTS = 3;
 const PAGE = 500;
 
 export function contactPair(userId: string): string {
   return `contacts:${userId}`;
 }
 
-/**
- * The UID the bridge gives the card of a CRM contact: a UUID derived from the contact id (RFC 9562
- * version 8, name-based), so a card found again after a reset is re-linked by UID, never duplicated.
- */
-export function bridgeUid(contactId: string): string {
-  const h = createHash('sha256').update(`crm-bridge/contact/${contactId}`).digest('hex');
-  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+/** The UID the bridge gives the card of a CRM contact (src/sync/engine/bridge-uid.ts). */
+export const bridgeUid = contactUid;
 
 interface BookCursor {
   href: string;
@@ -116,17 +109,6 @@ function decodedLastSegment(href: string): string {
   } catch {
     return path.slice(path.lastIndexOf('/') + 1);
   }
-}
-
-function sameHref(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    try {
-      return decodeURIComponent(new URL(u).pathname).replace(/\/+$/, '');
-    } catch {
-      return u;
-    }
-  };
-  return norm(a) === norm(b);
 }
 
 export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<ContactSyncResult> {
@@ -194,7 +176,7 @@ class AddressBookPass {
 
     let believeDeletions = true;
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
-    if (full && listed.size === 0 && gone.length >= EMPTY_BOOK_MIN_ITEMS) {
+    if (full && looksEmptied(listed.size, gone.length)) {
       believeDeletions = false;
       await this.itemError(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
     }
@@ -203,7 +185,7 @@ class AddressBookPass {
     // The same rail on the CRM side: a filter (or store) that suddenly selects nothing does not
     // empty the user's address book of every card the bridge delivered.
     const removals = [...this.status.values()].filter((e) => e.origin === 'crm' && !e.tombstone && e.crm.ref !== null && !this.selected.has(e.crm.ref)).length;
-    if (this.selected.size === 0 && removals >= EMPTY_BOOK_MIN_ITEMS) {
+    if (looksEmptied(this.selected.size, removals)) {
       this.holdRemovals = true;
       await this.itemError(null, 'CONFLICT', `the CRM selects no contact for ${this.spec.userId} but ${removals} delivered cards would be removed from ${this.book.href}: nothing is removed; check users[].contacts.filter, or delete the address book if this is intended`);
     }
@@ -253,9 +235,9 @@ class AddressBookPass {
   private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
     if (this.remoteWrites === 0 || token === null) return token;
     const after = await this.session.changes(this.book, token);
-    if (after.fullResync || after.syncToken === null || after.failed.length > 0 || !after.deleted.every((href) => this.remoteDeletes.has(new URL(href).pathname))) return token;
-    const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [new URL(e.remote.ref as string).pathname, e.remote.version]));
-    const ours = after.changed.every((obj) => known.get(new URL(obj.href).pathname) === obj.etag);
+    if (after.fullResync || after.syncToken === null || after.failed.length > 0 || !after.deleted.every((href) => this.remoteDeletes.has(hrefKey(href)))) return token;
+    const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [hrefKey(e.remote.ref as string), e.remote.version]));
+    const ours = after.changed.every((obj) => known.get(hrefKey(obj.href)) === obj.etag);
     return ours ? after.syncToken : token;
   }
 
@@ -372,12 +354,12 @@ class AddressBookPass {
   private pendingFailures: Array<{ href: string; code: ErrorCode; message: string }> = [];
 
   private goneEntries(full: boolean, listed: ReadonlySet<string>, deleted: ReadonlySet<string>, remote: ReadonlyMap<string, RemoteCard>): SyncStatusEntry[] {
-    const listedKeys = new Set([...listed].map((h) => new URL(h).pathname));
-    const deletedKeys = new Set([...deleted].map((h) => new URL(h).pathname));
+    const listedKeys = new Set([...listed].map((h) => hrefKey(h)));
+    const deletedKeys = new Set([...deleted].map((h) => hrefKey(h)));
     const out: SyncStatusEntry[] = [];
     for (const entry of this.status.values()) {
       if (entry.tombstone || entry.remote.ref === null || entry.pending === 'create' || remote.has(entry.identity)) continue;
-      const key = new URL(entry.remote.ref).pathname;
+      const key = hrefKey(entry.remote.ref);
       if (full ? !listedKeys.has(key) : deletedKeys.has(key)) out.push(entry);
     }
     return out;
@@ -419,7 +401,7 @@ class AddressBookPass {
         // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
         await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
         this.remoteWrites++;
-        this.remoteDeletes.add(new URL(href).pathname);
+        this.remoteDeletes.add(hrefKey(href));
         await this.store.atomically(async (tx) => {
           await tx.syncStatus.remove(this.pair, entry.identity);
           await tx.contactSyncBase.remove(this.pair, entry.identity);
@@ -505,7 +487,7 @@ class AddressBookPass {
         this.changed++;
         return;
       } catch (error) {
-        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        if (!retryAfterConflict(error, attempt)) throw error;
         // RFC 7232 §4.2: someone changed the card meanwhile. Re-read it and merge again; what this
         // attempt wrote to the CRM is now the CRM side (its hash no longer matches the status).
         const [fresh] = await this.session.fetch(this.book, [href]);
@@ -681,20 +663,20 @@ class AddressBookPass {
       await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: text });
     });
     this.status.set(entry.identity, { ...intent, updatedAt: '' });
-    try {
-      const { etag } = await this.session.put(href, text, null);
+    const outcome = await createOrAdopt(
+      () => this.session.put(href, text, null),
+      async () => (await this.session.fetch(this.book, [href]))[0] ?? null,
+    );
+    if (outcome.kind === 'created') {
       this.remoteWrites++;
-      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag, text });
+      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag: outcome.etag, text });
       this.changed++;
-    } catch (error) {
-      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
-      // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
-      const [fresh] = await this.session.fetch(this.book, [href]);
-      if (fresh === undefined) throw error;
-      const card = { ...fresh, card: parseCard(fresh.data) };
-      if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
-      await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
+      return;
     }
+    // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
+    const card = { ...outcome.current, card: parseCard(outcome.current.data) };
+    if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
+    await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
   }
 
   private hrefFor(uid: string): string {
