@@ -44,7 +44,7 @@ import {
   type UserContext,
 } from './item-codec.js';
 import { mirrorBusy } from './mirror.js';
-import { mergeFields, type ConflictPolicy } from './plan-merge.js';
+import { mergeFields, type ConflictPolicy } from '../engine/merge.js';
 import { planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
 import { activityIdOfUid, activityUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';

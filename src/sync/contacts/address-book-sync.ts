@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
 import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
 import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
-import { mergeFields } from '../../contacts/merge.js';
+import { mergeCardFields } from './card-merge.js';
 import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
@@ -457,7 +457,7 @@ class AddressBookPass {
           await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
         }
       } else {
-        const result = mergeFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
+        const result = mergeCardFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
         target = result.merged;
         if (result.conflicts.length > 0) {
           await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);

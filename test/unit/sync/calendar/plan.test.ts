@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planItem, type PlanItemInput } from '../../../../src/sync/calendar/plan-item.js';
-import { conflictWinner, mergeFields } from '../../../../src/sync/calendar/plan-merge.js';
+import { conflictWinner, mergeFields } from '../../../../src/sync/engine/merge.js';
 
 interface F {
   subject: string;
