@@ -22,6 +22,7 @@ import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields
 import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
 import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
 import { mergeCardFields } from './card-merge.js';
+import { planLinkedCard, planNewCard, type ContactState } from './plan-card.js';
 import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
@@ -180,7 +181,7 @@ class AddressBookPass {
       believeDeletions = false;
       await this.itemError(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
     }
-    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.onRemoteGone(entry));
+    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.syncLinked(entry, undefined, true));
 
     // The same rail on the CRM side: a filter (or store) that suddenly selects nothing does not
     // empty the user's address book of every card the bridge delivered.
@@ -197,14 +198,7 @@ class AddressBookPass {
       if (this.signal.aborted) break;
       if (goneIds.has(entry.identity) || entry.crm.ref === null) continue;
       const card = remote.get(entry.identity);
-      if (entry.tombstone) {
-        // A card the client deleted came back (restored, or re-created with the same UID): link again.
-        if (card !== undefined && entry.remote.ref === null && this.contacts.has(entry.crm.ref)) {
-          await this.guard(card.href, () => this.syncLinked({ ...entry, tombstone: false, remote: { ref: card.href, version: null, hash: null } }, card));
-        }
-        continue;
-      }
-      await this.guard(entry.remote.ref ?? entry.identity, () => this.syncLinked(entry, card));
+      await this.guard((entry.tombstone ? card?.href : entry.remote.ref) ?? entry.identity, () => this.syncLinked(entry, card));
     }
 
     await this.newRemoteCards(fresh);
@@ -365,40 +359,52 @@ class AddressBookPass {
     return out;
   }
 
-  /** A linked card vanished from the address book. */
-  private async onRemoteGone(entry: SyncStatusEntry): Promise<void> {
-    const contact = entry.crm.ref === null ? undefined : this.selected.get(entry.crm.ref);
-    if (this.spec.direction === 'crm-to-client' && contact !== undefined) {
-      // The address book mirrors the CRM: a deleted card is put back and the deletion reported.
-      const base = this.bases.get(entry.identity);
-      const fields = fieldsOfContact(contact);
-      const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
-      const href = entry.remote.ref ?? this.hrefFor(entry.identity);
-      const { etag } = await this.session.put(href, text, null);
-      this.remoteWrites++;
-      await this.saveLinked(entry, contact, fields, { href, etag, text });
-      this.changed++;
-      await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
-      return;
-    }
-    // Ownership rules: a deletion in the client never deletes CRM data; the card stays deleted in
-    // the client until the CRM contact is reset (POST /api/v1/users/:id/reset).
-    await this.store.syncStatus.put({ ...entry, remote: { ref: null, version: null, hash: null }, tombstone: true, pending: null });
-    this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'card deleted in the client; the CRM contact stays');
+  /** What this pass knows of a linked CRM contact. */
+  private contactState(contactId: string | null): ContactState {
+    const contact = contactId === null ? undefined : this.contacts.get(contactId);
+    if (contact === undefined) return 'missing';
+    if (!contact.active) return 'inactive';
+    return this.selected.has(contact.id) ? 'selected' : 'unselected';
   }
 
-  // ---------------------------------------------------------------------------- linked items
-
-  private async syncLinked(entry: SyncStatusEntry, card: RemoteCard | undefined): Promise<void> {
-    const contactId = entry.crm.ref as string;
-    const contact = this.contacts.get(contactId);
-    const selected = this.selected.has(contactId);
+  /**
+   * One linked card: the ownership rules (plan-card.ts) decide, this applies. `card`: as read in
+   * this pass (undefined: not reported); `gone`: it vanished from the address book.
+   */
+  private async syncLinked(entry: SyncStatusEntry, card: RemoteCard | undefined, gone = false): Promise<void> {
+    const action = planLinkedCard({
+      origin: entry.origin,
+      tombstone: entry.tombstone,
+      pendingCreate: entry.pending === 'create',
+      hasHref: entry.remote.ref !== null,
+      cardListed: card !== undefined,
+      cardGone: gone,
+      contact: this.contactState(entry.crm.ref),
+      direction: this.spec.direction,
+      holdRemovals: this.holdRemovals,
+    });
+    const contact = entry.crm.ref === null ? undefined : this.contacts.get(entry.crm.ref);
     const href = card?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
-
-    if (contact === undefined || !contact.active || (!selected && entry.origin === 'crm')) {
-      if (entry.origin === 'crm') {
-        if (this.holdRemovals) return;
-        // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
+    switch (action.type) {
+      case 'none':
+        return;
+      case 'relink':
+        await this.syncLinked({ ...entry, tombstone: false, remote: { ref: href, version: null, hash: null } }, card);
+        return;
+      case 'restore-card':
+        await this.restoreCard(entry, contact as Contact);
+        return;
+      case 'tombstone':
+        if (gone) {
+          // The card stays deleted in the client until the CRM contact is reset (POST /api/v1/users/:id/reset).
+          await this.store.syncStatus.put({ ...entry, remote: { ref: null, version: null, hash: null }, tombstone: true, pending: null });
+          this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'card deleted in the client; the CRM contact stays');
+        } else {
+          await this.store.syncStatus.put({ ...entry, tombstone: true, pending: null });
+          this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'contact deleted or deactivated in the CRM; the client card stays');
+        }
+        return;
+      case 'remove-card':
         await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
         this.remoteWrites++;
         this.remoteDeletes.add(hrefKey(href));
@@ -409,20 +415,26 @@ class AddressBookPass {
         this.status.delete(entry.identity);
         this.changed++;
         return;
-      }
-      // Created in the client, deleted or deactivated in the CRM: the card stays in the client, unsynced.
-      await this.store.syncStatus.put({ ...entry, tombstone: true, pending: null });
-      this.log.info({ contact: contactId, uid: entry.identity }, 'contact deleted or deactivated in the CRM; the client card stays');
-      return;
+      case 'create-card':
+        await this.createRemote(entry, contact as Contact);
+        return;
+      case 'reconcile':
+        await this.reconcile(entry, contact as Contact, this.bases.get(entry.identity) ?? null, card ?? null);
+        return;
     }
-    // Created in the client and filtered out: keeps syncing both ways (ownership rules).
+  }
 
-    if (entry.pending === 'create' && card === undefined) {
-      await this.createRemote(entry, contact);
-      return;
-    }
-    const base = this.bases.get(entry.identity) ?? null;
-    await this.reconcile(entry, contact, base, card ?? null);
+  /** crm-to-client: the address book mirrors the CRM, so a deleted card is put back and the deletion reported. */
+  private async restoreCard(entry: SyncStatusEntry, contact: Contact): Promise<void> {
+    const base = this.bases.get(entry.identity);
+    const fields = fieldsOfContact(contact);
+    const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
+    const href = entry.remote.ref ?? this.hrefFor(entry.identity);
+    const { etag } = await this.session.put(href, text, null);
+    this.remoteWrites++;
+    await this.saveLinked(entry, contact, fields, { href, etag, text });
+    this.changed++;
+    await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
   }
 
   /**
@@ -551,32 +563,40 @@ class AddressBookPass {
       await this.guard(card.href, async () => {
         const fields = card.card.fields;
         const own = byBridgeUid.get(card.card.uid.replace(/^urn:uuid:/i, ''));
-        if (own !== undefined && !linked.has(own.id)) {
-          // The card of a CRM contact whose mapping was reset: linked again by its UID.
-          await this.link(card, own, 'crm');
-          linked.add(own.id);
-          matcher.remove(own.id);
-          return;
+        const ownContact = own !== undefined && !linked.has(own.id);
+        let outcome: MatchOutcome = { kind: 'none' };
+        if (!ownContact) {
+          outcome = matcher.match(fields);
+          if (outcome.kind === 'none') outcome = await this.matchOutsideSelection(fields, linked);
         }
-        let outcome = matcher.match(fields);
-        if (outcome.kind === 'none') outcome = await this.matchOutsideSelection(fields, linked);
-        if (outcome.kind === 'match') {
-          const contact = (this.selected.get(outcome.contactId) ?? this.contacts.get(outcome.contactId)) as Contact;
-          this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
-          await this.link(card, contact, 'remote');
-          linked.add(contact.id);
-          matcher.remove(contact.id);
-          return;
+        const action = planNewCard({ ownContact, match: outcome.kind, direction: this.spec.direction });
+        switch (action.type) {
+          case 'link-own':
+            if (own === undefined) return;
+            await this.link(card, own, 'crm');
+            linked.add(own.id);
+            matcher.remove(own.id);
+            return;
+          case 'link-match': {
+            if (outcome.kind !== 'match') return;
+            const contact = (this.selected.get(outcome.contactId) ?? this.contacts.get(outcome.contactId)) as Contact;
+            this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
+            await this.link(card, contact, 'remote');
+            linked.add(contact.id);
+            matcher.remove(contact.id);
+            return;
+          }
+          case 'report-ambiguous':
+            if (outcome.kind !== 'ambiguous') return;
+            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
+            return;
+          case 'refuse-import':
+            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
+            return;
+          case 'import':
+            linked.add(await this.importCard(card));
+            return;
         }
-        if (outcome.kind === 'ambiguous') {
-          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
-          return;
-        }
-        if (this.spec.direction === 'crm-to-client') {
-          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
-          return;
-        }
-        linked.add(await this.importCard(card));
       });
     }
   }
