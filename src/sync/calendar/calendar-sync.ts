@@ -50,6 +50,7 @@ import { activityIdOfUid, activityUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
 import { collectionOf, sameHref } from '../engine/href.js';
 import { holdMassDeletion } from '../engine/mass-deletion.js';
+import { isOwnWrite } from '../engine/own-writes.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
@@ -350,7 +351,7 @@ export class CalendarSync {
     const status = this.statusIndex[family.name].byIdentity.get(parsed.uid);
     if (!tracked && !status) return;
     // Our own write, reported back by sync-collection: nothing new.
-    if (status && status.remote.ref === object.href && status.remote.version === object.etag && status.pending === null) return;
+    if (status && status.pending === null && isOwnWrite(object, status.remote)) return;
     if (tracked) {
       const notes = [...read.warnings, ...(busy.truncated ? ['recurrence expansion capped: the series has more instances than the free/busy mirror keeps'] : [])];
       if (notes.length > 0) await this.store.syncErrors.record(this.spec.sourceId, object.href, 'INVALID_INPUT', `${read.fields.subject || parsed.uid}: synced with warnings: ${notes.join('; ')}`.slice(0, 2000));

@@ -36,6 +36,7 @@ import { contactUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
 import { hrefKey, sameHref } from '../engine/href.js';
 import { looksEmptied } from '../engine/mass-deletion.js';
+import { onlyOwnWrites } from '../engine/own-writes.js';
 
 export interface ContactSyncSpec {
   /** `carddav:<userId>`: where errors are recorded. */
@@ -229,10 +230,7 @@ class AddressBookPass {
   private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
     if (this.remoteWrites === 0 || token === null) return token;
     const after = await this.session.changes(this.book, token);
-    if (after.fullResync || after.syncToken === null || after.failed.length > 0 || !after.deleted.every((href) => this.remoteDeletes.has(hrefKey(href)))) return token;
-    const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [hrefKey(e.remote.ref as string), e.remote.version]));
-    const ours = after.changed.every((obj) => known.get(hrefKey(obj.href)) === obj.etag);
-    return ours ? after.syncToken : token;
+    return onlyOwnWrites(after, [...this.status.values()].map((entry) => entry.remote), this.remoteDeletes) ? after.syncToken : token;
   }
 
   private holdRemovals = false;

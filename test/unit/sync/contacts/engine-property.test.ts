@@ -187,7 +187,7 @@ describe('contacts engine (in-memory server)', () => {
           expect(card, `card of ${contact.displayName}`).toBeDefined();
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 300 },
     );
   }, 120_000);
 });
