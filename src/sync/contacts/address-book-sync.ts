@@ -19,19 +19,21 @@
  */
 import type { Logger } from 'pino';
 import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
-import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
+import type { ContactFilter } from '../../contacts/filter.js';
 import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
 import { mergeCardFields } from './card-merge.js';
 import { planLinkedCard, planNewCard, type ContactState } from './plan-card.js';
-import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
+import { CURSOR_COLLECTION, isBookCursor, sameServer, type BookCursor } from './book-cursor.js';
+import { loadContacts } from './load-contacts.js';
+import { readCards, type CardFailure, type RemoteCard } from './read-cards.js';
+import { parseCard, renderCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../../ports/dav.js';
+import type { DavCollection, DavServerSettings } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
-import { EventLoopSlices } from '../event-loop-slices.js';
 import { contactUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
 import { hrefKey, sameHref } from '../engine/href.js';
@@ -66,8 +68,6 @@ export interface ContactSyncResult {
   itemErrors: number;
 }
 
-export const CURSOR_COLLECTION = 'addressbook';
-const PAGE = 500;
 
 export function contactPair(userId: string): string {
   return `contacts:${userId}`;
@@ -76,33 +76,6 @@ export function contactPair(userId: string): string {
 /** The UID the bridge gives the card of a CRM contact (src/sync/engine/bridge-uid.ts). */
 export const bridgeUid = contactUid;
 
-interface BookCursor {
-  href: string;
-  name: string;
-  principalUrl: string;
-  addressbookHomeUrl: string | null;
-  syncToken: string | null;
-  /** The vCard version most cards had when last seen: new cards are written in it. */
-  version?: VCardVersion;
-  /** The configured url and username it was found with (absent in cursors of older versions). */
-  serverUrl?: string;
-  username?: string;
-}
-
-/** A cursor found through another configured server or account names an address book of that one. */
-function sameServer(cursor: BookCursor, server: DavServerSettings): boolean {
-  return (cursor.serverUrl === undefined || cursor.serverUrl === server.url) && (cursor.username === undefined || cursor.username === server.username);
-}
-
-function isBookCursor(value: unknown): value is BookCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v['href'] === 'string' && typeof v['name'] === 'string' && typeof v['principalUrl'] === 'string';
-}
-
-interface RemoteCard extends DavObject {
-  card: ParsedCard;
-}
 
 function decodedLastSegment(href: string): string {
   const path = new URL(href).pathname.replace(/\/+$/, '');
@@ -169,9 +142,10 @@ class AddressBookPass {
 
     for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
     this.bases = await this.store.contactSyncBase.listPair(this.pair);
-    await this.loadContacts();
+    ({ contacts: this.contacts, selected: this.selected } = await loadContacts(this.store, this.spec, this.status.values()));
 
-    const { remote, listed } = await this.readRemote(changes.changed, changes.failed);
+    const { remote, listed, failures } = await readCards(changes.changed, changes.failed, this.spec.maxCardBytes, (uid) => this.status.get(uid)?.remote.ref ?? null);
+    this.pendingFailures = failures;
     const versions = [...remote.values()].map((r) => r.card.version);
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
     else if (cursor?.version !== undefined) this.newVersion = cursor.version;
@@ -258,92 +232,10 @@ class AddressBookPass {
 
   // ------------------------------------------------------------------------------- CRM side
 
-  private async loadContacts(): Promise<void> {
-    const { filter, userId } = this.spec;
-    const accountOwners = new Map<string, string | null>();
-    const candidates: Contact[] = [];
-    const pageAll = async (list: (cursor: string | undefined) => Promise<{ items: Contact[]; next: string | null }>) => {
-      let cursor: string | undefined;
-      do {
-        const page = await list(cursor);
-        candidates.push(...page.items);
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-    };
-    if (filter.owned) await pageAll((cursor) => this.store.contacts.list({ owner: userId, active: true }, { limit: PAGE, cursor }));
-    if (filter.accounts) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.store.accounts.list({ owner: userId }, { limit: PAGE, cursor });
-        for (const account of page.items) {
-          accountOwners.set(account.id, account.owner);
-          await pageAll((c) => this.store.contacts.list({ accountId: account.id, active: true }, { limit: PAGE, cursor: c }));
-        }
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-    }
-    if (!filter.owned && !filter.accounts) await pageAll((cursor) => this.store.contacts.list({ active: true }, { limit: PAGE, cursor }));
-    for (const contact of candidates) {
-      this.contacts.set(contact.id, contact);
-      if (contactSelected(contact, userId, filter, accountOwners)) this.selected.set(contact.id, contact);
-    }
-    for (const entry of this.status.values()) {
-      const id = entry.crm.ref;
-      if (id === null || this.contacts.has(id)) continue;
-      const contact = await this.store.contacts.get(id);
-      if (contact !== undefined) this.contacts.set(id, contact);
-    }
-  }
-
   // ---------------------------------------------------------------------------- remote side
 
-  private async readRemote(objects: readonly DavObject[], unreadable: readonly DavItemFailure[]): Promise<{ remote: Map<string, RemoteCard>; listed: Set<string> }> {
-    const remote = new Map<string, RemoteCard>();
-    const listed = new Set<string>();
-    const failures: Array<{ href: string; code: ErrorCode; message: string }> = [];
-    // Listed but unreadable (too large, bad XML): reported; the card counts as present, unchanged.
-    for (const failure of unreadable) {
-      listed.add(failure.href);
-      failures.push({ href: failure.href, code: failure.error.code, message: failure.error.message });
-    }
-    // Parsing is synchronous: hand the event loop back between cards, so that a large (or hostile)
-    // address book delays the API and the other sources by a slice, not by the whole book.
-    const slices = new EventLoopSlices();
-    for (const obj of objects) {
-      await slices.pace();
-      listed.add(obj.href);
-      const size = Buffer.byteLength(obj.data, 'utf8');
-      if (size > this.spec.maxCardBytes) {
-        failures.push({ href: obj.href, code: 'PAYLOAD_TOO_LARGE', message: `vCard ${obj.href} is ${size} bytes (limit ${this.spec.maxCardBytes}, contacts.maxCardBytes): left alone` });
-        continue;
-      }
-      let card: ParsedCard;
-      try {
-        card = parseCard(obj.data);
-      } catch (error) {
-        failures.push({ href: obj.href, code: isBridgeError(error) ? error.code : 'INVALID_INPUT', message: `${obj.href}: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      for (const cap of card.capped ?? []) {
-        // A warning: the card syncs, with the first values (the API's limit per contact).
-        failures.push({ href: obj.href, code: 'INVALID_INPUT', message: `vCard ${obj.href} (UID ${card.uid}) has ${cap.total} ${cap.property} values; a contact holds at most ${cap.kept}: the first ${cap.kept} are synced, the others stay in the card untouched` });
-      }
-      const other = remote.get(card.uid);
-      if (other !== undefined) {
-        // Keep the resource the status already knows; report the other one.
-        const known = this.status.get(card.uid)?.remote.ref;
-        const [keep, drop] = known !== undefined && known !== null && sameHref(known, obj.href) ? [{ ...obj, card }, other] : [other, { ...obj, card }];
-        remote.set(card.uid, keep);
-        failures.push({ href: drop.href, code: 'CONFLICT', message: `vCard ${drop.href} has the UID ${card.uid} of ${keep.href} too (duplicate UID): only ${keep.href} is synced` });
-        continue;
-      }
-      remote.set(card.uid, { ...obj, card });
-    }
-    this.pendingFailures = failures;
-    return { remote, listed };
-  }
-
-  private pendingFailures: Array<{ href: string; code: ErrorCode; message: string }> = [];
+  /** Cards this pass could not take (broken, oversized, duplicate UID, capped lists): recorded with the new cards. */
+  private pendingFailures: CardFailure[] = [];
 
   private goneEntries(full: boolean, listed: ReadonlySet<string>, deleted: ReadonlySet<string>, remote: ReadonlyMap<string, RemoteCard>): SyncStatusEntry[] {
     const listedKeys = new Set([...listed].map((h) => hrefKey(h)));
