@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { Activity, PartyInput } from '../../domain/activity.js';
-import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
+import { isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { parseCalendarObject, type CalendarObject, type ParseCalendarOptions } from '../../calendar/ical-parse.js';
 import { resolveParties, type AddressWithRole } from '../../mail/resolve-parties.js';
@@ -43,6 +43,7 @@ import {
   type RemoteRead,
   type UserContext,
 } from './item-codec.js';
+import { ensureCrmCollections } from './collections.js';
 import { mirrorBusy } from './mirror.js';
 import { mergeFields, type ConflictPolicy } from '../engine/merge.js';
 import { planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
@@ -110,13 +111,6 @@ interface Cursor {
   syncToken: string | null;
 }
 
-function resolveCollection(calendars: readonly DavCollection[], wanted: string): DavCollection | undefined {
-  if (/^https?:\/\//i.test(wanted) || wanted.startsWith('/')) {
-    return calendars.find((calendar) => sameHref(calendar.href, wanted));
-  }
-  return calendars.find((calendar) => calendar.displayName === wanted) ?? calendars.find((calendar) => calendar.displayName?.toLowerCase() === wanted.toLowerCase());
-}
-
 /** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
 function inCrmCollection(href: string | null, collection: DavCollection): boolean {
   return href === null || within(href, collection);
@@ -170,7 +164,7 @@ export class CalendarSync {
   async run(): Promise<CalendarSyncResult> {
     this.session = await this.deps.connector.connect(this.spec.server, this.abort);
     let calendars = await this.session.listCalendars();
-    const ensured = await this.ensureCollections(calendars);
+    const ensured = await ensureCrmCollections(this.session, this.spec, calendars, this.deps.log);
     calendars = ensured.calendars;
     const families: Record<FamilyName, FamilyState> = {
       events: { name: 'events', pair: calendarPair(this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
@@ -218,28 +212,6 @@ export class CalendarSync {
 
   private isCrmCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>): boolean {
     return sameHref(collection.href, families.events.collection.href) || sameHref(collection.href, families.tasks.collection.href);
-  }
-
-  // ----------------------------------------------------------------------------- collections
-
-  private async ensureCollections(calendars: DavCollection[]): Promise<{ calendars: DavCollection[]; crmCalendar: DavCollection; taskList: DavCollection }> {
-    const all = [...calendars];
-    const sameName = this.spec.crmCalendar === this.spec.crmTaskList;
-    let crmCalendar = resolveCollection(all, this.spec.crmCalendar);
-    if (!crmCalendar) {
-      if (/^https?:\/\//i.test(this.spec.crmCalendar)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: calendar ${this.spec.crmCalendar} does not exist`);
-      crmCalendar = await this.session.createCalendar(this.spec.crmCalendar, sameName ? ['VEVENT', 'VTODO'] : ['VEVENT']);
-      all.push(crmCalendar);
-      this.deps.log.info({ source: this.spec.sourceId, href: crmCalendar.href }, 'created the CRM calendar');
-    }
-    let taskList: DavCollection | undefined = sameName && crmCalendar.components.includes('VTODO') ? crmCalendar : resolveCollection(all.filter((calendar) => calendar.components.includes('VTODO')), this.spec.crmTaskList);
-    if (!taskList) {
-      if (/^https?:\/\//i.test(this.spec.crmTaskList)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: task list ${this.spec.crmTaskList} does not exist`);
-      taskList = await this.session.createCalendar(this.spec.crmTaskList, ['VTODO']);
-      all.push(taskList);
-      this.deps.log.info({ source: this.spec.sourceId, href: taskList.href }, 'created the CRM task list');
-    }
-    return { calendars: all, crmCalendar, taskList };
   }
 
   /** Which pairs a collection's cursor serves: a reset of either must make it read everything again. */
