@@ -11,7 +11,7 @@ import type { DavChanges, DavCollection, DavComponent, DavConnector, DavObject, 
 interface MemoryCollection {
   info: DavCollection;
   objects: Map<string, { etag: string; data: string }>;
-  log: Array<{ seq: number; href: string }>;
+  log: Array<{ seq: number; href: string; created: boolean }>;
 }
 
 /** One session object serves both ports: the engines see only the part of their port. */
@@ -28,6 +28,11 @@ export class MemoryDav implements DavConnector, AddressBookConnector {
   /** Objects listed but not readable (as the adapter reports an item over sync.maxDavResponseBytes): changes() returns them in `failed`. */
   readonly unreadable = new Map<string, BridgeError>();
   random: () => number = Math.random;
+  /**
+   * Like Xandikos: sync-collection since a token reports nothing for a resource created and
+   * deleted after that token (RFC 6578 §3.5.2 only requires reporting members that existed).
+   */
+  forgetsCreatedThenDeleted = false;
   /**
    * Client actions that happen while a pass runs: each one runs right before the next PUT or
    * DELETE through a session (between the bridge's read and its conditional write, the race
@@ -132,13 +137,14 @@ export class MemoryDav implements DavConnector, AddressBookConnector {
     const collection = this.get(collectionHref);
     if (token === null) return this.withUnreadable({ changed: this.objects(collectionHref), deleted: [], failed: [], syncToken: String(this.seq), fullResync: false });
     const since = Number(token);
-    const touched = new Set(collection.log.filter((entry) => entry.seq > since).map((entry) => entry.href));
+    const after = collection.log.filter((entry) => entry.seq > since);
+    const touched = new Set(after.map((entry) => entry.href));
     const changed: DavObject[] = [];
     const deleted: string[] = [];
     for (const href of touched) {
       const object = collection.objects.get(href);
       if (object) changed.push({ href, ...object });
-      else deleted.push(href);
+      else if (!(this.forgetsCreatedThenDeleted && after.find((entry) => entry.href === href)?.created)) deleted.push(href);
     }
     return this.withUnreadable({ changed, deleted, failed: [], syncToken: String(this.seq), fullResync: false });
   }
@@ -157,7 +163,7 @@ export class MemoryDav implements DavConnector, AddressBookConnector {
     this.seq += 1;
     const newEtag = `"${this.seq}"`;
     collection.objects.set(href, { etag: newEtag, data });
-    collection.log.push({ seq: this.seq, href });
+    collection.log.push({ seq: this.seq, href, created: current === undefined });
     return newEtag;
   }
 
@@ -165,7 +171,7 @@ export class MemoryDav implements DavConnector, AddressBookConnector {
     const collection = this.collectionOf(href);
     if (!collection.objects.delete(href)) return;
     this.seq += 1;
-    collection.log.push({ seq: this.seq, href });
+    collection.log.push({ seq: this.seq, href, created: false });
   }
 
   put(href: string, data: string, etag: string | null): Promise<{ etag: string }> {

@@ -32,7 +32,7 @@ import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavServerSettings } from '../../ports/dav.js';
+import type { DavChanges, DavCollection, DavServerSettings } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
 import { contactUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
@@ -139,7 +139,53 @@ class AddressBookPass {
       changes = await this.session.changes(this.book, null);
     }
     const full = cursor?.syncToken == null || changes.fullResync;
+    if (!(await this.round(changes, full, cursor?.version)) || this.signal.aborted) return this.result();
 
+    // RFC 6578 leaves a server free to forget a resource created and deleted after a token
+    // (Xandikos does): a token taken before our own writes would let the next pass miss a card we
+    // created and the client deleted meanwhile. So after writing, the changes are read once more:
+    // only our own writes (href and ETag as recorded) -> their token is kept; anything else (a
+    // client edit made during the pass) is synced in a second round, and its token kept.
+    let token = changes.syncToken;
+    if (this.remoteWrites > 0 && token !== null) {
+      const after = await this.changesAfterOwnWrites(token);
+      if (onlyOwnWrites(after, [...this.status.values()].map((entry) => entry.remote), this.remoteDeletes)) token = after.syncToken;
+      else if (!after.fullResync && after.syncToken !== null && after.failed.length === 0) {
+        this.remoteWrites = 0;
+        if (!(await this.round(after, false, this.newVersion)) || this.signal.aborted) return this.result();
+        token = await this.tokenAfterOwnWrites(after.syncToken);
+      }
+    }
+    await this.saveCursor(token);
+    return this.result();
+  }
+
+  private result(): ContactSyncResult {
+    return { changed: this.changed, itemErrors: this.itemErrors };
+  }
+
+  private async saveCursor(syncToken: string | null): Promise<void> {
+    const next: BookCursor = {
+      href: this.book.href,
+      name: this.spec.addressBook,
+      principalUrl: this.session.principalUrl,
+      addressbookHomeUrl: this.session.addressbookHomeUrl,
+      syncToken,
+      version: this.newVersion,
+      serverUrl: this.spec.server.url,
+      username: this.spec.server.username,
+    };
+    await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
+  }
+
+  /**
+   * One round over `changes`: status, bases and the CRM side read afresh, then vanished cards,
+   * linked cards, new cards and new CRM contacts. Returns false when the address book looked
+   * emptied (deletions held: the cursor must stay where it is).
+   */
+  private async round(changes: DavChanges, full: boolean, cursorVersion: VCardVersion | undefined): Promise<boolean> {
+    this.status = new Map();
+    this.holdRemovals = false;
     for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
     this.bases = await this.store.contactSyncBase.listPair(this.pair);
     ({ contacts: this.contacts, selected: this.selected } = await loadContacts(this.store, this.spec, this.status.values()));
@@ -148,7 +194,7 @@ class AddressBookPass {
     this.pendingFailures = failures;
     const versions = [...remote.values()].map((r) => r.card.version);
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
-    else if (cursor?.version !== undefined) this.newVersion = cursor.version;
+    else if (cursorVersion !== undefined) this.newVersion = cursorVersion;
 
     let believeDeletions = true;
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
@@ -178,21 +224,7 @@ class AddressBookPass {
 
     await this.newRemoteCards(fresh);
     await this.newCrmContacts();
-
-    if (believeDeletions && !this.signal.aborted) {
-      const next: BookCursor = {
-        href: this.book.href,
-        name: this.spec.addressBook,
-        principalUrl: this.session.principalUrl,
-        addressbookHomeUrl: this.session.addressbookHomeUrl,
-        syncToken: await this.tokenAfterOwnWrites(changes.syncToken),
-        version: this.newVersion,
-        serverUrl: this.spec.server.url,
-        username: this.spec.server.username,
-      };
-      await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
-    }
-    return { changed: this.changed, itemErrors: this.itemErrors };
+    return believeDeletions;
   }
 
   /**
@@ -202,6 +234,7 @@ class AddressBookPass {
    * older token, and the next pass sees it.
    */
   private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
+    // The second round's own writes: kept only when they are all that happened meanwhile.
     if (this.remoteWrites === 0 || token === null) return token;
     const after = await this.session.changes(this.book, token);
     return onlyOwnWrites(after, [...this.status.values()].map((entry) => entry.remote), this.remoteDeletes) ? after.syncToken : token;
@@ -209,7 +242,29 @@ class AddressBookPass {
 
   private holdRemovals = false;
   private remoteWrites = 0;
+  /** Keys (hrefKey) of the cards this pass PUT and DELETEd. */
+  private readonly remotePuts = new Set<string>();
   private readonly remoteDeletes = new Set<string>();
+
+  private wrote(href: string): void {
+    this.remoteWrites++;
+    this.remotePuts.add(hrefKey(href));
+  }
+
+  /**
+   * The changes since the token the pass read with, read again after its writes, with the cards
+   * the server forgot added as deleted: a card we PUT after that token that the second read
+   * reports neither as changed nor as deleted was deleted meanwhile (RFC 6578 §3.5.2 lets a
+   * server leave out a member created and deleted after the token; Xandikos does).
+   */
+  private async changesAfterOwnWrites(token: string): Promise<DavChanges> {
+    const after = await this.session.changes(this.book, token);
+    const reported = new Set([...after.changed.map((object) => object.href), ...after.deleted, ...after.failed.map((failure) => failure.href)].map(hrefKey));
+    const expected = new Map<string, string>();
+    for (const entry of this.status.values()) if (entry.remote.ref !== null && this.remotePuts.has(hrefKey(entry.remote.ref))) expected.set(hrefKey(entry.remote.ref), entry.remote.ref);
+    const vanished = [...expected].filter(([key]) => !reported.has(key) && !this.remoteDeletes.has(key)).map(([, href]) => href);
+    return vanished.length === 0 ? after : { ...after, deleted: [...after.deleted, ...vanished] };
+  }
 
   // ------------------------------------------------------------------------------- opening
 
@@ -321,7 +376,7 @@ class AddressBookPass {
     const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
     const href = entry.remote.ref ?? this.hrefFor(entry.identity);
     const { etag } = await this.session.put(href, text, null);
-    this.remoteWrites++;
+    this.wrote(href);
     await this.saveLinked(entry, contact, fields, { href, etag, text });
     this.changed++;
     await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
@@ -384,7 +439,7 @@ class AddressBookPass {
       const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion, withheld: leaked });
       try {
         const written = await this.session.put(href, text, etag);
-        this.remoteWrites++;
+        this.wrote(href);
         await this.saveLinked(entry, crm, target, { href, etag: written.etag, text });
         this.changed++;
         return;
@@ -578,7 +633,7 @@ class AddressBookPass {
       async () => (await this.session.fetch(this.book, [href]))[0] ?? null,
     );
     if (outcome.kind === 'created') {
-      this.remoteWrites++;
+      this.wrote(href);
       await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag: outcome.etag, text });
       this.changed++;
       return;

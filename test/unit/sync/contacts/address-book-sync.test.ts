@@ -111,3 +111,41 @@ describe('address book pass pacing', () => {
     expect(total).toBeGreaterThan(longestGap * 3);
   });
 });
+
+describe('address book pass on a server that forgets cards created and deleted after a token (Xandikos)', () => {
+  it('sees the deletion of a card it created while the client edited another one during the pass', async () => {
+    const book = memoryBook();
+    book.forgetsCreatedThenDeleted = true;
+    add(book, 'client.vcf', 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:client-1\r\nFN:Client Card\r\nEMAIL:client@x.example\r\nEND:VCARD\r\n');
+    await run(book);
+    const contact = await t.store.contacts.create({ displayName: 'Delivered Now', emails: ['now@x.example'], owner: 'alice' });
+    // The client edits its own card while the pass writes the new one.
+    book.beforeBridgeWrite.push(() => void book.write(`${BOOK}client.vcf`, book.object(`${BOOK}client.vcf`)!.data.replace('FN:Client Card', 'FN:Client Edited')));
+    await run(book);
+    // Then the client deletes the card the bridge created: the next pass must see it.
+    const delivered = cards(book).find((c) => c.data.includes('now@x.example'))!;
+    book.delete(delivered.href);
+    await run(book);
+    expect((await t.store.contacts.list({ owner: 'alice' }, { limit: 10 })).items.map((c) => c.displayName).sort()).toEqual(['Client Edited', 'Delivered Now']);
+    expect(await t.store.syncStatus.findByCrmRef('contacts:alice', contact.id)).toMatchObject({ tombstone: true, remote: { ref: null } });
+    expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
+  });
+
+  it('sees the deletion of a card it created that the client deleted during the same pass', async () => {
+    const book = memoryBook();
+    book.forgetsCreatedThenDeleted = true;
+    add(book, 'client.vcf', 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:client-1\r\nFN:Client Card\r\nEMAIL:client@x.example\r\nEND:VCARD\r\n');
+    await run(book);
+    const first = await t.store.contacts.create({ displayName: 'First', emails: ['first@x.example'], owner: 'alice' });
+    await t.store.contacts.create({ displayName: 'Second', emails: ['second@x.example'], owner: 'alice' });
+    // Right before the second PUT, the client deletes the card of the first one.
+    book.beforeBridgeWrite.push(() => undefined);
+    book.beforeBridgeWrite.push(() => {
+      const card = cards(book).find((c) => c.data.includes('first@x.example'));
+      if (card) book.delete(card.href);
+    });
+    await run(book);
+    expect(await t.store.syncStatus.findByCrmRef('contacts:alice', first.id)).toMatchObject({ tombstone: true, remote: { ref: null } });
+    expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
+  });
+});
