@@ -139,6 +139,7 @@ class AddressBookPass {
       changes = await this.session.changes(this.book, null);
     }
     const full = cursor?.syncToken == null || changes.fullResync;
+    if (!full && cursor?.savedAt !== undefined) changes = await this.withUnconfirmedGone(changes, cursor.savedAt);
     if (!(await this.round(changes, full, cursor?.version)) || this.signal.aborted) return this.result();
 
     // RFC 6578 leaves a server free to forget a resource created and deleted after a token
@@ -160,6 +161,22 @@ class AddressBookPass {
     return this.result();
   }
 
+  /**
+   * A pass that did not finish (a lost connection ends it) kept the older token, but linked cards
+   * it created or imported. A server may leave out of the next sync-collection a card created and
+   * deleted after that token (RFC 6578 §3.5.2; Xandikos does): so the cards linked after the cursor
+   * was stored and not reported now are looked up (one multiget, only after such a pass), and the
+   * ones gone count as deleted.
+   */
+  private async withUnconfirmedGone(changes: DavChanges, savedAt: string): Promise<DavChanges> {
+    const reported = new Set([...changes.changed.map((object) => object.href), ...changes.deleted, ...changes.failed.map((failure) => failure.href)].map(hrefKey));
+    const unconfirmed = (await this.store.syncStatus.listPair(this.pair)).filter((entry) => !entry.tombstone && entry.pending === null && entry.remote.ref !== null && entry.updatedAt > savedAt && !reported.has(hrefKey(entry.remote.ref))).map((entry) => entry.remote.ref as string);
+    if (unconfirmed.length === 0) return changes;
+    const present = new Set((await this.session.fetch(this.book, unconfirmed)).map((object) => hrefKey(object.href)));
+    const gone = unconfirmed.filter((href) => !present.has(hrefKey(href)));
+    return gone.length === 0 ? changes : { ...changes, deleted: [...changes.deleted, ...gone] };
+  }
+
   private result(): ContactSyncResult {
     return { changed: this.changed, itemErrors: this.itemErrors };
   }
@@ -174,6 +191,7 @@ class AddressBookPass {
       version: this.newVersion,
       serverUrl: this.spec.server.url,
       username: this.spec.server.username,
+      savedAt: new Date().toISOString(),
     };
     await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
   }

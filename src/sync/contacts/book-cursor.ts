@@ -20,6 +20,8 @@ export interface BookCursor {
   /** The configured url and username it was found with (absent in cursors of older versions). */
   serverUrl?: string;
   username?: string;
+  /** When the cursor was stored (ISO): status rows changed later were written by a pass that did not finish. */
+  savedAt?: string;
 }
 
 /** A cursor found through another configured server or account names an address book of that one. */

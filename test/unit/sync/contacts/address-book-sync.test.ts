@@ -149,3 +149,25 @@ describe('address book pass on a server that forgets cards created and deleted a
     expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
   });
 });
+
+describe('address book pass after a pass that did not finish, on a server that forgets (Xandikos)', () => {
+  it('sees the deletion of a card that the unfinished pass created', async () => {
+    const book = memoryBook();
+    book.forgetsCreatedThenDeleted = true;
+    await t.store.contacts.create({ displayName: 'Anchor', emails: ['anchor@x.example'], owner: 'alice' });
+    await run(book);
+    const first = await t.store.contacts.create({ displayName: 'First', emails: ['first@x.example'], owner: 'alice' });
+    await t.store.contacts.create({ displayName: 'Second', emails: ['second@x.example'], owner: 'alice' });
+    // The first PUT is answered; the second is stored but its answer is lost: the pass ends there.
+    const draws = [0.9, 0.1];
+    book.random = () => draws.shift() ?? 0.9;
+    book.lostAnswers = 0.5;
+    await expect(run(book)).rejects.toMatchObject({ code: 'TEMPORARY' });
+    book.lostAnswers = 0;
+    const delivered = cards(book).find((c) => c.data.includes('first@x.example'))!;
+    book.delete(delivered.href);
+    await run(book);
+    expect(await t.store.syncStatus.findByCrmRef('contacts:alice', first.id)).toMatchObject({ tombstone: true, remote: { ref: null } });
+    expect(await run(book)).toEqual({ changed: 0, itemErrors: 0 });
+  });
+});
