@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { Activity, PartyInput } from '../../domain/activity.js';
-import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
+import { isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { parseCalendarObject, type CalendarObject, type ParseCalendarOptions } from '../../calendar/ical-parse.js';
 import { resolveParties, type AddressWithRole } from '../../domain/resolve-parties.js';
@@ -43,9 +43,15 @@ import {
   type RemoteRead,
   type UserContext,
 } from './item-codec.js';
+import { ensureCrmCollections } from './collections.js';
 import { mirrorBusy } from './mirror.js';
-import { mergeFields, type ConflictPolicy } from './plan-merge.js';
-import { holdMassDeletion, planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+import { mergeFields, type ConflictPolicy } from '../engine/merge.js';
+import { planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
+import { activityIdOfUid, activityUid } from '../engine/bridge-uid.js';
+import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { collectionOf, sameHref } from '../engine/href.js';
+import { holdMassDeletion } from '../engine/mass-deletion.js';
+import { isOwnWrite } from '../engine/own-writes.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
@@ -81,8 +87,6 @@ export interface CalendarSyncResult {
 /** The sync_status pair names (the reset endpoint relies on them). */
 export const calendarPair = (userId: string): string => `calendar:${userId}`;
 export const tasksPair = (userId: string): string => `tasks:${userId}`;
-export const BRIDGE_UID_PREFIX = 'crm-bridge-';
-export const bridgeUid = (activityId: string): string => `${BRIDGE_UID_PREFIX}${activityId}`;
 
 const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
@@ -105,21 +109,6 @@ interface FamilyState {
 
 interface Cursor {
   syncToken: string | null;
-}
-
-function sameHref(a: string, b: string): boolean {
-  return decodeURI(a).replace(/\/+$/, '') === decodeURI(b).replace(/\/+$/, '');
-}
-
-function resolveCollection(calendars: readonly DavCollection[], wanted: string): DavCollection | undefined {
-  if (/^https?:\/\//i.test(wanted) || wanted.startsWith('/')) {
-    return calendars.find((calendar) => sameHref(calendar.href, wanted) || sameHref(new URL(calendar.href).pathname, wanted));
-  }
-  return calendars.find((calendar) => calendar.displayName === wanted) ?? calendars.find((calendar) => calendar.displayName?.toLowerCase() === wanted.toLowerCase());
-}
-
-function collectionOf(href: string): string {
-  return href.replace(/[^/]*$/, '');
 }
 
 /** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
@@ -175,7 +164,7 @@ export class CalendarSync {
   async run(): Promise<CalendarSyncResult> {
     this.session = await this.deps.connector.connect(this.spec.server, this.abort);
     let calendars = await this.session.listCalendars();
-    const ensured = await this.ensureCollections(calendars);
+    const ensured = await ensureCrmCollections(this.session, this.spec, calendars, this.deps.log);
     calendars = ensured.calendars;
     const families: Record<FamilyName, FamilyState> = {
       events: { name: 'events', pair: calendarPair(this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
@@ -223,28 +212,6 @@ export class CalendarSync {
 
   private isCrmCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>): boolean {
     return sameHref(collection.href, families.events.collection.href) || sameHref(collection.href, families.tasks.collection.href);
-  }
-
-  // ----------------------------------------------------------------------------- collections
-
-  private async ensureCollections(calendars: DavCollection[]): Promise<{ calendars: DavCollection[]; crmCalendar: DavCollection; taskList: DavCollection }> {
-    const all = [...calendars];
-    const sameName = this.spec.crmCalendar === this.spec.crmTaskList;
-    let crmCalendar = resolveCollection(all, this.spec.crmCalendar);
-    if (!crmCalendar) {
-      if (/^https?:\/\//i.test(this.spec.crmCalendar)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: calendar ${this.spec.crmCalendar} does not exist`);
-      crmCalendar = await this.session.createCalendar(this.spec.crmCalendar, sameName ? ['VEVENT', 'VTODO'] : ['VEVENT']);
-      all.push(crmCalendar);
-      this.deps.log.info({ source: this.spec.sourceId, href: crmCalendar.href }, 'created the CRM calendar');
-    }
-    let taskList: DavCollection | undefined = sameName && crmCalendar.components.includes('VTODO') ? crmCalendar : resolveCollection(all.filter((calendar) => calendar.components.includes('VTODO')), this.spec.crmTaskList);
-    if (!taskList) {
-      if (/^https?:\/\//i.test(this.spec.crmTaskList)) throw new BridgeError('NOT_FOUND', `${this.spec.sourceId}: task list ${this.spec.crmTaskList} does not exist`);
-      taskList = await this.session.createCalendar(this.spec.crmTaskList, ['VTODO']);
-      all.push(taskList);
-      this.deps.log.info({ source: this.spec.sourceId, href: taskList.href }, 'created the CRM task list');
-    }
-    return { calendars: all, crmCalendar, taskList };
   }
 
   /** Which pairs a collection's cursor serves: a reset of either must make it read everything again. */
@@ -356,7 +323,7 @@ export class CalendarSync {
     const status = this.statusIndex[family.name].byIdentity.get(parsed.uid);
     if (!tracked && !status) return;
     // Our own write, reported back by sync-collection: nothing new.
-    if (status && status.remote.ref === object.href && status.remote.version === object.etag && status.pending === null) return;
+    if (status && status.pending === null && isOwnWrite(object, status.remote)) return;
     if (tracked) {
       const notes = [...read.warnings, ...(busy.truncated ? ['recurrence expansion capped: the series has more instances than the free/busy mirror keeps'] : [])];
       if (notes.length > 0) await this.store.syncErrors.record(this.spec.sourceId, object.href, 'INVALID_INPUT', `${read.fields.subject || parsed.uid}: synced with warnings: ${notes.join('; ')}`.slice(0, 2000));
@@ -404,16 +371,14 @@ export class CalendarSync {
     const matched = new Map<string, string>();
     for (const [identity, observation] of family.observations) {
       if (statusByIdentity.has(identity)) continue;
-      let id: string | undefined;
-      if (identity.startsWith(BRIDGE_UID_PREFIX)) id = identity.slice(BRIDGE_UID_PREFIX.length);
-      else id = (await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href))?.id;
+      const id = activityIdOfUid(identity) ?? (await this.store.activities.findBySource('caldav', this.spec.userId, observation.object.href))?.id;
       if (id !== undefined && versions.has(id) && !claimed.has(id)) {
         matched.set(identity, id);
         claimed.add(id);
       }
     }
     const identities = new Set<string>([...statusByIdentity.keys(), ...family.observations.keys()]);
-    for (const id of versions.keys()) if (!claimed.has(id)) identities.add(bridgeUid(id));
+    for (const id of versions.keys()) if (!claimed.has(id)) identities.add(activityUid(id));
 
     for (const identity of identities) {
       if (this.signal.aborted) return;
@@ -423,7 +388,7 @@ export class CalendarSync {
         let activityId: string | undefined;
         if (status?.crm.ref) activityId = versions.has(status.crm.ref) ? status.crm.ref : undefined;
         else if (matched.has(identity)) activityId = matched.get(identity);
-        else if (identity.startsWith(BRIDGE_UID_PREFIX) && !observation && versions.has(identity.slice(BRIDGE_UID_PREFIX.length))) activityId = identity.slice(BRIDGE_UID_PREFIX.length);
+        else if (!observation && versions.has(activityIdOfUid(identity) ?? '')) activityId = activityIdOfUid(identity)!;
         await this.syncItem(family, identity, status, observation, activityId, versions, load);
       } catch (error) {
         await this.recordError(observation?.object.href ?? status?.remote.ref ?? identity, error);
@@ -440,7 +405,7 @@ export class CalendarSync {
     } else {
       activity = activityId === undefined ? undefined : await load(activityId);
       if (activity) crm = { state: 'present', hash: fieldsHash(crmFieldsOf(family.name, activity, this.user)) };
-      else if (status?.crm.ref || identity.startsWith(BRIDGE_UID_PREFIX)) crm = { state: 'deleted' };
+      else if (status?.crm.ref || activityIdOfUid(identity) !== null) crm = { state: 'deleted' };
       else crm = { state: 'none' };
     }
 
@@ -542,19 +507,14 @@ export class CalendarSync {
       pending: 'create',
     });
     const text = fieldsToIcal(family.name, fields, activity, null, null, identity, this.user, this.now);
-    let etag: string;
-    try {
-      this.written.add(collectionOf(href));
-      etag = (await this.session.put(href, text, null, 'text/calendar')).etag;
-    } catch (error) {
-      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
-      // It exists already (a create whose answer was lost, or a reset): adopt and merge.
-      const existing = await this.fetchRemote(family, href);
-      if (!existing) throw error;
-      await this.merge(family, identity, activity, existing, null, null);
-      return;
-    }
-    await this.settle(family, identity, activity, { href, etag, data: text }, 'crm');
+    this.written.add(collectionOf(href));
+    const outcome = await createOrAdopt(
+      () => this.session.put(href, text, null, 'text/calendar'),
+      () => this.fetchRemote(family, href),
+    );
+    // It exists already (a create whose answer was lost, or a reset): adopt and merge.
+    if (outcome.kind === 'exists') await this.merge(family, identity, activity, outcome.current, null, null);
+    else await this.settle(family, identity, activity, { href, etag: outcome.etag, data: text }, 'crm');
   }
 
   private async createCrm(family: FamilyState, observation: Observation): Promise<void> {
@@ -573,12 +533,12 @@ export class CalendarSync {
 
   /**
    * Three-way merge and write both sides; on 412 (the calendar changed meanwhile) re-read and merge
-   * again, at most three times. `baseFields` null: no base (re-match), the calendar's copy is the base.
+   * again, at most MAX_WRITE_ATTEMPTS writes. `baseFields` null: no base (re-match), the calendar's copy is the base.
    */
   private async merge(family: FamilyState, identity: string, start: Activity, initial: { object: DavObject; parsed: CalendarObject; read: RemoteRead }, baseFields: ItemFields | null, status: SyncStatusEntry | null): Promise<void> {
     let activity = start;
     let remote = initial;
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 1; ; attempt += 1) {
       const crmFields = crmFieldsOf(family.name, activity, this.user);
       const result = mergeFields({
         base: (baseFields ?? remote.read.fields) as unknown as Record<string, unknown>,
@@ -614,7 +574,7 @@ export class CalendarSync {
         await this.settle(family, identity, activity, { href: remote.object.href, etag, data: text }, status?.origin ?? 'crm');
         return;
       } catch (error) {
-        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= 2) throw error;
+        if (!retryAfterConflict(error, attempt)) throw error;
         const fresh = await this.fetchRemote(family, remote.object.href);
         if (!fresh) throw error;
         // The CRM side now holds the merged values: the next round merges the calendar's new edit into them.

@@ -87,12 +87,3 @@ export function planItem(input: PlanItemInput): ItemAction {
   const remoteChanged = remote.state === 'changed' && remote.hash !== status.remoteHash;
   return crmChanged || remoteChanged ? { type: 'merge', baseFromRemote: false } : { type: 'none' };
 }
-
-/**
- * The safety rail of DESIGN.md principle 5: a collection that suddenly lost every item the bridge
- * synced into it (a wiped or replaced calendar, a server answering with an empty listing) must not
- * delete them all in the CRM. Deletions of such a collection are held until an admin resets.
- */
-export function holdMassDeletion(known: number, deleted: number, minimum = 3): boolean {
-  return known >= minimum && deleted >= known;
-}

@@ -17,21 +17,28 @@
  *    else imported (two-way). New CRM contacts: an intent row, then PUT If-None-Match: * of
  *    `<uid>.vcf` (crash-safe: a repeated PUT answers 412 and the card is adopted).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { differingFields, fieldsHash, fieldsOfContact, textHash, type CardFields, type ContactFieldKey } from '../../contacts/card-fields.js';
-import { contactSelected, type ContactFilter } from '../../contacts/filter.js';
+import type { ContactFilter } from '../../contacts/filter.js';
 import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
-import { mergeFields } from '../../contacts/merge.js';
-import { parseCard, renderCard, type ParsedCard, type VCardVersion } from '../../contacts/vcard.js';
+import { mergeCardFields } from './card-merge.js';
+import { planLinkedCard, planNewCard, type ContactState } from './plan-card.js';
+import { CURSOR_COLLECTION, isBookCursor, sameServer, type BookCursor } from './book-cursor.js';
+import { loadContacts } from './load-contacts.js';
+import { readCards, type CardFailure, type RemoteCard } from './read-cards.js';
+import { parseCard, renderCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavCollection, DavItemFailure, DavObject, DavServerSettings } from '../../ports/dav.js';
+import type { DavChanges, DavCollection, DavServerSettings } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
-import { EventLoopSlices } from '../event-loop-slices.js';
+import { contactUid } from '../engine/bridge-uid.js';
+import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { hrefKey, sameHref } from '../engine/href.js';
+import { looksEmptied } from '../engine/mass-deletion.js';
+import { onlyOwnWrites } from '../engine/own-writes.js';
 
 export interface ContactSyncSpec {
   /** `carddav:<userId>`: where errors are recorded. */
@@ -61,53 +68,14 @@ export interface ContactSyncResult {
   itemErrors: number;
 }
 
-export const CURSOR_COLLECTION = 'addressbook';
-/** Fewer linked cards than this vanishing at once is believable; more while the book is empty is not. */
-const EMPTY_BOOK_MIN_ITEMS = 3;
-const MAX_WRITE_ATTEMPTS = 3;
-const PAGE = 500;
 
 export function contactPair(userId: string): string {
   return `contacts:${userId}`;
 }
 
-/**
- * The UID the bridge gives the card of a CRM contact: a UUID derived from the contact id (RFC 9562
- * version 8, name-based), so a card found again after a reset is re-linked by UID, never duplicated.
- */
-export function bridgeUid(contactId: string): string {
-  const h = createHash('sha256').update(`crm-bridge/contact/${contactId}`).digest('hex');
-  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+/** The UID the bridge gives the card of a CRM contact (src/sync/engine/bridge-uid.ts). */
+export const bridgeUid = contactUid;
 
-interface BookCursor {
-  href: string;
-  name: string;
-  principalUrl: string;
-  addressbookHomeUrl: string | null;
-  syncToken: string | null;
-  /** The vCard version most cards had when last seen: new cards are written in it. */
-  version?: VCardVersion;
-  /** The configured url and username it was found with (absent in cursors of older versions). */
-  serverUrl?: string;
-  username?: string;
-}
-
-/** A cursor found through another configured server or account names an address book of that one. */
-function sameServer(cursor: BookCursor, server: DavServerSettings): boolean {
-  return (cursor.serverUrl === undefined || cursor.serverUrl === server.url) && (cursor.username === undefined || cursor.username === server.username);
-}
-
-function isBookCursor(value: unknown): value is BookCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v['href'] === 'string' && typeof v['name'] === 'string' && typeof v['principalUrl'] === 'string';
-}
-
-interface RemoteCard extends DavObject {
-  card: ParsedCard;
-}
 
 function decodedLastSegment(href: string): string {
   const path = new URL(href).pathname.replace(/\/+$/, '');
@@ -116,17 +84,6 @@ function decodedLastSegment(href: string): string {
   } catch {
     return path.slice(path.lastIndexOf('/') + 1);
   }
-}
-
-function sameHref(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    try {
-      return decodeURIComponent(new URL(u).pathname).replace(/\/+$/, '');
-    } catch {
-      return u;
-    }
-  };
-  return norm(a) === norm(b);
 }
 
 export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<ContactSyncResult> {
@@ -182,28 +139,93 @@ class AddressBookPass {
       changes = await this.session.changes(this.book, null);
     }
     const full = cursor?.syncToken == null || changes.fullResync;
+    if (!full && cursor?.savedAt !== undefined) changes = await this.withUnconfirmedGone(changes, cursor.savedAt);
+    if (!(await this.round(changes, full, cursor?.version)) || this.signal.aborted) return this.result();
 
+    // RFC 6578 leaves a server free to forget a resource created and deleted after a token
+    // (Xandikos does): a token taken before our own writes would let the next pass miss a card we
+    // created and the client deleted meanwhile. So after writing, the changes are read once more:
+    // only our own writes (href and ETag as recorded) -> their token is kept; anything else (a
+    // client edit made during the pass) is synced in a second round, and its token kept.
+    let token = changes.syncToken;
+    if (this.remoteWrites > 0 && token !== null) {
+      const after = await this.changesAfterOwnWrites(token);
+      if (onlyOwnWrites(after, [...this.status.values()].map((entry) => entry.remote), this.remoteDeletes)) token = after.syncToken;
+      else if (!after.fullResync && after.syncToken !== null && after.failed.length === 0) {
+        this.remoteWrites = 0;
+        if (!(await this.round(after, false, this.newVersion)) || this.signal.aborted) return this.result();
+        token = await this.tokenAfterOwnWrites(after.syncToken);
+      }
+    }
+    await this.saveCursor(token);
+    return this.result();
+  }
+
+  /**
+   * A pass that did not finish (a lost connection ends it) kept the older token, but linked cards
+   * it created or imported. A server may leave out of the next sync-collection a card created and
+   * deleted after that token (RFC 6578 §3.5.2; Xandikos does): so the cards linked after the cursor
+   * was stored and not reported now are looked up (one multiget, only after such a pass), and the
+   * ones gone count as deleted.
+   */
+  private async withUnconfirmedGone(changes: DavChanges, savedAt: string): Promise<DavChanges> {
+    const reported = new Set([...changes.changed.map((object) => object.href), ...changes.deleted, ...changes.failed.map((failure) => failure.href)].map(hrefKey));
+    const unconfirmed = (await this.store.syncStatus.listPair(this.pair)).filter((entry) => !entry.tombstone && entry.pending === null && entry.remote.ref !== null && entry.updatedAt > savedAt && !reported.has(hrefKey(entry.remote.ref))).map((entry) => entry.remote.ref as string);
+    if (unconfirmed.length === 0) return changes;
+    const present = new Set((await this.session.fetch(this.book, unconfirmed)).map((object) => hrefKey(object.href)));
+    const gone = unconfirmed.filter((href) => !present.has(hrefKey(href)));
+    return gone.length === 0 ? changes : { ...changes, deleted: [...changes.deleted, ...gone] };
+  }
+
+  private result(): ContactSyncResult {
+    return { changed: this.changed, itemErrors: this.itemErrors };
+  }
+
+  private async saveCursor(syncToken: string | null): Promise<void> {
+    const next: BookCursor = {
+      href: this.book.href,
+      name: this.spec.addressBook,
+      principalUrl: this.session.principalUrl,
+      addressbookHomeUrl: this.session.addressbookHomeUrl,
+      syncToken,
+      version: this.newVersion,
+      serverUrl: this.spec.server.url,
+      username: this.spec.server.username,
+      savedAt: new Date().toISOString(),
+    };
+    await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
+  }
+
+  /**
+   * One round over `changes`: status, bases and the CRM side read afresh, then vanished cards,
+   * linked cards, new cards and new CRM contacts. Returns false when the address book looked
+   * emptied (deletions held: the cursor must stay where it is).
+   */
+  private async round(changes: DavChanges, full: boolean, cursorVersion: VCardVersion | undefined): Promise<boolean> {
+    this.status = new Map();
+    this.holdRemovals = false;
     for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
     this.bases = await this.store.contactSyncBase.listPair(this.pair);
-    await this.loadContacts();
+    ({ contacts: this.contacts, selected: this.selected } = await loadContacts(this.store, this.spec, this.status.values()));
 
-    const { remote, listed } = await this.readRemote(changes.changed, changes.failed);
+    const { remote, listed, failures } = await readCards(changes.changed, changes.failed, this.spec.maxCardBytes, (uid) => this.status.get(uid)?.remote.ref ?? null);
+    this.pendingFailures = failures;
     const versions = [...remote.values()].map((r) => r.card.version);
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
-    else if (cursor?.version !== undefined) this.newVersion = cursor.version;
+    else if (cursorVersion !== undefined) this.newVersion = cursorVersion;
 
     let believeDeletions = true;
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
-    if (full && listed.size === 0 && gone.length >= EMPTY_BOOK_MIN_ITEMS) {
+    if (full && looksEmptied(listed.size, gone.length)) {
       believeDeletions = false;
       await this.itemError(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
     }
-    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.onRemoteGone(entry));
+    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.syncLinked(entry, undefined, true));
 
     // The same rail on the CRM side: a filter (or store) that suddenly selects nothing does not
     // empty the user's address book of every card the bridge delivered.
     const removals = [...this.status.values()].filter((e) => e.origin === 'crm' && !e.tombstone && e.crm.ref !== null && !this.selected.has(e.crm.ref)).length;
-    if (this.selected.size === 0 && removals >= EMPTY_BOOK_MIN_ITEMS) {
+    if (looksEmptied(this.selected.size, removals)) {
       this.holdRemovals = true;
       await this.itemError(null, 'CONFLICT', `the CRM selects no contact for ${this.spec.userId} but ${removals} delivered cards would be removed from ${this.book.href}: nothing is removed; check users[].contacts.filter, or delete the address book if this is intended`);
     }
@@ -215,33 +237,12 @@ class AddressBookPass {
       if (this.signal.aborted) break;
       if (goneIds.has(entry.identity) || entry.crm.ref === null) continue;
       const card = remote.get(entry.identity);
-      if (entry.tombstone) {
-        // A card the client deleted came back (restored, or re-created with the same UID): link again.
-        if (card !== undefined && entry.remote.ref === null && this.contacts.has(entry.crm.ref)) {
-          await this.guard(card.href, () => this.syncLinked({ ...entry, tombstone: false, remote: { ref: card.href, version: null, hash: null } }, card));
-        }
-        continue;
-      }
-      await this.guard(entry.remote.ref ?? entry.identity, () => this.syncLinked(entry, card));
+      await this.guard((entry.tombstone ? card?.href : entry.remote.ref) ?? entry.identity, () => this.syncLinked(entry, card));
     }
 
     await this.newRemoteCards(fresh);
     await this.newCrmContacts();
-
-    if (believeDeletions && !this.signal.aborted) {
-      const next: BookCursor = {
-        href: this.book.href,
-        name: this.spec.addressBook,
-        principalUrl: this.session.principalUrl,
-        addressbookHomeUrl: this.session.addressbookHomeUrl,
-        syncToken: await this.tokenAfterOwnWrites(changes.syncToken),
-        version: this.newVersion,
-        serverUrl: this.spec.server.url,
-        username: this.spec.server.username,
-      };
-      await this.store.syncCursors.put(this.pair, CURSOR_COLLECTION, next);
-    }
-    return { changed: this.changed, itemErrors: this.itemErrors };
+    return believeDeletions;
   }
 
   /**
@@ -251,17 +252,37 @@ class AddressBookPass {
    * older token, and the next pass sees it.
    */
   private async tokenAfterOwnWrites(token: string | null): Promise<string | null> {
+    // The second round's own writes: kept only when they are all that happened meanwhile.
     if (this.remoteWrites === 0 || token === null) return token;
     const after = await this.session.changes(this.book, token);
-    if (after.fullResync || after.syncToken === null || after.failed.length > 0 || !after.deleted.every((href) => this.remoteDeletes.has(new URL(href).pathname))) return token;
-    const known = new Map([...this.status.values()].filter((e) => e.remote.ref !== null).map((e) => [new URL(e.remote.ref as string).pathname, e.remote.version]));
-    const ours = after.changed.every((obj) => known.get(new URL(obj.href).pathname) === obj.etag);
-    return ours ? after.syncToken : token;
+    return onlyOwnWrites(after, [...this.status.values()].map((entry) => entry.remote), this.remoteDeletes) ? after.syncToken : token;
   }
 
   private holdRemovals = false;
   private remoteWrites = 0;
+  /** Keys (hrefKey) of the cards this pass PUT and DELETEd. */
+  private readonly remotePuts = new Set<string>();
   private readonly remoteDeletes = new Set<string>();
+
+  private wrote(href: string): void {
+    this.remoteWrites++;
+    this.remotePuts.add(hrefKey(href));
+  }
+
+  /**
+   * The changes since the token the pass read with, read again after its writes, with the cards
+   * the server forgot added as deleted: a card we PUT after that token that the second read
+   * reports neither as changed nor as deleted was deleted meanwhile (RFC 6578 §3.5.2 lets a
+   * server leave out a member created and deleted after the token; Xandikos does).
+   */
+  private async changesAfterOwnWrites(token: string): Promise<DavChanges> {
+    const after = await this.session.changes(this.book, token);
+    const reported = new Set([...after.changed.map((object) => object.href), ...after.deleted, ...after.failed.map((failure) => failure.href)].map(hrefKey));
+    const expected = new Map<string, string>();
+    for (const entry of this.status.values()) if (entry.remote.ref !== null && this.remotePuts.has(hrefKey(entry.remote.ref))) expected.set(hrefKey(entry.remote.ref), entry.remote.ref);
+    const vanished = [...expected].filter(([key]) => !reported.has(key) && !this.remoteDeletes.has(key)).map(([, href]) => href);
+    return vanished.length === 0 ? after : { ...after, deleted: [...after.deleted, ...vanished] };
+  }
 
   // ------------------------------------------------------------------------------- opening
 
@@ -284,142 +305,72 @@ class AddressBookPass {
 
   // ------------------------------------------------------------------------------- CRM side
 
-  private async loadContacts(): Promise<void> {
-    const { filter, userId } = this.spec;
-    const accountOwners = new Map<string, string | null>();
-    const candidates: Contact[] = [];
-    const pageAll = async (list: (cursor: string | undefined) => Promise<{ items: Contact[]; next: string | null }>) => {
-      let cursor: string | undefined;
-      do {
-        const page = await list(cursor);
-        candidates.push(...page.items);
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-    };
-    if (filter.owned) await pageAll((cursor) => this.store.contacts.list({ owner: userId, active: true }, { limit: PAGE, cursor }));
-    if (filter.accounts) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.store.accounts.list({ owner: userId }, { limit: PAGE, cursor });
-        for (const account of page.items) {
-          accountOwners.set(account.id, account.owner);
-          await pageAll((c) => this.store.contacts.list({ accountId: account.id, active: true }, { limit: PAGE, cursor: c }));
-        }
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-    }
-    if (!filter.owned && !filter.accounts) await pageAll((cursor) => this.store.contacts.list({ active: true }, { limit: PAGE, cursor }));
-    for (const contact of candidates) {
-      this.contacts.set(contact.id, contact);
-      if (contactSelected(contact, userId, filter, accountOwners)) this.selected.set(contact.id, contact);
-    }
-    for (const entry of this.status.values()) {
-      const id = entry.crm.ref;
-      if (id === null || this.contacts.has(id)) continue;
-      const contact = await this.store.contacts.get(id);
-      if (contact !== undefined) this.contacts.set(id, contact);
-    }
-  }
-
   // ---------------------------------------------------------------------------- remote side
 
-  private async readRemote(objects: readonly DavObject[], unreadable: readonly DavItemFailure[]): Promise<{ remote: Map<string, RemoteCard>; listed: Set<string> }> {
-    const remote = new Map<string, RemoteCard>();
-    const listed = new Set<string>();
-    const failures: Array<{ href: string; code: ErrorCode; message: string }> = [];
-    // Listed but unreadable (too large, bad XML): reported; the card counts as present, unchanged.
-    for (const failure of unreadable) {
-      listed.add(failure.href);
-      failures.push({ href: failure.href, code: failure.error.code, message: failure.error.message });
-    }
-    // Parsing is synchronous: hand the event loop back between cards, so that a large (or hostile)
-    // address book delays the API and the other sources by a slice, not by the whole book.
-    const slices = new EventLoopSlices();
-    for (const obj of objects) {
-      await slices.pace();
-      listed.add(obj.href);
-      const size = Buffer.byteLength(obj.data, 'utf8');
-      if (size > this.spec.maxCardBytes) {
-        failures.push({ href: obj.href, code: 'PAYLOAD_TOO_LARGE', message: `vCard ${obj.href} is ${size} bytes (limit ${this.spec.maxCardBytes}, contacts.maxCardBytes): left alone` });
-        continue;
-      }
-      let card: ParsedCard;
-      try {
-        card = parseCard(obj.data);
-      } catch (error) {
-        failures.push({ href: obj.href, code: isBridgeError(error) ? error.code : 'INVALID_INPUT', message: `${obj.href}: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      for (const cap of card.capped ?? []) {
-        // A warning: the card syncs, with the first values (the API's limit per contact).
-        failures.push({ href: obj.href, code: 'INVALID_INPUT', message: `vCard ${obj.href} (UID ${card.uid}) has ${cap.total} ${cap.property} values; a contact holds at most ${cap.kept}: the first ${cap.kept} are synced, the others stay in the card untouched` });
-      }
-      const other = remote.get(card.uid);
-      if (other !== undefined) {
-        // Keep the resource the status already knows; report the other one.
-        const known = this.status.get(card.uid)?.remote.ref;
-        const [keep, drop] = known !== undefined && known !== null && sameHref(known, obj.href) ? [{ ...obj, card }, other] : [other, { ...obj, card }];
-        remote.set(card.uid, keep);
-        failures.push({ href: drop.href, code: 'CONFLICT', message: `vCard ${drop.href} has the UID ${card.uid} of ${keep.href} too (duplicate UID): only ${keep.href} is synced` });
-        continue;
-      }
-      remote.set(card.uid, { ...obj, card });
-    }
-    this.pendingFailures = failures;
-    return { remote, listed };
-  }
-
-  private pendingFailures: Array<{ href: string; code: ErrorCode; message: string }> = [];
+  /** Cards this pass could not take (broken, oversized, duplicate UID, capped lists): recorded with the new cards. */
+  private pendingFailures: CardFailure[] = [];
 
   private goneEntries(full: boolean, listed: ReadonlySet<string>, deleted: ReadonlySet<string>, remote: ReadonlyMap<string, RemoteCard>): SyncStatusEntry[] {
-    const listedKeys = new Set([...listed].map((h) => new URL(h).pathname));
-    const deletedKeys = new Set([...deleted].map((h) => new URL(h).pathname));
+    const listedKeys = new Set([...listed].map((h) => hrefKey(h)));
+    const deletedKeys = new Set([...deleted].map((h) => hrefKey(h)));
     const out: SyncStatusEntry[] = [];
     for (const entry of this.status.values()) {
       if (entry.tombstone || entry.remote.ref === null || entry.pending === 'create' || remote.has(entry.identity)) continue;
-      const key = new URL(entry.remote.ref).pathname;
+      const key = hrefKey(entry.remote.ref);
       if (full ? !listedKeys.has(key) : deletedKeys.has(key)) out.push(entry);
     }
     return out;
   }
 
-  /** A linked card vanished from the address book. */
-  private async onRemoteGone(entry: SyncStatusEntry): Promise<void> {
-    const contact = entry.crm.ref === null ? undefined : this.selected.get(entry.crm.ref);
-    if (this.spec.direction === 'crm-to-client' && contact !== undefined) {
-      // The address book mirrors the CRM: a deleted card is put back and the deletion reported.
-      const base = this.bases.get(entry.identity);
-      const fields = fieldsOfContact(contact);
-      const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
-      const href = entry.remote.ref ?? this.hrefFor(entry.identity);
-      const { etag } = await this.session.put(href, text, null);
-      this.remoteWrites++;
-      await this.saveLinked(entry, contact, fields, { href, etag, text });
-      this.changed++;
-      await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
-      return;
-    }
-    // Ownership rules: a deletion in the client never deletes CRM data; the card stays deleted in
-    // the client until the CRM contact is reset (POST /api/v1/users/:id/reset).
-    await this.store.syncStatus.put({ ...entry, remote: { ref: null, version: null, hash: null }, tombstone: true, pending: null });
-    this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'card deleted in the client; the CRM contact stays');
+  /** What this pass knows of a linked CRM contact. */
+  private contactState(contactId: string | null): ContactState {
+    const contact = contactId === null ? undefined : this.contacts.get(contactId);
+    if (contact === undefined) return 'missing';
+    if (!contact.active) return 'inactive';
+    return this.selected.has(contact.id) ? 'selected' : 'unselected';
   }
 
-  // ---------------------------------------------------------------------------- linked items
-
-  private async syncLinked(entry: SyncStatusEntry, card: RemoteCard | undefined): Promise<void> {
-    const contactId = entry.crm.ref as string;
-    const contact = this.contacts.get(contactId);
-    const selected = this.selected.has(contactId);
+  /**
+   * One linked card: the ownership rules (plan-card.ts) decide, this applies. `card`: as read in
+   * this pass (undefined: not reported); `gone`: it vanished from the address book.
+   */
+  private async syncLinked(entry: SyncStatusEntry, card: RemoteCard | undefined, gone = false): Promise<void> {
+    const action = planLinkedCard({
+      origin: entry.origin,
+      tombstone: entry.tombstone,
+      pendingCreate: entry.pending === 'create',
+      hasHref: entry.remote.ref !== null,
+      cardListed: card !== undefined,
+      cardGone: gone,
+      contact: this.contactState(entry.crm.ref),
+      direction: this.spec.direction,
+      holdRemovals: this.holdRemovals,
+    });
+    const contact = entry.crm.ref === null ? undefined : this.contacts.get(entry.crm.ref);
     const href = card?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
-
-    if (contact === undefined || !contact.active || (!selected && entry.origin === 'crm')) {
-      if (entry.origin === 'crm') {
-        if (this.holdRemovals) return;
-        // Created in the CRM and no longer selected (deleted, deactivated, filtered out): removed from the client.
+    switch (action.type) {
+      case 'none':
+        return;
+      case 'relink':
+        await this.syncLinked({ ...entry, tombstone: false, remote: { ref: href, version: null, hash: null } }, card);
+        return;
+      case 'restore-card':
+        await this.restoreCard(entry, contact as Contact);
+        return;
+      case 'tombstone':
+        if (gone) {
+          // The card stays deleted in the client until the CRM contact is reset (POST /api/v1/users/:id/reset).
+          await this.store.syncStatus.put({ ...entry, remote: { ref: null, version: null, hash: null }, tombstone: true, pending: null });
+          this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'card deleted in the client; the CRM contact stays');
+        } else {
+          await this.store.syncStatus.put({ ...entry, tombstone: true, pending: null });
+          this.log.info({ contact: entry.crm.ref, uid: entry.identity }, 'contact deleted or deactivated in the CRM; the client card stays');
+        }
+        return;
+      case 'remove-card':
         await this.session.remove(href, card?.etag ?? (entry.pending === 'create' ? null : entry.remote.version));
         this.remoteWrites++;
-        this.remoteDeletes.add(new URL(href).pathname);
+        this.remoteDeletes.add(hrefKey(href));
         await this.store.atomically(async (tx) => {
           await tx.syncStatus.remove(this.pair, entry.identity);
           await tx.contactSyncBase.remove(this.pair, entry.identity);
@@ -427,20 +378,26 @@ class AddressBookPass {
         this.status.delete(entry.identity);
         this.changed++;
         return;
-      }
-      // Created in the client, deleted or deactivated in the CRM: the card stays in the client, unsynced.
-      await this.store.syncStatus.put({ ...entry, tombstone: true, pending: null });
-      this.log.info({ contact: contactId, uid: entry.identity }, 'contact deleted or deactivated in the CRM; the client card stays');
-      return;
+      case 'create-card':
+        await this.createRemote(entry, contact as Contact);
+        return;
+      case 'reconcile':
+        await this.reconcile(entry, contact as Contact, this.bases.get(entry.identity) ?? null, card ?? null);
+        return;
     }
-    // Created in the client and filtered out: keeps syncing both ways (ownership rules).
+  }
 
-    if (entry.pending === 'create' && card === undefined) {
-      await this.createRemote(entry, contact);
-      return;
-    }
-    const base = this.bases.get(entry.identity) ?? null;
-    await this.reconcile(entry, contact, base, card ?? null);
+  /** crm-to-client: the address book mirrors the CRM, so a deleted card is put back and the deletion reported. */
+  private async restoreCard(entry: SyncStatusEntry, contact: Contact): Promise<void> {
+    const base = this.bases.get(entry.identity);
+    const fields = fieldsOfContact(contact);
+    const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
+    const href = entry.remote.ref ?? this.hrefFor(entry.identity);
+    const { etag } = await this.session.put(href, text, null);
+    this.wrote(href);
+    await this.saveLinked(entry, contact, fields, { href, etag, text });
+    this.changed++;
+    await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
   }
 
   /**
@@ -475,7 +432,7 @@ class AddressBookPass {
           await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
         }
       } else {
-        const result = mergeFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
+        const result = mergeCardFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
         target = result.merged;
         if (result.conflicts.length > 0) {
           await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
@@ -500,12 +457,12 @@ class AddressBookPass {
       const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.newVersion, fields: target, selected: fields, phoneRegion, withheld: leaked });
       try {
         const written = await this.session.put(href, text, etag);
-        this.remoteWrites++;
+        this.wrote(href);
         await this.saveLinked(entry, crm, target, { href, etag: written.etag, text });
         this.changed++;
         return;
       } catch (error) {
-        if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED' || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        if (!retryAfterConflict(error, attempt)) throw error;
         // RFC 7232 §4.2: someone changed the card meanwhile. Re-read it and merge again; what this
         // attempt wrote to the CRM is now the CRM side (its hash no longer matches the status).
         const [fresh] = await this.session.fetch(this.book, [href]);
@@ -569,32 +526,40 @@ class AddressBookPass {
       await this.guard(card.href, async () => {
         const fields = card.card.fields;
         const own = byBridgeUid.get(card.card.uid.replace(/^urn:uuid:/i, ''));
-        if (own !== undefined && !linked.has(own.id)) {
-          // The card of a CRM contact whose mapping was reset: linked again by its UID.
-          await this.link(card, own, 'crm');
-          linked.add(own.id);
-          matcher.remove(own.id);
-          return;
+        const ownContact = own !== undefined && !linked.has(own.id);
+        let outcome: MatchOutcome = { kind: 'none' };
+        if (!ownContact) {
+          outcome = matcher.match(fields);
+          if (outcome.kind === 'none') outcome = await this.matchOutsideSelection(fields, linked);
         }
-        let outcome = matcher.match(fields);
-        if (outcome.kind === 'none') outcome = await this.matchOutsideSelection(fields, linked);
-        if (outcome.kind === 'match') {
-          const contact = (this.selected.get(outcome.contactId) ?? this.contacts.get(outcome.contactId)) as Contact;
-          this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
-          await this.link(card, contact, 'remote');
-          linked.add(contact.id);
-          matcher.remove(contact.id);
-          return;
+        const action = planNewCard({ ownContact, match: outcome.kind, direction: this.spec.direction });
+        switch (action.type) {
+          case 'link-own':
+            if (own === undefined) return;
+            await this.link(card, own, 'crm');
+            linked.add(own.id);
+            matcher.remove(own.id);
+            return;
+          case 'link-match': {
+            if (outcome.kind !== 'match') return;
+            const contact = (this.selected.get(outcome.contactId) ?? this.contacts.get(outcome.contactId)) as Contact;
+            this.log.info({ contact: contact.id, uid: card.card.uid, by: outcome.by }, 'card matched to an existing CRM contact');
+            await this.link(card, contact, 'remote');
+            linked.add(contact.id);
+            matcher.remove(contact.id);
+            return;
+          }
+          case 'report-ambiguous':
+            if (outcome.kind !== 'ambiguous') return;
+            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
+            return;
+          case 'refuse-import':
+            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
+            return;
+          case 'import':
+            linked.add(await this.importCard(card));
+            return;
         }
-        if (outcome.kind === 'ambiguous') {
-          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
-          return;
-        }
-        if (this.spec.direction === 'crm-to-client') {
-          await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
-          return;
-        }
-        linked.add(await this.importCard(card));
       });
     }
   }
@@ -681,20 +646,20 @@ class AddressBookPass {
       await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: text });
     });
     this.status.set(entry.identity, { ...intent, updatedAt: '' });
-    try {
-      const { etag } = await this.session.put(href, text, null);
-      this.remoteWrites++;
-      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag, text });
+    const outcome = await createOrAdopt(
+      () => this.session.put(href, text, null),
+      async () => (await this.session.fetch(this.book, [href]))[0] ?? null,
+    );
+    if (outcome.kind === 'created') {
+      this.wrote(href);
+      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag: outcome.etag, text });
       this.changed++;
-    } catch (error) {
-      if (!isBridgeError(error) || error.code !== 'PRECONDITION_FAILED') throw error;
-      // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
-      const [fresh] = await this.session.fetch(this.book, [href]);
-      if (fresh === undefined) throw error;
-      const card = { ...fresh, card: parseCard(fresh.data) };
-      if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
-      await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
+      return;
     }
+    // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
+    const card = { ...outcome.current, card: parseCard(outcome.current.data) };
+    if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
+    await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
   }
 
   private hrefFor(uid: string): string {

@@ -1,6 +1,7 @@
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import { CURSOR_COLLECTION, contactPair } from './address-book-sync.js';
+import { contactPair } from './address-book-sync.js';
+import { CURSOR_COLLECTION } from './book-cursor.js';
 
 export interface ResetCounts {
   mappings: number;

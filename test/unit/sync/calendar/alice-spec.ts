@@ -1,6 +1,6 @@
 import type { CalendarSpec } from '../../../../src/sync/calendar/calendar-sync.js';
 
-/** Alice's calendar source on the in-memory CalDAV server (memory-dav.ts), CRM wins conflicts. */
+/** Alice's calendar source on the in-memory CalDAV server (test/support/memory-dav.ts), CRM wins conflicts. */
 export const aliceSpec: CalendarSpec = {
   sourceId: 'caldav:alice',
   userId: 'alice',

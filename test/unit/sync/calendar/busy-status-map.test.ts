@@ -10,7 +10,7 @@ import type { BusyStatusMap } from '../../../../src/sync/calendar/fields.js';
 import { resetCalendarSync } from '../../../../src/sync/calendar/reset.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from './memory-dav.js';
+import { MemoryDav } from '../../../support/memory-dav.js';
 
 const hour = 3_600_000;
 const baseSpec: CalendarSpec = aliceSpec;

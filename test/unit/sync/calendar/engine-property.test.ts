@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncCalendars, type CalendarSpec } from '../../../../src/sync/calendar/calendar-sync.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from './memory-dav.js';
+import { MemoryDav } from '../../../support/memory-dav.js';
 
 const hour = 3_600_000;
 const spec: CalendarSpec = aliceSpec;
@@ -20,6 +20,8 @@ type Op =
   | { op: 'client-create'; subject: string }
   | { op: 'client-edit'; pick: number; subject: string }
   | { op: 'client-delete'; pick: number }
+  /** A client edit or deletion that lands while the next pass runs, just before one of its writes. */
+  | { op: 'client-races'; pick: number; subject: string; remove: boolean }
   | { op: 'sync' };
 
 const subject = fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,11}$/);
@@ -31,6 +33,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('client-create' as const), subject }),
   fc.record({ op: fc.constant('client-edit' as const), pick, subject }),
   fc.record({ op: fc.constant('client-delete' as const), pick }),
+  fc.record({ op: fc.constant('client-races' as const), pick, subject, remove: fc.boolean() }),
   fc.constant({ op: 'sync' as const }),
 );
 
@@ -57,8 +60,7 @@ describe('calendar engine (in-memory server)', () => {
         await t.store.db.deleteFrom('activities').execute();
         for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'sync_base', 'calendar_mirror', 'calendar_busy'] as const) await t.store.db.deleteFrom(table).execute();
         const dav = new MemoryDav();
-        let state = seed;
-        dav.random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        dav.seed(seed);
         dav.lostAnswers = 0.25;
         const deps = { store: t.store, connector: dav, log: pino({ level: 'silent' }), users: [{ id: 'alice', email: 'alice@example.com' }] };
         const run = () => syncCalendars(spec, deps, new AbortController().signal);
@@ -95,12 +97,24 @@ describe('calendar engine (in-memory server)', () => {
             case 'client-delete':
               if (remote.length > 0) dav.delete(remote[step.pick % remote.length]!.href);
               break;
+            case 'client-races':
+              dav.beforeBridgeWrite.push(() => {
+                const now = dav.objects(calendar).filter((object) => summaryOf(object.data) !== 'Anchor');
+                if (now.length === 0) return;
+                const target = now[step.pick % now.length]!;
+                if (step.remove) dav.delete(target.href);
+                else dav.write(target.href, target.data.replace(/^SUMMARY:.*$/m, `SUMMARY:${step.subject}`));
+              });
+              break;
             case 'sync':
               await run();
+              // What the pass did not reach stays undone.
+              dav.beforeBridgeWrite.length = 0;
               break;
           }
         }
         dav.lostAnswers = 0;
+        dav.beforeBridgeWrite.length = 0;
         await run();
         await run();
         expect(await run()).toEqual({ changed: 0, itemErrors: 0 });
@@ -119,7 +133,7 @@ describe('calendar engine (in-memory server)', () => {
           expect(summaryOf(object!.data)).toBe(activity.subject);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   }, 120_000);
 });

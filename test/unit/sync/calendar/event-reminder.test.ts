@@ -5,7 +5,7 @@ import type { Activity } from '../../../../src/domain/activity.js';
 import { parseCalendarObject } from '../../../../src/calendar/ical-parse.js';
 import { eventFieldNames, eventFieldsOfActivity, type EventFields } from '../../../../src/sync/calendar/fields.js';
 import { activityChangeOf, activityOfRemote, fieldsToIcal, readRemote, type UserContext } from '../../../../src/sync/calendar/item-codec.js';
-import { mergeFields } from '../../../../src/sync/calendar/plan-merge.js';
+import { mergeFields } from '../../../../src/sync/engine/merge.js';
 
 const user: UserContext = { userId: 'alice', email: 'alice@example.com', name: 'Alice', userEmails: new Map() };
 const now = new Date('2024-06-02T10:00:00Z');

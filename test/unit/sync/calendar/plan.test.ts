@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { holdMassDeletion, planItem, type PlanItemInput } from '../../../../src/sync/calendar/plan-item.js';
-import { conflictWinner, mergeFields } from '../../../../src/sync/calendar/plan-merge.js';
+import { planItem, type PlanItemInput } from '../../../../src/sync/calendar/plan-item.js';
+import { conflictWinner, mergeFields } from '../../../../src/sync/engine/merge.js';
 
 interface F {
   subject: string;
@@ -73,14 +73,5 @@ describe('planItem', () => {
 
   it('a re-match uses the calendar copy as the base (the CRM wins every difference)', () => {
     expect(planItem(input({ status: null, remote: { state: 'changed', hash: 'r', tracked: true } }))).toEqual({ type: 'merge', baseFromRemote: true });
-  });
-});
-
-describe('holdMassDeletion', () => {
-  it('holds when every known item of a collection vanishes at once', () => {
-    expect(holdMassDeletion(3, 3)).toBe(true);
-    expect(holdMassDeletion(40, 40)).toBe(true);
-    expect(holdMassDeletion(3, 2)).toBe(false);
-    expect(holdMassDeletion(2, 2)).toBe(false);
   });
 });

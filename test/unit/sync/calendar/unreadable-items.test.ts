@@ -7,7 +7,7 @@ import { BridgeError } from '../../../../src/domain/errors.js';
 import { syncCalendars } from '../../../../src/sync/calendar/calendar-sync.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from './memory-dav.js';
+import { MemoryDav } from '../../../support/memory-dav.js';
 
 const hour = 3_600_000;
 let t: TestStore;

@@ -1,0 +1,36 @@
+/**
+ * The stored cursor of a user's address book (sync_cursors, pair `contacts:<user>`): where the
+ * book is (so a no-change pass resumes without discovery, RFC 6764), its sync token (RFC 6578),
+ * and the vCard version new cards are written in.
+ */
+import type { VCardVersion } from '../../contacts/vcard.js';
+import type { DavServerSettings } from '../../ports/dav.js';
+
+/** The sync_cursors collection key of the address book cursor. */
+export const CURSOR_COLLECTION = 'addressbook';
+
+export interface BookCursor {
+  href: string;
+  name: string;
+  principalUrl: string;
+  addressbookHomeUrl: string | null;
+  syncToken: string | null;
+  /** The vCard version most cards had when last seen: new cards are written in it. */
+  version?: VCardVersion;
+  /** The configured url and username it was found with (absent in cursors of older versions). */
+  serverUrl?: string;
+  username?: string;
+  /** When the cursor was stored (ISO): status rows changed later were written by a pass that did not finish. */
+  savedAt?: string;
+}
+
+/** A cursor found through another configured server or account names an address book of that one. */
+export function sameServer(cursor: BookCursor, server: DavServerSettings): boolean {
+  return (cursor.serverUrl === undefined || cursor.serverUrl === server.url) && (cursor.username === undefined || cursor.username === server.username);
+}
+
+export function isBookCursor(value: unknown): value is BookCursor {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['href'] === 'string' && typeof v['name'] === 'string' && typeof v['principalUrl'] === 'string';
+}

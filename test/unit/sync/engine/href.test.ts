@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { collectionOf, sameHref } from '../../../../src/sync/engine/href.js';
+
+describe('sameHref', () => {
+  it('ignores trailing slashes and percent-encoding, and compares a path with an absolute href', () => {
+    expect(sameHref('https://dav.test/alice/crm/', 'https://dav.test/alice/crm')).toBe(true);
+    expect(sameHref('https://dav.test/alice/my%20calendar/', 'https://dav.test/alice/my calendar/')).toBe(true);
+    expect(sameHref('https://dav.test/alice/crm/', '/alice/crm/')).toBe(true);
+    expect(sameHref('https://dav.test/alice/crm/a.vcf', 'https://dav.test/alice/crm/b.vcf')).toBe(false);
+    expect(sameHref('https://dav.test/alice/100%/', 'https://dav.test/alice/100%/')).toBe(true);
+  });
+
+  it('names the collection of an object', () => {
+    expect(collectionOf('https://dav.test/alice/crm/a.ics')).toBe('https://dav.test/alice/crm/');
+  });
+});
