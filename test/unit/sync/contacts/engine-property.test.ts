@@ -72,7 +72,7 @@ describe('contacts engine (in-memory server)', () => {
   it('converges without duplicates whatever happens between passes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.boolean(), async (ops, seed, xandikos) => {
-        for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'contact_sync_base'] as const) await t.store.db.deleteFrom(table).execute();
+        for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'sync_base'] as const) await t.store.db.deleteFrom(table).execute();
         await t.store.db.deleteFrom('contacts').execute();
         const dav = new MemoryDav();
         dav.seed(seed);
