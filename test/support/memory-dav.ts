@@ -181,7 +181,7 @@ export class MemoryDav implements DavConnector, AddressBookConnector {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    if (this.lostAnswers > 0 && this.random() < this.lostAnswers) return Promise.reject(new BridgeError('TEMPORARY', 'connection reset after the PUT was stored'));
+    if (this.lostAnswers > 0 && this.random() < this.lostAnswers) return Promise.reject(new BridgeError('TEMPORARY', 'connection reset after the PUT was stored', { connectionLost: true }));
     return Promise.resolve({ etag: newEtag });
   }
 

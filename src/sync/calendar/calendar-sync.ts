@@ -17,7 +17,6 @@
  */
 import type { Logger } from 'pino';
 import type { Activity, PartyInput } from '../../domain/activity.js';
-import { isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import { normalizeEmail } from '../../domain/fields.js';
 import { parseCalendarObject, type CalendarObject, type ParseCalendarOptions } from '../../calendar/ical-parse.js';
 import { resolveParties, type AddressWithRole } from '../../domain/resolve-parties.js';
@@ -52,6 +51,7 @@ import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.j
 import { collectionOf, sameHref } from '../engine/href.js';
 import { holdMassDeletion } from '../engine/mass-deletion.js';
 import { isOwnWrite } from '../engine/own-writes.js';
+import { PassFailures } from '../engine/failure.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
@@ -122,7 +122,8 @@ function within(href: string, collection: DavCollection): boolean {
 
 export class CalendarSync {
   private changed = 0;
-  private itemErrors = 0;
+  /** Item and collection failures of this pass; how far each reaches is failure.ts's rule. */
+  private readonly failures: PassFailures;
   private readonly now: Date;
   private readonly user: UserContext;
   private readonly directory: StoreDirectory;
@@ -146,6 +147,7 @@ export class CalendarSync {
     private readonly abort?: AbortSignal,
   ) {
     this.now = deps.now?.() ?? new Date();
+    this.failures = new PassFailures(deps.store.syncErrors, spec.sourceId, deps.log);
     this.user = {
       userId: spec.userId,
       email: spec.userEmail,
@@ -207,7 +209,7 @@ export class CalendarSync {
   }
 
   private result(): CalendarSyncResult {
-    return { changed: this.changed, itemErrors: this.itemErrors };
+    return { changed: this.changed, itemErrors: this.failures.count };
   }
 
   private isCrmCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>): boolean {
@@ -241,9 +243,9 @@ export class CalendarSync {
     } catch (error) {
       // One calendar that cannot be read (a server error on it, a broken resource Radicale chokes
       // on) is recorded and skipped; the others and the CRM side still sync. Its items count as
-      // unchanged, never as deleted. Rejected credentials fail the whole source.
-      if (isBridgeError(error) && error.code === 'AUTH') throw error;
-      await this.recordError(collection.href, error);
+      // unchanged, never as deleted. Rejected credentials or a lost connection fail the whole
+      // source (failure.ts).
+      await this.failures.handle(error, 'collection', collection.href);
       return null;
     }
     const complete = token === null || changes.fullResync;
@@ -260,7 +262,7 @@ export class CalendarSync {
     // Listed but unreadable (too large, bad XML): recorded; the item stays as it was, never deleted.
     for (const failure of changes.failed) {
       listed.add(failure.href);
-      await this.recordError(failure.href, failure.error);
+      await this.failures.handle(failure.error, 'item', failure.href);
     }
     const queued = this.mirrorQueue;
     this.mirrorQueue = [];
@@ -283,8 +285,7 @@ export class CalendarSync {
       const gone = known.filter((status) => deleted.has(status.remote.ref!));
       if (gone.length > 0 && holdMassDeletion(known.length, gone.length)) {
         held = true;
-        await this.store.syncErrors.record(this.spec.sourceId, collection.href, 'CONFLICT', `calendar ${collection.displayName ?? collection.href} suddenly lists none of the ${known.length} ${family.name} the bridge synced into it; their deletion is held (nothing deleted in the CRM). Reset the user's ${family.name === 'events' ? 'calendar' : 'tasks'} sync to write them again.`);
-        this.itemErrors += 1;
+        await this.failures.record(collection.href, 'CONFLICT', `calendar ${collection.displayName ?? collection.href} suddenly lists none of the ${known.length} ${family.name} the bridge synced into it; their deletion is held (nothing deleted in the CRM). Reset the user's ${family.name === 'events' ? 'calendar' : 'tasks'} sync to write them again.`);
       }
     }
     await this.store.atomically(async (store) => {
@@ -313,7 +314,7 @@ export class CalendarSync {
       // Broken iCalendar, an object over the size limit or a recurrence rule that exceeds the
       // expansion budget: recorded with its href; the CRM copy (if any) is left alone.
       this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: null }, busy: [] });
-      await this.recordError(object.href, error);
+      await this.failures.handle(error, 'item', object.href);
       return;
     }
     this.mirrorQueue.push({ entry: { href: object.href, collection: collection.href, etag: object.etag, uid: parsed.uid }, busy: busy.busy });
@@ -326,7 +327,7 @@ export class CalendarSync {
     if (status && status.pending === null && isOwnWrite(object, status.remote)) return;
     if (tracked) {
       const notes = [...read.warnings, ...(busy.truncated ? ['recurrence expansion capped: the series has more instances than the free/busy mirror keeps'] : [])];
-      if (notes.length > 0) await this.store.syncErrors.record(this.spec.sourceId, object.href, 'INVALID_INPUT', `${read.fields.subject || parsed.uid}: synced with warnings: ${notes.join('; ')}`.slice(0, 2000));
+      if (notes.length > 0) await this.failures.note(object.href, 'INVALID_INPUT', `${read.fields.subject || parsed.uid}: synced with warnings: ${notes.join('; ')}`.slice(0, 2000));
     }
     const existing = family.observations.get(parsed.uid);
     // An untracked copy elsewhere never hides the tracked one.
@@ -391,7 +392,9 @@ export class CalendarSync {
         else if (!observation && versions.has(activityIdOfUid(identity) ?? '')) activityId = activityIdOfUid(identity)!;
         await this.syncItem(family, identity, status, observation, activityId, versions, load);
       } catch (error) {
-        await this.recordError(observation?.object.href ?? status?.remote.ref ?? identity, error);
+        // A bad item is recorded and the others go on; a lost connection or a struggling server
+        // ends the pass here instead of leaving one error row per remaining item (failure.ts).
+        await this.failures.handle(error, 'item', observation?.object.href ?? status?.remote.ref ?? identity);
       }
     }
   }
@@ -551,8 +554,7 @@ export class CalendarSync {
       });
       const merged = result.merged as unknown as ItemFields;
       if (result.conflicts.length > 0) {
-        await this.store.syncErrors.record(
-          this.spec.sourceId,
+        await this.failures.note(
           remote.object.href,
           'CONFLICT',
           `conflict on ${family.name === 'events' ? 'event' : 'task'} "${activity.subject}" (${activity.id}, ${identity}): ${result.conflicts.join(', ')} changed in both the CRM and the calendar; policy ${family.policy} kept the ${result.winner === 'crm' ? 'CRM' : 'calendar'} values`,
@@ -613,13 +615,6 @@ export class CalendarSync {
     await store.calendarSync.putMirror(this.spec.userId, { href: object.href, collection: collectionOf(object.href), etag: object.etag, uid: parsed.uid }, busy.busy);
   }
 
-  private async recordError(itemRef: string, error: unknown): Promise<void> {
-    const code: ErrorCode = isBridgeError(error) ? error.code : 'INTERNAL';
-    const message = error instanceof Error ? error.message : String(error);
-    this.itemErrors += 1;
-    this.deps.log.warn({ source: this.spec.sourceId, item: itemRef, code, err: error }, 'calendar item failed');
-    await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
-  }
 }
 
 export function syncCalendars(spec: CalendarSpec, deps: CalendarSyncDeps, signal: AbortSignal, abort?: AbortSignal): Promise<CalendarSyncResult> {

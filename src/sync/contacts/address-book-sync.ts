@@ -28,12 +28,13 @@ import { loadContacts } from './load-contacts.js';
 import { readCards, type CardFailure, type RemoteCard } from './read-cards.js';
 import { parseCard, renderCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
-import { BridgeError, isBridgeError, type ErrorCode } from '../../domain/errors.js';
+import { BridgeError, isBridgeError } from '../../domain/errors.js';
 import type { ContactSyncBase } from '../../store/contact-sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavChanges, DavCollection, DavServerSettings } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
+import { PassFailures } from '../engine/failure.js';
 import { contactUid } from '../engine/bridge-uid.js';
 import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
 import { hrefKey, sameHref } from '../engine/href.js';
@@ -95,7 +96,8 @@ class AddressBookPass {
   private readonly store: Store;
   private readonly log: Logger;
   private changed = 0;
-  private itemErrors = 0;
+  /** Per-card failures (recorded, the pass goes on) and what ends the pass: failure.ts decides. */
+  private readonly failures: PassFailures;
   private session!: AddressBookSession;
   private book!: DavCollection;
   private status = new Map<string, SyncStatusEntry>();
@@ -117,6 +119,7 @@ class AddressBookPass {
     this.pair = contactPair(spec.userId);
     this.store = deps.store;
     this.log = deps.log.child({ source: spec.sourceId });
+    this.failures = new PassFailures(deps.store.syncErrors, spec.sourceId, deps.log);
     this.deps = deps;
   }
 
@@ -178,7 +181,7 @@ class AddressBookPass {
   }
 
   private result(): ContactSyncResult {
-    return { changed: this.changed, itemErrors: this.itemErrors };
+    return { changed: this.changed, itemErrors: this.failures.count };
   }
 
   private async saveCursor(syncToken: string | null): Promise<void> {
@@ -218,16 +221,16 @@ class AddressBookPass {
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);
     if (full && looksEmptied(listed.size, gone.length)) {
       believeDeletions = false;
-      await this.itemError(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
+      await this.failures.record(null, 'CONFLICT', `address book ${this.book.href} looks empty but ${gone.length} synced cards were in it: nothing is deleted or restored; reset the contacts of ${this.spec.userId} if the address book was emptied on purpose`);
     }
-    if (believeDeletions) for (const entry of gone) await this.guard(entry.remote.ref, () => this.syncLinked(entry, undefined, true));
+    if (believeDeletions) for (const entry of gone) await this.failures.guard('item', entry.remote.ref, () => this.syncLinked(entry, undefined, true));
 
     // The same rail on the CRM side: a filter (or store) that suddenly selects nothing does not
     // empty the user's address book of every card the bridge delivered.
     const removals = [...this.status.values()].filter((e) => e.origin === 'crm' && !e.tombstone && e.crm.ref !== null && !this.selected.has(e.crm.ref)).length;
     if (looksEmptied(this.selected.size, removals)) {
       this.holdRemovals = true;
-      await this.itemError(null, 'CONFLICT', `the CRM selects no contact for ${this.spec.userId} but ${removals} delivered cards would be removed from ${this.book.href}: nothing is removed; check users[].contacts.filter, or delete the address book if this is intended`);
+      await this.failures.record(null, 'CONFLICT', `the CRM selects no contact for ${this.spec.userId} but ${removals} delivered cards would be removed from ${this.book.href}: nothing is removed; check users[].contacts.filter, or delete the address book if this is intended`);
     }
 
     // Cards unknown before this pass (decided now: linked cards handled below may leave the status).
@@ -237,7 +240,7 @@ class AddressBookPass {
       if (this.signal.aborted) break;
       if (goneIds.has(entry.identity) || entry.crm.ref === null) continue;
       const card = remote.get(entry.identity);
-      await this.guard((entry.tombstone ? card?.href : entry.remote.ref) ?? entry.identity, () => this.syncLinked(entry, card));
+      await this.failures.guard('item', (entry.tombstone ? card?.href : entry.remote.ref) ?? entry.identity, () => this.syncLinked(entry, card));
     }
 
     await this.newRemoteCards(fresh);
@@ -397,7 +400,7 @@ class AddressBookPass {
     this.wrote(href);
     await this.saveLinked(entry, contact, fields, { href, etag, text });
     this.changed++;
-    await this.itemError(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
+    await this.failures.record(href, 'CONFLICT', `contact ${contact.id} "${contact.displayName}" was deleted in the client and restored (direction crm-to-client)`);
   }
 
   /**
@@ -429,13 +432,13 @@ class AddressBookPass {
         target = crmFields;
         const reverted = current === null ? [] : differingFields(remoteFields, crmFields, fields, phoneRegion);
         if (remoteChanged && reverted.length > 0) {
-          await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
+          await this.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
         }
       } else {
         const result = mergeCardFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
         target = result.merged;
         if (result.conflicts.length > 0) {
-          await this.itemError(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
+          await this.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
         }
         const toCrm = differingFields(crmFields, target, fields, phoneRegion);
         if (toCrm.length > 0) {
@@ -512,7 +515,7 @@ class AddressBookPass {
   // ------------------------------------------------------------------------------- new cards
 
   private async newRemoteCards(cards: readonly RemoteCard[]): Promise<void> {
-    for (const failure of this.pendingFailures) await this.itemError(failure.href, failure.code, failure.message);
+    for (const failure of this.pendingFailures) await this.failures.record(failure.href, failure.code, failure.message);
     if (cards.length === 0) return;
     const linked = new Set<string>([...this.status.values()].map((e) => e.crm.ref).filter((id): id is string => id !== null));
     const byBridgeUid = new Map<string, Contact>();
@@ -523,7 +526,7 @@ class AddressBookPass {
     );
     for (const card of cards) {
       if (this.signal.aborted) return;
-      await this.guard(card.href, async () => {
+      await this.failures.guard('item', card.href, async () => {
         const fields = card.card.fields;
         const own = byBridgeUid.get(card.card.uid.replace(/^urn:uuid:/i, ''));
         const ownContact = own !== undefined && !linked.has(own.id);
@@ -551,10 +554,10 @@ class AddressBookPass {
           }
           case 'report-ambiguous':
             if (outcome.kind !== 'ambiguous') return;
-            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
+            await this.failures.record(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) matches ${outcome.contactIds.length} CRM contacts by ${outcome.by} (${outcome.contactIds.join(', ')}): not linked and not imported; merge the duplicates in the CRM or edit the card`);
             return;
           case 'refuse-import':
-            await this.itemError(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
+            await this.failures.record(card.href, 'CONFLICT', `card "${fields.displayName}" (UID ${card.card.uid}) was created in the client and is not imported (direction crm-to-client)`);
             return;
           case 'import':
             linked.add(await this.importCard(card));
@@ -631,7 +634,7 @@ class AddressBookPass {
       const existing = this.status.get(uid);
       if (existing !== undefined) continue; // linked under its UID to something else: leave it
       const entry: SyncStatusEntry = { pair: this.pair, identity: uid, crm: { ref: contact.id, version: null, hash: null }, remote: { ref: this.hrefFor(uid), version: null, hash: null }, origin: 'crm', tombstone: false, pending: 'create', updatedAt: '' };
-      await this.guard(entry.remote.ref, () => this.createRemote(entry, contact));
+      await this.failures.guard('item', entry.remote.ref, () => this.createRemote(entry, contact));
     }
   }
 
@@ -664,25 +667,6 @@ class AddressBookPass {
 
   private hrefFor(uid: string): string {
     return new URL(`${encodeURIComponent(uid)}.vcf`, this.book.href).href;
-  }
-
-  // --------------------------------------------------------------------------------- errors
-
-  /** Per-item failures are recorded and the pass goes on; an unreachable or rejecting server ends the pass. */
-  private async guard(itemRef: string | null, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      if (isBridgeError(error) && (error.code === 'AUTH' || error.code === 'TEMPORARY')) throw error;
-      const code: ErrorCode = isBridgeError(error) ? error.code : 'INTERNAL';
-      await this.itemError(itemRef, code, error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  private async itemError(itemRef: string | null, code: ErrorCode, message: string): Promise<void> {
-    this.itemErrors++;
-    this.log.warn({ item: itemRef, code }, message);
-    await this.store.syncErrors.record(this.spec.sourceId, itemRef, code, message);
   }
 }
 
