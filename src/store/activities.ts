@@ -221,6 +221,13 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
   }
 
   /** The activity a remote item was stored as, if any. */
+  /** id -> updatedAt of a user's activities of these kinds: what changed since a sync, without loading any. */
+  async versionsOf(owner: string, kinds: readonly Activity['kind'][]): Promise<Map<string, string>> {
+    if (kinds.length === 0) return new Map();
+    const rows = await this.unit.db.selectFrom('activities').select(['id', 'updated_at']).where('owner', '=', owner).where('kind', 'in', [...kinds]).execute();
+    return new Map(rows.map((row) => [row.id, row.updated_at]));
+  }
+
   async findBySource(type: ActivitySource['type'], sourceId: string, ref: string): Promise<Activity | undefined> {
     const row = await this.unit.db.selectFrom('activity_sources').select('activity_id').where('type', '=', type).where('source_id', '=', sourceId).where('ref', '=', ref).executeTakeFirst();
     return row ? this.get(row.activity_id) : undefined;

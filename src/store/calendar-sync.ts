@@ -1,13 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { SyncBaseRepository } from './sync-base.js';
-
-/** What both sides agreed on at the last sync of one item (the base of the three-way merge). */
-export interface SyncBase {
-  fields: Record<string, unknown>;
-  /** The iCalendar object as last written or read; a write starts from it to keep what the CRM does not model. */
-  ical: string | null;
-}
 
 export interface MirrorEntry {
   href: string;
@@ -23,37 +15,11 @@ export interface MirrorBusy {
 }
 
 /**
- * Calendar and task sync state beyond sync_status (migration 0004): merge bases per synced item,
- * and the mirror of every synced calendar's objects with their busy periods (free/busy).
+ * Calendar and task sync state beyond sync_status and sync_base (migration 0004): the mirror of
+ * every synced calendar's objects with their busy periods (free/busy).
  */
 export class CalendarSyncRepository {
-  private readonly bases: SyncBaseRepository;
-
-  constructor(private readonly db: Kysely<Database>) {
-    this.bases = new SyncBaseRepository(db);
-  }
-
-  async getBase(pair: string, identity: string): Promise<SyncBase | undefined> {
-    const base = await this.bases.get(pair, identity);
-    return base ? { fields: base.fields, ical: base.data } : undefined;
-  }
-
-  async listBases(pair: string): Promise<Map<string, SyncBase>> {
-    const bases = await this.bases.listPair(pair);
-    return new Map([...bases].map(([identity, base]) => [identity, { fields: base.fields, ical: base.data }]));
-  }
-
-  async putBase(pair: string, identity: string, base: SyncBase, now = new Date().toISOString()): Promise<void> {
-    await this.bases.put(pair, identity, { fields: base.fields, data: base.ical }, now);
-  }
-
-  async removeBase(pair: string, identity: string): Promise<void> {
-    await this.bases.remove(pair, identity);
-  }
-
-  async removeBases(pair: string): Promise<void> {
-    await this.bases.removePair(pair);
-  }
+  constructor(private readonly db: Kysely<Database>) {}
 
   async mirrorOf(userId: string, collection: string): Promise<MirrorEntry[]> {
     const rows = await this.db.selectFrom('calendar_mirror').selectAll().where('user_id', '=', userId).where('collection', '=', collection).execute();

@@ -6,7 +6,6 @@ import { AttachmentRepository } from './attachments.js';
 import type { BlobStore } from './blob-store.js';
 import { ChangeRepository } from './changes.js';
 import { ContactRepository } from './contacts.js';
-import { ContactSyncBaseRepository } from './contact-sync-base.js';
 import { CredentialRepository } from './credentials.js';
 import { LeadRepository } from './leads.js';
 import { IdempotencyRepository } from './idempotency.js';
@@ -48,7 +47,6 @@ export class Store implements UnitOfWork {
   readonly syncBase: SyncBaseRepository;
   readonly syncCursors: SyncCursorRepository;
   readonly syncErrors: SyncErrorRepository;
-  readonly contactSyncBase: ContactSyncBaseRepository;
   readonly mailMessages: MailMessageRepository;
   readonly outbox: OutboxRepository;
   readonly idempotency: IdempotencyRepository;
@@ -77,7 +75,6 @@ export class Store implements UnitOfWork {
     this.syncBase = new SyncBaseRepository(db);
     this.syncCursors = new SyncCursorRepository(db);
     this.syncErrors = new SyncErrorRepository(db);
-    this.contactSyncBase = new ContactSyncBaseRepository(db);
     this.mailMessages = new MailMessageRepository(db);
     this.outbox = new OutboxRepository(db);
     this.idempotency = new IdempotencyRepository(db);

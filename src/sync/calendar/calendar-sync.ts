@@ -88,7 +88,7 @@ export interface CalendarSyncResult {
 export const calendarPair = (userId: string): string => `calendar:${userId}`;
 export const tasksPair = (userId: string): string => `tasks:${userId}`;
 
-const familyKinds: Record<FamilyName, readonly string[]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
+const familyKinds: Record<FamilyName, readonly Activity['kind'][]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
 interface Observation {
   object: DavObject;
@@ -349,8 +349,7 @@ export class CalendarSync {
    * CRM changes loads no activity (an unchanged one has the updatedAt its status row recorded).
    */
   private async activityVersions(family: FamilyState): Promise<Map<string, string>> {
-    const rows = await this.store.db.selectFrom('activities').select(['id', 'updated_at']).where('owner', '=', this.spec.userId).where('kind', 'in', [...familyKinds[family.name]]).execute();
-    return new Map(rows.map((row) => [row.id, row.updated_at]));
+    return this.store.activities.versionsOf(this.spec.userId, familyKinds[family.name]);
   }
 
   private async syncFamily(family: FamilyState, statuses: SyncStatusEntry[]): Promise<void> {
@@ -414,7 +413,7 @@ export class CalendarSync {
 
     const remote: RemoteSide = observation ? { state: 'changed', hash: fieldsHash(observation.read.fields), tracked: observation.tracked } : family.deleted.has(identity) ? { state: 'deleted' } : { state: 'unseen' };
     if (status && status.pending === null && !status.tombstone && crm.state === 'present' && remote.state === 'unseen' && crm.hash === status.crm.hash) return;
-    const base = status ? ((await this.store.calendarSync.getBase(family.pair, identity))?.fields as BaseRecord | undefined) : undefined;
+    const base = status ? ((await this.store.syncBase.get(family.pair, identity))?.fields as BaseRecord | undefined) : undefined;
     const known = observation ? baseOfRemote(observation.read) : base;
     const action = planItem({
       status: status ? { crmRef: status.crm.ref, remoteRef: status.remote.ref, crmHash: status.crm.hash, remoteHash: status.remote.hash, tombstone: status.tombstone, pending: status.pending } : null,
@@ -475,16 +474,16 @@ export class CalendarSync {
 
   private async forget(family: FamilyState, identity: string): Promise<void> {
     await this.store.syncStatus.remove(family.pair, identity);
-    await this.store.calendarSync.removeBase(family.pair, identity);
+    await this.store.syncBase.remove(family.pair, identity);
   }
 
   /** The current remote object of a synced item that this pass did not report (from the base, or fetched). */
   private async remoteOf(family: FamilyState, status: SyncStatusEntry, base: BaseRecord | undefined): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
     const href = status.remote.ref!;
-    const stored = await this.store.calendarSync.getBase(family.pair, status.identity);
-    if (stored?.ical && status.remote.version && base) {
-      const parsed = parseCalendarObject(stored.ical, this.parseOptions);
-      return { object: { href, etag: status.remote.version, data: stored.ical }, parsed, read: readRemote(parsed, this.user) };
+    const stored = await this.store.syncBase.get(family.pair, status.identity);
+    if (stored?.data && status.remote.version && base) {
+      const parsed = parseCalendarObject(stored.data, this.parseOptions);
+      return { object: { href, etag: status.remote.version, data: stored.data }, parsed, read: readRemote(parsed, this.user) };
     }
     return this.fetchRemote(family, href);
   }
@@ -608,7 +607,7 @@ export class CalendarSync {
       tombstone: false,
       pending: null,
     });
-    await store.calendarSync.putBase(family.pair, identity, { fields: baseOfRemote(read) as unknown as Record<string, unknown>, ical: object.data });
+    await store.syncBase.put(family.pair, identity, { fields: baseOfRemote(read), data: object.data });
     await store.activities.addSource(activity.id, { type: 'caldav', sourceId: this.spec.userId, ref: object.href });
     if (known) return;
     const busy = await mirrorBusy(parsed, this.now);

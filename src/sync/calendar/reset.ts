@@ -16,12 +16,12 @@ export async function resetCalendarSync(store: Store, userId: string, scope: 'ca
       const entry = await tx.syncStatus.findByCrmRef(pair, itemId);
       if (entry) {
         await tx.syncStatus.remove(pair, entry.identity);
-        await tx.calendarSync.removeBase(pair, entry.identity);
+        await tx.syncBase.remove(pair, entry.identity);
         statusRows = 1;
       }
     } else {
       statusRows = await tx.syncStatus.removeUnder(pair);
-      await tx.calendarSync.removeBases(pair);
+      await tx.syncBase.removePair(pair);
     }
     const cursors = await tx.syncCursors.removeUnder([pair]);
     return { statusRows, cursors };

@@ -29,7 +29,7 @@ import { readCards, type CardFailure, type RemoteCard } from './read-cards.js';
 import { parseCard, renderCard, type VCardVersion } from '../../contacts/vcard.js';
 import type { Contact, ContactPatch } from '../../domain/contact.js';
 import { BridgeError, isBridgeError } from '../../domain/errors.js';
-import type { ContactSyncBase } from '../../store/contact-sync-base.js';
+import type { SyncBaseEntry } from '../../store/sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
 import type { DavChanges, DavCollection, DavServerSettings } from '../../ports/dav.js';
@@ -101,7 +101,7 @@ class AddressBookPass {
   private session!: AddressBookSession;
   private book!: DavCollection;
   private status = new Map<string, SyncStatusEntry>();
-  private bases = new Map<string, ContactSyncBase>();
+  private bases = new Map<string, SyncBaseEntry<CardFields>>();
   /** Contacts the filter selects, by id. */
   private selected = new Map<string, Contact>();
   /** Every contact the pass knows (selected + linked), by id. */
@@ -208,7 +208,7 @@ class AddressBookPass {
     this.status = new Map();
     this.holdRemovals = false;
     for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
-    this.bases = await this.store.contactSyncBase.listPair(this.pair);
+    this.bases = await this.store.syncBase.listPair<CardFields>(this.pair);
     ({ contacts: this.contacts, selected: this.selected } = await loadContacts(this.store, this.spec, this.status.values()));
 
     const { remote, listed, failures } = await readCards(changes.changed, changes.failed, this.spec.maxCardBytes, (uid) => this.status.get(uid)?.remote.ref ?? null);
@@ -376,7 +376,7 @@ class AddressBookPass {
         this.remoteDeletes.add(hrefKey(href));
         await this.store.atomically(async (tx) => {
           await tx.syncStatus.remove(this.pair, entry.identity);
-          await tx.contactSyncBase.remove(this.pair, entry.identity);
+          await tx.syncBase.remove(this.pair, entry.identity);
         });
         this.status.delete(entry.identity);
         this.changed++;
@@ -394,7 +394,7 @@ class AddressBookPass {
   private async restoreCard(entry: SyncStatusEntry, contact: Contact): Promise<void> {
     const base = this.bases.get(entry.identity);
     const fields = fieldsOfContact(contact);
-    const text = renderCard({ base: base?.vcard ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
+    const text = renderCard({ base: base?.data ?? null, uid: entry.identity, version: this.newVersion, fields, selected: this.spec.fields, phoneRegion: this.spec.phoneRegion });
     const href = entry.remote.ref ?? this.hrefFor(entry.identity);
     const { etag } = await this.session.put(href, text, null);
     this.wrote(href);
@@ -407,7 +407,7 @@ class AddressBookPass {
    * Bring one linked contact and its card together. `card` is the card as read this pass (null: not
    * changed since the last pass, the base stands for it).
    */
-  private async reconcile(entry: SyncStatusEntry, contact: Contact, base: ContactSyncBase | null, card: RemoteCard | null): Promise<void> {
+  private async reconcile(entry: SyncStatusEntry, contact: Contact, base: SyncBaseEntry<CardFields> | null, card: RemoteCard | null): Promise<void> {
     const { fields, phoneRegion, direction } = this.spec;
     let current = card;
     let crm = contact;
@@ -418,7 +418,7 @@ class AddressBookPass {
       const remoteChanged = current !== null && current.etag !== entry.remote.version && (base === null || differingFields(base.fields, remoteFields, fields, phoneRegion).length > 0);
       const href = current?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
       const etag = current?.etag ?? entry.remote.version;
-      const remoteText = current?.data ?? base?.vcard ?? null;
+      const remoteText = current?.data ?? base?.data ?? null;
 
       if (!crmChanged && !remoteChanged && entry.remote.version !== null && base !== null) {
         if (current !== null && (current.etag !== entry.remote.version || !sameHref(current.href, entry.remote.ref ?? ''))) {
@@ -471,7 +471,7 @@ class AddressBookPass {
         const [fresh] = await this.session.fetch(this.book, [href]);
         if (fresh === undefined) throw new BridgeError('PRECONDITION_FAILED', `${href} vanished while being written`);
         current = { ...fresh, card: parseCard(fresh.data) };
-        if (base === null) base = { fields: crmFields, vcard: null };
+        if (base === null) base = { fields: crmFields, data: null };
       }
     }
   }
@@ -506,10 +506,10 @@ class AddressBookPass {
     };
     await store.atomically(async (tx) => {
       await tx.syncStatus.put(next);
-      await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: remote.text });
+      await tx.syncBase.put(this.pair, entry.identity, { fields, data: remote.text });
     });
     this.status.set(entry.identity, { ...next, updatedAt: new Date().toISOString() });
-    this.bases.set(entry.identity, { fields, vcard: remote.text });
+    this.bases.set(entry.identity, { fields, data: remote.text });
   }
 
   // ------------------------------------------------------------------------------- new cards
@@ -646,7 +646,7 @@ class AddressBookPass {
     const intent: Omit<SyncStatusEntry, 'updatedAt'> = { ...entry, remote: { ref: href, version: null, hash: null }, pending: 'create' };
     await this.store.atomically(async (tx) => {
       await tx.syncStatus.put(intent);
-      await tx.contactSyncBase.put(this.pair, entry.identity, { fields, vcard: text });
+      await tx.syncBase.put(this.pair, entry.identity, { fields, data: text });
     });
     this.status.set(entry.identity, { ...intent, updatedAt: '' });
     const outcome = await createOrAdopt(

@@ -25,7 +25,7 @@ export async function resetContactSync(store: Store, userId: string, contactId?:
       rows = entry === undefined ? [] : [entry];
     } else rows = await tx.syncStatus.listPair(pair);
     for (const row of rows) {
-      await tx.contactSyncBase.remove(pair, row.identity);
+      await tx.syncBase.remove(pair, row.identity);
       if (row.crm.ref === null) {
         await tx.syncStatus.remove(pair, row.identity);
         continue;

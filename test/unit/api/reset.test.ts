@@ -19,7 +19,7 @@ describe('POST /api/v1/users/:id/reset', () => {
     await statusRow('contacts:alice', 'uid-1', 'con_1');
     await statusRow('contacts:alice', 'uid-2', 'con_2', true);
     await statusRow('contacts:bob', 'uid-3', 'con_3');
-    await store.contactSyncBase.put('contacts:alice', 'uid-1', { fields: { firstName: null, lastName: null, displayName: 'One', emails: [], phones: [], company: null, title: null }, vcard: 'BEGIN:VCARD' });
+    await store.syncBase.put('contacts:alice', 'uid-1', { fields: { firstName: null, lastName: null, displayName: 'One', emails: [], phones: [], company: null, title: null }, data: 'BEGIN:VCARD' });
     await store.syncCursors.put('contacts:alice', 'addressbook', { href: 'http://dav.example/book/', syncToken: 't1' });
 
     const one = await api.call('POST', '/api/v1/users/alice/reset', { body: { scope: 'contacts', itemId: 'con_2' } });
@@ -30,7 +30,7 @@ describe('POST /api/v1/users/:id/reset', () => {
     const all = await api.call('POST', '/api/v1/users/alice/reset', { body: { scope: 'contacts' } });
     expect(all.body).toMatchObject({ mappings: 2, cursors: 1, itemId: null });
     expect((await store.syncStatus.listPair('contacts:alice')).every((row) => row.pending === 'create' && row.remote.version === null)).toBe(true);
-    expect((await store.contactSyncBase.listPair('contacts:alice')).size).toBe(0);
+    expect((await store.syncBase.listPair('contacts:alice')).size).toBe(0);
     expect(await store.syncCursors.get('contacts:alice', 'addressbook')).toBeUndefined();
     // Other users are untouched.
     expect(await store.syncStatus.get('contacts:bob', 'uid-3')).toMatchObject({ pending: null });
