@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Change } from '../store/changes.js';
 import type { Store } from '../store/store.js';
+import { userOfPair, type DavPairKind } from './engine/keys.js';
 import type { SyncTrigger } from './scheduler.js';
 
 const PAGE = 500;
@@ -28,9 +29,9 @@ export abstract class ChangeFeedFollower implements SyncTrigger {
   protected abstract sourcesFor(change: Change): Promise<Iterable<string>>;
 
   /** Users whose sync status of a pair matching `pair` holds the record (`^prefix:(user)$`): covers deletions and owner changes. */
-  protected async usersHolding(recordId: string, pair: RegExp): Promise<string[]> {
+  protected async usersHolding(recordId: string, kinds: readonly DavPairKind[]): Promise<string[]> {
     const pairs = await this.store.syncStatus.pairsHolding(recordId);
-    return pairs.flatMap((name) => pair.exec(name)?.[1] ?? []);
+    return pairs.flatMap((name) => userOfPair(name, kinds) ?? []);
   }
 
   start(request: (sourceId: string) => void): void {

@@ -2,15 +2,9 @@ import type { Router } from 'express';
 import type { SyncSource } from '../../ports/source.js';
 import { resetUserSync, type ResetScope } from '../../sync/reset-user-sync.js';
 import { sourcesOf } from '../../sync/sources.js';
+import { pairsOfSource } from '../../sync/engine/keys.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, postButton, type SafeHtml } from '../html.js';
-
-/** The sync_status / sync_cursors pairs a source writes: mail uses its source id, DAV sync per-user pairs. */
-export function pairsOf(source: SyncSource): string[] {
-  if (source.kind === 'caldav') return [source.id, `calendar:${source.ownerId}`, `tasks:${source.ownerId}`];
-  if (source.kind === 'carddav') return [source.id, `contacts:${source.ownerId}`];
-  return [source.id];
-}
 
 /** What "Re-deliver all" resets for a user's source (POST /api/v1/users/:id/reset scopes); shared mailboxes have none. */
 export function resetScopesOf(source: SyncSource): ResetScope[] {
@@ -28,14 +22,14 @@ interface SourceFacts {
 
 async function factsOf(ctx: AdminContext, source: SyncSource): Promise<SourceFacts> {
   const overview = ctx.api.store.sourceOverview;
-  const lastCursorAt = await overview.lastCursorAt(pairsOf(source));
+  const lastCursorAt = await overview.lastCursorAt(pairsOfSource(source));
   if (source.kind === 'imap' || source.kind === 'shared-mailbox') {
     const byState = await overview.messagesByState(source.id);
     const count = (state: string) => byState.get(state) ?? 0;
     const total = [...byState.values()].reduce((sum, n) => sum + n, 0);
     return { items: `${count('tracked')} tracked of ${total} messages seen${count('failed') ? `, ${count('failed')} failed` : ''}`, lastCursorAt, itemsSoFar: total };
   }
-  const n = await overview.itemsInSync(pairsOf(source));
+  const n = await overview.itemsInSync(pairsOfSource(source));
   return { items: `${n} item(s) in sync`, lastCursorAt, itemsSoFar: n };
 }
 
@@ -136,7 +130,7 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
     const id = String(req.params['id']);
     const source = sourcesOf(ctx.api.config).find((entry) => entry.id === id);
     if (!source) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such source.</p></section>`, { session: sessionOf(res) }));
-    const cursorsForgotten = await ctx.api.store.syncCursors.removeUnder(pairsOf(source));
+    const cursorsForgotten = await ctx.api.store.syncCursors.removeUnder(pairsOfSource(source));
     const started = ctx.hooks.runNow(id);
     await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten, started });
     res.redirect(303, '/admin');

@@ -52,6 +52,7 @@ import { collectionOf, sameHref } from '../engine/href.js';
 import { holdMassDeletion } from '../engine/mass-deletion.js';
 import { isOwnWrite } from '../engine/own-writes.js';
 import { PassFailures } from '../engine/failure.js';
+import { davCursorSchema, davPair, readCursor, type DavCursor } from '../engine/keys.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
 
 export interface CalendarSpec {
@@ -85,8 +86,6 @@ export interface CalendarSyncResult {
 }
 
 /** The sync_status pair names (the reset endpoint relies on them). */
-export const calendarPair = (userId: string): string => `calendar:${userId}`;
-export const tasksPair = (userId: string): string => `tasks:${userId}`;
 
 const familyKinds: Record<FamilyName, readonly Activity['kind'][]> = { events: ['appointment', 'meeting'], tasks: ['task', 'follow_up'] };
 
@@ -105,10 +104,6 @@ interface FamilyState {
   policy: ConflictPolicy;
   observations: Map<string, Observation>;
   deleted: Set<string>;
-}
-
-interface Cursor {
-  syncToken: string | null;
 }
 
 /** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
@@ -169,8 +164,8 @@ export class CalendarSync {
     const ensured = await ensureCrmCollections(this.session, this.spec, calendars, this.deps.log);
     calendars = ensured.calendars;
     const families: Record<FamilyName, FamilyState> = {
-      events: { name: 'events', pair: calendarPair(this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
-      tasks: { name: 'tasks', pair: tasksPair(this.spec.userId), collection: ensured.taskList, policy: this.spec.taskPolicy, observations: new Map(), deleted: new Set() },
+      events: { name: 'events', pair: davPair('calendar', this.spec.userId), collection: ensured.crmCalendar, policy: this.spec.eventPolicy, observations: new Map(), deleted: new Set() },
+      tasks: { name: 'tasks', pair: davPair('tasks', this.spec.userId), collection: ensured.taskList, policy: this.spec.taskPolicy, observations: new Map(), deleted: new Set() },
     };
     await this.dropVanishedCollections(calendars);
     // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
@@ -192,7 +187,7 @@ export class CalendarSync {
       for (const name of ['events', 'tasks'] as const) {
         this.statusIndex[name] = { byIdentity: new Map(statuses[name].map((entry) => [entry.identity, entry])), byHref: new Map(statuses[name].flatMap((entry) => (entry.remote.ref ? [[entry.remote.ref, entry] as const] : []))) };
       }
-      const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: Cursor }> = [];
+      const cursorUpdates: Array<{ pairs: string[]; href: string; cursor: DavCursor }> = [];
       for (const collection of toRead) {
         if (this.signal.aborted) return this.result();
         const update = await this.readCollection(collection, families, statuses);
@@ -228,13 +223,12 @@ export class CalendarSync {
   private async tokenOf(pairs: readonly string[], href: string): Promise<string | null> {
     const tokens = new Set<string | null>();
     for (const pair of pairs) {
-      const cursor = (await this.store.syncCursors.get(pair, href)) as Cursor | undefined;
-      tokens.add(cursor && typeof cursor.syncToken === 'string' ? cursor.syncToken : null);
+      tokens.add(readCursor(davCursorSchema, await this.store.syncCursors.get(pair, href))?.syncToken ?? null);
     }
     return tokens.size === 1 ? [...tokens][0]! : null;
   }
 
-  private async readCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>, statuses: Record<FamilyName, SyncStatusEntry[]>): Promise<{ pairs: string[]; href: string; cursor: Cursor } | null> {
+  private async readCollection(collection: DavCollection, families: Record<FamilyName, FamilyState>, statuses: Record<FamilyName, SyncStatusEntry[]>): Promise<{ pairs: string[]; href: string; cursor: DavCursor } | null> {
     const pairs = this.pairsOf(collection, families);
     const token = await this.tokenOf(pairs, collection.href);
     let changes;

@@ -2,7 +2,6 @@ import type { Change } from '../../store/changes.js';
 import { ChangeFeedFollower } from '../change-feed-follower.js';
 
 const CALENDAR_KINDS = new Set(['appointment', 'meeting', 'task', 'follow_up']);
-const CALENDAR_PAIR = /^(?:calendar|tasks):(.+)$/;
 
 /**
  * Runs `caldav:<owner>` when an appointment, meeting, task or follow-up is created, changed or
@@ -14,6 +13,6 @@ export class CalendarChangeFollower extends ChangeFeedFollower {
     if (change.entity !== 'activity') return [];
     const data = change.data as { kind?: string; owner?: string | null } | null;
     if (data) return data.kind && CALENDAR_KINDS.has(data.kind) && data.owner ? [`caldav:${data.owner}`] : [];
-    return (await this.usersHolding(change.id, CALENDAR_PAIR)).map((user) => `caldav:${user}`);
+    return (await this.usersHolding(change.id, ['calendar', 'tasks'])).map((user) => `caldav:${user}`);
   }
 }

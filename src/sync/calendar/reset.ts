@@ -1,5 +1,5 @@
 import type { Store } from '../../store/store.js';
-import { calendarPair, tasksPair } from './calendar-sync.js';
+import { davPair } from '../engine/keys.js';
 
 /**
  * Forget what was delivered for a user's calendar or tasks (POST /api/v1/users/:id/reset): the
@@ -9,7 +9,7 @@ import { calendarPair, tasksPair } from './calendar-sync.js';
  * duplicates on either side. Nothing in the CRM or on the server is deleted.
  */
 export async function resetCalendarSync(store: Store, userId: string, scope: 'calendar' | 'tasks', itemId?: string): Promise<{ statusRows: number; cursors: number }> {
-  const pair = scope === 'calendar' ? calendarPair(userId) : tasksPair(userId);
+  const pair = davPair(scope, userId);
   return store.atomically(async (tx) => {
     let statusRows = 0;
     if (itemId !== undefined) {

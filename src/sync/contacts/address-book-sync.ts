@@ -23,7 +23,8 @@ import type { ContactFilter } from '../../contacts/filter.js';
 import { ContactMatcher, type MatchOutcome } from '../../contacts/match.js';
 import { mergeCardFields } from './card-merge.js';
 import { planLinkedCard, planNewCard, type ContactState } from './plan-card.js';
-import { CURSOR_COLLECTION, isBookCursor, sameServer, type BookCursor } from './book-cursor.js';
+import { CURSOR_COLLECTION, readBookCursor, sameServer, type BookCursor } from './book-cursor.js';
+import { davPair } from '../engine/keys.js';
 import { loadContacts } from './load-contacts.js';
 import { readCards, type CardFailure, type RemoteCard } from './read-cards.js';
 import { parseCard, renderCard, type VCardVersion } from '../../contacts/vcard.js';
@@ -70,10 +71,6 @@ export interface ContactSyncResult {
 }
 
 
-export function contactPair(userId: string): string {
-  return `contacts:${userId}`;
-}
-
 /** The UID the bridge gives the card of a CRM contact (src/sync/engine/bridge-uid.ts). */
 export const bridgeUid = contactUid;
 
@@ -116,7 +113,7 @@ class AddressBookPass {
     /** The pass deadline: closes the DAV connection at once (src/sync/source-deadline.ts). */
     private readonly abort?: AbortSignal,
   ) {
-    this.pair = contactPair(spec.userId);
+    this.pair = davPair('contacts', spec.userId);
     this.store = deps.store;
     this.log = deps.log.child({ source: spec.sourceId });
     this.failures = new PassFailures(deps.store.syncErrors, spec.sourceId, deps.log);
@@ -129,7 +126,8 @@ class AddressBookPass {
     const stored = await this.store.syncCursors.get(this.pair, CURSOR_COLLECTION);
     // A changed url or account in the configuration means discovering again: syncing on with the
     // remembered address book would keep talking to the old server and report it reached.
-    let cursor = isBookCursor(stored) && stored.name === this.spec.addressBook && sameServer(stored, this.spec.server) ? stored : null;
+    const found = readBookCursor(stored);
+    let cursor = found && found.name === this.spec.addressBook && sameServer(found, this.spec.server) ? found : null;
     let changes;
     try {
       await this.open(cursor);

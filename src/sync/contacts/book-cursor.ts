@@ -5,6 +5,7 @@
  */
 import type { VCardVersion } from '../../contacts/vcard.js';
 import type { DavServerSettings } from '../../ports/dav.js';
+import { bookCursorSchema, readCursor } from '../engine/keys.js';
 
 /** The sync_cursors collection key of the address book cursor. */
 export const CURSOR_COLLECTION = 'addressbook';
@@ -29,8 +30,8 @@ export function sameServer(cursor: BookCursor, server: DavServerSettings): boole
   return (cursor.serverUrl === undefined || cursor.serverUrl === server.url) && (cursor.username === undefined || cursor.username === server.username);
 }
 
-export function isBookCursor(value: unknown): value is BookCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v['href'] === 'string' && typeof v['name'] === 'string' && typeof v['principalUrl'] === 'string';
+/** The stored cursor, or undefined when there is none or it does not fit (discover again). */
+export function readBookCursor(stored: unknown): BookCursor | undefined {
+  // The schema's optional fields are left out when absent, as BookCursor has them.
+  return readCursor(bookCursorSchema, stored) as BookCursor | undefined;
 }

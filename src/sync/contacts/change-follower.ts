@@ -1,7 +1,6 @@
 import type { Change } from '../../store/changes.js';
 import { ChangeFeedFollower } from '../change-feed-follower.js';
 
-const CONTACTS_PAIR = /^contacts:(.+)$/;
 
 /**
  * Runs `carddav:<user>` for every user whose address book a created, changed or deleted contact
@@ -22,7 +21,7 @@ export class ContactChangeFollower extends ChangeFeedFollower {
         const account = await this.store.accounts.get(data.accountId);
         if (account?.owner) users.add(account.owner);
       }
-      for (const user of await this.usersHolding(change.id, CONTACTS_PAIR)) users.add(user);
+      for (const user of await this.usersHolding(change.id, ['contacts'])) users.add(user);
     }
     return [...users].map((user) => `carddav:${user}`);
   }

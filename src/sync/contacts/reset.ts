@@ -1,6 +1,6 @@
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import { contactPair } from './address-book-sync.js';
+import { davPair } from '../engine/keys.js';
 import { CURSOR_COLLECTION } from './book-cursor.js';
 
 export interface ResetCounts {
@@ -17,7 +17,7 @@ export interface ResetCounts {
  * re-read and merged without a base. Nothing is duplicated and no CRM data is touched.
  */
 export async function resetContactSync(store: Store, userId: string, contactId?: string): Promise<ResetCounts> {
-  const pair = contactPair(userId);
+  const pair = davPair('contacts', userId);
   return store.atomically(async (tx) => {
     let rows: SyncStatusEntry[];
     if (contactId !== undefined) {

@@ -57,17 +57,6 @@ export interface MailSyncResult {
 }
 
 /** Where a folder's last pass stopped (DESIGN.md principle 2); modseqs are decimal strings (RFC 7162 §7). */
-export interface ImapCursor {
-  uidValidity: string;
-  highestUid: number;
-  highestModseq: string | null;
-}
-
-export function isCursor(value: unknown): value is ImapCursor {
-  const cursor = value as ImapCursor | undefined;
-  return typeof cursor === 'object' && cursor !== null && typeof cursor.uidValidity === 'string' && Number.isInteger(cursor.highestUid) && (cursor.highestModseq === null || typeof cursor.highestModseq === 'string');
-}
-
 /** RFC 5092-style reference of one message: folder, UIDVALIDITY and UID. */
 export function messageRef(folder: string, uidValidity: string, uid: number): string {
   return `${folder};UIDVALIDITY=${uidValidity};UID=${uid}`;

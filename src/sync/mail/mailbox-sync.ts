@@ -5,7 +5,8 @@ import { fetchOversized, processPage } from './fetch-messages.js';
 import { planFolders, regardingOf, type PassFolders } from './folders.js';
 import { importBatch } from './import-batch.js';
 import { newFolderPass, newMailPass, notDelivered, unknownSummary, type FolderPass, type MailPass } from './mail-pass.js';
-import { isCursor, messageRef, type ImapCursor, type MailboxSpec, type MailSyncDeps, type MailSyncResult } from './mailbox-spec.js';
+import { messageRef, type MailboxSpec, type MailSyncDeps, type MailSyncResult } from './mailbox-spec.js';
+import { imapCursorSchema, readCursor, type ImapCursor } from '../engine/keys.js';
 import { untrackMovedOut } from './moved-out.js';
 import { planFlagChange, planVanished } from './plan-messages.js';
 import { newUidPages, readFolderDelta } from './read-folder.js';
@@ -61,7 +62,7 @@ async function syncFolder(pass: MailPass, folders: PassFolders, folder: PlannedF
   const state = await session.openFolder(folder.path);
   const here = newFolderPass(folder, state, regardingOf(folders, folder.path));
   const stored = await store.syncCursors.get(spec.sourceId, folder.path);
-  let cursor = isCursor(stored) ? stored : undefined;
+  let cursor = readCursor(imapCursorSchema, stored);
   let validityChanged = false;
   if (cursor && cursor.uidValidity !== state.uidValidity) {
     // RFC 3501 §2.3.1.1: every UID of the folder is void. Re-read it all; messages are matched to

@@ -1,5 +1,5 @@
 import type { FolderState, MessageSummary } from '../../ports/mail.js';
-import type { ImapCursor } from './mailbox-spec.js';
+import type { ImapCursor } from '../engine/keys.js';
 import type { FolderPass, MailPass } from './mail-pass.js';
 
 /** What changed among a folder's known messages since its cursor: flags that changed, UIDs that vanished. */

@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contactFieldKeys } from '../../../../src/contacts/card-fields.js';
 import { isBridgeError } from '../../../../src/domain/errors.js';
-import { contactPair, syncAddressBook, type ContactSyncSpec } from '../../../../src/sync/contacts/address-book-sync.js';
+import { syncAddressBook, type ContactSyncSpec } from '../../../../src/sync/contacts/address-book-sync.js';
+import { davPair } from '../../../../src/sync/engine/keys.js';
 import type { DavObject } from '../../../../src/ports/dav.js';
 import { MemoryDav } from '../../../support/memory-dav.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
@@ -50,7 +51,7 @@ const spec: ContactSyncSpec = {
   phoneRegion: null,
   maxCardBytes: 1024 * 1024,
 };
-const pair = contactPair('alice');
+const pair = davPair('contacts', 'alice');
 
 function vcard(uid: string, fn: string, email: string): string {
   return ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, `N:${fn};;;;`, `EMAIL;TYPE=INTERNET:${email}`, 'END:VCARD', ''].join('\r\n');
