@@ -108,22 +108,15 @@ export async function benchCarddavSync(options: { contacts: number; push: number
       });
       const pushRunners = createRunners(pushConfig, store, log);
       const pushSource = sourcesOf(pushConfig).find((candidate) => candidate.kind === 'carddav')!;
-      const methods = new Map<string, number>();
-      const original = globalThis.fetch;
-      globalThis.fetch = (input, init) => {
-        const method = init?.method ?? 'GET';
-        methods.set(method, (methods.get(method) ?? 0) + 1);
-        return original(input, init);
-      };
+      const pushCounter = countRequests();
       let timing: { ms: number; result: Awaited<ReturnType<typeof runSource>> };
       try {
         timing = await timed(() => runSource(pushSource, pushRunners, store, log, new AbortController().signal));
       } finally {
-        globalThis.fetch = original;
+        pushCounter.restore();
       }
       const { ms, result } = timing;
-      const requests = [...methods].sort(([a], [b]) => a.localeCompare(b)).map(([method, n]) => `${n} ${method}`).join(', ');
-      rows.push({ measure: `bridge delivers ${options.push} CRM contacts to a new address book`, value: `${seconds(ms)}, HTTP requests: ${requests}, ${result.changed} changed, ${result.itemErrors} item errors` });
+      rows.push({ measure: `bridge delivers ${options.push} CRM contacts to a new address book`, value: `${seconds(ms)}, HTTP requests: ${pushCounter.byMethod()}, ${result.changed} changed, ${result.itemErrors} item errors` });
     }
     await database.close();
   } finally {

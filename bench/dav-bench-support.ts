@@ -36,14 +36,22 @@ export function percentile(samples: readonly number[], p: number): number {
 }
 
 /** Counts the HTTP requests this process makes (the DAV adapters use the global fetch). */
-export function countRequests(): { count: () => number; restore: () => void } {
+export function countRequests(): { count: () => number; byMethod: () => string; restore: () => void } {
   const original = globalThis.fetch;
   let requests = 0;
+  const methods = new Map<string, number>();
   globalThis.fetch = (input, init) => {
     requests += 1;
+    const method = init?.method ?? 'GET';
+    methods.set(method, (methods.get(method) ?? 0) + 1);
     return original(input, init);
   };
-  return { count: () => requests, restore: () => void (globalThis.fetch = original) };
+  return {
+    count: () => requests,
+    /** `1 MKCOL, 1000 PUT, ...`, alphabetical. */
+    byMethod: () => [...methods].sort(([a], [b]) => a.localeCompare(b)).map(([method, n]) => `${n} ${method}`).join(', '),
+    restore: () => void (globalThis.fetch = original),
+  };
 }
 
 export interface BenchBridge {

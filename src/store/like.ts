@@ -8,6 +8,7 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-export function likePrefix(column: RawBuilder<unknown>, prefix: string): RawBuilder<boolean> {
-  return sql<boolean>`${column} like ${`${escapeLike(prefix)}%`} escape '\\'`;
+/** `column` contains `text` anywhere, case-insensitively (both sides lower-cased). */
+export function likeContaining(column: RawBuilder<unknown>, text: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(${column}) like ${`%${escapeLike(text.toLowerCase())}%`} escape '\\'`;
 }

@@ -1,8 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ErrorCode } from '../domain/errors.js';
 import { underPairs } from './pair-scope.js';
 import type { Database } from './schema.js';
-import type { SyncErrorRecord } from './sync-errors.js';
 
 /** What the admin status page shows of one source, read from the sync bookkeeping tables. */
 export class SourceOverview {
@@ -24,10 +22,5 @@ export class SourceOverview {
   async messagesByState(sourceId: string): Promise<Map<string, number>> {
     const rows = await this.db.selectFrom('mail_messages').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('source_id', '=', sourceId).groupBy('state').execute();
     return new Map(rows.map((row) => [row.state, Number(row.n)]));
-  }
-
-  async error(id: number): Promise<SyncErrorRecord | undefined> {
-    const row = await this.db.selectFrom('sync_errors').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code as ErrorCode, message: row.message, at: row.at } : undefined;
   }
 }

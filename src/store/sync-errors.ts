@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ErrorCode } from '../domain/errors.js';
-import type { Database } from './schema.js';
+import type { Database, SyncErrorsTable } from './schema.js';
 
 export interface SyncErrorRecord {
   id: number;
@@ -24,7 +24,15 @@ export class SyncErrorRepository {
     let query = this.db.selectFrom('sync_errors').selectAll().orderBy('id', 'desc').limit(limit);
     if (source !== undefined) query = query.where('source', '=', source);
     if (code !== undefined) query = query.where('code', '=', code);
-    const rows = await query.execute();
-    return rows.map((row) => ({ id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code as ErrorCode, message: row.message, at: row.at }));
+    return (await query.execute()).map(toRecord);
   }
+
+  async get(id: number): Promise<SyncErrorRecord | undefined> {
+    const row = await this.db.selectFrom('sync_errors').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+}
+
+function toRecord(row: Selectable<SyncErrorsTable>): SyncErrorRecord {
+  return { id: Number(row.id), source: row.source, itemRef: row.item_ref, code: row.code as ErrorCode, message: row.message, at: row.at };
 }

@@ -107,7 +107,7 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
   });
 
   router.get('/errors/:id', async (req, res) => {
-    const row = await ctx.api.store.sourceOverview.error(Number(req.params['id']));
+    const row = await ctx.api.store.syncErrors.get(Number(req.params['id']));
     if (!row) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such error.</p></section>`, { session: sessionOf(res) }));
     res.type('html').send(
       page('Sync error', html`<section><h1>${row.code === 'CONFLICT' ? 'Sync conflict' : 'Sync error'} #${row.id}</h1>

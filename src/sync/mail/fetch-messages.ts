@@ -6,7 +6,7 @@ import type { MessageOutline, MessageSummary, RawMessage } from '../../ports/mai
 import type { TrackedBy } from '../../store/mail-messages.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { importBatch, summaryOf, trackReason } from './import-batch.js';
-import { attemptFailed, itemFailed, notDelivered, notIn, recordNote, recordSeen, refOf, type FolderPass, type MailPass } from './mail-pass.js';
+import { attemptFailed, itemFailed, notDelivered, notIn, recordSeen, refOf, type FolderPass, type MailPass } from './mail-pass.js';
 import { planNewMessage } from './plan-messages.js';
 import { applyMarks, PendingMarks, repairMark } from './server-marks.js';
 
@@ -126,7 +126,7 @@ export async function fetchOversized(pass: MailPass, here: FolderPass, summaries
   for (const summary of notIn(summaries, outlines)) await notDelivered(pass, here, summary);
   const raws: RawMessage[] = [];
   for (const outline of outlines) {
-    await recordNote(pass, refOf(here, outline.uid), 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${pass.maxMessageBytes}): imported from its headers and structure only`);
+    await pass.failures.note(refOf(here, outline.uid), 'PAYLOAD_TOO_LARGE', `the message is ${outline.size} bytes, over mail.maxMessageBytes (${pass.maxMessageBytes}): imported from its headers and structure only`);
     raws.push({ uid: outline.uid, flags: outline.flags, modseq: outline.modseq, internalDate: outline.internalDate, source: oversizedStandIn(outline, pass.maxMessageBytes) });
   }
   return raws;

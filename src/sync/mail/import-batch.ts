@@ -10,7 +10,7 @@ import type { ParsedMessage } from '../../mail/parsed-message.js';
 import { isKnownParty, resolveParties } from '../../domain/resolve-parties.js';
 import type { MessageSummary, RawMessage } from '../../ports/mail.js';
 import type { TrackedBy } from '../../store/mail-messages.js';
-import { itemFailed, recordNote, refOf, seenRow, type FolderPass, type MailPass } from './mail-pass.js';
+import { itemFailed, refOf, seenRow, type FolderPass, type MailPass } from './mail-pass.js';
 import { trackedByKeyword } from './plan-messages.js';
 import { markTracked, type PendingMarks } from './server-marks.js';
 
@@ -88,7 +88,7 @@ export async function importBatch(pass: MailPass, here: FolderPass, raws: RawMes
     }
     if (!item.prepared) continue;
     if (item.created) pass.tally.changed += 1;
-    for (const warning of item.message?.warnings ?? []) await recordNote(pass, item.ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
+    for (const warning of item.message?.warnings ?? []) await pass.failures.note(item.ref, 'INVALID_INPUT', `imported with a problem: ${warning}`);
     markTracked(pass, here, item.summary, pending);
   }
 }

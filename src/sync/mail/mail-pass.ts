@@ -69,11 +69,6 @@ export function refOf(here: FolderPass, uid: number): string {
   return messageRef(here.folder.path, here.state.uidValidity, uid);
 }
 
-/** Something an operator should see about a message that was imported (not a failure). */
-export async function recordNote(pass: MailPass, itemRef: string, code: BridgeError['code'], message: string): Promise<void> {
-  await pass.failures.note(itemRef, code, message);
-}
-
 export function seenRow(pass: MailPass, here: FolderPass, summary: MessageSummary, key: string | null): MailMessageStatus {
   return { sourceId: pass.spec.sourceId, folder: here.folder.path, uidValidity: here.state.uidValidity, uid: summary.uid, messageKey: key, flags: summary.flags, modseq: summary.modseq, activityId: null, trackedBy: null, state: 'seen', attempts: 0, lastError: null };
 }
