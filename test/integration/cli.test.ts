@@ -122,7 +122,7 @@ describe('crm-bridge serve', () => {
     const first = await startServe(file, dir, env);
     let password: string;
     try {
-      password = /with password (\S+)/.exec(first.output().stdout)?.[1] ?? '';
+      password = (await first.waitForOutput(/with password (\S+)/))[1] ?? '';
       expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
       const redirect = await fetch(`${first.url}/admin`, { redirect: 'manual' });
       expect(redirect.status).toBe(303);
@@ -143,6 +143,9 @@ describe('crm-bridge serve', () => {
     }
     const second = await startServe(file, dir, env);
     try {
+      // The server prints its start lines in one go after "listening on"; a round trip lets the rest arrive.
+      await second.waitForOutput(/Admin UI: \S+\n/);
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
       expect(second.output().stdout).not.toContain('with password');
       expect(second.output().stdout).not.toContain(password);
     } finally {

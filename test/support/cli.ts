@@ -111,6 +111,16 @@ export async function startServe(configFile: string, cwd: string, env: Record<st
   return {
     url,
     output: () => ({ stdout, stderr }),
+    /** Lines printed after "listening on" may arrive in a later chunk: wait for them rather than read too early. */
+    async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match) return match;
+        if (child.exitCode !== null || Date.now() > until) throw new Error(`serve never printed ${String(pattern)}:\n${stdout}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
       child.kill(signal);
       return exited;
