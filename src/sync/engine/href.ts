@@ -30,3 +30,8 @@ export function sameHref(a: string, b: string): boolean {
 export function collectionOf(href: string): string {
   return href.replace(/[^/]*$/, '');
 }
+
+/** Whether the resource at `href` lies in the collection at `collectionHref` (compared as hrefKey paths). */
+export function within(href: string, collectionHref: string): boolean {
+  return hrefKey(href).startsWith(`${hrefKey(collectionHref)}/`);
+}
