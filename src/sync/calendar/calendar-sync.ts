@@ -21,7 +21,7 @@ import { ensureCrmCollections } from './collections.js';
 import { sameHref } from '../engine/href.js';
 import { PassFailures } from '../engine/failure.js';
 import { davCursorSchema, davPair, readCursor } from '../engine/keys.js';
-import { OwnWrites, tokensAfterOwnWrites } from '../engine/own-write-rounds.js';
+import { OwnWrites, tokensAfterOwnWrites, withUnconfirmedGone, type StoredToken } from '../engine/own-write-rounds.js';
 import { isCrmCollection, type CalendarPass, type CalendarSpec, type CalendarSyncDeps, type CalendarSyncResult, type Families, type StatusIndex } from './calendar-pass.js';
 import { observeCollection, type CollectionRead } from './observe-collection.js';
 import { CalendarItems } from './item-sync.js';
@@ -73,25 +73,24 @@ export class CalendarSync implements CalendarPass {
     await this.dropVanishedCollections(calendars);
     // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
     const toRead = [...calendars].sort((a, b) => Number(isCrmCollection(b, this.families)) - Number(isCrmCollection(a, this.families)));
-    const reads: CollectionRead[] = [];
+    const reads: Array<CollectionRead & { readAt: string }> = [];
     for (const collection of toRead) {
       if (this.signal.aborted) return this.result();
-      const token = await this.tokenOf(collection.href);
-      const changes = await this.changesOf(collection, token);
-      if (changes) reads.push({ collection, changes, complete: token === null || changes.fullResync });
+      const read = await this.firstRead(collection);
+      if (read) reads.push(read);
     }
     const advancing = await this.round(reads);
     if (advancing === null) return this.result();
-    const tokens = new Map(reads.filter((read) => advancing.has(read.collection.href)).map((read) => [read.collection.href, read.changes.syncToken] as const));
-    // Progress first: what this round read stays read even if the check below fails.
-    await this.saveCursors(tokens);
+    const tokens = new Map(reads.filter((read) => advancing.has(read.collection.href)).map((read) => [read.collection.href, { syncToken: read.changes.syncToken, readAt: read.readAt }] as const));
+    // Nothing is stored before this check: a pass that ends in it keeps the older cursors, and the
+    // next pass looks up what this one settled (withUnconfirmedGone).
     const byHref = new Map(reads.map((read) => [read.collection.href, read.collection]));
     const after = await tokensAfterOwnWrites(tokens, this.writes, {
       read: (href, token) => this.changesOf(byHref.get(href)!, token),
       recorded: async () => [...(await this.store.syncStatus.listPair(this.families.events.pair)), ...(await this.store.syncStatus.listPair(this.families.tasks.pair))].map((entry) => entry.remote),
       round: (again) => this.round([...again].map(([href, changes]) => ({ collection: byHref.get(href)!, changes, complete: false }))),
     });
-    await this.saveCursors(new Map([...after].filter(([href, token]) => token !== tokens.get(href))));
+    await this.saveCursors(after);
     return this.result();
   }
 
@@ -99,10 +98,25 @@ export class CalendarSync implements CalendarPass {
     return { changed: this.items?.changed ?? 0, itemErrors: this.failures.count };
   }
 
+  /**
+   * A collection's changes since its cursor; after a pass that did not finish, with the items it
+   * settled that the server forgot counted as deleted (own-write-rounds.ts withUnconfirmedGone).
+   */
+  private async firstRead(collection: DavCollection): Promise<(CollectionRead & { readAt: string }) | null> {
+    const cursor = await this.cursorOf(collection.href);
+    const readAt = new Date().toISOString();
+    const changes = await this.changesOf(collection, cursor.syncToken, async (read) => {
+      if (cursor.syncToken === null || read.fullResync || cursor.confirmedUntil === undefined) return read;
+      const statuses = [...(await this.store.syncStatus.listPair(this.families.events.pair)), ...(await this.store.syncStatus.listPair(this.families.tasks.pair))];
+      return withUnconfirmedGone(read, collection.href, cursor.confirmedUntil, statuses, (hrefs) => this.session.fetch(collection, hrefs));
+    });
+    return changes === null ? null : { collection, changes, complete: cursor.syncToken === null || changes.fullResync, readAt };
+  }
+
   /** A collection's changes since `token`; null when it cannot be read (recorded: one calendar never stops the others). */
-  private async changesOf(collection: DavCollection, token: string | null): Promise<DavChanges | null> {
+  private async changesOf(collection: DavCollection, token: string | null, complete: (changes: DavChanges) => Promise<DavChanges> = async (changes) => changes): Promise<DavChanges | null> {
     try {
-      return await this.session.changes(collection, token);
+      return await complete(await this.session.changes(collection, token));
     } catch (error) {
       // A server error on one calendar, a broken resource Radicale chokes on: its items count as
       // unchanged, never as deleted. Rejected credentials or a lost connection fail the whole
@@ -152,14 +166,20 @@ export class CalendarSync implements CalendarPass {
     return [events.pair, tasks.pair];
   }
 
-  private async tokenOf(href: string): Promise<string | null> {
-    const tokens = new Set<string | null>();
-    for (const pair of this.pairsOf(href)) tokens.add(readCursor(davCursorSchema, await this.store.syncCursors.get(pair, href))?.syncToken ?? null);
-    return tokens.size === 1 ? [...tokens][0]! : null;
+  /** The collection's cursor; the pairs it serves must agree on the token, else it is read whole. */
+  private async cursorOf(href: string): Promise<{ syncToken: string | null; confirmedUntil?: string }> {
+    const cursors = [];
+    for (const pair of this.pairsOf(href)) cursors.push(readCursor(davCursorSchema, await this.store.syncCursors.get(pair, href)));
+    const tokens = new Set(cursors.map((cursor) => cursor?.syncToken ?? null));
+    if (tokens.size !== 1) return { syncToken: null };
+    const syncToken = [...tokens][0]!;
+    // The earliest: what either pair settled after it is looked up.
+    const confirmed = cursors.map((cursor) => cursor?.confirmedUntil);
+    return confirmed.every((at) => at !== undefined) ? { syncToken, confirmedUntil: confirmed.sort()[0]! } : { syncToken };
   }
 
-  private async saveCursors(tokens: ReadonlyMap<string, string | null>): Promise<void> {
-    for (const [href, syncToken] of tokens) for (const pair of this.pairsOf(href)) await this.store.syncCursors.put(pair, href, { syncToken });
+  private async saveCursors(tokens: ReadonlyMap<string, StoredToken>): Promise<void> {
+    for (const [href, { syncToken, confirmedUntil }] of tokens) for (const pair of this.pairsOf(href)) await this.store.syncCursors.put(pair, href, { syncToken, confirmedUntil });
   }
 
   private async dropVanishedCollections(calendars: readonly DavCollection[]): Promise<void> {

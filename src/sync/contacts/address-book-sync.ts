@@ -35,7 +35,7 @@ import { PassFailures } from '../engine/failure.js';
 import { contactUid } from '../engine/bridge-uid.js';
 import { hrefKey, sameHref } from '../engine/href.js';
 import { looksEmptied } from '../engine/mass-deletion.js';
-import { OwnWrites, tokensAfterOwnWrites } from '../engine/own-write-rounds.js';
+import { OwnWrites, tokensAfterOwnWrites, withUnconfirmedGone, type StoredToken } from '../engine/own-write-rounds.js';
 import type { BookPass, ContactSyncSpec } from './book-pass.js';
 import { LinkedCards } from './linked-cards.js';
 import { NewCards } from './new-cards.js';
@@ -110,6 +110,7 @@ class AddressBookPass implements BookPass {
     const found = readBookCursor(stored);
     let cursor = found && found.name === this.spec.addressBook && sameServer(found, this.spec.server) ? found : null;
     let changes;
+    let readAt = new Date().toISOString();
     try {
       await this.open(cursor);
       changes = await this.session.changes(this.book, cursor?.syncToken ?? null);
@@ -118,16 +119,21 @@ class AddressBookPass implements BookPass {
       if (cursor === null || !isBridgeError(error) || error.code !== 'NOT_FOUND') throw error;
       cursor = null;
       await this.open(null);
+      readAt = new Date().toISOString();
       changes = await this.session.changes(this.book, null);
     }
     const full = cursor?.syncToken == null || changes.fullResync;
-    if (!full && cursor?.savedAt !== undefined) changes = await this.withUnconfirmedGone(changes, cursor.savedAt);
+    const confirmedUntil = cursor?.confirmedUntil ?? cursor?.savedAt;
+    if (!full && confirmedUntil !== undefined) {
+      // Cards settled after the stored token was read that the server does not report (own-write-rounds.ts).
+      changes = await withUnconfirmedGone(changes, this.book.href, confirmedUntil, await this.store.syncStatus.listPair(this.pair), (hrefs) => this.session.fetch(this.book, hrefs));
+    }
     if (!(await this.round(changes, full, cursor?.version)) || this.signal.aborted) return this.result();
 
     // The token after our own writes (src/sync/engine/own-write-rounds.ts): a client edit made
     // during the pass is synced in a second round from the same read.
     const href = this.book.href;
-    const tokens = await tokensAfterOwnWrites(new Map([[href, changes.syncToken]]), this.writes, {
+    const tokens = await tokensAfterOwnWrites(new Map([[href, { syncToken: changes.syncToken, readAt }]]), this.writes, {
       read: (_collection, token) => this.session.changes(this.book, token),
       recorded: () => [...this.status.values()].map((entry) => entry.remote),
       round: async (again) => {
@@ -136,38 +142,22 @@ class AddressBookPass implements BookPass {
       },
     });
     if (this.signal.aborted) return this.result();
-    const token = tokens.get(href) ?? null;
-    await this.saveCursor(token);
+    await this.saveCursor(tokens.get(href)!);
     return this.result();
-  }
-
-  /**
-   * A pass that did not finish (a lost connection ends it) kept the older token, but linked cards
-   * it created or imported. A server may leave out of the next sync-collection a card created and
-   * deleted after that token (RFC 6578 §3.5.2; Xandikos does): so the cards linked after the cursor
-   * was stored and not reported now are looked up (one multiget, only after such a pass), and the
-   * ones gone count as deleted.
-   */
-  private async withUnconfirmedGone(changes: DavChanges, savedAt: string): Promise<DavChanges> {
-    const reported = new Set([...changes.changed.map((object) => object.href), ...changes.deleted, ...changes.failed.map((failure) => failure.href)].map(hrefKey));
-    const unconfirmed = (await this.store.syncStatus.listPair(this.pair)).filter((entry) => !entry.tombstone && entry.pending === null && entry.remote.ref !== null && entry.updatedAt > savedAt && !reported.has(hrefKey(entry.remote.ref))).map((entry) => entry.remote.ref as string);
-    if (unconfirmed.length === 0) return changes;
-    const present = new Set((await this.session.fetch(this.book, unconfirmed)).map((object) => hrefKey(object.href)));
-    const gone = unconfirmed.filter((href) => !present.has(hrefKey(href)));
-    return gone.length === 0 ? changes : { ...changes, deleted: [...changes.deleted, ...gone] };
   }
 
   private result(): ContactSyncResult {
     return { changed: this.changed, itemErrors: this.failures.count };
   }
 
-  private async saveCursor(syncToken: string | null): Promise<void> {
+  private async saveCursor({ syncToken, confirmedUntil }: StoredToken): Promise<void> {
     const next: BookCursor = {
       href: this.book.href,
       name: this.spec.addressBook,
       principalUrl: this.session.principalUrl,
       addressbookHomeUrl: this.session.addressbookHomeUrl,
       syncToken,
+      confirmedUntil,
       version: this.newVersion,
       serverUrl: this.spec.server.url,
       username: this.spec.server.username,

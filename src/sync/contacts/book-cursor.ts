@@ -21,8 +21,10 @@ export interface BookCursor {
   /** The configured url and username it was found with (absent in cursors of older versions). */
   serverUrl?: string;
   username?: string;
-  /** When the cursor was stored (ISO): status rows changed later were written by a pass that did not finish. */
+  /** When the cursor was stored (ISO). */
   savedAt?: string;
+  /** Cards settled up to then are covered by the token (own-write-rounds.ts StoredToken); cards settled later are looked up when not reported. */
+  confirmedUntil?: string;
 }
 
 /** A cursor found through another configured server or account names an address book of that one. */

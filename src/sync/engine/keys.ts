@@ -34,8 +34,8 @@ export function pairsOfSource(source: SyncSource): string[] {
   return [source.id];
 }
 
-/** A calendar collection's cursor: its RFC 6578 sync token (null: list it whole). */
-export const davCursorSchema = z.object({ syncToken: z.string().nullable() });
+/** A calendar collection's cursor: its RFC 6578 sync token (null: list it whole), and until when the items settled are known to be covered by it (own-write-rounds.ts StoredToken). */
+export const davCursorSchema = z.object({ syncToken: z.string().nullable(), confirmedUntil: z.string().optional() });
 export type DavCursor = z.infer<typeof davCursorSchema>;
 
 /** An IMAP folder's cursor (RFC 3501 §2.3.1.1 UIDVALIDITY, RFC 7162 mod-sequences as decimal strings). */
@@ -61,6 +61,8 @@ export const bookCursorSchema = z.object({
   serverUrl: z.string().optional(),
   username: z.string().optional(),
   savedAt: z.string().optional(),
+  /** Items settled up to then are covered by the token (own-write-rounds.ts StoredToken); older cursors have only savedAt. */
+  confirmedUntil: z.string().optional(),
 });
 
 /** `stored` as `schema` describes it, or undefined (no cursor, or one that does not fit: a full listing). */

@@ -17,8 +17,8 @@
  *    read, and the same check runs once more on what that round wrote; when it finds news again,
  *    the earlier token stays and the next pass sees it.
  */
-import type { DavChanges } from '../../ports/dav.js';
-import { collectionOf, hrefKey } from './href.js';
+import type { DavChanges, DavObject } from '../../ports/dav.js';
+import { collectionOf, hrefKey, within } from './href.js';
 import { onlyOwnWrites, type RecordedRemote } from './own-writes.js';
 
 /** What one round PUT and DELETEd, by collection (keys: href.ts hrefKey). */
@@ -89,36 +89,100 @@ export interface OwnWriteRoundsIo {
   round(changes: ReadonlyMap<string, DavChanges>): Promise<ReadonlySet<string> | null>;
 }
 
+/** A sync token as a round read it, and when (just before the request: the token is at least that new). */
+export interface TokenRead {
+  syncToken: string | null;
+  readAt: string;
+}
+
+/**
+ * A token to store. `confirmedUntil`: every item the bridge settled up to this instant existed
+ * when the server issued the token, or was confirmed by a read after it; the next pass looks up
+ * the items settled later that the server does not report (withUnconfirmedGone).
+ */
+export interface StoredToken {
+  syncToken: string | null;
+  confirmedUntil: string;
+}
+
+async function readAgain(io: OwnWriteRoundsIo, href: string, token: string): Promise<{ changes: DavChanges; readAt: string } | null> {
+  const readAt = new Date().toISOString();
+  const changes = await io.read(href, token);
+  return changes === null ? null : { changes, readAt };
+}
+
 /**
  * The tokens to store after a round, by collection href. `tokens`: the tokens the round's reads
  * returned (only collections whose token may advance); `writes`: what the round wrote. The rule is
- * the file comment's.
+ * the file comment's. Items a round settles from what it read existed when the token was issued;
+ * only resources the bridge created after it are unconfirmed until a later read reports them.
  */
-export async function tokensAfterOwnWrites(tokens: ReadonlyMap<string, string | null>, writes: OwnWrites, io: OwnWriteRoundsIo): Promise<Map<string, string | null>> {
-  const result = new Map(tokens);
-  const again = new Map<string, DavChanges>();
-  for (const [href, token] of tokens) {
-    if (token === null || !writes.wroteTo(href)) continue;
-    const read = await io.read(href, token);
-    if (read === null) continue;
-    const after = withVanishedPuts(read, writes.putsIn(href), writes.allDeletes);
-    if (onlyOwnWrites(after, await io.recorded(), writes.allDeletes)) result.set(href, after.syncToken);
-    else if (usable(after)) again.set(href, after);
+export async function tokensAfterOwnWrites(tokens: ReadonlyMap<string, TokenRead>, writes: OwnWrites, io: OwnWriteRoundsIo): Promise<Map<string, StoredToken>> {
+  // unconfirmedSince null: nothing unconfirmed (confirmed until the tokens are stored).
+  type Entry = TokenRead & { unconfirmedSince: string | null };
+  const result = new Map<string, Entry>();
+  for (const [href, read] of tokens) result.set(href, { ...read, unconfirmedSince: read.syncToken !== null && writes.wroteTo(href) ? read.readAt : null });
+  const stored = () => {
+    const now = new Date().toISOString();
+    return new Map([...result].map(([href, entry]) => [href, { syncToken: entry.syncToken, confirmedUntil: entry.unconfirmedSince ?? now }]));
+  };
+  // Read again what the round wrote to: only our writes -> the later token, confirmed.
+  const confirm = async (href: string, entry: Entry): Promise<{ changes: DavChanges; readAt: string } | null> => {
+    if (entry.syncToken === null || !writes.wroteTo(href)) return null;
+    const read = await readAgain(io, href, entry.syncToken);
+    if (read === null) return null;
+    const changes = withVanishedPuts(read.changes, writes.putsIn(href), writes.allDeletes);
+    if (onlyOwnWrites(changes, await io.recorded(), writes.allDeletes)) {
+      result.set(href, { syncToken: changes.syncToken, readAt: read.readAt, unconfirmedSince: null });
+      return null;
+    }
+    return usable(changes) ? { changes, readAt: read.readAt } : null;
+  };
+  const again = new Map<string, { changes: DavChanges; readAt: string }>();
+  for (const [href, entry] of [...result]) {
+    const news = await confirm(href, entry);
+    if (news !== null) again.set(href, news);
   }
-  if (again.size === 0) return result;
+  if (again.size === 0) return stored();
 
-  const before = new Map([...result]);
+  const before = stored();
   writes.nextRound();
-  const kept = await io.round(again);
+  const kept = await io.round(new Map([...again].map(([href, read]) => [href, read.changes])));
   if (kept === null) return before;
-  for (const [href, after] of again) if (kept.has(href)) result.set(href, after.syncToken);
-  // The second round's own writes: their later token only when they are all that happened meanwhile.
-  for (const [href, token] of [...result]) {
-    if (token === null || !writes.wroteTo(href)) continue;
-    const read = await io.read(href, token);
-    if (read === null) continue;
-    const after = withVanishedPuts(read, writes.putsIn(href), writes.allDeletes);
-    if (onlyOwnWrites(after, await io.recorded(), writes.allDeletes)) result.set(href, after.syncToken);
+  for (const [href, read] of again) if (kept.has(href)) result.set(href, { syncToken: read.changes.syncToken, readAt: read.readAt, unconfirmedSince: null });
+  // What the second round wrote: confirmed by one more read, else unconfirmed since its token was read.
+  for (const [href, entry] of [...result]) {
+    if (!writes.wroteTo(href)) continue;
+    result.set(href, { ...entry, unconfirmedSince: entry.unconfirmedSince ?? entry.readAt });
+    await confirm(href, entry);
   }
-  return result;
+  return stored();
+}
+
+/** What withUnconfirmedGone needs of a sync status row. */
+export interface UnconfirmedCandidate {
+  tombstone: boolean;
+  pending: string | null;
+  remote: { ref: string | null };
+  updatedAt: string;
+}
+
+/**
+ * The stored token may be older than items the bridge settled: a pass that did not finish keeps
+ * the older token (its items, read or created, may all be newer), and a pass whose own writes no
+ * later read confirmed keeps a token from before them. A server may leave out of the next
+ * sync-collection a resource created and deleted after that token (RFC 6578 §3.5.2; Xandikos
+ * does), whoever created it. So the items of the collection at `collectionHref` settled after
+ * `confirmedUntil` (StoredToken) and not reported in `changes` are looked up (one multiget, only
+ * then), and the ones gone count as deleted.
+ */
+export async function withUnconfirmedGone(changes: DavChanges, collectionHref: string, confirmedUntil: string, statuses: Iterable<UnconfirmedCandidate>, fetch: (hrefs: string[]) => Promise<DavObject[]>): Promise<DavChanges> {
+  const reported = new Set([...changes.changed.map((object) => object.href), ...changes.deleted, ...changes.failed.map((failure) => failure.href)].map(hrefKey));
+  const unconfirmed = [...statuses]
+    .filter((entry) => !entry.tombstone && entry.pending === null && entry.remote.ref !== null && entry.updatedAt > confirmedUntil && within(entry.remote.ref, collectionHref) && !reported.has(hrefKey(entry.remote.ref)))
+    .map((entry) => entry.remote.ref as string);
+  if (unconfirmed.length === 0) return changes;
+  const present = new Set((await fetch(unconfirmed)).map((object) => hrefKey(object.href)));
+  const gone = unconfirmed.filter((href) => !present.has(hrefKey(href)));
+  return gone.length === 0 ? changes : { ...changes, deleted: [...changes.deleted, ...gone] };
 }

@@ -57,11 +57,13 @@ afterEach(async () => t.close());
 describe('calendar engine (in-memory server)', () => {
   it('converges without duplicates whatever happens between passes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), fc.integer({ min: 0, max: 2 ** 31 }), async (ops, seed) => {
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.boolean(), async (ops, seed, xandikos) => {
         await t.store.db.deleteFrom('activities').execute();
         for (const table of ['sync_status', 'sync_cursors', 'sync_errors', 'sync_base', 'calendar_mirror', 'calendar_busy'] as const) await t.store.db.deleteFrom(table).execute();
         const dav = new MemoryDav();
         dav.seed(seed);
+        // Like Xandikos: resources created and deleted after a token are not reported (RFC 6578 §3.5.2).
+        dav.forgetsCreatedThenDeleted = xandikos;
         dav.lostAnswers = 0.25;
         const deps = { store: t.store, connector: dav, log: pino({ level: 'silent' }), users: [{ id: 'alice', email: 'alice@example.com' }] };
         const run = () => syncCalendars(spec, deps, new AbortController().signal);
@@ -141,7 +143,14 @@ describe('calendar engine (in-memory server)', () => {
           expect(summaryOf(object!.data)).toBe(activity.subject);
         }
       }),
-      { numRuns: 100 },
+      {
+        numRuns: 100,
+        examples: [
+          // Found by this test on a forgetting server: the client deletes the object of an item the
+          // bridge read while the pass ends on a lost answer; the next pass must see it gone.
+          [[{ op: 'crm-create', subject: 'a' }, { op: 'client-races', pick: 0, subject: 'a', remove: true }, { op: 'client-create', subject: 'a' }, { op: 'sync' }, { op: 'crm-create', subject: 'a' }], 0, true],
+        ],
+      },
     );
   }, 120_000);
 });
