@@ -2,32 +2,20 @@
 // quiet pass after a writing pass costs what a quiet pass costs, and an item the bridge created
 // that the client deletes during the pass is seen as deleted even on a server that forgets
 // resources created and deleted after a token (RFC 6578 §3.5.2; Xandikos does).
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncCalendars } from '../../../../src/sync/calendar/calendar-sync.js';
-import { createTestStore, type TestStore } from '../../../support/memory-store.js';
-import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from '../../../support/memory-dav.js';
+import { describe, expect, it } from 'vitest';
+import { aliceOnMemoryDav } from './alice-spec.js';
 
 const hour = 3_600_000;
-let t: TestStore;
-let dav: MemoryDav;
-beforeEach(async () => {
-  t = await createTestStore();
-  await t.store.users.upsert({ id: 'alice', name: 'Alice', email: 'alice@example.com' });
-  dav = new MemoryDav();
-});
-afterEach(async () => t.close());
-
-const run = () => syncCalendars(aliceSpec, { store: t.store, connector: dav, log: pino({ level: 'silent' }), users: [{ id: 'alice', email: 'alice@example.com' }] }, new AbortController().signal);
+const alice = aliceOnMemoryDav();
+const run = () => alice.run();
 const start = new Date(Math.ceil(Date.now() / hour) * hour + 24 * hour);
-const appointment = (subject: string) => t.store.activities.create({ kind: 'appointment', owner: 'alice', subject, start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
+const appointment = (subject: string) => alice.t.store.activities.create({ kind: 'appointment', owner: 'alice', subject, start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
 
 /** Requests made by a pass with nothing to do. */
 async function quietPassRequests(): Promise<number> {
-  const before = dav.requests;
+  const before = alice.dav.requests;
   expect(await run()).toEqual({ changed: 0, itemErrors: 0 });
-  return dav.requests - before;
+  return alice.dav.requests - before;
 }
 
 it('stores the token after its own writes: the quiet pass after a writing pass makes no more requests than one after a quiet pass', async () => {
@@ -41,22 +29,22 @@ it('stores the token after its own writes: the quiet pass after a writing pass m
 
 describe.each([false, true])('an item the bridge created and the client deleted during the same pass (server forgets: %s)', (forgets) => {
   it('is seen as deleted, and the next pass has nothing to do', async () => {
-    dav.forgetsCreatedThenDeleted = forgets;
+    alice.dav.forgetsCreatedThenDeleted = forgets;
     await appointment('Anchor');
     await run();
     const first = await appointment('First');
     await appointment('Second');
     // Right before the bridge's second PUT, the client deletes the object of the first.
-    dav.beforeBridgeWrite.push(() => undefined);
-    dav.beforeBridgeWrite.push(() => {
-      const calendar = [...dav.collections.keys()][0]!;
-      const object = dav.objects(calendar).find((o) => o.href.endsWith(`crm-bridge-${first.id}.ics`));
-      if (object) dav.delete(object.href);
+    alice.dav.beforeBridgeWrite.push(() => undefined);
+    alice.dav.beforeBridgeWrite.push(() => {
+      const calendar = [...alice.dav.collections.keys()][0]!;
+      const object = alice.dav.objects(calendar).find((o) => o.href.endsWith(`crm-bridge-${first.id}.ics`));
+      if (object) alice.dav.delete(object.href);
     });
     await run();
     // Deleted in the calendar by the user who organises it: deleted in the CRM (plan-item.ts).
-    expect(await t.store.activities.get(first.id)).toBeUndefined();
-    expect(await t.store.syncStatus.findByCrmRef('calendar:alice', first.id)).toBeUndefined();
+    expect(await alice.t.store.activities.get(first.id)).toBeUndefined();
+    expect(await alice.t.store.syncStatus.findByCrmRef('calendar:alice', first.id)).toBeUndefined();
     expect(await run()).toEqual({ changed: 0, itemErrors: 0 });
   });
 });

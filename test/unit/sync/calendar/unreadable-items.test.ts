@@ -1,44 +1,32 @@
 // Calendar objects the DAV adapter lists but cannot read (larger than sync.maxDavResponseBytes on
 // their own, or with an invalid character reference; DavChanges.failed): recorded per item with
 // the href, and never taken as deleted, not even by a full listing.
-import { pino } from 'pino';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BridgeError } from '../../../../src/domain/errors.js';
-import { syncCalendars } from '../../../../src/sync/calendar/calendar-sync.js';
-import { createTestStore, type TestStore } from '../../../support/memory-store.js';
-import { aliceSpec } from './alice-spec.js';
-import { MemoryDav } from '../../../support/memory-dav.js';
+import { aliceOnMemoryDav } from './alice-spec.js';
 
 const hour = 3_600_000;
-let t: TestStore;
-let dav: MemoryDav;
-beforeEach(async () => {
-  t = await createTestStore();
-  await t.store.users.upsert({ id: 'alice', name: 'Alice', email: 'alice@example.com' });
-  dav = new MemoryDav();
-});
-afterEach(async () => t.close());
-
-const run = () => syncCalendars(aliceSpec, { store: t.store, connector: dav, log: pino({ level: 'silent' }), users: [{ id: 'alice', email: 'alice@example.com' }] }, new AbortController().signal);
+const alice = aliceOnMemoryDav();
+const run = () => alice.run();
 
 it('records an unreadable object with its href and keeps the appointment through incremental and full listings', async () => {
   const start = new Date(Math.ceil(Date.now() / hour) * hour + 24 * hour);
-  const activity = await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Keep me', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
+  const activity = await alice.t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Keep me', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
   expect((await run()).itemErrors).toBe(0);
-  const calendar = [...dav.collections.keys()][0]!;
-  const object = dav.objects(calendar).find((o) => o.href.endsWith(`crm-bridge-${activity.id}.ics`))!;
+  const calendar = [...alice.dav.collections.keys()][0]!;
+  const object = alice.dav.objects(calendar).find((o) => o.href.endsWith(`crm-bridge-${activity.id}.ics`))!;
 
   // The client changed it, and now it cannot be read.
-  dav.write(object.href, object.data.replace('SUMMARY:Keep me', 'SUMMARY:Changed'));
-  dav.unreadable.set(object.href, new BridgeError('PAYLOAD_TOO_LARGE', `${object.href}: too large (sync.maxDavResponseBytes)`));
+  alice.dav.write(object.href, object.data.replace('SUMMARY:Keep me', 'SUMMARY:Changed'));
+  alice.dav.unreadable.set(object.href, new BridgeError('PAYLOAD_TOO_LARGE', `${object.href}: too large (sync.maxDavResponseBytes)`));
   expect((await run()).itemErrors).toBe(1);
   // A full listing (the cursors gone) lists it as failed too: not a deletion.
-  for (const pair of ['calendar:alice', 'tasks:alice']) await t.store.syncCursors.remove(pair, calendar);
+  for (const pair of ['calendar:alice', 'tasks:alice']) await alice.t.store.syncCursors.remove(pair, calendar);
   expect((await run()).itemErrors).toBe(1);
 
-  expect(await t.store.activities.get(activity.id)).toMatchObject({ subject: 'Keep me' });
-  expect(dav.object(object.href)).toBeDefined();
-  const errors = await t.store.syncErrors.recent(10, 'caldav:alice');
+  expect(await alice.t.store.activities.get(activity.id)).toMatchObject({ subject: 'Keep me' });
+  expect(alice.dav.object(object.href)).toBeDefined();
+  const errors = await alice.t.store.syncErrors.recent(10, 'caldav:alice');
   expect(errors.map((e) => [e.itemRef, e.code])).toEqual([
     [object.href, 'PAYLOAD_TOO_LARGE'],
     [object.href, 'PAYLOAD_TOO_LARGE'],
