@@ -21,11 +21,14 @@ import { mirrorBusy } from './mirror.js';
 import { mergeFields } from '../engine/merge.js';
 import { planItem, type CrmSide, type ItemAction, type RemoteSide } from './plan-item.js';
 import { activityIdOfUid, activityUid } from '../engine/bridge-uid.js';
-import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { createItem, mergeItem } from '../engine/conditional-write.js';
 import { collectionOf, within } from '../engine/href.js';
 import { familyKinds, type CalendarPass, type FamilyState, type Observation } from './calendar-pass.js';
 
 /** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
+/** A calendar object as read, parsed and interpreted for the user. */
+type RemoteItem = { object: DavObject; parsed: CalendarObject; read: RemoteRead };
+
 function inCrmCollection(href: string | null, collection: DavCollection): boolean {
   return href === null || within(href, collection.href);
 }
@@ -173,7 +176,7 @@ export class CalendarItems {
   }
 
   /** The current remote object of a synced item that this pass did not report (from the base, or fetched). */
-  private async remoteOf(family: FamilyState, status: SyncStatusEntry, base: BaseRecord | undefined): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
+  private async remoteOf(family: FamilyState, status: SyncStatusEntry, base: BaseRecord | undefined): Promise<RemoteItem | null> {
     const href = status.remote.ref!;
     const stored = await this.pass.store.syncBase.get(family.pair, status.identity);
     if (stored?.data && status.remote.version && base) {
@@ -183,7 +186,7 @@ export class CalendarItems {
     return this.fetchRemote(family, href);
   }
 
-  private async fetchRemote(family: FamilyState, href: string): Promise<{ object: DavObject; parsed: CalendarObject; read: RemoteRead } | null> {
+  private async fetchRemote(family: FamilyState, href: string): Promise<RemoteItem | null> {
     const [object] = await this.pass.session.fetch(family.collection, [href]);
     if (!object) return null;
     const parsed = parseCalendarObject(object.data, this.pass.parseOptions);
@@ -193,27 +196,28 @@ export class CalendarItems {
   private async createRemote(family: FamilyState, identity: string, activity: Activity, status: SyncStatusEntry | null): Promise<void> {
     const href = status?.remote.ref ?? new URL(`${encodeURIComponent(identity)}.ics`, family.collection.href).href;
     const fields = crmFieldsOf(family.name, activity, this.pass.user);
-    // The intent first: a crash after the PUT leaves a row that the next pass completes.
-    await this.pass.store.syncStatus.put({
-      pair: family.pair,
-      identity,
-      crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(fields) },
-      remote: { ref: href, version: null, hash: null },
-      origin: 'crm',
-      tombstone: false,
-      pending: 'create',
-    });
     const text = fieldsToIcal(family.name, fields, activity, null, null, identity, this.pass.user, this.pass.now);
-    const outcome = await createOrAdopt(
-      () => this.pass.session.put(href, text, null, 'text/calendar'),
-      () => this.fetchRemote(family, href),
+    await createItem(
+      {
+        href,
+        recordIntent: () =>
+          this.pass.store.syncStatus.put({
+            pair: family.pair,
+            identity,
+            crm: { ref: activity.id, version: activity.updatedAt, hash: fieldsHash(fields) },
+            remote: { ref: href, version: null, hash: null },
+            origin: 'crm',
+            tombstone: false,
+            pending: 'create',
+          }),
+        put: () => this.pass.session.put(href, text, null, 'text/calendar'),
+        settle: (etag) => this.settle(family, identity, activity, { href, etag, data: text }, 'crm'),
+        reread: () => this.fetchRemote(family, href),
+        // It exists already (a create whose answer was lost, or a reset): adopt and merge.
+        adopt: (current) => this.merge(family, identity, activity, current, null, null),
+      },
+      this.pass.writes,
     );
-    // It exists already (a create whose answer was lost, or a reset): adopt and merge.
-    if (outcome.kind === 'exists') await this.merge(family, identity, activity, outcome.current, null, null);
-    else {
-      this.pass.writes.put(href);
-      await this.settle(family, identity, activity, { href, etag: outcome.etag, data: text }, 'crm');
-    }
   }
 
   private async createCrm(family: FamilyState, observation: Observation): Promise<void> {
@@ -232,54 +236,60 @@ export class CalendarItems {
 
   /**
    * Three-way merge and write both sides; on 412 (the calendar changed meanwhile) re-read and merge
-   * again, at most MAX_WRITE_ATTEMPTS writes. `baseFields` null: no base (re-match), the calendar's copy is the base.
+   * again (conditional-write.ts mergeItem). `baseFields` null: no base (re-match), the calendar's copy is the base.
    */
-  private async merge(family: FamilyState, identity: string, start: Activity, initial: { object: DavObject; parsed: CalendarObject; read: RemoteRead }, baseFields: ItemFields | null, status: SyncStatusEntry | null): Promise<void> {
+  private async merge(family: FamilyState, identity: string, start: Activity, initial: RemoteItem, baseFields: ItemFields | null, status: SyncStatusEntry | null): Promise<void> {
     let activity = start;
-    let remote = initial;
-    for (let attempt = 1; ; attempt += 1) {
-      const crmFields = crmFieldsOf(family.name, activity, this.pass.user);
-      const result = mergeFields({
-        base: (baseFields ?? remote.read.fields) as unknown as Record<string, unknown>,
-        crm: crmFields as unknown as Record<string, unknown>,
-        remote: remote.read.fields as unknown as Record<string, unknown>,
-        fields: fieldNamesOf(family.name),
-        policy: family.policy,
-        crmModifiedAt: activity.updatedAt,
-        remoteModifiedAt: remote.read.modifiedAt,
-      });
-      const merged = result.merged as unknown as ItemFields;
-      if (result.conflicts.length > 0) {
-        await this.pass.failures.note(
-          remote.object.href,
-          'CONFLICT',
-          `conflict on ${family.name === 'events' ? 'event' : 'task'} "${activity.subject}" (${activity.id}, ${identity}): ${result.conflicts.join(', ')} changed in both the CRM and the calendar; policy ${family.policy} kept the ${result.winner === 'crm' ? 'CRM' : 'calendar'} values`,
-        );
-      }
-      if (result.writeCrm) {
-        const attendees = family.name === 'events' ? await this.resolve(remote.read) : [];
-        const change = activityChangeOf(family.name, merged, crmFields, attendees.filter((party) => party.role === 'attendee' || party.role === 'optional_attendee'), activity);
-        if (Object.keys(change).length > 0) activity = await this.pass.store.activities.update(activity.id, change);
-      }
-      if (!result.writeRemote) {
-        await this.settle(family, identity, activity, remote.object, status?.origin ?? 'remote', remote);
-        return;
-      }
-      const text = fieldsToIcal(family.name, merged, activity, remote.parsed, remote.read, remote.parsed.uid, this.pass.user, this.pass.now);
-      try {
-        const { etag } = await this.pass.session.put(remote.object.href, text, remote.object.etag, 'text/calendar');
-        this.pass.writes.put(remote.object.href);
-        await this.settle(family, identity, activity, { href: remote.object.href, etag, data: text }, status?.origin ?? 'crm');
-        return;
-      } catch (error) {
-        if (!retryAfterConflict(error, attempt)) throw error;
-        const fresh = await this.fetchRemote(family, remote.object.href);
-        if (!fresh) throw error;
-        // The CRM side now holds the merged values: the next round merges the calendar's new edit into them.
-        baseFields = baseFields ?? remote.read.fields;
-        remote = fresh;
-      }
-    }
+    let base = baseFields;
+    let last = initial;
+    await mergeItem(
+      initial,
+      {
+        round: async (remote) => {
+          last = remote;
+          const crmFields = crmFieldsOf(family.name, activity, this.pass.user);
+          const result = mergeFields({
+            base: (base ?? remote.read.fields) as unknown as Record<string, unknown>,
+            crm: crmFields as unknown as Record<string, unknown>,
+            remote: remote.read.fields as unknown as Record<string, unknown>,
+            fields: fieldNamesOf(family.name),
+            policy: family.policy,
+            crmModifiedAt: activity.updatedAt,
+            remoteModifiedAt: remote.read.modifiedAt,
+          });
+          const merged = result.merged as unknown as ItemFields;
+          if (result.conflicts.length > 0) {
+            await this.pass.failures.note(
+              remote.object.href,
+              'CONFLICT',
+              `conflict on ${family.name === 'events' ? 'event' : 'task'} "${activity.subject}" (${activity.id}, ${identity}): ${result.conflicts.join(', ')} changed in both the CRM and the calendar; policy ${family.policy} kept the ${result.winner === 'crm' ? 'CRM' : 'calendar'} values`,
+            );
+          }
+          if (result.writeCrm) {
+            const attendees = family.name === 'events' ? await this.resolve(remote.read) : [];
+            const change = activityChangeOf(family.name, merged, crmFields, attendees.filter((party) => party.role === 'attendee' || party.role === 'optional_attendee'), activity);
+            if (Object.keys(change).length > 0) activity = await this.pass.store.activities.update(activity.id, change);
+          }
+          if (!result.writeRemote) {
+            await this.settle(family, identity, activity, remote.object, status?.origin ?? 'remote', remote);
+            return null;
+          }
+          const text = fieldsToIcal(family.name, merged, activity, remote.parsed, remote.read, remote.parsed.uid, this.pass.user, this.pass.now);
+          const href = remote.object.href;
+          return {
+            href,
+            put: () => this.pass.session.put(href, text, remote.object.etag, 'text/calendar'),
+            settle: (etag) => this.settle(family, identity, activity, { href, etag, data: text }, status?.origin ?? 'crm'),
+          };
+        },
+        reread: (href) => {
+          // The CRM side now holds the merged values: the next round merges the calendar's new edit into them.
+          base = base ?? last.read.fields;
+          return this.fetchRemote(family, href);
+        },
+      },
+      this.pass.writes,
+    );
   }
 
   /** Record what both sides now hold: status row (no pending intent), merge base, source of the activity. */

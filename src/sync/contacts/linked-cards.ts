@@ -14,7 +14,7 @@ import type { SyncStatusEntry } from '../../store/sync-status.js';
 import { mergeCardFields } from './card-merge.js';
 import { planLinkedCard, type ContactState } from './plan-card.js';
 import type { RemoteCard } from './read-cards.js';
-import { createOrAdopt, retryAfterConflict } from '../engine/conditional-write.js';
+import { createItem, mergeItem } from '../engine/conditional-write.js';
 import { sameHref } from '../engine/href.js';
 import type { BookPass } from './book-pass.js';
 
@@ -102,73 +102,80 @@ export class LinkedCards {
    * Bring one linked contact and its card together. `card` is the card as read this pass (null: not
    * changed since the last pass, the base stands for it).
    */
-  async reconcile(entry: SyncStatusEntry, contact: Contact, base: SyncBaseEntry<CardFields> | null, card: RemoteCard | null): Promise<void> {
+  async reconcile(entry: SyncStatusEntry, contact: Contact, start: SyncBaseEntry<CardFields> | null, card: RemoteCard | null): Promise<void> {
     const { fields, phoneRegion, direction } = this.pass.spec;
-    let current = card;
+    let base = start;
     let crm = contact;
-    for (let attempt = 1; ; attempt++) {
-      const crmFields = fieldsOfContact(crm);
-      const crmChanged = this.crmHash(crmFields) !== entry.crm.hash;
-      const remoteFields = current?.card.fields ?? base?.fields ?? crmFields;
-      const remoteChanged = current !== null && current.etag !== entry.remote.version && (base === null || differingFields(base.fields, remoteFields, fields, phoneRegion).length > 0);
-      const href = current?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
-      const etag = current?.etag ?? entry.remote.version;
-      const remoteText = current?.data ?? base?.data ?? null;
+    let crmFields = fieldsOfContact(crm);
+    await mergeItem<RemoteCard | null>(
+      card,
+      {
+        round: async (current) => {
+          crmFields = fieldsOfContact(crm);
+          const crmChanged = this.crmHash(crmFields) !== entry.crm.hash;
+          const remoteFields = current?.card.fields ?? base?.fields ?? crmFields;
+          const remoteChanged = current !== null && current.etag !== entry.remote.version && (base === null || differingFields(base.fields, remoteFields, fields, phoneRegion).length > 0);
+          const href = current?.href ?? entry.remote.ref ?? this.hrefFor(entry.identity);
+          const etag = current?.etag ?? entry.remote.version;
+          const remoteText = current?.data ?? base?.data ?? null;
 
-      if (!crmChanged && !remoteChanged && entry.remote.version !== null && base !== null) {
-        if (current !== null && (current.etag !== entry.remote.version || !sameHref(current.href, entry.remote.ref ?? ''))) {
-          await this.saveLinked(entry, crm, base.fields, { href: current.href, etag: current.etag, text: current.data });
-        }
-        return;
-      }
+          if (!crmChanged && !remoteChanged && entry.remote.version !== null && base !== null) {
+            if (current !== null && (current.etag !== entry.remote.version || !sameHref(current.href, entry.remote.ref ?? ''))) {
+              await this.saveLinked(entry, crm, base.fields, { href: current.href, etag: current.etag, text: current.data });
+            }
+            return null;
+          }
 
-      let target: CardFields;
-      if (direction === 'crm-to-client') {
-        target = crmFields;
-        const reverted = current === null ? [] : differingFields(remoteFields, crmFields, fields, phoneRegion);
-        if (remoteChanged && reverted.length > 0) {
-          await this.pass.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
-        }
-      } else {
-        const result = mergeCardFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
-        target = result.merged;
-        if (result.conflicts.length > 0) {
-          await this.pass.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
-        }
-        const toCrm = differingFields(crmFields, target, fields, phoneRegion);
-        if (toCrm.length > 0) {
-          crm = await this.pass.store.contacts.update(crm.id, this.patchOf(target, toCrm));
-          this.pass.contacts.set(crm.id, crm);
-          this.pass.changed++;
-        }
-      }
+          let target: CardFields;
+          if (direction === 'crm-to-client') {
+            target = crmFields;
+            const reverted = current === null ? [] : differingFields(remoteFields, crmFields, fields, phoneRegion);
+            if (remoteChanged && reverted.length > 0) {
+              await this.pass.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": client edits of ${reverted.join(', ')} reverted (direction crm-to-client)`);
+            }
+          } else {
+            const result = mergeCardFields(base?.fields ?? null, crmFields, remoteFields, fields, phoneRegion);
+            target = result.merged;
+            if (result.conflicts.length > 0) {
+              await this.pass.failures.record(href, 'CONFLICT', `contact ${crm.id} "${crm.displayName}": ${result.conflicts.join(', ')} changed in the CRM and in the client since the last sync; the CRM value was kept`);
+            }
+            const toCrm = differingFields(crmFields, target, fields, phoneRegion);
+            if (toCrm.length > 0) {
+              crm = await this.pass.store.contacts.update(crm.id, this.patchOf(target, toCrm));
+              this.pass.contacts.set(crm.id, crm);
+              this.pass.changed++;
+            }
+          }
 
-      // A field made secure after its card was written (the secure list is part of the CRM hash, so
-      // that change brings every card here once): take it out of cards the CRM created.
-      const cardFields = current?.card.fields ?? (remoteText !== null && (this.pass.spec.secureFields ?? []).length > 0 ? parseCard(remoteText).fields : null);
-      const leaked = entry.origin === 'crm' && cardFields !== null ? (this.pass.spec.secureFields ?? []).filter((field) => hasValue(cardFields[field])) : [];
-      const needsWrite = remoteText === null || leaked.length > 0 || differingFields(remoteFields, target, fields, phoneRegion).length > 0;
-      if (!needsWrite) {
-        await this.saveLinked(entry, crm, target, { href, etag: etag ?? '', text: remoteText });
-        return;
-      }
-      const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.pass.newVersion, fields: target, selected: fields, phoneRegion, withheld: leaked });
-      try {
-        const written = await this.pass.session.put(href, text, etag);
-        this.pass.writes.put(href);
-        await this.saveLinked(entry, crm, target, { href, etag: written.etag, text });
-        this.pass.changed++;
-        return;
-      } catch (error) {
-        if (!retryAfterConflict(error, attempt)) throw error;
-        // RFC 7232 §4.2: someone changed the card meanwhile. Re-read it and merge again; what this
-        // attempt wrote to the CRM is now the CRM side (its hash no longer matches the status).
-        const [fresh] = await this.pass.session.fetch(this.pass.book, [href]);
-        if (fresh === undefined) throw new BridgeError('PRECONDITION_FAILED', `${href} vanished while being written`);
-        current = { ...fresh, card: parseCard(fresh.data) };
-        if (base === null) base = { fields: crmFields, data: null };
-      }
-    }
+          // A field made secure after its card was written (the secure list is part of the CRM hash, so
+          // that change brings every card here once): take it out of cards the CRM created.
+          const cardFields = current?.card.fields ?? (remoteText !== null && (this.pass.spec.secureFields ?? []).length > 0 ? parseCard(remoteText).fields : null);
+          const leaked = entry.origin === 'crm' && cardFields !== null ? (this.pass.spec.secureFields ?? []).filter((field) => hasValue(cardFields[field])) : [];
+          const needsWrite = remoteText === null || leaked.length > 0 || differingFields(remoteFields, target, fields, phoneRegion).length > 0;
+          if (!needsWrite) {
+            await this.saveLinked(entry, crm, target, { href, etag: etag ?? '', text: remoteText });
+            return null;
+          }
+          const text = renderCard({ base: remoteText, uid: entry.identity, version: current?.card.version ?? this.pass.newVersion, fields: target, selected: fields, phoneRegion, withheld: leaked });
+          return {
+            href,
+            put: () => this.pass.session.put(href, text, etag),
+            settle: async (written) => {
+              await this.saveLinked(entry, crm, target, { href, etag: written, text });
+              this.pass.changed++;
+            },
+          };
+        },
+        reread: async (href) => {
+          // What the last round wrote to the CRM is now the CRM side (its hash no longer matches the status).
+          const [fresh] = await this.pass.session.fetch(this.pass.book, [href]);
+          if (fresh === undefined) return null;
+          if (base === null) base = { fields: crmFields, data: null };
+          return { ...fresh, card: parseCard(fresh.data) };
+        },
+      },
+      this.pass.writes,
+    );
   }
 
   private patchOf(target: CardFields, keys: readonly ContactFieldKey[]): ContactPatch {
@@ -212,26 +219,32 @@ export class LinkedCards {
     const fields = fieldsOfContact(contact);
     const href = entry.remote.ref ?? this.hrefFor(entry.identity);
     const text = renderCard({ base: null, uid: entry.identity, version: this.pass.newVersion, fields, selected: this.pass.spec.fields, phoneRegion: this.pass.spec.phoneRegion });
-    const intent: Omit<SyncStatusEntry, 'updatedAt'> = { ...entry, remote: { ref: href, version: null, hash: null }, pending: 'create' };
-    await this.pass.store.atomically(async (tx) => {
-      await tx.syncStatus.put(intent);
-      await tx.syncBase.put(this.pass.pair, entry.identity, { fields, data: text });
-    });
-    this.pass.status.set(entry.identity, { ...intent, updatedAt: '' });
-    const outcome = await createOrAdopt(
-      () => this.pass.session.put(href, text, null),
-      async () => (await this.pass.session.fetch(this.pass.book, [href]))[0] ?? null,
+    const intent: SyncStatusEntry = { ...entry, remote: { ref: href, version: null, hash: null }, pending: 'create' };
+    await createItem(
+      {
+        href,
+        recordIntent: async () => {
+          await this.pass.store.atomically(async (tx) => {
+            await tx.syncStatus.put(intent);
+            await tx.syncBase.put(this.pass.pair, entry.identity, { fields, data: text });
+          });
+          this.pass.status.set(entry.identity, { ...intent, updatedAt: '' });
+        },
+        put: () => this.pass.session.put(href, text, null),
+        settle: async (etag) => {
+          await this.saveLinked(intent, contact, fields, { href, etag, text });
+          this.pass.changed++;
+        },
+        reread: async () => (await this.pass.session.fetch(this.pass.book, [href]))[0] ?? null,
+        // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
+        adopt: async (current) => {
+          const card = { ...current, card: parseCard(current.data) };
+          if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
+          await this.reconcile({ ...intent, pending: null }, contact, null, card);
+        },
+      },
+      this.pass.writes,
     );
-    if (outcome.kind === 'created') {
-      this.pass.writes.put(href);
-      await this.saveLinked(intent as SyncStatusEntry, contact, fields, { href, etag: outcome.etag, text });
-      this.pass.changed++;
-      return;
-    }
-    // Already there: an earlier attempt's PUT landed, or the card survived a reset. Adopt it.
-    const card = { ...outcome.current, card: parseCard(outcome.current.data) };
-    if (card.card.uid !== entry.identity) throw new BridgeError('CONFLICT', `${href} holds another card (UID ${card.card.uid}) than contact ${contact.id}'s`);
-    await this.reconcile({ ...(intent as SyncStatusEntry), pending: null }, contact, null, card);
   }
 
   hrefFor(uid: string): string {
