@@ -1,7 +1,7 @@
 import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
-import { resetCalendarSync } from './calendar/reset.js';
-import { resetContactSync } from './contacts/reset.js';
+import { davPair } from './engine/keys.js';
+import { resetPair } from './engine/reset-pair.js';
 
 export const resetScopes = ['contacts', 'calendar', 'tasks', 'mail'] as const;
 export type ResetScope = (typeof resetScopes)[number];
@@ -22,11 +22,9 @@ async function resetMail(store: Store, userId: string): Promise<{ mappings: numb
  * UID / Message-ID so nothing is duplicated. The reset API and the admin UI's button share it.
  */
 export async function resetUserSync(store: Store, userId: string, scope: ResetScope, itemId?: string): Promise<{ mappings: number; cursors: number }> {
-  if (scope === 'contacts') return resetContactSync(store, userId, itemId);
   if (scope === 'mail') {
     if (itemId !== undefined) throw new BridgeError('INVALID_INPUT', 'itemId: mail is reset per user only', { details: [{ path: 'body.itemId', message: 'mail is reset per user only' }] });
     return resetMail(store, userId);
   }
-  const result = await resetCalendarSync(store, userId, scope, itemId);
-  return { mappings: result.statusRows, cursors: result.cursors };
+  return resetPair(store, davPair(scope, userId), scope === 'contacts' ? 'redeliver' : 'rematch', itemId);
 }

@@ -8,27 +8,29 @@
  *    (VTODO) pair, keyed by UID.
  * 3. Per pair, plan and write each item on its own (item-sync.ts).
  * 4. Advance the cursors (not for a collection whose deletions were held by the safety rail), past
- *    our own writes when nothing else happened meanwhile (src/sync/engine/own-write-rounds.ts).
+ *    our own writes when nothing else happened meanwhile: steps 2-4 are the shared engine's
+ *    (src/sync/engine/run-pair.ts), this class is the calendar codec it runs.
  */
 import { normalizeEmail } from '../../domain/fields.js';
 import type { ParseCalendarOptions } from '../../calendar/ical-parse.js';
 import { StoreDirectory } from '../../store/party-directory.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavChanges, DavCollection, DavSession } from '../../ports/dav.js';
+import type { DavChanges, DavCollection, DavObject, DavSession } from '../../ports/dav.js';
 import type { FamilyName, UserContext } from './item-codec.js';
 import { ensureCrmCollections } from './collections.js';
 import { sameHref } from '../engine/href.js';
 import { PassFailures } from '../engine/failure.js';
 import { davCursorSchema, davPair, readCursor } from '../engine/keys.js';
-import { OwnWrites, tokensAfterOwnWrites, withUnconfirmedGone, type StoredToken } from '../engine/own-write-rounds.js';
+import { OwnWrites, type StoredToken } from '../engine/own-write-rounds.js';
+import { readSince, runPair, type CollectionRead, type PairCodec, type PairCursor, type TimedRead } from '../engine/run-pair.js';
 import { isCrmCollection, type CalendarPass, type CalendarSpec, type CalendarSyncDeps, type CalendarSyncResult, type Families, type StatusIndex } from './calendar-pass.js';
-import { observeCollection, type CollectionRead } from './observe-collection.js';
+import { observeCollection } from './observe-collection.js';
 import { CalendarItems } from './item-sync.js';
 
 export type { CalendarSpec, CalendarSyncDeps, CalendarSyncResult } from './calendar-pass.js';
 
-export class CalendarSync implements CalendarPass {
+export class CalendarSync implements CalendarPass, PairCodec {
   readonly failures: PassFailures;
   readonly now: Date;
   readonly user: UserContext;
@@ -73,24 +75,13 @@ export class CalendarSync implements CalendarPass {
     await this.dropVanishedCollections(calendars);
     // CRM collections first, so that a UID found in both a CRM collection and elsewhere counts there.
     const toRead = [...calendars].sort((a, b) => Number(isCrmCollection(b, this.families)) - Number(isCrmCollection(a, this.families)));
-    const reads: Array<CollectionRead & { readAt: string }> = [];
+    const reads: TimedRead[] = [];
     for (const collection of toRead) {
       if (this.signal.aborted) return this.result();
-      const read = await this.firstRead(collection);
+      const read = await readSince(this, collection, await this.cursorOf(collection.href));
       if (read) reads.push(read);
     }
-    const advancing = await this.round(reads);
-    if (advancing === null) return this.result();
-    const tokens = new Map(reads.filter((read) => advancing.has(read.collection.href)).map((read) => [read.collection.href, { syncToken: read.changes.syncToken, readAt: read.readAt }] as const));
-    // Nothing is stored before this check: a pass that ends in it keeps the older cursors, and the
-    // next pass looks up what this one settled (withUnconfirmedGone).
-    const byHref = new Map(reads.map((read) => [read.collection.href, read.collection]));
-    const after = await tokensAfterOwnWrites(tokens, this.writes, {
-      read: (href, token) => this.changesOf(byHref.get(href)!, token),
-      recorded: async () => [...(await this.store.syncStatus.listPair(this.families.events.pair)), ...(await this.store.syncStatus.listPair(this.families.tasks.pair))].map((entry) => entry.remote),
-      round: (again) => this.round([...again].map(([href, changes]) => ({ collection: byHref.get(href)!, changes, complete: false }))),
-    });
-    await this.saveCursors(after);
+    await runPair(this, reads, this.writes, this.signal);
     return this.result();
   }
 
@@ -98,39 +89,32 @@ export class CalendarSync implements CalendarPass {
     return { changed: this.items?.changed ?? 0, itemErrors: this.failures.count };
   }
 
-  /**
-   * A collection's changes since its cursor; after a pass that did not finish, with the items it
-   * settled that the server forgot counted as deleted (own-write-rounds.ts withUnconfirmedGone).
-   */
-  private async firstRead(collection: DavCollection): Promise<(CollectionRead & { readAt: string }) | null> {
-    const cursor = await this.cursorOf(collection.href);
-    const readAt = new Date().toISOString();
-    const changes = await this.changesOf(collection, cursor.syncToken, async (read) => {
-      if (cursor.syncToken === null || read.fullResync || cursor.confirmedUntil === undefined) return read;
-      const statuses = [...(await this.store.syncStatus.listPair(this.families.events.pair)), ...(await this.store.syncStatus.listPair(this.families.tasks.pair))];
-      return withUnconfirmedGone(read, collection.href, cursor.confirmedUntil, statuses, (hrefs) => this.session.fetch(collection, hrefs));
-    });
-    return changes === null ? null : { collection, changes, complete: cursor.syncToken === null || changes.fullResync, readAt };
+  // PairCodec (src/sync/engine/run-pair.ts): the calendars as the engine reads them.
+
+  changes(collection: DavCollection, token: string | null): Promise<DavChanges> {
+    return this.session.changes(collection, token);
   }
 
-  /** A collection's changes since `token`; null when it cannot be read (recorded: one calendar never stops the others). */
-  private async changesOf(collection: DavCollection, token: string | null, complete: (changes: DavChanges) => Promise<DavChanges> = async (changes) => changes): Promise<DavChanges | null> {
-    try {
-      return await complete(await this.session.changes(collection, token));
-    } catch (error) {
-      // A server error on one calendar, a broken resource Radicale chokes on: its items count as
-      // unchanged, never as deleted. Rejected credentials or a lost connection fail the whole
-      // source (failure.ts).
-      await this.failures.handle(error, 'collection', collection.href);
-      return null;
-    }
+  fetch(collection: DavCollection, hrefs: string[]): Promise<DavObject[]> {
+    return this.session.fetch(collection, hrefs);
+  }
+
+  async statuses(): Promise<SyncStatusEntry[]> {
+    return [...(await this.store.syncStatus.listPair(this.families.events.pair)), ...(await this.store.syncStatus.listPair(this.families.tasks.pair))];
+  }
+
+  async unreadable(error: unknown, collection: DavCollection): Promise<void> {
+    // A server error on one calendar, a broken resource Radicale chokes on: its items count as
+    // unchanged, never as deleted. Rejected credentials or a lost connection fail the whole
+    // source (failure.ts).
+    await this.failures.handle(error, 'collection', collection.href);
   }
 
   /**
    * One round over what was read: observations, then each pair's items. Returns the collections
    * whose cursors may advance (not those whose deletions were held), or null when aborted.
    */
-  private async round(reads: readonly CollectionRead[]): Promise<Set<string> | null> {
+  async round(reads: readonly CollectionRead[]): Promise<Set<string> | null> {
     const families = this.families;
     for (const family of [families.events, families.tasks]) {
       family.observations.clear();
@@ -167,7 +151,7 @@ export class CalendarSync implements CalendarPass {
   }
 
   /** The collection's cursor; the pairs it serves must agree on the token, else it is read whole. */
-  private async cursorOf(href: string): Promise<{ syncToken: string | null; confirmedUntil?: string }> {
+  private async cursorOf(href: string): Promise<PairCursor> {
     const cursors = [];
     for (const pair of this.pairsOf(href)) cursors.push(readCursor(davCursorSchema, await this.store.syncCursors.get(pair, href)));
     const tokens = new Set(cursors.map((cursor) => cursor?.syncToken ?? null));
@@ -178,8 +162,8 @@ export class CalendarSync implements CalendarPass {
     return confirmed.every((at) => at !== undefined) ? { syncToken, confirmedUntil: confirmed.sort()[0]! } : { syncToken };
   }
 
-  private async saveCursors(tokens: ReadonlyMap<string, StoredToken>): Promise<void> {
-    for (const [href, { syncToken, confirmedUntil }] of tokens) for (const pair of this.pairsOf(href)) await this.store.syncCursors.put(pair, href, { syncToken, confirmedUntil });
+  async saveCursor(collection: DavCollection, { syncToken, confirmedUntil }: StoredToken): Promise<void> {
+    for (const pair of this.pairsOf(collection.href)) await this.store.syncCursors.put(pair, collection.href, { syncToken, confirmedUntil });
   }
 
   private async dropVanishedCollections(calendars: readonly DavCollection[]): Promise<void> {

@@ -7,21 +7,15 @@
 import { parseCalendarObject, type CalendarObject } from '../../calendar/ical-parse.js';
 import type { MirrorBusy, MirrorEntry } from '../../store/calendar-sync.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavChanges, DavCollection, DavObject } from '../../ports/dav.js';
+import type { DavCollection, DavObject } from '../../ports/dav.js';
 import { familyOf, readRemote, type FamilyName, type RemoteRead } from './item-codec.js';
 import { mirrorBusy } from './mirror.js';
 import { holdMassDeletion } from '../engine/mass-deletion.js';
 import { isOwnWrite } from '../engine/own-writes.js';
 import { within } from '../engine/href.js';
 import { EventLoopSlices } from '../event-loop-slices.js';
+import type { CollectionRead } from '../engine/run-pair.js';
 import { isCrmCollection, type CalendarPass, type Families, type StatusIndex } from './calendar-pass.js';
-
-export interface CollectionRead {
-  collection: DavCollection;
-  changes: DavChanges;
-  /** A full listing (no token, or the server refused it): what is not listed is gone. */
-  complete: boolean;
-}
 
 /**
  * Observe `read` into `families`; returns false when the collection's deletions were held (its

@@ -29,13 +29,14 @@ import { isBridgeError } from '../../domain/errors.js';
 import type { SyncBaseEntry } from '../../store/sync-base.js';
 import type { Store } from '../../store/store.js';
 import type { SyncStatusEntry } from '../../store/sync-status.js';
-import type { DavChanges, DavCollection } from '../../ports/dav.js';
+import type { DavChanges, DavCollection, DavObject } from '../../ports/dav.js';
 import type { AddressBookConnector, AddressBookSession } from '../../ports/address-book.js';
 import { PassFailures } from '../engine/failure.js';
 import { contactUid } from '../engine/bridge-uid.js';
 import { hrefKey, sameHref } from '../engine/href.js';
 import { looksEmptied } from '../engine/mass-deletion.js';
-import { OwnWrites, tokensAfterOwnWrites, withUnconfirmedGone, type StoredToken } from '../engine/own-write-rounds.js';
+import { OwnWrites, type StoredToken } from '../engine/own-write-rounds.js';
+import { readSince, runPair, type CollectionRead, type PairCodec } from '../engine/run-pair.js';
 import type { BookPass, ContactSyncSpec } from './book-pass.js';
 import { LinkedCards } from './linked-cards.js';
 import { NewCards } from './new-cards.js';
@@ -71,7 +72,7 @@ export async function syncAddressBook(spec: ContactSyncSpec, deps: ContactSyncDe
   return new AddressBookPass(spec, deps, signal, abort).run();
 }
 
-class AddressBookPass implements BookPass {
+class AddressBookPass implements BookPass, PairCodec {
   readonly pair: string;
   readonly store: Store;
   readonly log: Logger;
@@ -108,49 +109,56 @@ class AddressBookPass implements BookPass {
     // A changed url or account in the configuration means discovering again: syncing on with the
     // remembered address book would keep talking to the old server and report it reached.
     const found = readBookCursor(stored);
-    let cursor = found && found.name === this.spec.addressBook && sameServer(found, this.spec.server) ? found : null;
-    let changes;
-    let readAt = new Date().toISOString();
+    const cursor = found && found.name === this.spec.addressBook && sameServer(found, this.spec.server) ? found : null;
+    let read;
     try {
       await this.open(cursor);
-      changes = await this.session.changes(this.book, cursor?.syncToken ?? null);
+      this.newVersion = cursor?.version ?? '3.0';
+      // Cards settled after the stored token was read that the server does not report are looked
+      // up (own-write-rounds.ts withUnconfirmedGone); cursors from before confirmedUntil have savedAt.
+      read = await readSince(this, this.book, { syncToken: cursor?.syncToken ?? null, confirmedUntil: cursor?.confirmedUntil ?? cursor?.savedAt });
     } catch (error) {
       // The remembered address book is gone (deleted or renamed on the server): discover again.
       if (cursor === null || !isBridgeError(error) || error.code !== 'NOT_FOUND') throw error;
-      cursor = null;
       await this.open(null);
-      readAt = new Date().toISOString();
-      changes = await this.session.changes(this.book, null);
+      this.newVersion = '3.0';
+      read = await readSince(this, this.book, { syncToken: null });
     }
-    const full = cursor?.syncToken == null || changes.fullResync;
-    const confirmedUntil = cursor?.confirmedUntil ?? cursor?.savedAt;
-    if (!full && confirmedUntil !== undefined) {
-      // Cards settled after the stored token was read that the server does not report (own-write-rounds.ts).
-      changes = await withUnconfirmedGone(changes, this.book.href, confirmedUntil, await this.store.syncStatus.listPair(this.pair), (hrefs) => this.session.fetch(this.book, hrefs));
-    }
-    if (!(await this.round(changes, full, cursor?.version)) || this.signal.aborted) return this.result();
-
-    // The token after our own writes (src/sync/engine/own-write-rounds.ts): a client edit made
-    // during the pass is synced in a second round from the same read.
-    const href = this.book.href;
-    const tokens = await tokensAfterOwnWrites(new Map([[href, { syncToken: changes.syncToken, readAt }]]), this.writes, {
-      read: (_collection, token) => this.session.changes(this.book, token),
-      recorded: () => [...this.status.values()].map((entry) => entry.remote),
-      round: async (again) => {
-        const held = !(await this.round(again.get(href)!, false, this.newVersion));
-        return this.signal.aborted ? null : held ? new Set() : new Set([href]);
-      },
-    });
-    if (this.signal.aborted) return this.result();
-    await this.saveCursor(tokens.get(href)!);
+    // A client edit made during the pass is synced in a second round from the same read (run-pair.ts).
+    if (read !== null) await runPair(this, [read], this.writes, this.signal);
     return this.result();
+  }
+
+  // PairCodec (src/sync/engine/run-pair.ts): the one address book of the pair.
+
+  changes(book: DavCollection, token: string | null): Promise<DavChanges> {
+    return this.session.changes(book, token);
+  }
+
+  fetch(book: DavCollection, hrefs: string[]): Promise<DavObject[]> {
+    return this.session.fetch(book, hrefs);
+  }
+
+  statuses(): Promise<SyncStatusEntry[]> {
+    return this.store.syncStatus.listPair(this.pair);
+  }
+
+  /** An address book that cannot be read ends the pass (failure.ts scopes it; a NOT_FOUND rediscovers). */
+  unreadable(error: unknown): Promise<void> {
+    return Promise.reject(error);
+  }
+
+  async round(reads: readonly CollectionRead[]): Promise<ReadonlySet<string> | null> {
+    const believed = new Set<string>();
+    for (const read of reads) if (await this.syncChanges(read.changes, read.complete)) believed.add(read.collection.href);
+    return this.signal.aborted ? null : believed;
   }
 
   private result(): ContactSyncResult {
     return { changed: this.changed, itemErrors: this.failures.count };
   }
 
-  private async saveCursor({ syncToken, confirmedUntil }: StoredToken): Promise<void> {
+  async saveCursor(_book: DavCollection, { syncToken, confirmedUntil }: StoredToken): Promise<void> {
     const next: BookCursor = {
       href: this.book.href,
       name: this.spec.addressBook,
@@ -171,7 +179,7 @@ class AddressBookPass implements BookPass {
    * linked cards, new cards and new CRM contacts. Returns false when the address book looked
    * emptied (deletions held: the cursor must stay where it is).
    */
-  private async round(changes: DavChanges, full: boolean, cursorVersion: VCardVersion | undefined): Promise<boolean> {
+  private async syncChanges(changes: DavChanges, full: boolean): Promise<boolean> {
     this.status = new Map();
     this.holdRemovals = false;
     for (const entry of await this.store.syncStatus.listPair(this.pair)) this.status.set(entry.identity, entry);
@@ -180,8 +188,8 @@ class AddressBookPass implements BookPass {
 
     const { remote, listed, failures } = await readCards(changes.changed, changes.failed, this.spec.maxCardBytes, (uid) => this.status.get(uid)?.remote.ref ?? null);
     const versions = [...remote.values()].map((r) => r.card.version);
+    // New cards take the version most cards have (else the one stored with the cursor stays).
     if (versions.length > 0) this.newVersion = versions.filter((v) => v === '4.0').length > versions.length / 2 ? '4.0' : '3.0';
-    else if (cursorVersion !== undefined) this.newVersion = cursorVersion;
 
     let believeDeletions = true;
     const gone = this.goneEntries(full, listed, new Set(changes.deleted), remote);

@@ -1,7 +1,7 @@
 // The caldav runner end to end against real servers (Radicale and Xandikos): CRM appointments and
 // tasks reach the CRM calendar, client edits come back, tracked events become activities.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
+import { resetUserSync } from '../../../src/sync/reset-user-sync.js';
 import { startApi } from '../../support/api-server.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, hour, hoursAhead, icsDate, objectsOf, serverNames, syncOnce, tag, vevent, vtodo } from './support.js';
@@ -188,7 +188,7 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
 
     // A reset of the tasks (the events of the same collection are not touched) re-matches everything.
     const before = (await objectsOf(client, list)).length;
-    expect((await resetCalendarSync(t.store, 'alice', 'tasks')).statusRows).toBe(3);
+    expect((await resetUserSync(t.store, 'alice', 'tasks')).mappings).toBe(3);
     expect(await syncOnce(t.store, config)).toMatchObject({ itemErrors: 0 });
     expect(await objectsOf(client, list)).toHaveLength(before);
     expect((await t.store.activities.list({ owner: 'alice', kinds: ['task', 'follow_up'] }, { limit: 10 })).items).toHaveLength(3);

@@ -1,7 +1,7 @@
 // Deletion rules, the mass-delete safety rail, conflict policies, crash-safe creates and reset,
 // against Radicale and Xandikos through the caldav runner.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { resetCalendarSync } from '../../../src/sync/calendar/reset.js';
+import { resetUserSync } from '../../../src/sync/reset-user-sync.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { calendarConfig, calendarUser, clientSession, collectionNamed, editLine, hour, hoursAhead, icsDate, objectsOf, racingConnector, serverNames, syncOnce, tag, vevent } from './support.js';
 
@@ -70,7 +70,7 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     expect(error).toMatchObject({ code: 'CONFLICT' });
     expect(error!.message).toContain('held');
     // After a reset the CRM copies are written again, once.
-    await resetCalendarSync(t.store, 'alice', 'calendar');
+    await resetUserSync(t.store, 'alice', 'calendar');
     await sync();
     expect(await objectsOf(client, collection)).toHaveLength(3);
     await sync();
@@ -163,7 +163,7 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     await client.put(`${collection.href}${uid}.ics`, vevent(uid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:From the client']), null, 'text/calendar');
     await sync();
     expect((await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items).toHaveLength(2);
-    await resetCalendarSync(t.store, 'alice', 'calendar');
+    await resetUserSync(t.store, 'alice', 'calendar');
     expect(await t.store.syncStatus.listPair('calendar:alice')).toHaveLength(0);
     await sync();
     expect((await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items).toHaveLength(2);
@@ -172,7 +172,7 @@ describe.each(serverNames)('calendar deletions and conflicts against %s', (serve
     const [ours] = (await objectsOf(client, collection)).filter((object) => object.href.includes(item.id));
     await client.put(ours!.href, editLine(ours!.data, 'LOCATION', 'LOCATION:Stale'), ours!.etag, 'text/calendar');
     await t.store.activities.update(item.id, { location: 'Fresh' });
-    await resetCalendarSync(t.store, 'alice', 'calendar', item.id);
+    await resetUserSync(t.store, 'alice', 'calendar', item.id);
     await sync();
     const again = await objectsOf(client, collection);
     expect(again).toHaveLength(2);

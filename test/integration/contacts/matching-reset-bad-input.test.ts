@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseCard } from '../../../src/contacts/vcard.js';
 import { bridgeUid } from '../../../src/sync/contacts/address-book-sync.js';
-import { resetContactSync } from '../../../src/sync/contacts/reset.js';
+import { resetUserSync } from '../../../src/sync/reset-user-sync.js';
 import type { DavServerSettings } from '../../../src/ports/dav.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
 import { Client, contactsConfig, davAccount, hookedConnector, serverNames, syncContacts, uniqueBookName, vcard } from './support.js';
@@ -93,11 +93,11 @@ describe.each(serverNames)('contact sync on %s', (server) => {
     await syncContacts(t.store, config());
     expect(await client.byUid(bridgeUid(contact.id))).toBeUndefined();
 
-    expect(await resetContactSync(t.store, 'alice', contact.id)).toEqual({ mappings: 1, cursors: 0 });
+    expect(await resetUserSync(t.store, 'alice', 'contacts', contact.id)).toEqual({ mappings: 1, cursors: 0 });
     await syncContacts(t.store, config());
     expect(parseCard((await client.byUid(bridgeUid(contact.id)))!.data).fields.displayName).toBe('Mistaken Deletion');
 
-    expect(await resetContactSync(t.store, 'alice')).toEqual({ mappings: 3, cursors: 1 });
+    expect(await resetUserSync(t.store, 'alice', 'contacts')).toEqual({ mappings: 3, cursors: 1 });
     expect(await syncContacts(t.store, config())).toMatchObject({ itemErrors: 0 });
     const cards = await client.cards();
     expect(cards.map((c) => parseCard(c.data).uid).sort()).toEqual([bridgeUid(contact.id), bridgeUid(kept.id), imported].sort());

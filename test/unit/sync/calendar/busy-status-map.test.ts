@@ -7,7 +7,7 @@ import { extraOf, userDocumentFromForm } from '../../../../src/admin/entry-forms
 import { userConfigSchema } from '../../../../src/config/schema.js';
 import { syncCalendars, type CalendarSpec } from '../../../../src/sync/calendar/calendar-sync.js';
 import type { BusyStatusMap } from '../../../../src/sync/calendar/fields.js';
-import { resetCalendarSync } from '../../../../src/sync/calendar/reset.js';
+import { resetUserSync } from '../../../../src/sync/reset-user-sync.js';
 import { createTestStore, type TestStore } from '../../../support/memory-store.js';
 import { aliceSpec } from './alice-spec.js';
 import { MemoryDav } from '../../../support/memory-dav.js';
@@ -125,7 +125,7 @@ describe('busy-status mapping (users[].calendar.busyStatusMap)', () => {
     const activity = await appointment('Away', 'oof');
     await runner({})();
     expect(objectOf(activity.id).data).toMatch(/X-MICROSOFT-CDO-BUSYSTATUS:OOF/);
-    await resetCalendarSync(t.store, 'alice', 'calendar');
+    await resetUserSync(t.store, 'alice', 'calendar');
     const run = runner({ oof: 'busy' });
     expect((await run()).itemErrors).toBe(0);
     expect(objectOf(activity.id).data).not.toMatch(/X-MICROSOFT-CDO-BUSYSTATUS/);
