@@ -25,10 +25,10 @@ import { createItem, mergeItem } from '../engine/conditional-write.js';
 import { collectionOf, within } from '../engine/href.js';
 import { familyKinds, type CalendarPass, type FamilyState, type Observation } from './calendar-pass.js';
 
-/** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
 /** A calendar object as read, parsed and interpreted for the user. */
 type RemoteItem = { object: DavObject; parsed: CalendarObject; read: RemoteRead };
 
+/** Unknown (no href yet) counts as the CRM collection, where the bridge creates items. */
 function inCrmCollection(href: string | null, collection: DavCollection): boolean {
   return href === null || within(href, collection.href);
 }
