@@ -7,6 +7,7 @@ import { contactRunner } from '../sync/contacts/contacts-runner.js';
 import { CalDavConnector, CalDavScheduleOutbox } from '../../adapters/caldav/index.js';
 import { calendarRunner } from '../sync/calendar/calendar-runner.js';
 import { CalendarChangeFollower } from '../sync/calendar/change-follower.js';
+import { MailChangeFollower } from '../sync/mail/change-follower.js';
 import type { ScheduleFreeBusy } from '../ports/freebusy.js';
 import { OutboxWorker } from '../sync/outbox-worker.js';
 import type { Config } from '../config/schema.js';
@@ -33,12 +34,17 @@ export function createRunners(config: Config, store: Store, log: Logger, states?
 
 export function createScheduler(config: Config, store: Store, log: Logger, metrics: Metrics, states?: SourceStates): SyncScheduler {
   const sources = sourcesOf(config);
+  const mailSourceIds = sources.filter((source) => source.kind === 'imap' || source.kind === 'shared-mailbox').map((source) => source.id);
   return new SyncScheduler(sources, createRunners(config, store, log, states), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
     limits: sourceLimitsOf(config),
     ...(states ? { states } : {}),
-    // CRM appointment/task changes reach the owner's calendar at once (CONTRACT.md), not at the next interval.
-    triggers: [new CalendarChangeFollower(store, log.child({ component: 'calendar' })), new ContactChangeFollower(store, log.child({ component: 'contacts' }))],
+    // CRM changes reach the groupware at once (CONTRACT.md), not at the next interval.
+    triggers: [
+      new CalendarChangeFollower(store, log.child({ component: 'calendar' })),
+      new ContactChangeFollower(store, log.child({ component: 'contacts' })),
+      new MailChangeFollower(store, log.child({ component: 'mail' }), mailSourceIds),
+    ],
     ...(config.sync.idle
       ? {
           watchers: {

@@ -57,6 +57,13 @@ export class MailMessageRepository {
     return rows.map(toStatus);
   }
 
+  /** Which of these sources still have keywords to take off for activities the CRM deleted (index mail_messages_state). */
+  async sourcesToUntrack(sourceIds: readonly string[]): Promise<string[]> {
+    if (sourceIds.length === 0) return [];
+    const rows = await this.db.selectFrom('mail_messages').select('source_id').distinct().where('source_id', 'in', sourceIds).where('state', '=', 'untrack').execute();
+    return rows.map((row) => row.source_id);
+  }
+
   async failed(sourceId: string, folder: string, uidValidity: string, maxAttempts: number): Promise<MailMessageStatus[]> {
     const rows = await this.inFolder(sourceId, folder, uidValidity).where('state', '=', 'failed').where('attempts', '<', maxAttempts).orderBy('uid').execute();
     return rows.map(toStatus);

@@ -28,6 +28,13 @@ export abstract class ChangeFeedFollower implements SyncTrigger {
   /** Source ids (e.g. `caldav:alice`) that must run because of `change`; unknown ids are ignored by the scheduler. */
   protected abstract sourcesFor(change: Change): Promise<Iterable<string>>;
 
+  /** The sources a page of changes concerns: by default, those of each change. */
+  protected async sourcesForBatch(changes: readonly Change[]): Promise<Iterable<string>> {
+    const sources = new Set<string>();
+    for (const change of changes) for (const source of await this.sourcesFor(change)) sources.add(source);
+    return sources;
+  }
+
   /** Users whose sync status of a pair matching `pair` holds the record (`^prefix:(user)$`): covers deletions and owner changes. */
   protected async usersHolding(recordId: string, kinds: readonly DavPairKind[]): Promise<string[]> {
     const pairs = await this.store.syncStatus.pairsHolding(recordId);
@@ -57,12 +64,9 @@ export abstract class ChangeFeedFollower implements SyncTrigger {
     for (;;) {
       const changes = await this.store.changes.listAfter(this.after, PAGE);
       if (changes.length === 0) return;
-      const sources = new Set<string>();
-      for (const change of changes) {
-        this.after = change.seq;
-        for (const source of await this.sourcesFor(change)) sources.add(source);
-      }
-      for (const source of sources) request(source);
+      const sources = await this.sourcesForBatch(changes);
+      this.after = changes[changes.length - 1]!.seq;
+      for (const source of new Set(sources)) request(source);
       if (changes.length < PAGE) return;
     }
   }
