@@ -49,7 +49,9 @@ describe('resetPair', () => {
     expect(await t.store.syncBase.get(pair, 'u1')).toBeUndefined();
     expect(await resetPair(t.store, pair, 'rematch')).toEqual({ mappings: 1, cursors: 0 });
     expect(await t.store.syncStatus.listPair(pair)).toEqual([]);
+    expect(await t.store.syncBase.get(pair, 'u2')).toBeUndefined();
     expect(await t.store.syncStatus.listPair(other)).toHaveLength(1);
+    expect(await t.store.syncBase.get(other, 'u3')).toBeDefined();
     expect(await resetPair(t.store, pair, 'rematch', 'unknown')).toEqual({ mappings: 0, cursors: 0 });
   });
 });
