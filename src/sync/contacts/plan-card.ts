@@ -1,8 +1,8 @@
 /**
- * The ownership and deletion rules of contact sync (issue 6) as a pure decision per card: what
- * happens to one linked card (a sync_status row of `contacts:<user>`) and to one card the
- * address book holds that no row knows yet. address-book-sync.ts gathers the inputs and applies
- * the action. The rules:
+ * The ownership and deletion rules of contact sync (issue 6), as the rules and facts of the shared
+ * item planner (engine/plan-item.ts): what happens to one linked card (a sync_status row of
+ * `contacts:<user>`) and to one card the address book holds that no row knows yet. linked-cards.ts
+ * and new-cards.ts gather the inputs and apply the action. The rules:
  * - a deletion in the client never deletes CRM data: the link becomes a tombstone (the card stays
  *   deleted until the contact is reset), except with direction crm-to-client, where the address
  *   book mirrors the CRM and the card is put back;
@@ -13,6 +13,8 @@
  * - a card unknown to the status is re-linked by the bridge's UID, else matched to an existing
  *   contact, else imported (two-way only); an ambiguous match is reported, never guessed.
  */
+import { planPairItem, type ItemAction, type PairRules } from '../engine/plan-item.js';
+
 export type Direction = 'two-way' | 'crm-to-client';
 
 /** The linked CRM contact as this pass sees it. */
@@ -50,16 +52,43 @@ export type LinkedCardAction =
   /** Three-way merge of contact and card, writing either side as needed. */
   | { type: 'reconcile' };
 
+const cardRules = (direction: Direction, contact: ContactState): PairRules => ({
+  // crm-to-client: the address book mirrors the CRM, so a selected contact's card is put back.
+  clientDeleted: direction === 'crm-to-client' && contact === 'selected' ? 'restore-remote' : 'tombstone',
+  deletedBeforeConfirmed: 'as-client-deletion',
+  bothGone: 'tombstone',
+  reviveTombstones: true,
+  mergeWhen: 'always',
+  importsNew: direction === 'two-way',
+});
+
+/** The shared planner's actions in the words of the contacts executor (linked-cards.ts). */
+const linkedActionOf: Partial<Record<ItemAction['type'], LinkedCardAction['type']>> = {
+  none: 'none',
+  relink: 'relink',
+  'restore-remote': 'restore-card',
+  tombstone: 'tombstone',
+  'delete-remote': 'remove-card',
+  'create-remote': 'create-card',
+  merge: 'reconcile',
+};
+
 export function planLinkedCard(input: LinkedCardInput): LinkedCardAction {
-  if (input.tombstone) return input.cardListed && !input.hasHref && input.contact !== 'missing' ? { type: 'relink' } : { type: 'none' };
-  if (input.cardGone) return input.direction === 'crm-to-client' && input.contact === 'selected' ? { type: 'restore-card' } : { type: 'tombstone' };
-  const left = input.contact === 'missing' || input.contact === 'inactive' || (input.contact === 'unselected' && input.origin === 'crm');
-  if (left) {
-    if (input.origin === 'remote') return { type: 'tombstone' };
-    return input.holdRemovals ? { type: 'none' } : { type: 'remove-card' };
-  }
-  if (input.pendingCreate && !input.cardListed) return { type: 'create-card' };
-  return { type: 'reconcile' };
+  const { contact } = input;
+  // A contact the filter no longer selects keeps its card in sync when the card was made in the client.
+  const present = contact === 'selected' || (contact === 'unselected' && input.origin === 'remote');
+  const action = planPairItem(
+    {
+      status: { tombstone: input.tombstone, pendingCreate: input.pendingCreate, hasRemote: input.hasHref, crmHash: null, remoteHash: null },
+      crm: present ? { state: 'present', hash: null } : { state: 'gone', deleted: contact === 'missing' },
+      remote: input.cardGone ? { state: 'deleted' } : input.cardListed ? { state: 'changed', hash: null, tracked: true } : { state: 'unseen' },
+      whenCrmGone: input.origin === 'remote' ? 'keep' : input.holdRemovals ? 'hold' : 'delete',
+    },
+    cardRules(input.direction, contact),
+  );
+  const type = linkedActionOf[action.type];
+  if (type === undefined) throw new Error(`the card rules gave ${action.type} for a linked card`);
+  return { type };
 }
 
 export interface NewCardInput {
@@ -80,9 +109,27 @@ export type NewCardAction =
   | { type: 'refuse-import' }
   | { type: 'import' };
 
+const newActionOf: Partial<Record<ItemAction['type'], NewCardAction['type']>> = {
+  merge: 'link-own',
+  'link-match': 'link-match',
+  'report-ambiguous': 'report-ambiguous',
+  'refuse-import': 'refuse-import',
+  'create-crm': 'import',
+};
+
 export function planNewCard(input: NewCardInput): NewCardAction {
-  if (input.ownContact) return { type: 'link-own' };
-  if (input.match === 'match') return { type: 'link-match' };
-  if (input.match === 'ambiguous') return { type: 'report-ambiguous' };
-  return input.direction === 'crm-to-client' ? { type: 'refuse-import' } : { type: 'import' };
+  const action = planPairItem(
+    {
+      status: null,
+      // A card with the bridge's UID of a selected contact not linked yet is that contact's.
+      crm: input.ownContact ? { state: 'present', hash: null } : { state: 'none' },
+      remote: { state: 'changed', hash: null, tracked: true },
+      whenCrmGone: 'keep',
+      match: input.match,
+    },
+    cardRules(input.direction, 'selected'),
+  );
+  const type = newActionOf[action.type];
+  if (type === undefined) throw new Error(`the card rules gave ${action.type} for a new card`);
+  return { type };
 }
