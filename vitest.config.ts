@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: fast unit tests over pure logic and in-memory fakes, integration tests against
+// Four projects: fast unit tests over pure logic and in-memory fakes (and those over the store again
+// on PostgreSQL), integration tests against
 // the real servers that test/servers/global-setup.ts starts on loopback ports, and the admin UI e2e.
 export default defineConfig({
   test: {
@@ -9,7 +10,21 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // PostgreSQL-only behaviour (several processes on one database) runs in unit-postgres.
+          exclude: ['test/unit/postgres/**'],
           environment: 'node',
+        },
+      },
+      {
+        // The store, the API and the sync engines again, on a private PostgreSQL (issue 14).
+        test: {
+          name: 'unit-postgres',
+          // Every unit test that opens a store (test/support/memory-store.ts, api-server.ts).
+          include: ['test/unit/{store,api,admin,webhooks,sync,postgres}/**/*.test.ts', 'test/unit/mail/{ingest-attachments,message-identity}.test.ts'],
+          environment: 'node',
+          env: { TEST_DATABASE: 'postgres' },
+          globalSetup: ['test/servers/postgres-setup.ts'],
+          hookTimeout: 60_000,
         },
       },
       {

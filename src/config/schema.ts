@@ -175,7 +175,7 @@ const listenAddress = z.preprocess((value) => (typeof value === 'number' ? Strin
 
 export const configSchema = z.object({
   database: nonEmpty
-    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'expected sqlite:PATH (postgres:// is not supported yet)')
+    .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'expected sqlite:PATH or postgres://user:password@host:port/database')
     .default('sqlite:./data/crm-bridge.db'),
   dataDir: nonEmpty.default('./data'),
   server: z

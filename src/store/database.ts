@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type MigrationResultSet, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
 import { BridgeError } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
 import { ensureParentDirectories, ensurePrivateFile, restrictIfExists } from './private-files.js';
@@ -14,13 +15,20 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** A database URL as it may appear in logs and errors: the password never does. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, (_match, userInfo: string) => `//${userInfo.split(':')[0]}:***@`);
+}
+
 /**
- * Open the database named by a URL. Only `sqlite:PATH` (or `sqlite::memory:`) exists today; the
- * repositories use portable kysely queries, so `postgres://` needs only a dialect branch here.
+ * Open the database named by a URL: `sqlite:PATH` (or `sqlite::memory:`), or
+ * `postgres://user:pass@host:port/db[?sslmode=...]`. The repositories use portable kysely
+ * queries; what differs between the two lives here and in dialect.ts.
  */
 export function openDatabase(url: string, cwd: string = process.cwd()): OpenDatabase {
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   if (!url.startsWith('sqlite:')) {
-    throw new BridgeError('CONFIG', `database: unsupported database URL "${url.replace(/\/\/[^@]*@/, '//***@')}" (only sqlite:PATH is supported yet)`);
+    throw new BridgeError('CONFIG', `database: unsupported database URL "${redactDatabaseUrl(url)}" (expected sqlite:PATH or postgres://...)`);
   }
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:' || path === '';
@@ -51,6 +59,42 @@ export function openDatabase(url: string, cwd: string = process.cwd()): OpenData
   return {
     db,
     location: memory ? 'sqlite (in memory)' : `sqlite ${file}`,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+const INT8_OID = 20;
+
+/**
+ * node-postgres gives bigint (int8) values as strings, since they may exceed 2^53. The schema has
+ * no bigint column (IMAP MODSEQs are text); int8 comes only from count() and sum(), which are
+ * numbers on SQLite, so they become numbers here too.
+ */
+const typeParser = ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser;
+
+function openPostgres(url: string): OpenDatabase {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BridgeError('CONFIG', `database: "${redactDatabaseUrl(url)}" is not a valid postgres:// URL`);
+  }
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (name === '') throw new BridgeError('CONFIG', `database: ${redactDatabaseUrl(url)} names no database (postgres://user:pass@host:port/DATABASE)`);
+  // node-postgres reads host, port, user, password, database and sslmode from the URL.
+  const pool = new pg.Pool({ connectionString: url, max: 10, application_name: 'crm-bridge', types: { getTypeParser: typeParser } });
+  // An idle connection the server drops (restart, failover) must not crash the process: the
+  // pool replaces it, and the next query reports the error where it belongs.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    location: `postgres ${parsed.hostname}:${parsed.port || '5432'}/${name}`,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -5,7 +5,8 @@ import { PostgresAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kyse
  * instead of writing dialect-specific SQL, so a Postgres dialect needs changes only in this file
  * and in database.ts.
  */
-export function isPostgres(db: Kysely<unknown>): boolean {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database's schema
+export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
@@ -16,4 +17,9 @@ export function autoIncrementType(db: Kysely<unknown>): 'integer' | 'serial' {
 
 export function autoIncrementKey(db: Kysely<unknown>) {
   return (column: ColumnDefinitionBuilder) => (isPostgres(db) ? column.primaryKey() : column.primaryKey().autoIncrement());
+}
+
+/** An 8-byte float on both: SQLite's `real` is one; Postgres's `real` is 4 bytes (about 7 digits, too few for an amount). */
+export function floatType(db: Kysely<unknown>): 'real' | 'double precision' {
+  return isPostgres(db) ? 'double precision' : 'real';
 }

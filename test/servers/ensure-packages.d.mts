@@ -9,6 +9,8 @@ export interface ServerBinaries {
   chromium?: string;
   /** A python3 that can import icalendar. */
   icalendarPython?: string;
+  /** The directory holding PostgreSQL's initdb and postgres. */
+  postgresBin?: string;
 }
 
 export interface PackageCheck {

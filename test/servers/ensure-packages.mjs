@@ -2,7 +2,8 @@
 // Checks that the real servers the integration tests run against are installed:
 // Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; Chromium, the
 // browser the admin UI's e2e tests drive (playwright-core downloads none); and Python's icalendar,
-// the second parser the published free/busy must satisfy (issue 5).
+// the second parser the published free/busy must satisfy (issue 5); PostgreSQL, the second
+// database every store test runs on (issue 14).
 //
 // Run directly (`node test/servers/ensure-packages.mjs`, done by `npm test`): if anything is
 // missing and we are root with apt-get, installs the Debian packages; otherwise exits 1
@@ -12,11 +13,11 @@
 // reports what was found, `assertServerPackages()` throws a clear error if anything is missing.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar'];
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql'];
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -155,7 +156,32 @@ export function checkServerPackages() {
     binaries.icalendarPython = python;
   }
 
+  const postgresBin = findPostgresBin();
+  if (postgresBin === undefined) {
+    missing.push('PostgreSQL server binaries (initdb and postgres in /usr/lib/postgresql/*/bin)');
+    missingPackages.add('postgresql');
+  } else {
+    binaries.postgresBin = postgresBin;
+  }
+
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
+}
+
+/** Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<major>/bin: the newest major wins. */
+function findPostgresBin() {
+  const root = '/usr/lib/postgresql';
+  let majors = [];
+  try {
+    majors = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  } catch {
+    // not installed
+  }
+  for (const major of majors) {
+    const bin = join(root, major, 'bin');
+    if (isExecutable(join(bin, 'initdb')) && isExecutable(join(bin, 'postgres'))) return bin;
+  }
+  const initdb = which('initdb');
+  return initdb !== undefined && which('postgres') !== undefined ? join(initdb, '..') : undefined;
 }
 
 /** A Python that can import `module`: Debian's interpreter first (a pyenv python3 on PATH cannot see dist-packages). */
@@ -199,7 +225,7 @@ function run(cmd, args, extraEnv) {
 export function ensureServerPackages() {
   let result = checkServerPackages();
   if (result.ok) {
-    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, chromium and python3-icalendar are installed');
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, chromium, python3-icalendar and postgresql are installed');
     return 0;
   }
   console.error(describeMissing(result));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,9 @@ import { BlobStore } from '../../src/store/blob-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from '../../src/store/database.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { Store } from '../../src/store/store.js';
+import { inject } from 'vitest';
+import { adminQuery } from '../servers/postgres.js';
+import { TEMPLATE_DATABASE } from '../servers/postgres-setup.js';
 
 export interface TestStore {
   store: Store;
@@ -13,10 +17,18 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-/** A real SQLite database (in a temp dir, WAL) with all migrations applied. */
+/** Which database the store tests run on: the `unit-postgres` project sets TEST_DATABASE=postgres. */
+export const testDatabase: 'sqlite' | 'postgres' = process.env['TEST_DATABASE'] === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * A fresh database with all migrations applied: SQLite in a temp dir (WAL), or under the
+ * `unit-postgres` project a new database on the run's private PostgreSQL, copied from the migrated
+ * template (test/servers/postgres-setup.ts) and dropped on close.
+ */
 export async function createTestStore(options: { maxAttachmentBytes?: number; secretKey?: string } = {}): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-test-'));
-  const database = openDatabase(`sqlite:${join(dir, 'test.db')}`);
+  const postgres = testDatabase === 'postgres' ? await createPostgresDatabase() : undefined;
+  const database = openDatabase(postgres?.url ?? `sqlite:${join(dir, 'test.db')}`);
   await migrateToLatest(database.db);
   const store = new Store(database.db, new SecretBox(options.secretKey ?? 'test-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), options.maxAttachmentBytes ?? 1024));
   return {
@@ -25,7 +37,18 @@ export async function createTestStore(options: { maxAttachmentBytes?: number; se
     dir,
     async close() {
       await database.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+let databases = 0;
+
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const info = inject('postgres');
+  databases += 1;
+  const name = `test_${process.pid}_${databases}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(info, `create database ${name} template ${TEMPLATE_DATABASE}`);
+  return { url: `${info.baseUrl}${name}`, drop: () => adminQuery(info, `drop database ${name} with (force)`) };
 }

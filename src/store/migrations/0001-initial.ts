@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { autoIncrementKey, autoIncrementType } from '../dialect.js';
+import { autoIncrementKey, autoIncrementType, floatType } from '../dialect.js';
 
 /** The CRM activity model, the change feed, webhooks and the sync bookkeeping tables. */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -116,7 +116,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text')
     .addColumn('contact_id', 'text')
     .addColumn('stage', 'text', (c) => c.notNull())
-    .addColumn('amount', 'real')
+    .addColumn('amount', floatType(db))
     .addColumn('currency', 'text')
     .addColumn('close_date', 'text')
     .addColumn('owner', 'text')

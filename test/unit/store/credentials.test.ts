@@ -1,5 +1,3 @@
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/domain/errors.js';
 import { CredentialRepository } from '../../../src/store/credentials.js';
@@ -16,9 +14,8 @@ describe('credentials at rest', () => {
   it('stores passwords AES-256-GCM encrypted and reads them back', async () => {
     await t.store.credentials.put('user', 'alice', 'imap', 'hunter2-very-secret');
     expect(await t.store.credentials.get('user', 'alice', 'imap')).toBe('hunter2-very-secret');
-    const raw = new Database(join(t.dir, 'test.db'), { readonly: true });
-    const rows = raw.prepare('select secret from credentials').all() as Array<{ secret: string }>;
-    raw.close();
+    // The column as the database holds it (SQLite file or PostgreSQL row), not through the repository.
+    const rows = await t.database.db.selectFrom('credentials').select('secret').execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.secret).toMatch(/^v1\./);
     expect(rows[0]!.secret).not.toContain('hunter2');
