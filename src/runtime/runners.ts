@@ -16,6 +16,8 @@ import type { Store } from '../store/store.js';
 import { mailRunners, mailboxSpecOf } from '../sync/mail/mail-runner.js';
 import type { SourceKind, SourceRunner } from '../ports/source.js';
 import { SyncScheduler } from '../sync/scheduler.js';
+import { PostgresSourceClaims } from '../store/postgres-source-claims.js';
+import { isPostgresUrl } from '../store/database.js';
 import { sourceLimitsOf } from '../sync/source-deadline.js';
 import { sourcesOf } from '../sync/sources.js';
 import type { SourceStates } from '../sync/source-states.js';
@@ -38,6 +40,8 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
   return new SyncScheduler(sources, createRunners(config, store, log, states), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
     limits: sourceLimitsOf(config),
+    // Several `serve` processes may share a PostgreSQL database: each source runs in one of them.
+    ...(isPostgresUrl(config.database) ? { claims: new PostgresSourceClaims(config.database, log.child({ component: 'claims' })) } : {}),
     ...(states ? { states } : {}),
     // CRM changes reach the groupware at once (CONTRACT.md), not at the next interval.
     triggers: [

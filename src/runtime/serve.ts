@@ -14,7 +14,9 @@ import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { targetPolicyOf } from '../webhooks/target-policy.js';
 import { openRuntime } from './open-runtime.js';
 import { createMail, createScheduler, createFreeBusyLookup } from './runners.js';
-import { startWorkerLoop } from './worker-loop.js';
+import { dutyLoop, startWorkerLoop } from './worker-loop.js';
+import { isPostgresUrl } from '../store/database.js';
+import { DUTY_LOCK_SPACE, PostgresSourceClaims } from '../store/postgres-source-claims.js';
 
 export interface RunningServer {
   url: string;
@@ -37,19 +39,36 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     // The configuration file alone names the hosts a webhook may reach on a private network.
     policy: webhookPolicy,
   }, metrics);
-  const webhookLoop = startWorkerLoop('webhooks', 1000, async () => {
+  const webhookLoop = dutyLoop(() => startWorkerLoop('webhooks', 1000, async () => {
     await dispatcher.runOnce();
-  }, log);
+  }, log));
 
   // runtime.config is the YAML merged with the admin UI's entries; the UI changes it while running.
   const states = new SourceStates();
   let scheduler = createScheduler(runtime.config, store, log, metrics, states);
   scheduler.start();
   let mail = createMail(runtime.config, store, log);
-  await mail.outbox.recover();
-  const outboxLoop = startWorkerLoop('outbox', 5000, async () => {
-    await mail.outbox.runDue();
-  }, log);
+  const outboxLoop = dutyLoop(async () => {
+    await mail.outbox.recover();
+    return startWorkerLoop('outbox', 5000, async () => {
+      await mail.outbox.runDue();
+    }, log);
+  });
+  // Several processes on one PostgreSQL: one of them delivers webhooks and one sends the outbox
+  // (each in change order); alone, this process does both.
+  const duties = isPostgresUrl(config.database) ? new PostgresSourceClaims(config.database, log.child({ component: 'duties' }), { space: DUTY_LOCK_SPACE, registers: false }) : undefined;
+  const loops = new Map([['webhooks', webhookLoop], ['outbox', outboxLoop]]);
+  if (duties) {
+    duties.start([...loops.keys()], {
+      acquired: (duty) => void loops.get(duty)?.start(),
+      release: async (duty) => loops.get(duty)?.stop(),
+      lost: (lost) => {
+        for (const duty of lost) void loops.get(duty)?.stop();
+      },
+    });
+  } else {
+    for (const loop of loops.values()) await loop.start();
+  }
 
   const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake(), webhookPolicy };
   const adminHooks = {
@@ -81,6 +100,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     await scheduler.stop();
     await outboxLoop.stop();
     await webhookLoop.stop();
+    await duties?.stop();
     await runtime.close();
     throw error;
   }
@@ -113,6 +133,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
       await scheduler.stop();
       await outboxLoop.stop();
       await webhookLoop.stop();
+      await duties?.stop();
       const timer = setTimeout(() => server.closeAllConnections(), config.server.shutdownTimeoutSeconds * 1000);
       timer.unref();
       await closed;

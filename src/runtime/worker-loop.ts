@@ -49,3 +49,31 @@ export function startWorkerLoop(name: string, intervalMs: number, work: () => Pr
     },
   };
 }
+
+export interface DutyLoop {
+  /** Start the loop (no-op while it runs). */
+  start(): Promise<void>;
+  wake(): void;
+  /** Stop it; resolves when its iteration in flight finished. It may be started again. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A worker loop this process runs only while it holds the duty (serve.ts: webhook delivery and the
+ * outbox go to one of several processes on one PostgreSQL); `begin` sets it up and starts it.
+ */
+export function dutyLoop(begin: () => WorkerLoop | Promise<WorkerLoop>): DutyLoop {
+  let current: Promise<WorkerLoop> | undefined;
+  return {
+    start: async () => {
+      current ??= Promise.resolve(begin());
+      await current;
+    },
+    wake: () => void current?.then((loop) => loop.wake()),
+    stop: async () => {
+      const loop = current;
+      current = undefined;
+      await (await loop)?.stop();
+    },
+  };
+}

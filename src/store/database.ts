@@ -25,8 +25,12 @@ export function redactDatabaseUrl(url: string): string {
  * `postgres://user:pass@host:port/db[?sslmode=...]`. The repositories use portable kysely
  * queries; what differs between the two lives here and in dialect.ts.
  */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 export function openDatabase(url: string, cwd: string = process.cwd()): OpenDatabase {
-  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (isPostgresUrl(url)) return openPostgres(url);
   if (!url.startsWith('sqlite:')) {
     throw new BridgeError('CONFIG', `database: unsupported database URL "${redactDatabaseUrl(url)}" (expected sqlite:PATH or postgres://...)`);
   }

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from '../ports/mail.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from '../ports/source.js';
+import type { SourceClaims } from '../ports/source-claims.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { DEFAULT_SOURCE_LIMITS, runSource } from './run-once.js';
 import type { SourceLimits } from './source-deadline.js';
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   states?: SourceStates;
   /** Sources at once and each pass's deadline (`sync.concurrency`, `sync.sourceDeadlineSeconds`). */
   limits?: SourceLimits;
+  /** Several processes on one database: only the sources claimed here run here (undefined: all). */
+  claims?: SourceClaims;
 }
 
 /** Something that asks for a source to run soon, by source id (`caldav:alice`). */
@@ -54,6 +57,8 @@ export class SyncScheduler {
   private readonly lingering = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** With claims: the sources this process holds (the others are synced by other processes). */
+  private readonly owned = new Set<string>();
 
   constructor(
     private readonly sources: readonly SyncSource[],
@@ -72,11 +77,25 @@ export class SyncScheduler {
       if (this.stopped) return;
       // Every source that is not running already; one still in flight (a slow server, up to its
       // deadline) is left alone instead of holding the others' next tick back.
-      for (const source of this.sources) if (!this.running.has(source.id)) void this.run(source);
+      for (const source of this.sources) if (!this.running.has(source.id) && this.owns(source.id)) void this.run(source);
       this.timer = setTimeout(tick, this.options.intervalMs);
       this.timer.unref();
     };
     tick();
+    this.options.claims?.start(
+      this.sources.map((source) => source.id),
+      {
+        acquired: (id) => {
+          this.owned.add(id);
+          const source = this.source(id);
+          if (source && !this.stopped) void this.run(source);
+        },
+        release: (id) => this.giveBack(id),
+        lost: (ids) => {
+          for (const id of ids) void this.giveBack(id);
+        },
+      },
+    );
     for (const trigger of this.options.triggers ?? []) trigger.start((sourceId) => this.request(sourceId));
   }
 
@@ -91,8 +110,25 @@ export class SyncScheduler {
     return Promise.all(this.sources.map((source) => this.run(source)));
   }
 
+  /** Whether this process syncs the source (always, without claims). */
+  owns(sourceId: string): boolean {
+    return this.options.claims === undefined || this.owned.has(sourceId);
+  }
+
+  /** The source goes to another process: no new run, watchers closed, the run in flight finished. */
+  private async giveBack(sourceId: string): Promise<void> {
+    this.owned.delete(sourceId);
+    clearTimeout(this.debounce.get(sourceId));
+    this.debounce.delete(sourceId);
+    this.again.delete(sourceId);
+    const current = this.watchers.get(sourceId);
+    this.watchers.delete(sourceId);
+    await Promise.allSettled([this.running.get(sourceId), this.lingering.get(sourceId), ...(current?.watchers ?? []).map((watcher) => watcher.stop())]);
+  }
+
   /** Run one source now (or once more right after the run in flight). */
   run(source: SyncSource): Promise<SourceResult> {
+    if (!this.owns(source.id)) return Promise.resolve({ source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: 'another bridge process syncs it' });
     const inFlight = this.running.get(source.id);
     if (inFlight) {
       this.again.add(source.id);
@@ -104,7 +140,7 @@ export class SyncScheduler {
         this.again.delete(source.id);
         await this.lingering.get(source.id);
         // Waiting for a slot may take a while; a scheduler stopped meanwhile starts nothing new.
-        const ran = await this.pool.run(async () => (this.stopped ? undefined : this.runInSlot(source)));
+        const ran = await this.pool.run(async () => (this.stopped || !this.owns(source.id) ? undefined : this.runInSlot(source)));
         if (ran === undefined) break;
         result = ran;
         this.metrics?.syncRuns.inc({ source: source.kind, outcome: result.reached ? 'ok' : 'failed' });
@@ -112,7 +148,7 @@ export class SyncScheduler {
         if (result.changed > 0 || result.itemErrors > 0 || !result.reached) this.log.info({ source: source.id, changed: result.changed, itemErrors: result.itemErrors, reached: result.reached }, 'sync run');
         this.updateWatchers(source, result);
         this.scheduleRetry(source, result);
-      } while (this.again.has(source.id) && !this.stopped);
+      } while (this.again.has(source.id) && !this.stopped && this.owns(source.id));
       return result;
     })().finally(() => this.running.delete(source.id));
     this.running.set(source.id, started);
@@ -139,7 +175,7 @@ export class SyncScheduler {
 
   private updateWatchers(source: SyncSource, result: SourceResult): void {
     const watching = this.options.watchers;
-    if (!watching || this.stopped || !result.watch) return;
+    if (!watching || this.stopped || !result.watch || !this.owns(source.id)) return;
     const paths = [...result.watch].sort().join('\n');
     const current = this.watchers.get(source.id);
     if (current?.paths === paths) return;
@@ -212,5 +248,7 @@ export class SyncScheduler {
       if (!(await this.within(inFlight))) this.log.warn({ sources: [...this.running.keys()] }, 'stopping: runs still unwinding are left behind');
     }
     await Promise.allSettled([...this.watchers.values()].flatMap((entry) => entry.watchers.map((watcher) => watcher.stop())));
+    // Last: only now may another process take the sources.
+    await this.options.claims?.stop();
   }
 }

@@ -1,0 +1,153 @@
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import pg from 'pg';
+import type { ClaimHooks, SourceClaims } from '../ports/source-claims.js';
+import { planClaims } from '../domain/claim-plan.js';
+
+/** Advisory lock key spaces (the first int4 of the two-key form): one per process, one per source. */
+export const PROCESS_LOCK_SPACE = 0x43524d01;
+export const SOURCE_LOCK_SPACE = 0x43524d02;
+/** Process-wide duties that one process at a time performs (webhook delivery, the outbox). */
+export const DUTY_LOCK_SPACE = 0x43524d03;
+
+export interface PostgresClaimsOptions {
+  /** How often the share is checked: a dead process's sources are taken over within about this. */
+  intervalMs?: number;
+  /** Wait before connecting again after the claims connection broke. */
+  reconnectMs?: number;
+  /** The lock space of what is claimed (default: sources). */
+  space?: number;
+  /**
+   * Whether this session counts as a live process (default true). A process holds one counting
+   * claims session (its sources); a second one for its duties does not count again.
+   */
+  registers?: boolean;
+}
+
+/**
+ * Source ownership among `serve` processes on one PostgreSQL, with PostgreSQL's own mechanism: a
+ * session-level advisory lock per source (`pg_try_advisory_lock(SOURCE_LOCK_SPACE,
+ * hashtext(source id))`), held on a connection of its own. The server releases a session's locks
+ * when the session ends, so a process that dies, or loses its connection, frees its sources
+ * without any heartbeat; the others see it at their next check and take them. Each process also
+ * holds one lock in PROCESS_LOCK_SPACE, so pg_locks tells how many are live, and takes at most its
+ * share (claim-plan.ts). A job queue (pg-boss, graphile-worker) hands out short jobs; a mailbox is
+ * owned for hours, with its IDLE connections, which is what a held lock models.
+ *
+ * Two source ids with the same hashtext share one lock: both then go to the same process, which
+ * is safe (still one process per source).
+ */
+export class PostgresSourceClaims implements SourceClaims {
+  private client: pg.Client | undefined;
+  private readonly held = new Set<string>();
+  private readonly offset = randomInt(0, 2 ** 31);
+  private readonly processKey = randomInt(-(2 ** 31), 2 ** 31);
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private sources: readonly string[] = [];
+  private hooks: ClaimHooks | undefined;
+  private readonly space: number;
+
+  constructor(
+    private readonly url: string,
+    private readonly log: Logger,
+    private readonly options: PostgresClaimsOptions = {},
+  ) {
+    this.space = options.space ?? SOURCE_LOCK_SPACE;
+  }
+
+  start(sourceIds: readonly string[], hooks: ClaimHooks): void {
+    this.sources = [...sourceIds];
+    this.hooks = hooks;
+    this.schedule(0);
+  }
+
+  /** The sources this process holds now (for tests and the admin UI). */
+  owned(): ReadonlySet<string> {
+    return this.held;
+  }
+
+  /** The server process of the claims session (pg_stat_activity.pid), while connected. */
+  sessionPid(): number | undefined {
+    return (this.client as (pg.Client & { processID?: number }) | undefined)?.processID;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((error: unknown) => this.connectionLost(error))
+        .finally(() => {
+          this.ticking = undefined;
+          this.schedule(this.client ? (this.options.intervalMs ?? 5000) : (this.options.reconnectMs ?? 2000));
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'crm-bridge claims' });
+    // A broken connection has lost its locks on the server: stop the sources at once.
+    client.on('error', (error) => this.connectionLost(error, client));
+    client.on('end', () => this.connectionLost(new Error('the claims connection ended'), client));
+    await client.connect();
+    if (this.options.registers !== false) await client.query('select pg_advisory_lock($1, $2)', [PROCESS_LOCK_SPACE, this.processKey]);
+    return client;
+  }
+
+  private async tick(): Promise<void> {
+    this.client ??= await this.connect();
+    const client = this.client;
+    // Live processes (their process locks) and how many sources each holds, by session.
+    const sessions = await client.query<{ pid: number; held: number }>(
+      `select p.pid, (select count(*)::int from pg_locks s
+                       where s.locktype = 'advisory' and s.classid = $2::int::oid and s.objsubid = 2 and s.granted and s.pid = p.pid and s.database = p.database) as held
+         from pg_locks p
+        where p.locktype = 'advisory' and p.classid = $1::int::oid and p.objsubid = 2 and p.granted
+          and p.database = (select oid from pg_database where datname = current_database())`,
+      [PROCESS_LOCK_SPACE, this.space],
+    );
+    const self = (client as pg.Client & { processID?: number }).processID ?? 0;
+    const peers = sessions.rows.filter((row) => row.pid !== self).map((row) => ({ rank: row.pid, held: row.held }));
+    const plan = planClaims({ sources: this.sources, held: this.held, live: Math.max(1, sessions.rows.length), offset: this.offset, peers, rank: self });
+    for (const id of plan.release) {
+      if (this.stopped || client !== this.client) return;
+      await this.hooks!.release(id);
+      this.held.delete(id);
+      await client.query('select pg_advisory_unlock($1, hashtext($2))', [this.space, id]);
+      this.log.info({ source: id, share: plan.share }, 'source given back to another bridge process');
+    }
+    for (const id of plan.candidates) {
+      if (this.held.size >= plan.share || this.stopped || client !== this.client) return;
+      const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [this.space, id]);
+      if (!result.rows[0]?.ok) continue;
+      this.held.add(id);
+      this.log.info({ source: id, share: plan.share }, 'source claimed');
+      this.hooks!.acquired(id);
+    }
+  }
+
+  private connectionLost(error: unknown, client?: pg.Client): void {
+    if (client !== undefined && client !== this.client) return;
+    const had = [...this.held];
+    this.held.clear();
+    const old = this.client;
+    this.client = undefined;
+    void old?.end().catch(() => undefined);
+    if (this.stopped) return;
+    this.log.warn({ err: error, sources: had }, 'lost the connection that holds the source claims; the sources stop until it is back');
+    if (had.length > 0) this.hooks?.lost(had);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    const client = this.client;
+    this.client = undefined;
+    this.held.clear();
+    // Ending the session releases every lock it holds.
+    await client?.end().catch(() => undefined);
+  }
+}
