@@ -108,7 +108,7 @@ export class PostgresSourceClaims implements SourceClaims {
           and p.database = (select oid from pg_database where datname = current_database())`,
       [PROCESS_LOCK_SPACE, this.space],
     );
-    const self = (client as pg.Client & { processID?: number }).processID ?? 0;
+    const self = this.sessionPid() ?? 0;
     const peers = sessions.rows.filter((row) => row.pid !== self).map((row) => ({ rank: row.pid, held: row.held }));
     const plan = planClaims({ sources: this.sources, held: this.held, live: Math.max(1, sessions.rows.length), offset: this.offset, peers, rank: self });
     for (const id of plan.release) {
