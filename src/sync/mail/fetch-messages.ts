@@ -3,12 +3,13 @@ import { messageKey } from '../../domain/message-id.js';
 import { oversizedStandIn } from '../../mail/oversized-message.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { MessageOutline, MessageSummary, RawMessage } from '../../ports/mail.js';
-import type { TrackedBy } from '../../store/mail-messages.js';
+import type { MailMessageStatus, TrackedBy } from '../../store/mail-messages.js';
 import { releaseBufferMemory } from './buffer-memory.js';
 import { importBatch, summaryOf, trackReason } from './import-batch.js';
 import { attemptFailed, itemFailed, notDelivered, notIn, recordSeen, refOf, type FolderPass, type MailPass } from './mail-pass.js';
 import { planNewMessage } from './plan-messages.js';
 import { applyMarks, PendingMarks, repairMark } from './server-marks.js';
+import { untrack } from './untrack.js';
 
 /**
  * One page of new UIDs (or the failed ones retried): each is planned (plan-messages), the
@@ -25,9 +26,16 @@ export async function processPage(pass: MailPass, here: FolderPass, summaries: M
   /** Failed on an earlier pass: fetched one per FETCH, so one bad message cannot fail the others again. */
   const retrying = new Set<number>();
   const context = { policy: pass.policy, folderRole: here.folder.role, allowed, maxItemAttempts: pass.deps.maxItemAttempts };
+  /** Rows an interrupted pass left whose tracking keyword was taken off since: untracked after the page. */
+  const untracking: MailMessageStatus[] = [];
   for (const summary of summaries) {
     const planned = planNewMessage(rows.get(summary.uid), summary, context);
     if (planned.action === 'repair') repairMark(pass, here, planned.row, summary, pending);
+    else if (planned.action === 'flags') {
+      const updated = { ...planned.row, flags: summary.flags, modseq: summary.modseq };
+      if (planned.change === 'untrack') untracking.push(updated);
+      else await pass.store.mailMessages.put(updated);
+    }
     else if (planned.action === 'seen') await recordSeen(pass, here, summary, null);
     else if (planned.action === 'import') {
       if (planned.retrying) retrying.add(summary.uid);
@@ -69,6 +77,7 @@ export async function processPage(pass: MailPass, here: FolderPass, summaries: M
   await importBatches(pass, here, batches, pending, decided);
   if (oversized.length > 0) await importBatch(pass, here, await fetchOversized(pass, here, oversized), pending, decided);
   await applyMarks(pass, here, pending);
+  for (const row of untracking) await untrack(pass, row, { removeKeywordFrom: here });
 }
 
 /**

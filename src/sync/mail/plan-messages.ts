@@ -26,10 +26,14 @@ export function policyOf(spec: MailboxSpec): TrackingPolicy {
   return { mailbox: spec.mailbox, trackingKeyword: spec.personal?.trackingKeyword, processed: spec.shared?.processed, ownerId: spec.ownerId };
 }
 
-/** A new UID (or one that failed before): left alone, repaired, recorded as seen, or fetched (whole, or its headers first). */
+/**
+ * A new UID (or one that failed before): left alone, repaired, its flag change applied (a row an
+ * interrupted pass left), recorded as seen, or fetched (whole, or its headers first).
+ */
 export type NewMessageAction =
   | { action: 'leave' }
   | { action: 'repair'; row: MailMessageStatus }
+  | { action: 'flags'; row: MailMessageStatus; change: 'untrack' | 'record' }
   | { action: 'seen' }
   | { action: 'import'; fetch: 'full' | 'headers'; retrying: boolean };
 
@@ -40,8 +44,16 @@ export function planNewMessage(
 ): NewMessageAction {
   // Given up after sync.maxItemAttempts (the last error says so): left alone.
   if (row?.state === 'failed' && row.attempts >= context.maxItemAttempts) return { action: 'leave' };
-  // Handled on an earlier (perhaps interrupted) pass: never imported again, only repaired.
-  if (row && row.state !== 'failed') return { action: 'repair', row };
+  // Handled on an earlier pass that was interrupted before its cursor covered the UID: never
+  // imported again, only repaired. Its flags may have changed since, and no CHANGEDSINCE will ever
+  // report that change (the cursor's mod-sequence moves past it with this pass), so the rule for a
+  // flag change is applied here: the tracking keyword set meanwhile imports it, taken off untracks it.
+  if (row && row.state !== 'failed') {
+    const change = planFlagChange(row, summary, context.policy);
+    if (change === 'import') return { action: 'import', fetch: 'full', retrying: false };
+    if (change === 'untrack' || change === 'record') return { action: 'flags', row, change };
+    return { action: 'repair', row };
+  }
   // Older than importSince (first import only).
   if (context.allowed && !context.allowed.has(summary.uid)) return { action: 'seen' };
   // Shared mailboxes and tracked folders take every message, the tracking keyword takes this one:

@@ -287,7 +287,26 @@ describe('mail engine (in-memory IMAP)', () => {
           }
         }
       }),
-      { numRuns: 80 },
+      {
+        numRuns: 80,
+        examples: [
+          // Found by CI (seed 1214423177): a pass dies after recording bob's INBOX UID 2 as seen but
+          // before its cursor covers it; bob then sets $CRM on it. The next pass met the row as a new
+          // UID, "repaired" it and moved the cursor's mod-sequence past the change: never imported.
+          [
+            [
+              { op: 'arrive', boxes: [1], folder: 0, msg: 0, keyword: true },
+              { op: 'arrive', boxes: [1, 2], folder: 0, msg: 0, keyword: false },
+              { op: 'sync', box: 1, fault: { atCall: 6, how: 'connection-lost' } },
+              { op: 'move', box: 1, pick: 0, to: 1 },
+              { op: 'keyword', box: 1, pick: 0, add: true },
+              { op: 'sync', box: 0, fault: null },
+            ],
+            'qresync',
+            'keyword',
+          ],
+        ],
+      },
     );
   }, 300_000);
 });

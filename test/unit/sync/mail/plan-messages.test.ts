@@ -36,6 +36,16 @@ describe('planNewMessage', () => {
   it('never imports a message that has a row again: it is repaired', () => {
     for (const state of ['seen', 'tracked', 'gone', 'untrack'] as const) expect(planNewMessage(row({ state }), summary(1), context)).toEqual({ action: 'repair', row: row({ state }) });
   });
+  it('applies a flag change made after an interrupted pass left the row: the keyword set imports, taken off untracks, else recorded', () => {
+    // The cursor did not cover the UID yet, so no CHANGEDSINCE will report the change later.
+    expect(planNewMessage(row({ state: 'seen' }), summary(1, ['$CRM']), context)).toEqual({ action: 'import', fetch: 'full', retrying: false });
+    const byKeyword = tracked({ trackedBy: 'keyword', flags: ['$CRM'] });
+    expect(planNewMessage(byKeyword, summary(1, ['\\Seen']), context)).toEqual({ action: 'flags', row: byKeyword, change: 'untrack' });
+    expect(planNewMessage(row({ flags: ['$CRM'] }), summary(1), context)).toEqual({ action: 'flags', row: row({ flags: ['$CRM'] }), change: 'record' });
+    // A message tracked by its folder keeps being tracked when the keyword comes off, and one tracked already is not imported again.
+    expect(planNewMessage(tracked({ flags: ['$CRM'] }), summary(1), context)).toMatchObject({ action: 'flags', change: 'record' });
+    expect(planNewMessage(tracked(), summary(1, ['$CRM']), context)).toMatchObject({ action: 'flags', change: 'record' });
+  });
   it('leaves a message alone once it failed sync.maxItemAttempts times, and retries one that failed fewer', () => {
     expect(planNewMessage(row({ state: 'failed', attempts: 3 }), summary(1), context)).toEqual({ action: 'leave' });
     expect(planNewMessage(row({ state: 'failed', attempts: 2 }), summary(1), context)).toEqual({ action: 'import', fetch: 'headers', retrying: true });
