@@ -16,7 +16,8 @@ import { openRuntime } from './open-runtime.js';
 import { createMail, createScheduler, createFreeBusyLookup } from './runners.js';
 import { dutyLoop, startWorkerLoop } from './worker-loop.js';
 import { isPostgresUrl } from '../store/database.js';
-import { DUTY_LOCK_SPACE, PostgresSourceClaims } from '../store/postgres-source-claims.js';
+import { DUTY_LOCK_SPACE } from '../store/lock-spaces.js';
+import { PostgresSourceClaims } from '../store/postgres-source-claims.js';
 
 export interface RunningServer {
   url: string;

@@ -95,6 +95,10 @@ function openPostgres(url: string): OpenDatabase {
   // An idle connection the server drops (restart, failover) must not crash the process: the
   // pool replaces it, and the next query reports the error where it belongs.
   pool.on('error', () => undefined);
+  // The same for a connection that is checked out but between queries (the outbox holds one
+  // for the length of an SMTP transaction): without a listener its 'error' event would be
+  // unhandled and end the process; the next query on it fails instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

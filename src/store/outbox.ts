@@ -1,5 +1,8 @@
+import { sql, type Kysely } from 'kysely';
+import { ConcurrencyLimit } from '../domain/concurrency-limit.js';
 import { inChunks } from './chunks.js';
-import type { Kysely } from 'kysely';
+import { isPostgres } from './dialect.js';
+import { SEND_LOCK_SPACE } from './lock-spaces.js';
 import type { Database, OutboxTable } from './schema.js';
 
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain';
@@ -18,12 +21,54 @@ export interface OutboxEntry {
 }
 
 /**
+ * On PostgreSQL each send holds a pool connection for its SMTP transaction (the lock below lives
+ * on it); at most this many at once, so the pool (10) always has connections for the rest,
+ * including the sends' own state updates. More sends wait their turn.
+ */
+const MAX_CONCURRENT_SENDS = 4;
+const sendSlots = new ConcurrencyLimit(MAX_CONCURRENT_SENDS);
+
+/**
  * Mail sent from the CRM until it is delivered. The state machine keeps "a restart never sends
- * twice": a row is `sending` only while an SMTP transaction runs; one found `sending` at start-up
- * was interrupted at an unknown point and becomes `uncertain` instead of being sent again.
+ * twice": a row is `sending` only while an SMTP transaction runs; one found `sending` and not being
+ * sent was interrupted at an unknown point and becomes `uncertain` instead of being sent again.
+ *
+ * Who is sending: one process on SQLite, so at start-up every `sending` row is interrupted. On
+ * PostgreSQL several processes send (the API sends at once from whichever process took the
+ * request, the outbox loop from one), and a process may die mid-send while the others run on.
+ * There the sender holds a session advisory lock on the entry (SEND_LOCK_SPACE) from before its
+ * claim until after its last update; the server drops the lock with the sender's connection. A
+ * `sending` row whose lock can be taken has no live sender: interrupted, at any time.
  */
 export class OutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Whether interrupted sends can be told from running ones while other senders run (PostgreSQL). */
+  get seesLiveSenders(): boolean {
+    return isPostgres(this.db);
+  }
+
+  /**
+   * Run one send attempt (claim, SMTP, state update) as this entry's visible sender. false when
+   * another process is sending it right now (the attempt did not run).
+   */
+  async whileSending(activityId: string, attempt: () => Promise<void>): Promise<boolean> {
+    if (!isPostgres(this.db)) {
+      await attempt();
+      return true;
+    }
+    return sendSlots.run(() =>
+      this.db.connection().execute(async (connection) => {
+        if (!(await tryLock(connection, activityId))) return false;
+        try {
+          await attempt();
+          return true;
+        } finally {
+          await unlock(connection, activityId);
+        }
+      }),
+    );
+  }
 
   async enqueue(entry: Pick<OutboxEntry, 'activityId' | 'userId' | 'rawSha256' | 'envelope' | 'sentCopy'>, now = new Date().toISOString()): Promise<void> {
     await this.db
@@ -85,15 +130,44 @@ export class OutboxRepository {
       .execute();
   }
 
-  /** At start-up: sends that were running when the process died are not repeated blindly. */
+  /**
+   * Sends that were running when their process died are not repeated blindly: they become
+   * uncertain. SQLite: call at start-up only (every `sending` row is then interrupted).
+   * PostgreSQL: any time; only rows no live process is sending (see the class comment).
+   */
   async markInterrupted(now = new Date().toISOString()): Promise<number> {
-    const result = await this.db
-      .updateTable('outbox')
-      .set({ state: 'uncertain', last_error: 'the bridge stopped during the SMTP transaction; the message may or may not have been sent', updated_at: now })
-      .where('state', '=', 'sending')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    const mark = (db: Kysely<Database>, ids?: string[]) => {
+      let query = db.updateTable('outbox').set({ state: 'uncertain', last_error: 'the bridge stopped during the SMTP transaction; the message may or may not have been sent', updated_at: now }).where('state', '=', 'sending');
+      if (ids) query = query.where('activity_id', 'in', ids);
+      return query.executeTakeFirst();
+    };
+    if (!isPostgres(this.db)) return Number((await mark(this.db)).numUpdatedRows);
+    const sending = await this.db.selectFrom('outbox').select('activity_id').where('state', '=', 'sending').execute();
+    if (sending.length === 0) return 0;
+    return this.db.connection().execute(async (connection) => {
+      let marked = 0;
+      for (const { activity_id: id } of sending) {
+        // Held: its sender is alive (or is just finishing, and the row says so in a moment).
+        if (!(await tryLock(connection, id))) continue;
+        try {
+          // Still `sending` with nobody holding it: interrupted. (Finished meanwhile: not touched.)
+          marked += Number((await mark(connection, [id])).numUpdatedRows);
+        } finally {
+          await unlock(connection, id);
+        }
+      }
+      return marked;
+    });
   }
+}
+
+async function tryLock(connection: Kysely<Database>, activityId: string): Promise<boolean> {
+  const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${SEND_LOCK_SPACE}, hashtext(${activityId})) as ok`.execute(connection);
+  return rows[0]?.ok === true;
+}
+
+async function unlock(connection: Kysely<Database>, activityId: string): Promise<void> {
+  await sql`select pg_advisory_unlock(${SEND_LOCK_SPACE}, hashtext(${activityId}))`.execute(connection);
 }
 
 function toEntry(row: OutboxTable): OutboxEntry {

@@ -4,11 +4,7 @@ import pg from 'pg';
 import type { ClaimHooks, SourceClaims } from '../ports/source-claims.js';
 import { planClaims } from '../domain/claim-plan.js';
 
-/** Advisory lock key spaces (the first int4 of the two-key form): one per process, one per source. */
-export const PROCESS_LOCK_SPACE = 0x43524d01;
-export const SOURCE_LOCK_SPACE = 0x43524d02;
-/** Process-wide duties that one process at a time performs (webhook delivery, the outbox). */
-export const DUTY_LOCK_SPACE = 0x43524d03;
+import { PROCESS_LOCK_SPACE, SOURCE_LOCK_SPACE } from './lock-spaces.js';
 
 export interface PostgresClaimsOptions {
   /** How often the share is checked: a dead process's sources are taken over within about this. */
@@ -87,7 +83,7 @@ export class PostgresSourceClaims implements SourceClaims {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'crm-bridge claims' });
+    const client = new pg.Client({ connectionString: this.url, application_name: `crm-bridge claims pid=${process.pid}` });
     // A broken connection has lost its locks on the server: stop the sources at once.
     client.on('error', (error) => this.connectionLost(error, client));
     client.on('end', () => this.connectionLost(new Error('the claims connection ended'), client));

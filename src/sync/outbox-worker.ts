@@ -34,16 +34,28 @@ export class OutboxWorker {
 
   /** Deliver what is due; returns how many messages were attempted. */
   async runDue(now = new Date()): Promise<number> {
+    // Several processes (PostgreSQL): one that died mid-send is noticed while the others run.
+    if (this.store.outbox.seesLiveSenders) await this.recover();
     const due = await this.store.outbox.due(now.toISOString());
     for (const entry of due) await this.deliver(entry.activityId);
     for (const entry of await this.store.outbox.copiesPending(now.toISOString())) await this.copyToSent(entry, now);
     return due.length;
   }
 
-  /** One attempt at one queued mail (no-op unless it is queued and due). */
+  /** One attempt at one queued mail (no-op unless it is queued and due, or another process is sending it). */
   async deliver(activityId: string): Promise<void> {
+    let sent: OutboxEntry | null = null;
+    await this.store.outbox.whileSending(activityId, async () => {
+      sent = await this.attempt(activityId);
+    });
+    // After the send is settled and no longer held: the IMAP copy is not part of it.
+    if (sent) await this.copyToSent(sent);
+  }
+
+  /** The SMTP attempt; returns the entry when it was sent and its user keeps a Sent folder. */
+  private async attempt(activityId: string): Promise<OutboxEntry | null> {
     const entry = await this.store.outbox.get(activityId);
-    if (!entry || entry.state !== 'queued' || !(await this.store.outbox.claim(activityId))) return;
+    if (!entry || entry.state !== 'queued' || !(await this.store.outbox.claim(activityId))) return null;
     const user = this.config.users.find((candidate) => candidate.id === entry.userId);
     const attempts = entry.attempts + 1;
     try {
@@ -58,7 +70,7 @@ export class OutboxWorker {
         await tx.activities.update(activityId, { status: 'completed' });
       });
       this.log.info({ activity: activityId, accepted: result.accepted.length, rejected: result.rejected.length }, 'mail sent');
-      if (user.imap) await this.copyToSent({ ...entry, state: 'sent', sentAt });
+      return user.imap ? { ...entry, state: 'sent', sentAt } : null;
     } catch (error) {
       const code = isBridgeError(error) ? error.code : 'INTERNAL';
       const message = error instanceof Error ? error.message : String(error);
@@ -70,6 +82,7 @@ export class OutboxWorker {
         await this.store.outbox.update(activityId, { state: 'failed', attempts, lastError: message, nextAttemptAt: null });
         this.log.error({ activity: activityId, code, err: error }, 'mail could not be sent');
       }
+      return null;
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { BridgeError, isBridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConcurrencyLimit } from '../domain/concurrency-limit.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from '../ports/source.js';
 import { DEFAULT_GRACE_MS, runWithDeadline, type SourceLimits } from './source-deadline.js';
 

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from '../ports/mail.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from '../ports/source.js';
 import type { SourceClaims } from '../ports/source-claims.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
+import { ConcurrencyLimit } from '../domain/concurrency-limit.js';
 import { DEFAULT_SOURCE_LIMITS, runSource } from './run-once.js';
 import type { SourceLimits } from './source-deadline.js';
 import type { SourceStates } from './source-states.js';

@@ -13,6 +13,8 @@ import { TEMPLATE_DATABASE } from '../servers/postgres-setup.js';
 export interface TestStore {
   store: Store;
   database: OpenDatabase;
+  /** The database's URL: a second store on it is a second process sharing the database. */
+  url: string;
   dir: string;
   close(): Promise<void>;
 }
@@ -28,12 +30,14 @@ export const testDatabase: 'sqlite' | 'postgres' = process.env['TEST_DATABASE'] 
 export async function createTestStore(options: { maxAttachmentBytes?: number; secretKey?: string } = {}): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-test-'));
   const postgres = testDatabase === 'postgres' ? await createPostgresDatabase() : undefined;
-  const database = openDatabase(postgres?.url ?? `sqlite:${join(dir, 'test.db')}`);
+  const url = postgres?.url ?? `sqlite:${join(dir, 'test.db')}`;
+  const database = openDatabase(url);
   await migrateToLatest(database.db);
   const store = new Store(database.db, new SecretBox(options.secretKey ?? 'test-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), options.maxAttachmentBytes ?? 1024));
   return {
     store,
     database,
+    url,
     dir,
     async close() {
       await database.close();

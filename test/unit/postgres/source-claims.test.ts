@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { PostgresSourceClaims, SOURCE_LOCK_SPACE } from '../../../src/store/postgres-source-claims.js';
+import { SOURCE_LOCK_SPACE } from '../../../src/store/lock-spaces.js';
+import { PostgresSourceClaims } from '../../../src/store/postgres-source-claims.js';
 import { adminQuery } from '../../servers/postgres.js';
 
 const info = inject('postgres');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../../../src/sync/concurrency-limit.js';
+import { ConcurrencyLimit } from '../../../src/domain/concurrency-limit.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
