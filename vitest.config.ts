@@ -32,7 +32,23 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/servers/global-setup.ts'],
+          // PostgreSQL too: several `serve` processes on one database (test/integration/scale-out).
+          globalSetup: ['test/servers/global-setup.ts', 'test/servers/postgres-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The sync engines against the real servers again, with their store on PostgreSQL (issue 14):
+        // every integration test that opens a store through test/support/memory-store.ts. The CLI
+        // ones configure SQLite themselves and run once, in `integration`.
+        test: {
+          name: 'integration-postgres',
+          include: ['test/integration/{calendar,contacts,mail,sync}/**/*.test.ts'],
+          exclude: ['**/cli.test.ts', 'test/integration/mail/{idle,send-and-correlate,exactly-once}.test.ts', 'test/integration/calendar/vfb-python-icalendar.test.ts'],
+          environment: 'node',
+          env: { TEST_DATABASE: 'postgres' },
+          globalSetup: ['test/servers/global-setup.ts', 'test/servers/postgres-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

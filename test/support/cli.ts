@@ -110,6 +110,7 @@ export async function startServe(configFile: string, cwd: string, env: Record<st
   const url = /listening on (\S+)/.exec(stdout)![1]!;
   return {
     url,
+    pid: child.pid!,
     output: () => ({ stdout, stderr }),
     /** Lines printed after "listening on" may arrive in a later chunk: wait for them rather than read too early. */
     async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
