@@ -3,7 +3,8 @@
 // and while it is being imported the process holding the most sources is killed with SIGKILL (no
 // shutdown, its transactions cut off). The other two take its sources over, and in the end every
 // message is exactly one activity with one source and carries the processed keyword, and every
-// source is held by exactly one live process.
+// source is held by exactly one live process. And a CRM change made through any process reaches the
+// calendar of a user whose source another process holds "at once" (the sync interval is 5 minutes).
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SOURCE_LOCK_SPACE } from '../../../src/store/lock-spaces.js';
@@ -11,6 +12,7 @@ import { adminQuery } from '../../servers/postgres.js';
 import { createMailUsers } from '../../servers/users.js';
 import { eventually, startServe, tempDir, writeConfig } from '../../support/cli.js';
 import { appendMessages, buildMessage, imapClient } from '../../support/mail.js';
+import { calendarUser, clientSession } from '../calendar/support.js';
 
 const servers = inject('servers');
 const postgres = inject('postgres');
@@ -25,17 +27,35 @@ afterEach(async () => {
 });
 
 
+/** OS pid of each process -> how many sources it holds (from the claims connection's application_name). */
+async function holdingsOf(db: pg.Client): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ app: string; held: string }>(
+    `select a.application_name as app, count(*) as held from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.classid = $1::int::oid and l.granted and l.database = (select oid from pg_database where datname = current_database())
+      group by a.application_name`,
+    [SOURCE_LOCK_SPACE],
+  );
+  return new Map(rows.map((row) => [Number(/pid=(\d+)/.exec(row.app)?.[1]), Number(row.held)]));
+}
+
+async function newDatabase(): Promise<pg.Client> {
+  await adminQuery(postgres, `create database ${name}`);
+  const db = new pg.Client({ connectionString: `${postgres.baseUrl}${name}` });
+  await db.connect();
+  clients.push(db);
+  return db;
+}
+
 describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
   it('spread the sources, and when one is killed mid-import the others finish it: every message exactly once', async () => {
     const mailboxes = 6;
     const perMailbox = 150;
     const total = mailboxes * perMailbox;
     const users = await createMailUsers(servers, Array.from({ length: mailboxes }, (_, i) => `shared${i}`));
-    await adminQuery(postgres, `create database ${name}`);
-    const url = `${postgres.baseUrl}${name}`;
+    const db = await newDatabase();
     const dir = tempDir();
     const file = writeConfig(dir, [
-      `database: ${url}`,
+      `database: ${postgres.baseUrl}${name}`,
       'server: { listen: "127.0.0.1:0" }',
       'secretKey: scale-out-secret-key-0123456789',
       'logging: { level: warn }',
@@ -43,23 +63,11 @@ describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
       ...users.map((user, i) => `  - { id: box${i}, address: ${user.username}, processed: { keyword: $CRMImported }, imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${user.username}, password: secret } }`),
       '',
     ].join('\n'));
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    clients.push(db);
     const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> => (await db.query<T>(text, values)).rows;
 
     // One after the other, as an operator would start them: the first takes everything, then gives back.
     for (let i = 0; i < 3; i += 1) running.push(await startServe(file, dir));
-    /** OS pid of each process -> how many sources it holds (from the claims connection's application_name). */
-    const holdings = async (): Promise<Map<number, number>> => {
-      const rows = await query<{ app: string; held: string }>(
-        `select a.application_name as app, count(*) as held from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where l.locktype = 'advisory' and l.classid = $1::int::oid and l.granted and l.database = (select oid from pg_database where datname = current_database())
-          group by a.application_name`,
-        [SOURCE_LOCK_SPACE],
-      );
-      return new Map(rows.map((row) => [Number(/pid=(\d+)/.exec(row.app)?.[1]), Number(row.held)]));
-    };
+    const holdings = () => holdingsOf(db);
     const spread = await eventually(async () => {
       const held = await holdings();
       return running.every((serve) => held.get(serve.pid) === 2) ? held : undefined;
@@ -119,4 +127,51 @@ describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
     const final = await holdings();
     expect([...final.values()].reduce((a, b) => a + b, 0)).toBe(mailboxes);
   }, 240_000);
+
+  it('a CRM change made through either process reaches the calendar at once, whichever process holds it (Radicale)', async () => {
+    const users = await Promise.all([calendarUser(servers, 'radicale'), calendarUser(servers, 'radicale')]);
+    const db = await newDatabase();
+    const dir = tempDir();
+    const token = 'scale-out-token-0123456789';
+    const file = writeConfig(dir, [
+      `database: ${postgres.baseUrl}${name}`,
+      'server: { listen: "127.0.0.1:0" }',
+      'secretKey: scale-out-secret-key-0123456789',
+      'logging: { level: warn }',
+      `api: { tokens: [{ name: crm, token: ${token} }] }`,
+      'sync: { intervalSeconds: 300 }',
+      'users:',
+      ...users.map((user, i) => `  - { id: u${i}, name: User ${i}, email: ${user.email}, caldav: { url: ${user.caldav.url}, username: ${user.caldav.username}, password: ${user.caldav.password} }, calendar: { crmCalendar: ${user.crmCalendar} } }`),
+      '',
+    ].join('\n'));
+    for (let i = 0; i < 2; i += 1) running.push(await startServe(file, dir));
+    // One source each, and each has made its CRM calendar (its first pass).
+    await eventually(async () => {
+      const held = await holdingsOf(db);
+      return running.every((serve) => held.get(serve.pid) === 1) ? true : undefined;
+    }, 40_000);
+    const sessions = await Promise.all(users.map((user) => clientSession(user)));
+    const calendars = await Promise.all(sessions.map((session, i) => eventually(async () => (await session.listCalendars()).find((entry) => entry.displayName === users[i]!.crmCalendar), 30_000)));
+
+    // An appointment for each user through each process: for each user one of the two goes through
+    // the process that does not hold that user's calendar.
+    const hour = 3_600_000;
+    const start = new Date(Math.ceil(Date.now() / hour) * hour + 5 * hour);
+    const created: Array<{ user: number; id: string }> = [];
+    for (const [p, serve] of running.entries()) {
+      for (const user of [0, 1]) {
+        const response = await fetch(`${serve.url}/api/v1/appointments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ owner: `u${user}`, subject: `Via process ${p} for u${user}`, start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() }),
+        });
+        expect(response.status).toBe(201);
+        created.push({ user, id: ((await response.json()) as { id: string }).id });
+      }
+    }
+    for (const { user, id } of created) {
+      const href = `${calendars[user]!.href}crm-bridge-${id}.ics`;
+      await eventually(async () => (await sessions[user]!.fetch(calendars[user]!, [href]))[0], 20_000);
+    }
+  }, 180_000);
 });
