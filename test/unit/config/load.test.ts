@@ -117,6 +117,17 @@ sharedMailboxes:
     expect(errorsOf('mail: { maxMessageBytes: 100 }\n')).toEqual([expect.stringMatching(/^mail\.maxMessageBytes: /)]);
   });
 
+  it("accepts the Docker image's and the demo's configurations, on SQLite by default and on PostgreSQL from CRM_BRIDGE_DATABASE", () => {
+    for (const file of ['docker/config.docker.yaml', 'docker/demo/crm-bridge.yaml']) {
+      const text = readFileSync(file, 'utf8');
+      const env = { CRM_BRIDGE_API_TOKEN: 'a-demo-token-0123456789' };
+      expect(parseConfigText(text, env).config, file).toMatchObject({ database: 'sqlite:/data/crm-bridge.db', server: { listen: '0.0.0.0:8080' } });
+      const shared = parseConfigText(text, { ...env, CRM_BRIDGE_DATABASE: 'postgres://crm:pw@postgres:5432/crm_bridge', CRM_BRIDGE_PORT: '9090' }).config;
+      // The image's health check asks CRM_BRIDGE_PORT: the listen address follows it.
+      expect(shared, file).toMatchObject({ database: 'postgres://crm:pw@postgres:5432/crm_bridge', server: { listen: '0.0.0.0:9090' } });
+    }
+  });
+
   it('accepts config.example.yaml and the example from CONTRACT.md', () => {
     expect(() => parseConfigText(readFileSync('config.example.yaml', 'utf8'), {})).not.toThrow();
     const contract = `
