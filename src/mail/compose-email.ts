@@ -37,7 +37,12 @@ const invalid = (path: string, message: string) => new BridgeError('INVALID_INPU
  * token goes at the end of the subject; the composed bytes are kept so every SMTP attempt and the
  * copy in the Sent folder are the same message.
  */
-export async function queueEmail(store: Store, config: Config, sender: MailSender, input: EmailInput, now = new Date()): Promise<Activity> {
+/**
+ * Queue a mail for sending; `inTransaction` runs in the transaction that creates the activity and
+ * its outbox entry, with the new activity's id (the API reserves the request's Idempotency-Key
+ * there: throwing rolls everything back).
+ */
+export async function queueEmail(store: Store, config: Config, sender: MailSender, input: EmailInput, now = new Date(), inTransaction?: (tx: Store, activityId: string) => Promise<void>): Promise<Activity> {
   const user = config.users.find((entry) => entry.id === input.from);
   if (!user) throw invalid('from', `no user with id "${input.from}"`);
   if (!user.smtp) throw invalid('from', `user "${user.id}" has no smtp settings (users[].smtp)`);
@@ -82,6 +87,7 @@ export async function queueEmail(store: Store, config: Config, sender: MailSende
   ];
   const parties = await resolveParties(addresses, new StoreDirectory(store, config.users));
   return store.atomically(async (tx) => {
+    await inTransaction?.(tx, id);
     const activity = await tx.activities.create(
       {
         kind: 'email_out',

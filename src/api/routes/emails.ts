@@ -4,24 +4,30 @@ import { emailInputSchema, queueEmail } from '../../mail/compose-email.js';
 import { ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
+import { RESERVED_STATUS, type StoredResponse } from '../../store/idempotency.js';
+import type { Store } from '../../store/store.js';
 
 const firstAttemptWaitMs = 15_000;
 
-/** Requests with the same Idempotency-Key are handled one after the other within this process. */
-const inFlight = new Map<string, Promise<unknown>>();
+/** Another request (perhaps in another process) reserved the Idempotency-Key first. */
+class KeyTaken extends Error {}
 
-async function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-  while (inFlight.has(key)) await inFlight.get(key)!.catch(() => undefined);
-  const running = work();
-  inFlight.set(key, running);
-  try {
-    return await running;
-  } finally {
-    inFlight.delete(key);
-  }
+/** Requests with the same Idempotency-Key are handled one after the other by one app (process). */
+function serialiser() {
+  const inFlight = new Map<string, Promise<unknown>>();
+  return async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    while (inFlight.has(key)) await inFlight.get(key)!.catch(() => undefined);
+    const running = work();
+    inFlight.set(key, running);
+    try {
+      return await running;
+    } finally {
+      inFlight.delete(key);
+    }
+  };
 }
 
-export const emailRoutes = (ctx: ApiContext) => [
+export const emailRoutes = (ctx: ApiContext, serialised = serialiser()) => [
   defineRoute({
     method: 'post',
     path: '/emails',
@@ -36,8 +42,8 @@ export const emailRoutes = (ctx: ApiContext) => [
       const mail = ctx.mail;
       if (!mail) throw new BridgeError('UNSUPPORTED', 'sending is not available in this process');
       const key = req.header('idempotency-key');
-      const send = async () => {
-        const activity = await queueEmail(ctx.store, ctx.config, mail.sender, body);
+      const send = async (reserve?: (tx: Store, activityId: string) => Promise<void>) => {
+        const activity = await queueEmail(ctx.store, ctx.config, mail.sender, body, new Date(), reserve);
         // Try at once, so the answer usually says whether it went out; a slow server does not hold
         // the request longer than firstAttemptWaitMs (the attempt goes on; the activity shows it).
         const attempt = mail.outbox.deliver(activity.id).catch((error: unknown) => ctx.log.error({ err: error, activity: activity.id }, 'delivery attempt failed'));
@@ -48,14 +54,26 @@ export const emailRoutes = (ctx: ApiContext) => [
       if (key.length > 255) throw new BridgeError('INVALID_INPUT', 'Idempotency-Key: at most 255 characters', { details: [{ path: 'Idempotency-Key', message: 'at most 255 characters' }] });
       const tokenName = String(res.locals['tokenName'] ?? '');
       const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+      /** The answer for a key used before (here or by another process): its response, or while that is not recorded yet, its activity as it is now. */
+      const replay = async (stored: StoredResponse) => {
+        if (stored.requestHash !== requestHash) throw new BridgeError('CONFLICT', 'Idempotency-Key was already used for a different request');
+        res.setHeader('Idempotent-Replayed', 'true');
+        return stored.status === RESERVED_STATUS ? ctx.store.activities.require((stored.body as { activityId: string }).activityId) : stored.body;
+      };
       return serialised(`${tokenName}\u0000${key}`, async () => {
         const stored = await ctx.store.idempotency.get(tokenName, key);
-        if (stored) {
-          if (stored.requestHash !== requestHash) throw new BridgeError('CONFLICT', 'Idempotency-Key was already used for a different request');
-          res.setHeader('Idempotent-Replayed', 'true');
-          return stored.body;
+        if (stored) return replay(stored);
+        let activity: unknown;
+        try {
+          // The key is reserved in the transaction that creates the mail: of two processes given
+          // the same key at once, one creates and sends it, the other answers with the same activity.
+          activity = await send(async (tx, activityId) => {
+            if (!(await tx.idempotency.reserve(tokenName, key, requestHash, activityId))) throw new KeyTaken();
+          });
+        } catch (error) {
+          if (!(error instanceof KeyTaken)) throw error;
+          return replay((await ctx.store.idempotency.get(tokenName, key))!);
         }
-        const activity = await send();
         await ctx.store.idempotency.put(tokenName, key, { requestHash, status: 201, body: activity });
         return activity;
       });
