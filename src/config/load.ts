@@ -92,6 +92,11 @@ function crossChecks(config: Config): ErrorDetail[] {
   config.sharedMailboxes.forEach((box, index) => {
     if (box.owner !== undefined && !userIds.has(box.owner)) details.push({ path: `sharedMailboxes[${index}].owner`, message: `no user with id "${box.owner}"` });
   });
+  // SQLite is one file on one machine: its attachments stay files next to it (and a blob written
+  // in a transaction of its own would wait for the import transaction on the one connection).
+  if (config.attachments.store === 'database' && !/^postgres(ql)?:\/\//.test(config.database)) {
+    details.push({ path: 'attachments.store', message: 'database needs a PostgreSQL database (database: postgres://...); with SQLite attachments are files under dataDir (store: filesystem)' });
+  }
   return details;
 }
 

@@ -240,6 +240,11 @@ export const configSchema = z.object({
   attachments: z
     .object({
       maxBytes: integer(0, 2 ** 31).default(25 * 1024 * 1024),
+      /**
+       * Where attachment content (and outgoing mail) is kept: files under dataDir/attachments, or
+       * rows in the database (PostgreSQL only: for processes on several machines, no shared volume).
+       */
+      store: z.enum(['filesystem', 'database']).default('filesystem'),
     })
     .prefault({}),
   sync: z

@@ -3,7 +3,7 @@ import { correlate, type CorrelationMatch, type CorrelationSettings } from './co
 import { subjectKey } from './subject.js';
 import { BridgeError } from '../domain/errors.js';
 import type { Store } from '../store/store.js';
-import type { StoredBlob } from '../store/blob-store.js';
+import type { StoredBlob } from '../store/blob-storage.js';
 import { messageKey } from '../domain/message-id.js';
 import { matchIdentity } from './message-identity.js';
 import type { ParsedMessage } from './parsed-message.js';

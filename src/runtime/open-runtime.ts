@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { openDatabase, migrateToLatest, type OpenDatabase } from '../store/database.js';
 import { BlobStore } from '../store/blob-store.js';
+import { DatabaseBlobStore } from '../store/database-blob-store.js';
 import { ensurePrivateDirectory } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
 import { Store } from '../store/store.js';
@@ -45,7 +46,7 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
       for (const migration of result.results ?? []) log.info({ migration: migration.migrationName }, 'applied database migration');
     }
     const box = new SecretBox(resolveSecretKey(config.secretKey, config.dataDir, log));
-    const blobs = new BlobStore(join(resolve(config.dataDir), 'attachments'), config.attachments.maxBytes);
+    const blobs = config.attachments.store === 'database' ? new DatabaseBlobStore(database.db, config.attachments.maxBytes) : new BlobStore(join(resolve(config.dataDir), 'attachments'), config.attachments.maxBytes);
     const store = new Store(database.db, box, blobs);
     await store.credentials.verifyKey();
     const merged = await mergeWithUiConfig(store, config, log);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Attachment } from '../domain/activity.js';
 import { idPrefixes, newId } from '../domain/ids.js';
 import { toAttachment } from './activity-rows.js';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import type { BlobStorage, StoredBlob } from './blob-storage.js';
 import type { Database } from './schema.js';
 
 export interface NewAttachment {
@@ -15,7 +15,7 @@ export interface NewAttachment {
 export class AttachmentRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly blobs: BlobStore,
+    private readonly blobs: BlobStorage,
   ) {}
 
   async add(activityId: string, attachment: NewAttachment, now = new Date().toISOString()): Promise<Attachment> {

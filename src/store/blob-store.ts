@@ -1,23 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { assertSha256, type BlobStorage, type StoredBlob } from './blob-storage.js';
 import { privateDirectoryMode, privateFileMode } from './private-files.js';
 
-export interface StoredBlob {
-  sha256: string;
-  size: number;
-  /** false when the content was over the size limit and only its hash and size were kept. */
-  stored: boolean;
-}
+export type { StoredBlob } from './blob-storage.js';
 
 /**
- * Content-addressed files (attachments): `<dir>/ab/cd/<sha256>`, folders 0700 and files 0600. The same file attached to many
- * messages is stored once; a write goes to a temporary name and is renamed into place, so a crash
- * never leaves a truncated file under a valid name.
+ * Content-addressed files (attachments, `attachments.store: filesystem`): `<dir>/ab/cd/<sha256>`,
+ * folders 0700 and files 0600. The same file attached to many messages is stored once; a write goes
+ * to a temporary name and is renamed into place, so a crash never leaves a truncated file under a
+ * valid name. Several processes may share the folder (renames are atomic), on several machines only
+ * as a shared volume.
  */
-export class BlobStore {
+export class BlobStore implements BlobStorage {
   /** Fan-out folders known to exist (at most 65,536): an import writes many files into the same ones, and a mkdir each time cost measurable time. */
   private readonly knownFolders = new Set<string>();
 
@@ -27,7 +24,7 @@ export class BlobStore {
   ) {}
 
   pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
+    assertSha256(sha256);
     return join(this.dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
@@ -62,15 +59,11 @@ export class BlobStore {
     }
   }
 
-  has(sha256: string): boolean {
-    return existsSync(this.pathOf(sha256));
+  has(sha256: string): Promise<boolean> {
+    return Promise.resolve(existsSync(this.pathOf(sha256)));
   }
 
   async read(sha256: string): Promise<Buffer> {
     return readFile(this.pathOf(sha256));
-  }
-
-  open(sha256: string): Readable {
-    return createReadStream(this.pathOf(sha256));
   }
 }

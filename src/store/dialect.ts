@@ -23,3 +23,8 @@ export function autoIncrementKey(db: Kysely<unknown>) {
 export function floatType(db: Kysely<unknown>): 'real' | 'double precision' {
   return isPostgres(db) ? 'double precision' : 'real';
 }
+
+/** Binary content: SQLite `blob`, Postgres `bytea` (both come back as a Buffer). */
+export function binaryType(db: Kysely<unknown>): 'blob' | 'bytea' {
+  return isPostgres(db) ? 'bytea' : 'blob';
+}

@@ -42,6 +42,27 @@ export interface Database {
   sync_base: SyncBaseTable;
   calendar_mirror: CalendarMirrorTable;
   calendar_busy: CalendarBusyTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+  login_failures: LoginFailuresTable;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  created_at: string;
+}
+
+export interface BlobChunksTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
+/** One failed admin login per row: `key` is what it counts against (client address, user name), `at` epoch ms. */
+export interface LoginFailuresTable {
+  key: string;
+  at: number;
 }
 
 export interface UsersTable {

@@ -3,7 +3,7 @@ import { AccountRepository } from './accounts.js';
 import { ActivityRepository } from './activities.js';
 import { CalendarSyncRepository } from './calendar-sync.js';
 import { AttachmentRepository } from './attachments.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStorage } from './blob-storage.js';
 import { ChangeRepository } from './changes.js';
 import { ContactRepository } from './contacts.js';
 import { CredentialRepository } from './credentials.js';
@@ -58,7 +58,7 @@ export class Store implements UnitOfWork {
   constructor(
     readonly db: Kysely<Database>,
     readonly box: SecretBox,
-    readonly blobs: BlobStore,
+    readonly blobs: BlobStorage,
   ) {
     this.accounts = new AccountRepository(this);
     this.contacts = new ContactRepository(this);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from '../../src/store/blob-store.js';
+import { DatabaseBlobStore } from '../../src/store/database-blob-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from '../../src/store/database.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { Store } from '../../src/store/store.js';
@@ -27,13 +28,15 @@ export const testDatabase: 'sqlite' | 'postgres' = process.env['TEST_DATABASE'] 
  * `unit-postgres` project a new database on the run's private PostgreSQL, copied from the migrated
  * template (test/servers/postgres-setup.ts) and dropped on close.
  */
-export async function createTestStore(options: { maxAttachmentBytes?: number; secretKey?: string } = {}): Promise<TestStore> {
+export async function createTestStore(options: { maxAttachmentBytes?: number; secretKey?: string; attachments?: 'filesystem' | 'database' } = {}): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-bridge-test-'));
   const postgres = testDatabase === 'postgres' ? await createPostgresDatabase() : undefined;
   const url = postgres?.url ?? `sqlite:${join(dir, 'test.db')}`;
   const database = openDatabase(url);
   await migrateToLatest(database.db);
-  const store = new Store(database.db, new SecretBox(options.secretKey ?? 'test-secret-key-0123456789'), new BlobStore(join(dir, 'blobs'), options.maxAttachmentBytes ?? 1024));
+  const maxBytes = options.maxAttachmentBytes ?? 1024;
+  const blobs = options.attachments === 'database' ? new DatabaseBlobStore(database.db, maxBytes) : new BlobStore(join(dir, 'blobs'), maxBytes);
+  const store = new Store(database.db, new SecretBox(options.secretKey ?? 'test-secret-key-0123456789'), blobs);
   return {
     store,
     database,

@@ -10,6 +10,7 @@ import * as taskPercent from './0008-task-percent.js';
 import * as appointmentReminder from './0009-appointment-reminder.js';
 import * as messageFingerprint from './0010-message-fingerprint.js';
 import * as oneSyncBase from './0011-one-sync-base.js';
+import * as sharedState from './0012-shared-state.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009-appointment-reminder': appointmentReminder,
   '0010-message-fingerprint': messageFingerprint,
   '0011-one-sync-base': oneSyncBase,
+  '0012-shared-state': sharedState,
 };

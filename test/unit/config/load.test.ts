@@ -128,6 +128,13 @@ sharedMailboxes:
     }
   });
 
+  it('keeps attachments as files by default, and in the database only on PostgreSQL', () => {
+    expect(parseConfigText('{}\n', {}).config.attachments.store).toBe('filesystem');
+    expect(parseConfigText('database: postgres://u:p@db:5432/crm\nattachments: { store: database }\n', {}).config.attachments.store).toBe('database');
+    expect(errorsOf('attachments: { store: database }\n')).toEqual([expect.stringMatching(/^attachments\.store: database needs a PostgreSQL database/)]);
+    expect(errorsOf('attachments: { store: s3 }\n')).toEqual([expect.stringMatching(/^attachments\.store: /)]);
+  });
+
   it('accepts config.example.yaml and the example from CONTRACT.md', () => {
     expect(() => parseConfigText(readFileSync('config.example.yaml', 'utf8'), {})).not.toThrow();
     const contract = `
