@@ -10,6 +10,7 @@ import type { ConnectionAdapters } from './connection-test.js';
 import { AdminAccounts } from '../store/admin-accounts.js';
 import { AuditLog } from '../store/admin-audit.js';
 import { LoginThrottle } from './login-throttle.js';
+import { LoginFailureRepository } from '../store/login-failures.js';
 import type { AdminSession, AdminSessions } from '../store/admin-sessions.js';
 
 /** The logged-in admin of this request (set by the session check in routes.ts). */
@@ -60,7 +61,7 @@ export function createAdminContext(api: ApiContext, sessions: AdminSessions, hoo
     accounts: new AdminAccounts(store.db),
     audit: new AuditLog(store.db),
     uiConfig: new UiConfigRepository(store.db, store.box),
-    throttle: new LoginThrottle(),
+    throttle: new LoginThrottle(new LoginFailureRepository(store.db)),
     hooks,
     secureCookies: (api.config.server.publicUrl ?? '').startsWith('https:'),
     merged: async () => (merged ??= await mergeWithUiConfig(store, hooks.yamlConfig, log)),

@@ -139,7 +139,7 @@ function registerLogin(router: Router, ctx: AdminContext): void {
     if (!sameOrigin(req)) return void res.status(403).type('html').send(loginPage('cross-site request refused'));
     const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
     const keys = [`ip:${clientAddress(req)}`, `user:${username.toLowerCase()}`];
-    const wait = ctx.throttle.retryAfter(keys);
+    const wait = await ctx.throttle.retryAfter(keys);
     if (wait > 0) {
       ctx.log.warn({ username, address: clientAddress(req) }, 'admin login refused: too many failed attempts');
       res.setHeader('Retry-After', String(wait));
@@ -147,11 +147,11 @@ function registerLogin(router: Router, ctx: AdminContext): void {
     }
     const ok = typeof body.password === 'string' && username !== '' && (await ctx.accounts.verify(username, body.password));
     if (!ok) {
-      ctx.throttle.fail(keys);
+      await ctx.throttle.fail(keys);
       ctx.log.warn({ username, address: clientAddress(req) }, 'admin login failed');
       return void res.status(401).type('html').send(loginPage('wrong user or password', username));
     }
-    ctx.throttle.succeed(keys);
+    await ctx.throttle.succeed(keys);
     const token = await ctx.sessions.open(username);
     const secure = ctx.secureCookies || req.secure ? '; Secure' : '';
     res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/admin; HttpOnly; SameSite=Strict${secure}`);

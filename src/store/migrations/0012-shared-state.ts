@@ -10,7 +10,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('blobs')
     .addColumn('sha256', 'text', (c) => c.primaryKey())
-    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema
@@ -23,7 +23,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('login_failures')
     .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('at', 'integer', (c) => c.notNull())
+    // Epoch milliseconds: past int4, so bigint (SQLite's integer is 8 bytes anyway).
+    .addColumn('at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('login_failures_key_at').on('login_failures').columns(['key', 'at']).execute();
 }

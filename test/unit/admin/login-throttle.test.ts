@@ -1,27 +1,48 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changesBetween, redact } from '../../../src/domain/audit-redaction.js';
 import { LoginThrottle } from '../../../src/admin/login-throttle.js';
+import { LoginFailureRepository } from '../../../src/store/login-failures.js';
+import { createTestStore, type TestStore } from '../../support/memory-store.js';
+
+// On the store (SQLite, and PostgreSQL in unit-postgres): the failures are shared by every process.
+let t: TestStore;
+beforeEach(async () => {
+  t = await createTestStore();
+});
+afterEach(async () => t.close());
 
 describe('login rate limit', () => {
-  it('blocks a key after 5 failures within 15 minutes, until the oldest failure leaves the window', () => {
-    const throttle = new LoginThrottle(5, 15 * 60_000);
+  it('blocks a key after 5 failures within 15 minutes, until the oldest failure leaves the window', async () => {
+    const throttle = new LoginThrottle(new LoginFailureRepository(t.store.db), 5, 15 * 60_000);
     const t0 = 1_000_000;
     const keys = ['ip:1.2.3.4', 'user:admin'];
-    for (let i = 0; i < 4; i++) throttle.fail(keys, t0 + i * 1000);
-    expect(throttle.retryAfter(keys, t0 + 5000)).toBe(0);
-    throttle.fail(keys, t0 + 5000);
-    expect(throttle.retryAfter(['user:admin'], t0 + 6000)).toBe(15 * 60 - 6);
-    expect(throttle.retryAfter(['ip:9.9.9.9', 'user:admin'], t0 + 6000)).toBeGreaterThan(0);
-    expect(throttle.retryAfter(['ip:9.9.9.9', 'user:other'], t0 + 6000)).toBe(0);
-    expect(throttle.retryAfter(keys, t0 + 15 * 60_000 + 1)).toBe(0);
+    for (let i = 0; i < 4; i++) await throttle.fail(keys, t0 + i * 1000);
+    expect(await throttle.retryAfter(keys, t0 + 5000)).toBe(0);
+    await throttle.fail(keys, t0 + 5000);
+    expect(await throttle.retryAfter(['user:admin'], t0 + 6000)).toBe(15 * 60 - 6);
+    expect(await throttle.retryAfter(['ip:9.9.9.9', 'user:admin'], t0 + 6000)).toBeGreaterThan(0);
+    expect(await throttle.retryAfter(['ip:9.9.9.9', 'user:other'], t0 + 6000)).toBe(0);
+    expect(await throttle.retryAfter(keys, t0 + 15 * 60_000 + 1)).toBe(0);
   });
 
-  it('forgets the failures of a key after a successful login', () => {
-    const throttle = new LoginThrottle(2, 60_000);
-    throttle.fail(['user:a'], 0);
-    throttle.succeed(['user:a']);
-    throttle.fail(['user:a'], 1);
-    expect(throttle.retryAfter(['user:a'], 2)).toBe(0);
+  it('forgets the failures of a key after a successful login', async () => {
+    const throttle = new LoginThrottle(new LoginFailureRepository(t.store.db), 2, 60_000);
+    await throttle.fail(['user:a'], 0);
+    await throttle.succeed(['user:a']);
+    await throttle.fail(['user:a'], 1);
+    expect(await throttle.retryAfter(['user:a'], 2)).toBe(0);
+  });
+
+  it('counts failures seen by another process on the same database, and prunes what left the window', async () => {
+    const here = new LoginThrottle(new LoginFailureRepository(t.store.db), 3, 60_000);
+    const there = new LoginThrottle(new LoginFailureRepository(t.store.db), 3, 60_000);
+    await here.fail(['user:admin'], 10);
+    await there.fail(['user:admin'], 20);
+    await here.fail(['user:admin'], 30);
+    expect(await there.retryAfter(['user:admin'], 40)).toBe(60);
+    for (let i = 0; i < 100; i += 1) await here.fail([`user:guess${i}`], 200_000);
+    const left = await t.store.db.selectFrom('login_failures').select('key').where('key', '=', 'user:admin').execute();
+    expect(left, 'failures older than the window are pruned').toEqual([]);
   });
 });
 
