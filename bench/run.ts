@@ -14,6 +14,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'hostile-input-stall': async () => (await import('./hostile-input-stall.js')).benchHostileInputStall(),
   'dav-response-memory': async ({ records }) => (await import('./dav-response-memory.js')).benchDavResponseMemory({ cards: process.argv.some((arg) => arg.startsWith('--records')) ? records : 500 }),
   'imap-large-message': async ({ records }) => (await import('./imap-large-message.js')).benchImapLargeMessage({ megabytes: process.argv.some((arg) => arg.startsWith('--records')) ? records : 300 }),
+  'scale-out': async ({ records }) => (await import('./scale-out.js')).benchScaleOut({ perMailbox: process.argv.some((arg) => arg.startsWith('--records')) ? records : 1000, mailboxes: Number(process.env['BENCH_MAILBOXES'] ?? 50) }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

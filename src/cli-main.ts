@@ -59,12 +59,13 @@ async function serve(loaded: LoadedConfig, log: Logger): Promise<number> {
 }
 
 async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
-  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }, { sourceLimitsOf }] = await Promise.all([
+  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }, { sourceLimitsOf }, { isPostgresUrl }] = await Promise.all([
     import('./runtime/open-runtime.js'),
     import('./runtime/runners.js'),
     import('./sync/run-once.js'),
     import('./sync/sources.js'),
     import('./sync/source-deadline.js'),
+    import('./store/database.js'),
   ]);
   const runtime = await openRuntime(loaded.config, log);
   const controller = new AbortController();
@@ -73,16 +74,26 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
   process.once('SIGINT', abort);
   try {
     // Mail queued by `serve` (or left by an outage) goes out first, so its Sent copy is in this pass.
-    // (Interrupted sends are only marked uncertain by `serve` at start-up: a concurrent serve may be
-    // in the middle of one.)
+    // (On SQLite interrupted sends are only marked uncertain by `serve` at start-up: a concurrent
+    // serve may be in the middle of one. On PostgreSQL only sends without a live sender are.)
     // runtime.config: the YAML merged with the entries made in the admin UI.
     const { outbox } = createMail(runtime.config, runtime.store, log);
     await outbox.runDue();
     // Sources run sync.concurrency at a time, each within sync.sourceDeadlineSeconds: a stalled
     // server fails its own source (TEMPORARY, exit 1) and holds up nobody else.
-    const summary = await runSyncPass(sourcesOf(runtime.config), createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal, sourceLimitsOf(runtime.config));
-    for (const line of formatSummary(summary)) out(line);
-    return summary.ok ? 0 : 1;
+    const sources = sourcesOf(runtime.config);
+    // Several processes on one PostgreSQL: a source a running `serve` holds is left to it.
+    const claims = isPostgresUrl(runtime.config.database) ? await (await import('./store/postgres-source-claims.js')).claimForOnePass(runtime.config.database, sources.map((source) => source.id)) : undefined;
+    try {
+      const mine = claims ? sources.filter((source) => claims.held.has(source.id)) : sources;
+      const summary = await runSyncPass(mine, createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal, sourceLimitsOf(runtime.config));
+      const others = sources.filter((source) => !mine.includes(source)).map((source) => ({ source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: 'synced by a running crm-bridge serve on this database' }));
+      const results = sources.map((source) => summary.results.find((result) => result.source === source.id) ?? others.find((result) => result.source === source.id)).filter((result) => result !== undefined);
+      for (const line of formatSummary({ ...summary, results })) out(line);
+      return summary.ok ? 0 : 1;
+    } finally {
+      await claims?.release();
+    }
   } finally {
     await runtime.close();
   }

@@ -147,3 +147,33 @@ export class PostgresSourceClaims implements SourceClaims {
     await client?.end().catch(() => undefined);
   }
 }
+
+/** Sources held for one `sync --once` pass, and how to let them go. */
+export interface OnePassClaims {
+  held: ReadonlySet<string>;
+  release(): Promise<void>;
+}
+
+/**
+ * `sync --once` next to running `serve` processes on one PostgreSQL: it takes the same lock per
+ * source for the length of its pass, without waiting, and syncs only what it got; a source a
+ * `serve` process holds is that process's to sync. It does not count as a live process (serve's
+ * fair shares are not changed by a passing command).
+ */
+export async function claimForOnePass(url: string, sourceIds: readonly string[]): Promise<OnePassClaims> {
+  const client = new pg.Client({ connectionString: url, application_name: `crm-bridge sync --once pid=${process.pid}` });
+  client.on('error', () => undefined);
+  await client.connect();
+  const held = new Set<string>();
+  try {
+    for (const id of sourceIds) {
+      const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [SOURCE_LOCK_SPACE, id]);
+      if (result.rows[0]?.ok) held.add(id);
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  // Ending the session releases its locks.
+  return { held, release: () => client.end().catch(() => undefined) };
+}

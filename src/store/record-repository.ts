@@ -64,7 +64,6 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
 
   async create(input: TInput, options: { id?: string; now?: string } = {}): Promise<TRecord> {
     return this.unit.transaction(async (db) => {
-      await new ChangeRepository(db).takeTurn();
       await this.checkReferences(db, input);
       const now = options.now ?? new Date().toISOString();
       const id = options.id ?? newId(this.idPrefix);
@@ -77,7 +76,6 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
 
   async update(id: string, changes: TPatch, options: { now?: string } = {}): Promise<TRecord> {
     return this.unit.transaction(async (db) => {
-      await new ChangeRepository(db).takeTurn();
       const current = await this.require(id, db);
       await this.checkReferences(db, changes);
       const now = options.now ?? laterThan((current as { updatedAt?: unknown }).updatedAt, new Date());
@@ -90,7 +88,6 @@ export abstract class RecordRepository<TRecord extends { id: string }, TInput, T
 
   async delete(id: string, options: { now?: string } = {}): Promise<TRecord> {
     return this.unit.transaction(async (db) => {
-      await new ChangeRepository(db).takeTurn();
       const current = await this.require(id, db);
       await this.beforeDelete(db, current);
       await db.deleteFrom(this.table).where('id', '=', id).execute();

@@ -4,7 +4,7 @@ import { ActivityRepository } from './activities.js';
 import { CalendarSyncRepository } from './calendar-sync.js';
 import { AttachmentRepository } from './attachments.js';
 import type { BlobStorage } from './blob-storage.js';
-import { ChangeRepository } from './changes.js';
+import { appendPending, ChangeRepository, collectChanges, discardPendingAfter, pendingMark } from './changes.js';
 import { ContactRepository } from './contacts.js';
 import { CredentialRepository } from './credentials.js';
 import { LeadRepository } from './leads.js';
@@ -86,7 +86,13 @@ export class Store implements UnitOfWork {
 
   async transaction<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this.db);
-    return this.db.transaction().execute(work);
+    return this.db.transaction().execute(async (transaction) => {
+      // Change-feed rows are collected while the work runs and appended just before the commit (store/changes.ts).
+      collectChanges(transaction);
+      const result = await work(transaction);
+      await appendPending(transaction);
+      return result;
+    });
   }
 
   /**
@@ -97,6 +103,7 @@ export class Store implements UnitOfWork {
   async inSavepoint<T>(work: () => Promise<T>): Promise<T> {
     if (!this.db.isTransaction) throw new Error('inSavepoint needs a transaction (Store.atomically)');
     await sql`savepoint bridge_step`.execute(this.db);
+    const changesBefore = pendingMark(this.db);
     try {
       const result = await work();
       await sql`release savepoint bridge_step`.execute(this.db);
@@ -104,6 +111,7 @@ export class Store implements UnitOfWork {
     } catch (error) {
       await sql`rollback to savepoint bridge_step`.execute(this.db);
       await sql`release savepoint bridge_step`.execute(this.db);
+      discardPendingAfter(this.db, changesBefore);
       throw error;
     }
   }

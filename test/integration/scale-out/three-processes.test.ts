@@ -10,7 +10,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SOURCE_LOCK_SPACE } from '../../../src/store/lock-spaces.js';
 import { adminQuery } from '../../servers/postgres.js';
 import { createMailUsers } from '../../servers/users.js';
-import { eventually, startServe, tempDir, writeConfig } from '../../support/cli.js';
+import { eventually, runCli, startServe, tempDir, writeConfig } from '../../support/cli.js';
 import { appendMessages, buildMessage, imapClient } from '../../support/mail.js';
 import { calendarUser, clientSession } from '../calendar/support.js';
 
@@ -174,4 +174,30 @@ describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
       await eventually(async () => (await sessions[user]!.fetch(calendars[user]!, [href]))[0], 20_000);
     }
   }, 180_000);
+
+  it('sync --once next to a running serve leaves the sources serve holds to it, and syncs them once serve has stopped', async () => {
+    const users = await createMailUsers(servers, ['once0', 'once1']);
+    const db = await newDatabase();
+    const dir = tempDir();
+    const file = writeConfig(dir, [
+      `database: ${postgres.baseUrl}${name}`,
+      'server: { listen: "127.0.0.1:0" }',
+      'secretKey: scale-out-secret-key-0123456789',
+      'logging: { level: warn }',
+      'sharedMailboxes:',
+      ...users.map((user, i) => `  - { id: once${i}, address: ${user.username}, imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${user.username}, password: secret } }`),
+      '',
+    ].join('\n'));
+    const serve = await startServe(file, dir);
+    running.push(serve);
+    await eventually(async () => ((await holdingsOf(db)).get(serve.pid) === 2 ? true : undefined), 30_000);
+    const beside = await runCli(['sync', '--once', '--config', file], { cwd: dir });
+    expect(beside.code, beside.stderr).toBe(0);
+    for (const i of [0, 1]) expect(beside.stdout).toContain(`shared-mailbox:once${i}: skipped (synced by a running crm-bridge serve on this database)`);
+    await serve.stop();
+    running.splice(running.indexOf(serve), 1);
+    const alone = await runCli(['sync', '--once', '--config', file], { cwd: dir });
+    expect(alone.code, alone.stderr).toBe(0);
+    for (const i of [0, 1]) expect(alone.stdout).toMatch(new RegExp(`shared-mailbox:once${i}: ok`));
+  }, 120_000);
 });

@@ -39,7 +39,7 @@ describe('BlobStore', () => {
     expect(await blobs.put(content)).toEqual({ sha256: sha256(content), size: 9, stored: false });
     expect(filesUnder(join(dir, 'blobs'))).toEqual([]);
     expect(await blobs.put(content, { force: true })).toMatchObject({ stored: true });
-    expect(blobs.has(sha256(content))).toBe(true);
+    expect(await blobs.has(sha256(content))).toBe(true);
   });
 
   it('writes many files concurrently into the same folders', async () => {

@@ -166,8 +166,8 @@ describe('activities', () => {
     expect(small.sha256).toBe(again.sha256);
     expect(small).toMatchObject({ stored: true, size: 5 });
     expect(big).toMatchObject({ stored: false, size: 2048 });
-    expect(t.store.blobs.has(small.sha256)).toBe(true);
-    expect(t.store.blobs.has(big.sha256)).toBe(false);
+    expect(await t.store.blobs.has(small.sha256)).toBe(true);
+    expect(await t.store.blobs.has(big.sha256)).toBe(false);
     expect((await t.store.activities.require(mail.id)).attachments.map((attachment) => attachment.filename)).toEqual(['a.txt', 'copy.txt', 'big.bin']);
   });
 });

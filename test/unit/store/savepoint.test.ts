@@ -21,6 +21,21 @@ describe('Store.inSavepoint', () => {
     });
     const names = (await t.store.accounts.list({}, { limit: 10 })).items.map((account) => account.name).sort();
     expect(names).toEqual(['Kept after', 'Kept before']);
+    // The change feed holds exactly the kept steps, in the order they were made (the transaction's
+    // changes are appended at its end, and a rolled-back step's are dropped with it).
+    const feed = await t.store.changes.listAfter(0, 10);
+    expect(feed.map((change) => (change.data as { name: string }).name)).toEqual(['Kept before', 'Kept after']);
+    expect(feed[0]!.seq).toBeLessThan(feed[1]!.seq);
+  });
+
+  it('a transaction that fails leaves nothing in the change feed', async () => {
+    await expect(
+      t.store.atomically(async (tx) => {
+        await tx.accounts.create({ name: 'Never' });
+        throw new Error('the transaction fails');
+      }),
+    ).rejects.toThrow('the transaction fails');
+    expect(await t.store.changes.listAfter(0, 10)).toEqual([]);
   });
 
   it('answers what the step returned', async () => {
