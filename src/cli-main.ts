@@ -82,14 +82,16 @@ async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
     // Sources run sync.concurrency at a time, each within sync.sourceDeadlineSeconds: a stalled
     // server fails its own source (TEMPORARY, exit 1) and holds up nobody else.
     const sources = sourcesOf(runtime.config);
-    // Several processes on one PostgreSQL: a source a running `serve` holds is left to it.
+    // Several processes on one PostgreSQL: the sources no `serve` holds are held for this pass, so
+    // none starts syncing them meanwhile. Those a serve holds are synced all the same (the command
+    // promises a complete pass, as on SQLite); the store's unique keys keep the two from making
+    // anything twice.
     const claims = isPostgresUrl(runtime.config.database) ? await (await import('./store/postgres-source-claims.js')).claimForOnePass(runtime.config.database, sources.map((source) => source.id)) : undefined;
     try {
-      const mine = claims ? sources.filter((source) => claims.held.has(source.id)) : sources;
-      const summary = await runSyncPass(mine, createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal, sourceLimitsOf(runtime.config));
-      const others = sources.filter((source) => !mine.includes(source)).map((source) => ({ source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: 'synced by a running crm-bridge serve on this database' }));
-      const results = sources.map((source) => summary.results.find((result) => result.source === source.id) ?? others.find((result) => result.source === source.id)).filter((result) => result !== undefined);
-      for (const line of formatSummary({ ...summary, results })) out(line);
+      const shared = claims ? sources.filter((source) => !claims.held.has(source.id)).map((source) => source.id) : [];
+      if (shared.length > 0) log.info({ sources: shared }, 'these sources are also being synced by a running crm-bridge serve on this database');
+      const summary = await runSyncPass(sources, createRunners(runtime.config, runtime.store, log), runtime.store, log, controller.signal, sourceLimitsOf(runtime.config));
+      for (const line of formatSummary(summary)) out(line);
       return summary.ok ? 0 : 1;
     } finally {
       await claims?.release();

@@ -156,9 +156,9 @@ export interface OnePassClaims {
 
 /**
  * `sync --once` next to running `serve` processes on one PostgreSQL: it takes the same lock per
- * source for the length of its pass, without waiting, and syncs only what it got; a source a
- * `serve` process holds is that process's to sync. It does not count as a live process (serve's
- * fair shares are not changed by a passing command).
+ * source for the length of its pass, without waiting, so that no serve starts on a source it got
+ * meanwhile. It does not count as a live process (serve's fair shares are not changed by a passing
+ * command).
  */
 export async function claimForOnePass(url: string, sourceIds: readonly string[]): Promise<OnePassClaims> {
   const client = new pg.Client({ connectionString: url, application_name: `crm-bridge sync --once pid=${process.pid}` });

@@ -21,6 +21,8 @@ export interface PostgresInfo {
   /** `postgres://bridge@127.0.0.1:PORT/` : append a database name. */
   baseUrl: string;
   logFile: string;
+  /** The PostgreSQL binaries (createdb and the rest) of the server, for tests that need them synchronously. */
+  bin: string;
 }
 
 export interface PostgresServer {
@@ -73,7 +75,7 @@ export async function startPostgres(options: { startTimeoutMs?: number } = {}): 
               }
             },
           });
-          return { info: { host: LOOPBACK, port, user: POSTGRES_USER, baseUrl, logFile }, stop: life.stop };
+          return { info: { host: LOOPBACK, port, user: POSTGRES_USER, baseUrl, logFile, bin }, stop: life.stop };
         },
       };
     },

@@ -1,9 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { onTestFinished } from 'vitest';
+import { inject, onTestFinished } from 'vitest';
+import { adminQuery } from '../servers/postgres.js';
+import { TEMPLATE_DATABASE } from '../servers/postgres-setup.js';
+import { testDatabase } from './memory-store.js';
 
 /** Runs the real command line (src/cli.ts through tsx) the way a user runs `npx crm-bridge`. */
 const cliEntry = resolve('src/cli.ts');
@@ -52,9 +56,37 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   }
 }
 
+const cliDatabases = new Map<string, string>();
+
+/**
+ * The database of one test's CLI runs in `dir`: the SQLite file `<dir>/data/bridge.db` the
+ * configurations name, or under TEST_DATABASE=postgres (project integration-postgres) a fresh
+ * database on the run's PostgreSQL, made from the migrated template and dropped when the test ends.
+ * (Synchronous, like writeConfig: `createdb` of the server's own binaries.)
+ */
+export function cliDatabaseUrl(dir: string): string {
+  if (testDatabase !== 'postgres') return `sqlite:${join(dir, 'data', 'bridge.db')}`;
+  const known = cliDatabases.get(dir);
+  if (known) return known;
+  const info = inject('postgres');
+  const name = `cli_${process.pid}_${randomBytes(4).toString('hex')}`;
+  execFileSync(join(info.bin, 'createdb'), ['-h', info.host, '-p', String(info.port), '-U', info.user, '-T', TEMPLATE_DATABASE, name], { stdio: 'pipe' });
+  const url = `${info.baseUrl}${name}`;
+  cliDatabases.set(dir, url);
+  onTestFinished(async () => {
+    cliDatabases.delete(dir);
+    await adminQuery(info, `drop database if exists ${name} with (force)`);
+  });
+  return url;
+}
+
+/**
+ * Write `<dir>/config.yaml`. Under TEST_DATABASE=postgres its `database: sqlite:...` line names the
+ * test's PostgreSQL database instead (cliDatabaseUrl), so the same CLI tests run on both.
+ */
 export function writeConfig(dir: string, yaml: string): string {
   const file = join(dir, 'config.yaml');
-  writeFileSync(file, yaml);
+  writeFileSync(file, testDatabase === 'postgres' ? yaml.replace(/^database: sqlite:\S+$/m, `database: ${cliDatabaseUrl(dir)}`) : yaml);
   return file;
 }
 

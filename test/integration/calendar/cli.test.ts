@@ -8,7 +8,7 @@ import { BlobStore } from '../../../src/store/blob-store.js';
 import { migrateToLatest, openDatabase } from '../../../src/store/database.js';
 import { SecretBox } from '../../../src/store/secret-box.js';
 import { Store } from '../../../src/store/store.js';
-import { eventually, freePort, runCli, startServe, tempDir, writeConfig } from '../../support/cli.js';
+import { cliDatabaseUrl, eventually, freePort, runCli, startServe, tempDir, writeConfig } from '../../support/cli.js';
 import { calendarUser, clientSession, editLine, icsDate, serverNames, type CalendarUser } from './support.js';
 
 const servers = inject('servers');
@@ -38,7 +38,7 @@ users:
 }
 
 async function withStore<T>(dir: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const database = openDatabase(`sqlite:${join(dir, 'data', 'bridge.db')}`);
+  const database = openDatabase(cliDatabaseUrl(dir));
   try {
     await migrateToLatest(database.db);
     return await work(new Store(database.db, new SecretBox(secretKey), new BlobStore(join(dir, 'data', 'blobs'), 1024 * 1024)));

@@ -10,14 +10,14 @@ import { SecretBox } from '../../../src/store/secret-box.js';
 import { Store } from '../../../src/store/store.js';
 import { parseCard } from '../../../src/contacts/vcard.js';
 import { createRadicaleUser } from '../../servers/users.js';
-import { runCli, tempDir, writeConfig } from '../../support/cli.js';
+import { cliDatabaseUrl, runCli, tempDir, writeConfig } from '../../support/cli.js';
 import { Client, vcard } from './support.js';
 
 const servers = inject('servers');
 const env = { TEST_SECRET_KEY: 'cli-contacts-secret-key-0123456789' };
 
 async function withStore<T>(dir: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const database = openDatabase(`sqlite:${join(dir, 'data', 'bridge.db')}`);
+  const database = openDatabase(cliDatabaseUrl(dir));
   try {
     return await work(new Store(database.db, new SecretBox(env.TEST_SECRET_KEY), new BlobStore(join(dir, 'data', 'blobs'), 1024)));
   } finally {

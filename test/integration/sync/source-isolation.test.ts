@@ -17,7 +17,7 @@ import { SecretBox } from '../../../src/store/secret-box.js';
 import { Store } from '../../../src/store/store.js';
 import { httpPropfindDrip, imapAfterGreeting, startDrippingServer, type DrippingServer } from '../../servers/dripping-server.js';
 import { createMailUsers, createRadicaleUser } from '../../servers/users.js';
-import { eventually, runCli, spawnCli, tempDir, writeConfig } from '../../support/cli.js';
+import { cliDatabaseUrl, eventually, runCli, spawnCli, tempDir, writeConfig } from '../../support/cli.js';
 import { buildMessage, imapClient, newMessageId } from '../../support/mail.js';
 import { createTestStore } from '../../support/memory-store.js';
 
@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 async function withStore<T>(dir: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const database = openDatabase(`sqlite:${join(dir, 'data', 'bridge.db')}`);
+  const database = openDatabase(cliDatabaseUrl(dir));
   try {
     return await work(new Store(database.db, new SecretBox(env.TEST_SECRET_KEY), new BlobStore(join(dir, 'data', 'blobs'), 1024)));
   } finally {
