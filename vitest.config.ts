@@ -66,6 +66,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The admin UI again with its store on PostgreSQL (issue 14).
+        test: {
+          name: 'e2e-postgres',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          env: { TEST_DATABASE: 'postgres' },
+          globalSetup: ['test/servers/global-setup.ts', 'test/servers/postgres-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

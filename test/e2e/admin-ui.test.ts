@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from '../../src/runtime/serve.js';
 import { CardDavConnector } from '../../adapters/carddav/index.js';
 import { basicAuth, createMailUser, createRadicaleUser, type Credentials } from '../servers/users.js';
 import { runCli, writeConfig } from '../support/cli.js';
+import { createPostgresDatabase, testDatabase } from '../support/memory-store.js';
 import { appendMessages, buildMessage, imapClient } from '../support/mail.js';
 import { adminRouteList, concrete } from './admin-routes.js';
 import { launchChromium } from './browser.js';
@@ -54,6 +55,14 @@ async function login(): Promise<{ cookie: string; csrf: string }> {
   return { cookie, csrf: csrf! };
 }
 
+/** SQLite in the temp dir, or under e2e-postgres one PostgreSQL database for the whole file (the server's and sync --once's). */
+let postgresDatabase: { url: string; drop(): Promise<void> } | undefined;
+async function databaseUrl(): Promise<string> {
+  if (testDatabase !== 'postgres') return `sqlite:${join(dir, 'bridge.db')}`;
+  postgresDatabase ??= await createPostgresDatabase();
+  return postgresDatabase.url;
+}
+
 beforeAll(async () => {
   mailUser = await createMailUser(servers, 'bob', bobPassword);
   const client = await imapClient(servers, mailUser.username, mailUser.password);
@@ -65,7 +74,7 @@ beforeAll(async () => {
     await client.logout();
   }
   const config = configSchema.parse({
-    database: `sqlite:${join(dir, 'bridge.db')}`,
+    database: await databaseUrl(),
     dataDir: join(dir, 'data'),
     server: { listen: '127.0.0.1:0' },
     admin: { password: adminPassword },
@@ -83,6 +92,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await postgresDatabase?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -195,7 +205,7 @@ describe('admin UI in Chromium', () => {
   });
 
   it('runs sync --once over the UI-made configuration too, and shows entries the YAML declares read-only', async () => {
-    const file = writeConfig(dir, [`database: sqlite:${join(dir, 'bridge.db')}`, `dataDir: ${join(dir, 'data')}`, 'users:', '  - { id: alice, name: Alice Example, email: alice@example.com }', ''].join('\n'));
+    const file = writeConfig(dir, [`database: ${await databaseUrl()}`, `dataDir: ${join(dir, 'data')}`, 'users:', '  - { id: alice, name: Alice Example, email: alice@example.com }', ''].join('\n'));
     const result = await runCli(['sync', '--once', '--config', file], { cwd: dir });
     expect(result.stdout).toContain(`imap:${userId}: ok`);
     expect(result.code).toBe(0);

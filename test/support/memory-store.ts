@@ -52,7 +52,8 @@ export async function createTestStore(options: { maxAttachmentBytes?: number; se
 
 let databases = 0;
 
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh database on the run's PostgreSQL, copied from the migrated template (drop it when done). */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const info = inject('postgres');
   databases += 1;
   const name = `test_${process.pid}_${databases}_${randomBytes(3).toString('hex')}`;
