@@ -7,9 +7,11 @@ import { prepareIngest, writeIngest, type PreparedIngest } from '../../mail/inge
 import { messageKey } from '../../domain/message-id.js';
 import { parseMessage } from '../../mail/parse-message.js';
 import type { ParsedMessage } from '../../mail/parsed-message.js';
-import { isKnownParty, resolveParties } from '../../domain/resolve-parties.js';
+import { isKnownParty, resolveParties, type PartyDirectory } from '../../domain/resolve-parties.js';
 import type { MessageSummary, RawMessage } from '../../ports/mail.js';
 import type { TrackedBy } from '../../store/mail-messages.js';
+import type { Store } from '../../store/store.js';
+import { isUniqueViolation } from '../../store/unique-violation.js';
 import { itemFailed, refOf, seenRow, type FolderPass, type MailPass } from './mail-pass.js';
 import { trackedByKeyword } from './plan-messages.js';
 import { markTracked, type PendingMarks } from './server-marks.js';
@@ -135,6 +137,22 @@ async function prepare(pass: MailPass, here: FolderPass, raw: RawMessage, item: 
 }
 
 /** The batch in one transaction, each message under its own savepoint (rolled back alone when it fails). */
+/**
+ * One message, under its savepoint. Another process may store the same message (the same
+ * Message-ID delivered to two mailboxes, or `sync --once` next to `serve`) between this
+ * transaction's lookup and its insert: the unique index refuses the second insert, and the message
+ * is written again, once, now finding the other's activity (PostgreSQL READ COMMITTED: the retried
+ * statements see what the other committed).
+ */
+export async function writeMessage(tx: Store, directory: PartyDirectory, prepared: PreparedIngest): Promise<{ created: boolean }> {
+  try {
+    return await tx.inSavepoint(() => writeIngest(tx, directory, prepared));
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return tx.inSavepoint(() => writeIngest(tx, directory, prepared));
+  }
+}
+
 async function commit(pass: MailPass, here: FolderPass, items: Item[]): Promise<void> {
   // The attachment files were written while the batch was parsed; the transaction starts once
   // they are there, so it does not hold the database while a large one is still being written.
@@ -148,7 +166,7 @@ async function commit(pass: MailPass, here: FolderPass, items: Item[]): Promise<
       }
       await yieldToEventLoop();
       try {
-        item.created = (await tx.inSavepoint(() => writeIngest(tx, pass.directory, item.prepared!))).created;
+        item.created = (await writeMessage(tx, pass.directory, item.prepared)).created;
       } catch (error) {
         if (failureScope(error, 'item') === 'source') throw error;
         item.error = error;
