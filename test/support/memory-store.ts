@@ -50,6 +50,13 @@ export async function createTestStore(options: { maxAttachmentBytes?: number; se
   };
 }
 
+/** Another process's store on the same database (its own connection pool), sharing the blob folder. */
+export function openPeerStore(t: TestStore, options: { maxAttachmentBytes?: number } = {}): { store: Store; close(): Promise<void> } {
+  const database = openDatabase(t.url);
+  const store = new Store(database.db, new SecretBox('test-secret-key-0123456789'), new BlobStore(join(t.dir, 'blobs'), options.maxAttachmentBytes ?? 1024));
+  return { store, close: () => database.close() };
+}
+
 let databases = 0;
 
 /** A fresh database on the run's PostgreSQL, copied from the migrated template (drop it when done). */

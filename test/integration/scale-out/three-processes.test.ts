@@ -46,6 +46,19 @@ async function newDatabase(): Promise<pg.Client> {
   return db;
 }
 
+/** Several processes' configuration: the test's database, and one shared mailbox (marked when imported) per user. */
+function sharedMailboxesConfig(users: ReadonlyArray<{ username: string }>, prefix: string): string {
+  return [
+    `database: ${postgres.baseUrl}${name}`,
+    'server: { listen: "127.0.0.1:0" }',
+    'secretKey: scale-out-secret-key-0123456789',
+    'logging: { level: warn }',
+    'sharedMailboxes:',
+    ...users.map((user, i) => `  - { id: ${prefix}${i}, address: ${user.username}, processed: { keyword: $CRMImported }, imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${user.username}, password: secret } }`),
+    '',
+  ].join('\n');
+}
+
 describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
   it('spread the sources, and when one is killed mid-import the others finish it: every message exactly once', async () => {
     const mailboxes = 6;
@@ -54,15 +67,7 @@ describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
     const users = await createMailUsers(servers, Array.from({ length: mailboxes }, (_, i) => `shared${i}`));
     const db = await newDatabase();
     const dir = tempDir();
-    const file = writeConfig(dir, [
-      `database: ${postgres.baseUrl}${name}`,
-      'server: { listen: "127.0.0.1:0" }',
-      'secretKey: scale-out-secret-key-0123456789',
-      'logging: { level: warn }',
-      'sharedMailboxes:',
-      ...users.map((user, i) => `  - { id: box${i}, address: ${user.username}, processed: { keyword: $CRMImported }, imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${user.username}, password: secret } }`),
-      '',
-    ].join('\n'));
+    const file = writeConfig(dir, sharedMailboxesConfig(users, 'box'));
     const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> => (await db.query<T>(text, values)).rows;
 
     // One after the other, as an operator would start them: the first takes everything, then gives back.
@@ -188,15 +193,7 @@ describe('three serve processes on one PostgreSQL (real Dovecot)', () => {
         await client.logout();
       }
     }
-    const file = writeConfig(dir, [
-      `database: ${postgres.baseUrl}${name}`,
-      'server: { listen: "127.0.0.1:0" }',
-      'secretKey: scale-out-secret-key-0123456789',
-      'logging: { level: warn }',
-      'sharedMailboxes:',
-      ...users.map((user, i) => `  - { id: once${i}, address: ${user.username}, processed: { keyword: $CRMImported }, imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${user.username}, password: secret } }`),
-      '',
-    ].join('\n'));
+    const file = writeConfig(dir, sharedMailboxesConfig(users, 'once'));
     // serve and sync --once import the same two mailboxes at the same time.
     const serve = await startServe(file, dir);
     running.push(serve);

@@ -2,24 +2,19 @@
 // Message-ID delivered to two mailboxes that two processes hold, or `sync --once` next to `serve`.
 // Both look the message up, find nothing, and insert; the unique index refuses the second. The
 // second must then find the first's activity and add its place to it, not fail the message.
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messageKey } from '../../../src/domain/message-id.js';
 import { prepareIngest, type IngestOptions } from '../../../src/mail/ingest-message.js';
 import { parseMessage } from '../../../src/mail/parse-message.js';
-import { BlobStore } from '../../../src/store/blob-store.js';
-import { openDatabase, type OpenDatabase } from '../../../src/store/database.js';
 import { StoreDirectory } from '../../../src/store/party-directory.js';
-import { SecretBox } from '../../../src/store/secret-box.js';
-import { Store } from '../../../src/store/store.js';
 import { writeMessage } from '../../../src/sync/mail/import-batch.js';
-import { createTestStore, type TestStore } from '../../support/memory-store.js';
+import { createTestStore, openPeerStore, type TestStore } from '../../support/memory-store.js';
 
 let t: TestStore;
-let other: OpenDatabase;
+let other: ReturnType<typeof openPeerStore>;
 beforeEach(async () => {
   t = await createTestStore();
-  other = openDatabase(t.url);
+  other = openPeerStore(t);
 });
 afterEach(async () => {
   await other.close();
@@ -43,7 +38,7 @@ function options(sourceId: string): IngestOptions {
 
 describe('one message imported by two processes at once (PostgreSQL)', () => {
   it('becomes one activity with both places, and neither import fails', async () => {
-    const stores = [t.store, new Store(other.db, new SecretBox('test-secret-key-0123456789'), new BlobStore(join(t.dir, 'blobs'), 1024))];
+    const stores = [t.store, other.store];
     const prepared = await Promise.all(stores.map(async (store, i) => prepareIngest(store, new StoreDirectory(store, []), await parseMessage(source), options(`shared-mailbox:box${i}`), true)));
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

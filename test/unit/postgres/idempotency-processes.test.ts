@@ -4,7 +4,6 @@
 // overlap, exactly one creates (and sends) the mail; every one answers with that activity.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
@@ -12,21 +11,18 @@ import { createMetrics } from '../../../src/metrics.js';
 import { createApp } from '../../../src/runtime/http-app.js';
 import { createMail } from '../../../src/runtime/runners.js';
 import { AdminSessions } from '../../../src/store/admin-sessions.js';
-import { BlobStore } from '../../../src/store/blob-store.js';
-import { openDatabase, type OpenDatabase } from '../../../src/store/database.js';
-import { SecretBox } from '../../../src/store/secret-box.js';
-import { Store } from '../../../src/store/store.js';
+import type { Store } from '../../../src/store/store.js';
 import { freePort } from '../../support/cli.js';
-import { createTestStore, type TestStore } from '../../support/memory-store.js';
+import { createTestStore, openPeerStore, type TestStore } from '../../support/memory-store.js';
 
 const token = 'idempotency-token-0123456789';
 
 let t: TestStore;
-let other: OpenDatabase;
+let other: ReturnType<typeof openPeerStore>;
 const servers: Server[] = [];
 beforeEach(async () => {
   t = await createTestStore({ maxAttachmentBytes: 1024 * 1024 });
-  other = openDatabase(t.url);
+  other = openPeerStore(t, { maxAttachmentBytes: 1024 * 1024 });
 });
 afterEach(async () => {
   for (const server of servers.splice(0)) {
@@ -56,7 +52,7 @@ async function process(store: Store, smtpPort: number): Promise<string> {
 describe('Idempotency-Key across processes on PostgreSQL', () => {
   it('of eight overlapping requests with one key, spread over two processes, exactly one creates the mail', async () => {
     const smtpPort = await freePort(); // nothing listens there
-    const urls = [await process(t.store, smtpPort), await process(new Store(other.db, new SecretBox('test-secret-key-0123456789'), new BlobStore(join(t.dir, 'blobs'), 1024 * 1024)), smtpPort)];
+    const urls = [await process(t.store, smtpPort), await process(other.store, smtpPort)];
     const body = JSON.stringify({ from: 'alice', to: ['bob@example.org'], subject: 'Offer', text: 'Hello' });
     const answers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {

@@ -7,16 +7,12 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import { openDatabase, type OpenDatabase } from '../../../src/store/database.js';
 import { SEND_LOCK_SPACE } from '../../../src/store/lock-spaces.js';
-import { SecretBox } from '../../../src/store/secret-box.js';
-import { Store } from '../../../src/store/store.js';
-import { BlobStore } from '../../../src/store/blob-store.js';
+import type { Store } from '../../../src/store/store.js';
 import { OutboxWorker } from '../../../src/sync/outbox-worker.js';
 import type { MailSender, SendResult } from '../../../src/ports/sending.js';
 import type { MailboxConnector } from '../../../src/ports/mail.js';
-import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { join } from 'node:path';
+import { createTestStore, openPeerStore, type TestStore } from '../../support/memory-store.js';
 
 const config = configSchema.parse({ users: [{ id: 'alice', name: 'Alice', email: 'alice@example.com', smtp: { host: '127.0.0.1', port: 1, security: 'none', username: 'alice', password: 'secret' } }] });
 const noImap: MailboxConnector = { connect: () => Promise.reject(new Error('no IMAP in this test')) };
@@ -43,12 +39,12 @@ class HeldSmtp implements MailSender {
 }
 
 let t: TestStore;
-let other: OpenDatabase;
+let other: ReturnType<typeof openPeerStore>;
 let otherStore: Store;
 beforeEach(async () => {
   t = await createTestStore();
-  other = openDatabase(t.url);
-  otherStore = new Store(other.db, new SecretBox('test-secret-key-0123456789'), new BlobStore(join(t.dir, 'blobs'), 1024));
+  other = openPeerStore(t);
+  otherStore = other.store;
   await t.store.users.upsert({ id: 'alice', name: 'Alice', email: 'alice@example.com' });
 });
 afterEach(async () => {

@@ -1,19 +1,14 @@
 // Tracking tokens ([CRM:0100042]: user number 01, mail 00042) from several processes on one
 // PostgreSQL (issue 14): concurrent sends must never get the same token, and two users sending for
 // the first time at once must not get the same user number (nor fail on it).
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../../src/store/blob-store.js';
-import { openDatabase, type OpenDatabase } from '../../../src/store/database.js';
-import { SecretBox } from '../../../src/store/secret-box.js';
-import { Store } from '../../../src/store/store.js';
-import { createTestStore, type TestStore } from '../../support/memory-store.js';
+import { createTestStore, openPeerStore, type TestStore } from '../../support/memory-store.js';
 
 let t: TestStore;
-let other: OpenDatabase;
+let other: ReturnType<typeof openPeerStore>;
 beforeEach(async () => {
   t = await createTestStore();
-  other = openDatabase(t.url);
+  other = openPeerStore(t);
 });
 afterEach(async () => {
   await other.close();
@@ -22,7 +17,7 @@ afterEach(async () => {
 
 describe('tracking-token counters on PostgreSQL', () => {
   it('hand out every (user number, counter) once under concurrent senders in two processes', async () => {
-    const stores = [t.store, new Store(other.db, new SecretBox('test-secret-key-0123456789'), new BlobStore(join(t.dir, 'blobs'), 1024))];
+    const stores = [t.store, other.store];
     const users = ['alice', 'bob', 'carol', 'dave'];
     const tokens = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
