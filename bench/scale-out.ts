@@ -13,7 +13,8 @@
  * Every scenario starts from an empty database; between scenarios the processed keyword is taken
  * off every message, so each one imports and marks the same mailboxes.
  *
- *   npm run bench -- scale-out [--records 1000]   # messages per mailbox; BENCH_MAILBOXES (50) mailboxes
+ *   npm run bench -- scale-out [--records 1000]   # messages per mailbox; BENCH_MAILBOXES (50) mailboxes;
+ *                                                 # BENCH_SCENARIOS=kill,2 runs only those scenarios
  *
  * The machine's cores bound what more processes can give: report the ratio, not an absolute time.
  */
@@ -281,8 +282,12 @@ export async function benchScaleOut(options: { perMailbox: number; mailboxes: nu
       { label: '4 processes, PostgreSQL', processes: 4, database: 'postgres', kill: false },
       { label: '4 processes, PostgreSQL, one killed (SIGKILL) a third in', processes: 4, database: 'postgres', kill: true },
     ];
+    // BENCH_SCENARIOS=kill (or sqlite, 1, 2, 4): only the scenarios whose label contains one of these words.
+    const only = (process.env['BENCH_SCENARIOS'] ?? '').split(',').filter(Boolean);
+    const chosen = (label: string) => only.length === 0 || only.some((word) => label.toLowerCase().includes(word.toLowerCase()));
     const rates = new Map<string, number>();
     for (const [index, scenario] of scenarios.entries()) {
+      if (!chosen(scenario.label)) continue;
       await unmark(servers, mailboxes);
       rmSync(join(dir, 'data'), { recursive: true, force: true });
       const database = scenario.database === 'postgres' ? await postgresDatabase(postgres.info, `scale_${index}`) : sqliteDatabase(join(dir, `scale-${index}.db`));
@@ -302,10 +307,14 @@ export async function benchScaleOut(options: { perMailbox: number; mailboxes: nu
         await database.close();
       }
     }
-    const one = rates.get('1 process, PostgreSQL')!;
-    rows.push({ measure: 'throughput 2 processes / 1 process (PostgreSQL; target >= 1.6)', value: `${(rates.get('2 processes, PostgreSQL')! / one).toFixed(2)}x` });
-    rows.push({ measure: 'throughput 4 processes / 1 process (PostgreSQL)', value: `${(rates.get('4 processes, PostgreSQL')! / one).toFixed(2)}x` });
-    rows.push({ measure: 'throughput 1 process PostgreSQL / SQLite', value: `${(one / rates.get('1 process, SQLite')!).toFixed(2)}x` });
+    const ratio = (label: string, over: string, measure: string) => {
+      const a = rates.get(label);
+      const b = rates.get(over);
+      if (a !== undefined && b !== undefined) rows.push({ measure, value: `${(a / b).toFixed(2)}x` });
+    };
+    ratio('2 processes, PostgreSQL', '1 process, PostgreSQL', 'throughput 2 processes / 1 process (PostgreSQL; target >= 1.6)');
+    ratio('4 processes, PostgreSQL', '1 process, PostgreSQL', 'throughput 4 processes / 1 process (PostgreSQL)');
+    ratio('1 process, PostgreSQL', '1 process, SQLite', 'throughput 1 process PostgreSQL / SQLite');
     return rows;
   } finally {
     for (const child of children) child.kill('SIGKILL');

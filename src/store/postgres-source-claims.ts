@@ -36,6 +36,8 @@ export interface PostgresClaimsOptions {
 export class PostgresSourceClaims implements SourceClaims {
   private client: pg.Client | undefined;
   private readonly held = new Set<string>();
+  /** Held sources being given back: their runs are winding down, their locks not yet released. */
+  private readonly releasing = new Set<string>();
   private readonly offset = randomInt(0, 2 ** 31);
   private readonly processKey = randomInt(-(2 ** 31), 2 ** 31);
   private timer: NodeJS.Timeout | undefined;
@@ -107,12 +109,14 @@ export class PostgresSourceClaims implements SourceClaims {
     const self = this.sessionPid() ?? 0;
     const peers = sessions.rows.filter((row) => row.pid !== self).map((row) => ({ rank: row.pid, held: row.held }));
     const plan = planClaims({ sources: this.sources, held: this.held, live: Math.max(1, sessions.rows.length), offset: this.offset, peers, rank: self });
+    // A source is given back once its run in flight has ended, which can take long (a first
+    // import): that wait runs on its own, so this tick (and the next ones) go on claiming, which is
+    // what takes over a dead process's sources in time. Until its lock is released it stays held.
     for (const id of plan.release) {
       if (this.stopped || client !== this.client) return;
-      await this.hooks!.release(id);
-      this.held.delete(id);
-      await client.query('select pg_advisory_unlock($1, hashtext($2))', [this.space, id]);
-      this.log.info({ source: id, share: plan.share }, 'source given back to another bridge process');
+      if (this.releasing.has(id)) continue;
+      this.releasing.add(id);
+      void this.giveBack(client, id, plan.share);
     }
     for (const id of plan.candidates) {
       if (this.held.size >= plan.share || this.stopped || client !== this.client) return;
@@ -121,6 +125,21 @@ export class PostgresSourceClaims implements SourceClaims {
       this.held.add(id);
       this.log.info({ source: id, share: plan.share }, 'source claimed');
       this.hooks!.acquired(id);
+    }
+  }
+
+  private async giveBack(client: pg.Client, id: string, share: number): Promise<void> {
+    try {
+      await this.hooks!.release(id);
+      // The connection broke meanwhile: its locks are gone already (connectionLost cleared them).
+      if (client !== this.client || !this.held.has(id)) return;
+      this.held.delete(id);
+      await client.query('select pg_advisory_unlock($1, hashtext($2))', [this.space, id]);
+      this.log.info({ source: id, share }, 'source given back to another bridge process');
+    } catch (error) {
+      this.log.warn({ err: error, source: id }, 'giving a source back failed; it stays with this process');
+    } finally {
+      this.releasing.delete(id);
     }
   }
 
