@@ -171,7 +171,9 @@ export class ActivityRepository extends RecordRepository<Activity, ActivityWrite
       .select('id')
       .where('subject_key', '=', subjectKey)
       .where((eb) => eb.or([eb.and([eb('start_at', '>=', since), eb('start_at', '<=', until)]), eb.and([eb('start_at', 'is', null), eb('created_at', '>=', since)])]))
-      .orderBy('start_at')
+      // NULLS FIRST said out loud: SQLite sorts NULL first by default, PostgreSQL last, and which
+      // candidate the smart correlation meets first must not depend on the database.
+      .orderBy('start_at', (ob) => ob.asc().nullsFirst())
       .orderBy('id')
       .limit(50)
       .execute();

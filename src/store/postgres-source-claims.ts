@@ -90,7 +90,13 @@ export class PostgresSourceClaims implements SourceClaims {
     client.on('error', (error) => this.connectionLost(error, client));
     client.on('end', () => this.connectionLost(new Error('the claims connection ended'), client));
     await client.connect();
-    if (this.options.registers !== false) await client.query('select pg_advisory_lock($1, $2)', [PROCESS_LOCK_SPACE, this.processKey]);
+    try {
+      if (this.options.registers !== false) await client.query('select pg_advisory_lock($1, $2)', [PROCESS_LOCK_SPACE, this.processKey]);
+    } catch (error) {
+      // Not handed out: nobody else would ever end this connection.
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     return client;
   }
 
