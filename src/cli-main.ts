@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { defaultConfigFile, loadConfigFile, type LoadedConfig } from './config/load.js';
+import { isPostgresUrl } from './domain/database-url.js';
 import { isBridgeError } from './domain/errors.js';
 import { createLogger } from './logging.js';
 import { packageVersion } from './version.js';
@@ -59,13 +60,12 @@ async function serve(loaded: LoadedConfig, log: Logger): Promise<number> {
 }
 
 async function syncOnce(loaded: LoadedConfig, log: Logger): Promise<number> {
-  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }, { sourceLimitsOf }, { isPostgresUrl }] = await Promise.all([
+  const [{ openRuntime }, { createMail, createRunners }, { formatSummary, runSyncPass }, { sourcesOf }, { sourceLimitsOf }] = await Promise.all([
     import('./runtime/open-runtime.js'),
     import('./runtime/runners.js'),
     import('./sync/run-once.js'),
     import('./sync/sources.js'),
     import('./sync/source-deadline.js'),
-    import('./store/database.js'),
   ]);
   const runtime = await openRuntime(loaded.config, log);
   const controller = new AbortController();

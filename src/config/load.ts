@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isPostgresUrl } from '../domain/database-url.js';
 import { parseDocument } from 'yaml';
 import { BridgeError, type ErrorDetail } from '../domain/errors.js';
 import { formatKeyPath } from '../domain/key-path.js';
@@ -94,7 +95,7 @@ function crossChecks(config: Config): ErrorDetail[] {
   });
   // SQLite is one file on one machine: its attachments stay files next to it (and a blob written
   // in a transaction of its own would wait for the import transaction on the one connection).
-  if (config.attachments.store === 'database' && !/^postgres(ql)?:\/\//.test(config.database)) {
+  if (config.attachments.store === 'database' && !isPostgresUrl(config.database)) {
     details.push({ path: 'attachments.store', message: 'database needs a PostgreSQL database (database: postgres://...); with SQLite attachments are files under dataDir (store: filesystem)' });
   }
   return details;

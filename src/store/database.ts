@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { isPostgresUrl } from '../domain/database-url.js';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet, type SqliteDatabase as SqliteDialectDatabase } from 'kysely';
@@ -20,15 +21,13 @@ export function redactDatabaseUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, (_match, userInfo: string) => `//${userInfo.split(':')[0]}:***@`);
 }
 
+export { isPostgresUrl };
+
 /**
  * Open the database named by a URL: `sqlite:PATH` (or `sqlite::memory:`), or
  * `postgres://user:pass@host:port/db[?sslmode=...]`. The repositories use portable kysely
  * queries; what differs between the two lives here and in dialect.ts.
  */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
-
 export function openDatabase(url: string, cwd: string = process.cwd()): OpenDatabase {
   if (isPostgresUrl(url)) return openPostgres(url);
   if (!url.startsWith('sqlite:')) {
