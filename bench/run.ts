@@ -15,6 +15,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'dav-response-memory': async ({ records }) => (await import('./dav-response-memory.js')).benchDavResponseMemory({ cards: process.argv.some((arg) => arg.startsWith('--records')) ? records : 500 }),
   'imap-large-message': async ({ records }) => (await import('./imap-large-message.js')).benchImapLargeMessage({ megabytes: process.argv.some((arg) => arg.startsWith('--records')) ? records : 300 }),
   'scale-out': async ({ records }) => (await import('./scale-out.js')).benchScaleOut({ perMailbox: process.argv.some((arg) => arg.startsWith('--records')) ? records : 1000, mailboxes: Number(process.env['BENCH_MAILBOXES'] ?? 50) }),
+  'dav-without-sync': async ({ records }) => (await import('./dav-without-sync.js')).benchDavWithoutSync({ events: process.argv.some((arg) => arg.startsWith('--records')) ? records : 2000 }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 

@@ -9,10 +9,12 @@ import type { DiscoveredAccount } from './discovery.js';
 import { canonicalHref, displayUrl, pathOf, sameUrl, slugify, withTrailingSlash } from './href.js';
 import { ForeignOriginError, type DavHttp, type DavHttpResponse } from './http.js';
 import { entryStatus, hasResourceType, okProp, okText, parseMultistatus, type DavResponseEntry } from './multistatus.js';
+import { decodeListingToken, diffListing, encodeListingToken, isListingToken, type ListingSnapshot } from './listing-token.js';
 import { describe, hasPrecondition } from './parse-dav-error.js';
 import { isResponseTooLarge } from './read-body.js';
 import {
   COLLECTION_PROPS,
+  CTAG_PROPS,
   ETAG_PROPS,
   freeBusyBody,
   mkcalendarBody,
@@ -207,6 +209,13 @@ export class CalDavSession implements DavSession {
   // ---------------------------------------------------------------------------------- changes
 
   async changes(collection: DavCollection, syncToken: string | null): Promise<DavChanges> {
+    if (isListingToken(syncToken)) {
+      // Our own token from an earlier listing (listing-token.ts): the server lacked sync-collection
+      // then, so it is not asked again; a token the adapter cannot read means a full listing.
+      const snapshot = decodeListingToken(collection.href, syncToken);
+      if (snapshot !== null) return this.changesSinceListing(collection, snapshot, syncToken);
+      return { ...(await this.fullListing(collection)), fullResync: true };
+    }
     let outcome = await this.syncCollection(collection.href, syncToken);
     let fullResync = false;
     if (outcome.kind === 'invalid-token') {
@@ -216,17 +225,65 @@ export class CalDavSession implements DavSession {
       outcome = await this.syncCollection(collection.href, null);
     }
     if (outcome.kind !== 'ok') {
-      // No sync-collection on this collection: list etags and multiget everything. Without a
-      // token to return, the next call lists everything again (syncToken null).
-      const listing = await this.listEtags(collection);
-      // Resources gone between the listing and the multiget are simply not listed.
-      const { objects, failed } = await this.fetchObjects(collection, listing.map((e) => e.href));
-      return { changed: objects, deleted: [], failed, syncToken: null, fullResync: fullResync || syncToken !== null };
+      // No sync-collection on this collection: list the ETags and multiget everything, and hand
+      // out a listing token so that the next pass fetches only what changed.
+      return { ...(await this.fullListing(collection)), fullResync: fullResync || syncToken !== null };
     }
     const { objects, missing, failed } = await this.fetchObjects(collection, [...outcome.changed.keys()]);
     const deleted = new Set(outcome.deleted);
     for (const href of missing) deleted.add(href);
     return { changed: objects, deleted: [...deleted], failed: [...outcome.failed.values(), ...failed], syncToken: outcome.syncToken, fullResync };
+  }
+
+  /** Every member (ETag listing + multiget) and the listing token for the next call. */
+  private async fullListing(collection: DavCollection): Promise<Omit<DavChanges, 'fullResync'>> {
+    // The ctag is read before the listing: a change between the two changes it again, so the
+    // next pass lists once more rather than missing it.
+    const ctag = await this.readCtag(collection);
+    const listing = await this.listEtags(collection);
+    const { objects, missing, failed } = await this.fetchObjects(collection, listing.map((e) => e.href));
+    // Resources gone between the listing and the multiget are simply not listed.
+    return { changed: objects, deleted: [], failed, syncToken: this.listingToken(collection, ctag, listing, missing) };
+  }
+
+  /**
+   * Changes since an earlier listing (listing-token.ts): an unchanged ctag means an unchanged
+   * collection (one PROPFIND Depth 0); otherwise the ETag listing is diffed against the token and
+   * only new and changed members are fetched.
+   */
+  private async changesSinceListing(collection: DavCollection, snapshot: ListingSnapshot, token: string): Promise<DavChanges> {
+    // Asked afresh rather than taken from the collection listing: the engine reads a collection
+    // again right after its own writes (own-write-rounds.ts), with the collection it listed before.
+    const ctag = await this.readCtag(collection);
+    if (ctag !== null && ctag === snapshot.ctag) return { changed: [], deleted: [], failed: [], syncToken: token, fullResync: false };
+    const listing = await this.listEtags(collection);
+    const diff = diffListing(snapshot, listing);
+    const { objects, missing, failed } = await this.fetchObjects(collection, diff.changed);
+    return {
+      changed: objects,
+      deleted: [...diff.deleted, ...missing],
+      failed,
+      syncToken: this.listingToken(collection, ctag, listing, missing),
+      fullResync: false,
+    };
+  }
+
+  /**
+   * The token for a listing, without the members that vanished before they were fetched. A member
+   * that could not be read (too large, bad XML) stays in it with its ETag: like a server's token,
+   * the next one reports it again only once it changed (the engine keeps the item as it was).
+   */
+  private listingToken(collection: DavCollection, ctag: string | null, listing: ReadonlyArray<{ href: string; etag: string }>, missing: readonly string[]): string {
+    const gone = new Set(missing);
+    return encodeListingToken(collection.href, ctag, listing.filter((entry) => !gone.has(entry.href)));
+  }
+
+  /** The collection's CalendarServer getctag (PROPFIND Depth 0), or null when it has none. */
+  private async readCtag(collection: DavCollection): Promise<string | null> {
+    const entries = await this.propfind(collection.href, '0', CTAG_PROPS);
+    if (entries === null) throw new BridgeError('NOT_FOUND', `${describe('PROPFIND', collection.href)} failed: the collection does not exist`);
+    const self = entries.find((e) => sameUrl(e.href, collection.href)) ?? entries[0];
+    return self === undefined ? null : okText(self, NS_CS, 'getctag');
   }
 
   /** REPORT sync-collection (RFC 6578 §3.2), following truncated results (§3.6, 507 on the collection). */

@@ -11,6 +11,8 @@ export interface ServerBinaries {
   icalendarPython?: string;
   /** The directory holding PostgreSQL's initdb and postgres. */
   postgresBin?: string;
+  /** The PHP command line that serves sabre/dav (with its SQLite PDO driver and php-sabre-dav). */
+  php?: string;
 }
 
 export interface PackageCheck {

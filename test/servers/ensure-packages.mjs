@@ -3,7 +3,8 @@
 // Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; Chromium, the
 // browser the admin UI's e2e tests drive (playwright-core downloads none); and Python's icalendar,
 // the second parser the published free/busy must satisfy (issue 5); PostgreSQL, the second
-// database every store test runs on (issue 14).
+// database every store test runs on (issue 14); PHP with sabre/dav 1.8 and its SQLite PDO driver, the
+// CalDAV/CardDAV server without sync-collection (issue 15).
 //
 // Run directly (`node test/servers/ensure-packages.mjs`, done by `npm test`): if anything is
 // missing and we are root with apt-get, installs the Debian packages; otherwise exits 1
@@ -17,7 +18,7 @@ import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql'];
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav'];
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -164,7 +165,35 @@ export function checkServerPackages() {
     binaries.postgresBin = postgresBin;
   }
 
+  const php = which('php');
+  if (php === undefined) {
+    missing.push('php (the PHP command line, which serves sabre/dav)');
+    missingPackages.add('php-cli');
+  } else {
+    binaries.php = php;
+    if (!isReadable(SABRE_AUTOLOAD)) {
+      missing.push(`sabre/dav 1.8 (${SABRE_AUTOLOAD})`);
+      missingPackages.add('php-sabre-dav');
+    }
+    const pdo = spawnSync(php, ['-r', 'exit(in_array("sqlite", PDO::getAvailableDrivers()) ? 0 : 1);'], { stdio: 'ignore', timeout: 10_000 });
+    if (pdo.status !== 0) {
+      missing.push("PHP's SQLite PDO driver (sabre/dav's storage)");
+      missingPackages.add('php-sqlite3');
+    }
+  }
+
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
+}
+
+const SABRE_AUTOLOAD = '/usr/share/php/Sabre/autoload.php';
+
+function isReadable(path) {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<major>/bin: the newest major wins. */

@@ -7,6 +7,7 @@
 
 import { startDovecot, type DovecotServer } from './dovecot.js';
 import { startRadicale, type RadicaleServer } from './radicale.js';
+import { startSabre, type SabreServer } from './sabre.js';
 import { startSmtp, type SmtpServerHandle } from './smtp.js';
 import type { TestServers } from './types.js';
 import { startXandikos, type XandikosServer } from './xandikos.js';
@@ -15,12 +16,14 @@ export type {
   Credentials,
   DovecotInfo,
   RadicaleInfo,
+  SabreInfo,
   SmtpInfo,
   TestServers,
   XandikosInfo,
 } from './types.js';
 export { startDovecot, type DovecotServer } from './dovecot.js';
 export { startRadicale, type RadicaleServer } from './radicale.js';
+export { addSabreUser, createSabreUser, startSabre, type SabreServer } from './sabre.js';
 export { startSmtp, type SmtpServerHandle } from './smtp.js';
 export { startXandikos, type XandikosServer } from './xandikos.js';
 export * from './users.js';
@@ -32,13 +35,14 @@ export interface RunningTestServers {
   smtp: SmtpServerHandle;
   radicale: RadicaleServer;
   xandikos: XandikosServer;
+  sabre: SabreServer;
   /** Stops everything (process groups killed, temp dirs removed). Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * Start Dovecot (IMAP + LMTP), then the SMTP server that delivers into it; Radicale and
- * Xandikos start concurrently with Dovecot. If anything fails, whatever did start is
+ * Start Dovecot (IMAP + LMTP), then the SMTP server that delivers into it; Radicale, Xandikos
+ * and sabre/dav start concurrently with Dovecot. If anything fails, whatever did start is
  * stopped again and the error (with the failing server's log) is thrown.
  */
 export async function startTestServers(): Promise<RunningTestServers> {
@@ -61,14 +65,15 @@ export async function startTestServers(): Promise<RunningTestServers> {
     const smtp = await track(startSmtp({ dovecot: dovecot.info }));
     return { dovecot, smtp };
   });
-  const [mail, radicale, xandikos] = await Promise.allSettled([
+  const [mail, radicale, xandikos, sabre] = await Promise.allSettled([
     dovecotAndSmtp,
     track(startRadicale()),
     track(startXandikos()),
+    track(startSabre()),
   ]);
-  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected') {
+  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected' || sabre.status === 'rejected') {
     await stopAll().catch(() => undefined);
-    const errors = [mail, radicale, xandikos]
+    const errors = [mail, radicale, xandikos, sabre]
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
     throw new Error(`starting the test servers failed:\n\n${errors.join('\n\n')}`);
@@ -79,6 +84,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     smtp: mail.value.smtp.info,
     radicale: radicale.value.info,
     xandikos: xandikos.value.info,
+    sabre: sabre.value.info,
   };
   return {
     info,
@@ -86,6 +92,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     smtp: mail.value.smtp,
     radicale: radicale.value,
     xandikos: xandikos.value,
+    sabre: sabre.value,
     stop: stopAll,
   };
 }

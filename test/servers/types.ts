@@ -73,9 +73,24 @@ export interface XandikosInfo {
   dataDir: string;
 }
 
+export interface SabreInfo {
+  host: string;
+  port: number;
+  /** Server root, e.g. http://127.0.0.1:PORT/ ; principals at `principals/<user>/`, homes at `calendars/<user>/` and `addressbooks/<user>/`. */
+  url: string;
+  /** sabre/dav's SQLite database; add users with addSabreUser (sabre.ts). */
+  dbFile: string;
+  logFile: string;
+  dataDir: string;
+  /** Pre-created users (alice, bob; password `secret`). */
+  users: Credentials[];
+}
+
 export interface TestServers {
   dovecot: DovecotInfo;
   smtp: SmtpInfo;
   radicale: RadicaleInfo;
   xandikos: XandikosInfo;
+  /** sabre/dav 1.8: CalDAV/CardDAV without sync-collection (issue 15). */
+  sabre: SabreInfo;
 }

@@ -1,7 +1,7 @@
 // The adapter's fallbacks for weaker servers, exercised against real Radicale data through a
 // small proxy that pretends the server lacks features:
 //  - no sync-collection (403 DAV:supported-report, RFC 3253 §3.6): changes() lists etags and
-//    multigets, returning syncToken null;
+//    multigets, returning a listing token (listing-token.ts) that later calls diff against;
 //  - a failing multiget (501): fetch() falls back to GET per href;
 //  - a token refused with 410 Gone: full listing with fullResync.
 
@@ -104,20 +104,58 @@ describe('CalDAV adapter fallbacks (Radicale behind a feature-hiding proxy)', ()
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
   });
 
-  it('lists etags and multigets when the server has no sync-collection', async () => {
+  it('lists etags and multigets when the server has no sync-collection, and hands out a listing token', async () => {
     rules.syncCollection = 'unsupported';
     rules.multiget = 'pass';
     seen.length = 0;
     const first = await session.changes(calendar, null);
-    expect(first).toMatchObject({ syncToken: null, fullResync: false, deleted: [] });
+    expect(first).toMatchObject({ fullResync: false, deleted: [] });
+    expect(first.syncToken).toMatch(/^crm-bridge-listing:1:/);
     expect(first.changed.map((o) => o.href).sort()).toEqual([...hrefs].sort());
     expect(first.changed.every((o) => o.data.includes('BEGIN:VEVENT') && o.etag !== '')).toBe(true);
-    expect(seen).toEqual(['REPORT sync-collection', 'PROPFIND', 'REPORT multiget']);
+    // The ctag (Depth 0), then the ETag listing (Depth 1), then the data.
+    expect(seen).toEqual(['REPORT sync-collection', 'PROPFIND', 'PROPFIND', 'REPORT multiget']);
 
     // A token from before the server lost sync-collection cannot be honoured: full listing.
     const withToken = await session.changes(calendar, 'http://radicale.org/ns/sync/whatever');
     expect(withToken.fullResync).toBe(true);
     expect(withToken.changed).toHaveLength(hrefs.length);
+  });
+
+  it('with a listing token: an unchanged ctag costs one PROPFIND, a change fetches only what changed', async () => {
+    rules.syncCollection = 'unsupported';
+    rules.multiget = 'pass';
+    const first = await session.changes(calendar, null);
+
+    seen.length = 0;
+    const idle = await session.changes(calendar, first.syncToken);
+    expect(idle).toEqual({ changed: [], deleted: [], failed: [], syncToken: first.syncToken, fullResync: false });
+    expect(seen).toEqual(['PROPFIND']);
+
+    // One event changed, one deleted, one created by a client.
+    const [changedHref, deletedHref] = hrefs as [string, string];
+    const etags = new Map(first.changed.map((o) => [o.href, o.etag]));
+    const changedUid = /UID:(\S+)/.exec(first.changed.find((o) => o.href === changedHref)?.data ?? '')?.[1] ?? '';
+    await session.put(changedHref, icsEvent(changedUid, 'Changed'), etags.get(changedHref) ?? null, 'text/calendar');
+    await session.remove(deletedHref, etags.get(deletedHref) ?? null);
+    const createdHref = `${calendar.href}d.ics`;
+    await session.put(createdHref, icsEvent(randomUUID(), 'Created'), null, 'text/calendar');
+
+    seen.length = 0;
+    const delta = await session.changes(calendar, idle.syncToken);
+    expect(delta.fullResync).toBe(false);
+    expect(delta.changed.map((o) => o.href).sort()).toEqual([changedHref, createdHref].sort());
+    expect(delta.changed.find((o) => o.href === changedHref)?.data).toContain('SUMMARY:Changed');
+    expect(delta.deleted).toEqual([deletedHref]);
+    expect(delta.syncToken).not.toBe(first.syncToken);
+    expect(seen).toEqual(['PROPFIND', 'PROPFIND', 'REPORT multiget']);
+
+    // And from the new token: quiet again.
+    seen.length = 0;
+    expect((await session.changes(calendar, delta.syncToken)).changed).toEqual([]);
+    expect(seen).toEqual(['PROPFIND']);
+    hrefs.splice(hrefs.indexOf(deletedHref), 1);
+    hrefs.push(createdHref);
   });
 
   it('falls back to GET per href when multiget fails', async () => {

@@ -12,10 +12,12 @@ import type { SourceResult } from '../../../src/ports/source.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
 import type { Store } from '../../../src/store/store.js';
 import type { TestServers } from '../../servers/types.js';
+import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 
-export type ServerName = 'radicale' | 'xandikos';
-export const serverNames: ServerName[] = ['radicale', 'xandikos'];
+/** Every CalDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection. */
+export type ServerName = 'radicale' | 'xandikos' | 'sabre';
+export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre'];
 
 export function tag(): string {
   return randomBytes(4).toString('hex');
@@ -33,6 +35,10 @@ export async function calendarUser(servers: TestServers, server: ServerName): Pr
   if (server === 'radicale') {
     const user = await createRadicaleUser(servers, 'cal');
     return { caldav: { url: servers.radicale.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `alice-${id}@example.com` };
+  }
+  if (server === 'sabre') {
+    const user = createSabreUser(servers, 'cal');
+    return { caldav: { url: servers.sabre.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `alice-${id}@example.com` };
   }
   return { caldav: { url: servers.xandikos.url, username: 'anyone', password: 'anything' }, crmCalendar: `CRM ${id}`, trackCategory: `CRM-${id}`, email: `alice-${id}@example.com` };
 }

@@ -74,7 +74,8 @@ describe.each(calendarServers)('CalDAV on %s', (server) => {
     const client = await clientSession(user);
     const [object, ...others] = await objectsOf(client, await collectionNamed(client, user.crmCalendar));
     expect(others).toEqual([]);
-    const lines = object!.data.replace(/\r\n[ \t]/g, '').split(/\r\n|[\r\n]/);
+    // sabre/dav 1.8 stores and returns the object with bare LF line ends (and folds with LF too).
+    const lines = object!.data.replace(/\r?\n[ \t]/g, '').split(/\r\n|[\r\n]/);
     expect(lines.filter((line) => /^ATTENDEE[;:]/i.test(line))).toEqual([expect.stringMatching(/:mailto:bob@customer\.example$/i)]);
     expect(lines.some((line) => line.startsWith('DESCRIPTION:first line\\nsecond line'))).toBe(true);
   });

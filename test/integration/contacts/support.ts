@@ -12,16 +12,22 @@ import { contactRunner } from '../../../src/sync/contacts/contacts-runner.js';
 import type { DavCollection, DavObject, DavServerSettings } from '../../../src/ports/dav.js';
 import type { SourceResult } from '../../../src/ports/source.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
+import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 import type { TestServers } from '../../servers/types.js';
 
-export type ServerName = 'radicale' | 'xandikos';
-export const serverNames: ServerName[] = ['radicale', 'xandikos'];
+/** Every CardDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection. */
+export type ServerName = 'radicale' | 'xandikos' | 'sabre';
+export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre'];
 
 export async function davAccount(servers: TestServers, server: ServerName): Promise<DavServerSettings> {
   if (server === 'radicale') {
     const user = await createRadicaleUser(servers, 'cards');
     return { url: servers.radicale.url, username: user.username, password: user.password, timeoutMs: 20_000 };
+  }
+  if (server === 'sabre') {
+    const user = createSabreUser(servers, 'cards');
+    return { url: servers.sabre.url, username: user.username, password: user.password, timeoutMs: 20_000 };
   }
   return { url: servers.xandikos.principalUrl, username: 'anyone', password: 'anything', timeoutMs: 20_000 };
 }
