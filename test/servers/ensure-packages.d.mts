@@ -13,6 +13,10 @@ export interface ServerBinaries {
   postgresBin?: string;
   /** The PHP command line that serves sabre/dav (with its SQLite PDO driver and php-sabre-dav). */
   php?: string;
+  /** saslpasswd2 (sasl2-bin): the Cyrus test users' password database. */
+  saslpasswd?: string;
+  /** Cyrus IMAP unpacked into a private prefix: its binaries and its own shared libraries. */
+  cyrus?: { bin: string; lib: string };
 }
 
 export interface PackageCheck {
@@ -25,6 +29,9 @@ export interface PackageCheck {
 }
 
 export declare const DEBIAN_PACKAGES: readonly string[];
+export declare const CYRUS_DEBS: readonly string[];
+/** Where the Cyrus packages are unpacked. */
+export declare function cyrusPrefix(): string;
 export declare const INSTALL_COMMAND: string;
 export declare function checkServerPackages(): PackageCheck;
 export declare function describeMissing(result: PackageCheck): string;

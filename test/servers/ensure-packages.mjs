@@ -14,11 +14,56 @@
 // reports what was found, `assertServerPackages()` throws a clear error if anything is missing.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav'];
+/**
+ * Cyrus IMAP (IMAP, CalDAV, CardDAV) cannot be installed next to Dovecot: `cyrus-imapd` and
+ * `dovecot-imapd` both provide imap-server and conflict. So its packages are fetched with
+ * `apt-get download` and unpacked with `dpkg-deb -x` into a private prefix the harness runs them
+ * from (test/servers/cyrus.ts); only the libraries they link and sasl2-bin (saslpasswd2, for the
+ * test users) are installed the usual way.
+ */
+export const CYRUS_DEBS = ['cyrus-common', 'cyrus-imapd', 'cyrus-caldav'];
+const CYRUS_LIBRARIES = ['libical3', 'libclamav12', 'libxapian30', 'libzephyr4', 'libshp2', 'libpcre3', 'libjansson4', 'libnghttp2-14', 'libbrotli1', 'libpq5', 'libwrap0', 'libsasl2-modules', 'libicu72', 'sasl2-bin'];
+
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav', ...CYRUS_LIBRARIES];
+
+/** Where the Cyrus packages are unpacked (CRM_BRIDGE_CYRUS_PREFIX overrides). */
+export function cyrusPrefix() {
+  const override = process.env.CRM_BRIDGE_CYRUS_PREFIX;
+  if (override !== undefined && override !== '') return override;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const cache = isRoot ? '/var/cache' : (process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/tmp', '.cache'));
+  return join(cache, 'crm-bridge-test', 'cyrus');
+}
+
+/** The unpacked Cyrus: its binaries and the directory of its own shared libraries, or undefined. */
+function findCyrus(prefix) {
+  const bin = join(prefix, 'usr/lib/cyrus/bin');
+  const lib = join(prefix, 'usr/lib/x86_64-linux-gnu');
+  for (const name of ['master', 'imapd', 'httpd', 'ctl_cyrusdb']) if (!isExecutable(join(bin, name))) return undefined;
+  // Every library it links must resolve (the packages installed the usual way provide the rest).
+  const ldd = spawnSync('ldd', [join(bin, 'imapd'), join(bin, 'httpd')], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: lib }, timeout: 10_000 });
+  if (ldd.status !== 0 || /not found/.test(ldd.stdout)) return undefined;
+  return { bin, lib };
+}
+
+/** apt-get download + dpkg-deb -x of CYRUS_DEBS into `prefix` (no root needed). */
+function unpackCyrus(prefix) {
+  const work = join(prefix, '..', 'cyrus-debs');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true, mode: 0o755 });
+  if (!run('apt-get', ['download', ...CYRUS_DEBS], {}, work)) return false;
+  rmSync(prefix, { recursive: true, force: true });
+  mkdirSync(prefix, { recursive: true, mode: 0o755 });
+  for (const deb of readdirSync(work).filter((name) => name.endsWith('.deb'))) {
+    if (!run('dpkg-deb', ['-x', join(work, deb), prefix], {})) return false;
+  }
+  rmSync(work, { recursive: true, force: true });
+  return true;
+}
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -182,6 +227,21 @@ export function checkServerPackages() {
     }
   }
 
+  const saslpasswd = which('saslpasswd2');
+  if (saslpasswd === undefined) {
+    missing.push('saslpasswd2 (the password database of the Cyrus test users)');
+    missingPackages.add('sasl2-bin');
+  } else {
+    binaries.saslpasswd = saslpasswd;
+  }
+  const cyrus = findCyrus(cyrusPrefix());
+  if (cyrus === undefined) {
+    missing.push(`Cyrus IMAP 3 unpacked in ${cyrusPrefix()} (apt-get download ${CYRUS_DEBS.join(' ')}, then dpkg-deb -x each there), with every library it links installed`);
+    for (const pkg of CYRUS_LIBRARIES) missingPackages.add(pkg);
+  } else {
+    binaries.cyrus = cyrus;
+  }
+
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
 }
 
@@ -244,9 +304,9 @@ function canInstallWithApt() {
   return isRoot && which('apt-get') !== undefined;
 }
 
-function run(cmd, args, extraEnv) {
+function run(cmd, args, extraEnv, cwd) {
   console.error(`ensure-packages: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv }, ...(cwd !== undefined ? { cwd } : {}) });
   return r.status === 0;
 }
 
@@ -254,10 +314,19 @@ function run(cmd, args, extraEnv) {
 export function ensureServerPackages() {
   let result = checkServerPackages();
   if (result.ok) {
-    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, chromium, python3-icalendar and postgresql are installed');
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, sabre/dav, chromium, python3-icalendar and postgresql are installed, Cyrus IMAP is unpacked');
     return 0;
   }
   console.error(describeMissing(result));
+  if (result.binaries.cyrus === undefined && which('apt-get') !== undefined && result.missingPackages.every((pkg) => CYRUS_LIBRARIES.includes(pkg))) {
+    // Only the unpacked Cyrus is missing: that needs no root.
+    unpackCyrus(cyrusPrefix());
+    result = checkServerPackages();
+    if (result.ok) {
+      console.log(`ensure-packages: unpacked Cyrus IMAP into ${cyrusPrefix()}`);
+      return 0;
+    }
+  }
   if (!canInstallWithApt()) {
     console.error('ensure-packages: cannot install automatically (not root, or no apt-get).');
     return 1;
@@ -268,6 +337,10 @@ export function ensureServerPackages() {
   }
   if (!run('apt-get', ['install', '-y', ...DEBIAN_PACKAGES], env)) {
     console.error(`ensure-packages: installing failed; run this yourself:\n  ${INSTALL_COMMAND}`);
+    return 1;
+  }
+  if (findCyrus(cyrusPrefix()) === undefined && !unpackCyrus(cyrusPrefix())) {
+    console.error(`ensure-packages: unpacking Cyrus IMAP into ${cyrusPrefix()} failed`);
     return 1;
   }
   result = checkServerPackages();

@@ -6,6 +6,7 @@
 //   await withTestServers(async (servers) => { ... servers.dovecot.imapPort ... });
 
 import { startDovecot, type DovecotServer } from './dovecot.js';
+import { startCyrus, type CyrusServer } from './cyrus.js';
 import { startRadicale, type RadicaleServer } from './radicale.js';
 import { startSabre, type SabreServer } from './sabre.js';
 import { startSmtp, type SmtpServerHandle } from './smtp.js';
@@ -14,6 +15,7 @@ import { startXandikos, type XandikosServer } from './xandikos.js';
 
 export type {
   Credentials,
+  CyrusInfo,
   DovecotInfo,
   RadicaleInfo,
   SabreInfo,
@@ -22,6 +24,7 @@ export type {
   XandikosInfo,
 } from './types.js';
 export { startDovecot, type DovecotServer } from './dovecot.js';
+export { addCyrusUser, createCyrusUser, startCyrus, type CyrusServer } from './cyrus.js';
 export { startRadicale, type RadicaleServer } from './radicale.js';
 export { addSabreUser, createSabreUser, startSabre, type SabreServer } from './sabre.js';
 export { startSmtp, type SmtpServerHandle } from './smtp.js';
@@ -36,13 +39,14 @@ export interface RunningTestServers {
   radicale: RadicaleServer;
   xandikos: XandikosServer;
   sabre: SabreServer;
+  cyrus: CyrusServer;
   /** Stops everything (process groups killed, temp dirs removed). Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
  * Start Dovecot (IMAP + LMTP), then the SMTP server that delivers into it; Radicale, Xandikos
- * and sabre/dav start concurrently with Dovecot. If anything fails, whatever did start is
+ * sabre/dav and Cyrus start concurrently with Dovecot. If anything fails, whatever did start is
  * stopped again and the error (with the failing server's log) is thrown.
  */
 export async function startTestServers(): Promise<RunningTestServers> {
@@ -65,15 +69,16 @@ export async function startTestServers(): Promise<RunningTestServers> {
     const smtp = await track(startSmtp({ dovecot: dovecot.info }));
     return { dovecot, smtp };
   });
-  const [mail, radicale, xandikos, sabre] = await Promise.allSettled([
+  const [mail, radicale, xandikos, sabre, cyrus] = await Promise.allSettled([
     dovecotAndSmtp,
     track(startRadicale()),
     track(startXandikos()),
     track(startSabre()),
+    track(startCyrus()),
   ]);
-  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected' || sabre.status === 'rejected') {
+  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected' || sabre.status === 'rejected' || cyrus.status === 'rejected') {
     await stopAll().catch(() => undefined);
-    const errors = [mail, radicale, xandikos, sabre]
+    const errors = [mail, radicale, xandikos, sabre, cyrus]
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
     throw new Error(`starting the test servers failed:\n\n${errors.join('\n\n')}`);
@@ -85,6 +90,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     radicale: radicale.value.info,
     xandikos: xandikos.value.info,
     sabre: sabre.value.info,
+    cyrus: cyrus.value.info,
   };
   return {
     info,
@@ -93,6 +99,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     radicale: radicale.value,
     xandikos: xandikos.value,
     sabre: sabre.value,
+    cyrus: cyrus.value,
     stop: stopAll,
   };
 }

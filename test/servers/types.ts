@@ -86,6 +86,22 @@ export interface SabreInfo {
   users: Credentials[];
 }
 
+export interface CyrusInfo {
+  host: string;
+  /** IMAP without TLS; plaintext LOGIN / AUTHENTICATE PLAIN allowed. */
+  imapPort: number;
+  /** Cyrus httpd: CalDAV and CardDAV below `${url}dav/`. */
+  httpPort: number;
+  url: string;
+  /** Hierarchy separator of the `INBOX.` namespace. */
+  separator: string;
+  logFile: string;
+  /** Holds imapd.conf, the SASL password database (sasldb2) and the spool; add users with createCyrusUser (cyrus.ts). */
+  dataDir: string;
+  /** Pre-created users (alice, bob; password `secret`). */
+  users: Credentials[];
+}
+
 export interface TestServers {
   dovecot: DovecotInfo;
   smtp: SmtpInfo;
@@ -93,4 +109,6 @@ export interface TestServers {
   xandikos: XandikosInfo;
   /** sabre/dav 1.8: CalDAV/CardDAV without sync-collection (issue 15). */
   sabre: SabreInfo;
+  /** Cyrus IMAP 3: IMAP, CalDAV, CardDAV (issue 15). */
+  cyrus: CyrusInfo;
 }
