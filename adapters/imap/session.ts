@@ -262,11 +262,13 @@ export class ImapSession implements MailboxSession {
       } finally {
         this.client.off('expunge', onExpunge);
       }
-      const changed = [...rowsByUid(rows, (uid) => uid <= range.to).values()].map(toSummary).filter(defined);
-      const present = new Set(changed.map((summary) => summary.uid));
+      // A UID the server reported vanished is gone, whatever else came for it: Cyrus 3.6, asked on
+      // a folder already selected, sends the FETCH of the message another client flagged \Deleted
+      // and then expunged, and only after it the VANISHED (UIDs are never reused, RFC 3501 §2.3.1.1).
+      const changed = [...rowsByUid(rows, (uid) => uid <= range.to && !vanished.has(uid)).values()].map(toSummary).filter(defined);
       return {
         changed,
-        vanished: qresync ? [...vanished].filter((uid) => uid <= range.to && !present.has(uid)).sort((a, b) => a - b) : null,
+        vanished: qresync ? [...vanished].filter((uid) => uid <= range.to).sort((a, b) => a - b) : null,
       };
     });
   }

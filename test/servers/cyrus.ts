@@ -4,7 +4,7 @@
 // conflict as packages: ensure-packages.mjs). One `master` process runs imapd and httpd on free
 // loopback ports with a fresh config and spool directory, as the unprivileged service user when
 // we are root. Users live in a SASL password database (saslpasswd2, plain PLAIN/LOGIN over the
-// loopback); the admin `cyrus` creates their mailboxes (`CREATE user.<name>`).
+// loopback); a user's first login creates its INBOX and special-use folders (autocreate).
 
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,15 @@ failedloginpause: 0
 altnamespace: no
 unixhierarchysep: no
 virtdomains: no
+# A user's INBOX and the usual special-use folders are made on the first login, as many Cyrus
+# installations do.
+autocreate_quota: 0
+autocreate_inbox_folders: Drafts|Sent|Trash|Junk
+autocreate_subscribe_folders: Drafts|Sent|Trash|Junk
+xlist-drafts: Drafts
+xlist-sent: Sent
+xlist-trash: Trash
+xlist-junk: Junk
 lmtpsocket: ${dir}/run/lmtp
 idlesocket: ${dir}/run/idle
 notifysocket: ${dir}/run/notify
@@ -90,15 +99,11 @@ function setSaslPassword(saslpasswd: string, dbFile: string, creds: Credentials,
   if (owner !== null) chownSync(dbFile, owner.uid, owner.gid);
 }
 
-/** CREATE user.<name> as the admin: the user's INBOX (and so its account) exists from then on. */
-async function createMailbox(host: string, port: number, username: string): Promise<void> {
-  const client = new ImapFlow({ host, port, secure: false, auth: { user: ADMIN.username, pass: ADMIN.password }, logger: false, tls: { rejectUnauthorized: false } });
+/** The user's first login: Cyrus creates its INBOX and special-use folders then (autocreate_*). */
+async function firstLogin(host: string, port: number, creds: Credentials): Promise<void> {
+  const client = new ImapFlow({ host, port, secure: false, auth: { user: creds.username, pass: creds.password }, logger: false });
   await client.connect();
-  try {
-    await client.mailboxCreate(`user.${username}`);
-  } finally {
-    await client.logout().catch(() => undefined);
-  }
+  await client.logout().catch(() => undefined);
 }
 
 export async function startCyrus(options: { startTimeoutMs?: number } = {}): Promise<CyrusServer> {
@@ -145,7 +150,7 @@ export async function startCyrus(options: { startTimeoutMs?: number } = {}): Pro
           },
         });
         const info: CyrusInfo = { host: LOOPBACK, imapPort, httpPort, url, separator: '.', logFile, dataDir, users };
-        for (const user of users) await createMailbox(LOOPBACK, imapPort, user.username);
+        for (const user of users) await firstLogin(LOOPBACK, imapPort, user);
         return { info, addUser: (username, password = DEFAULT_PASSWORD) => addCyrusUser(info, username, password), stop };
       };
       return { proc, ready };
@@ -155,7 +160,7 @@ export async function startCyrus(options: { startTimeoutMs?: number } = {}): Pro
 
 /**
  * Add a Cyrus user at run time: its SASL password (the file Cyrus reads on every login) and its
- * mailbox, created by the admin. Works from any process that can write the data dir (test workers
+ * mailboxes, created by its first login. Works from any process that can write the data dir (test workers
  * run as the same user as the harness).
  */
 export async function addCyrusUser(info: CyrusInfo, username: string, password: string = DEFAULT_PASSWORD): Promise<Credentials> {
@@ -163,7 +168,7 @@ export async function addCyrusUser(info: CyrusInfo, username: string, password: 
   const runAs = ensureServiceUser();
   const creds = { username, password };
   setSaslPassword(assertServerPackages().saslpasswd, join(info.dataDir, 'sasldb2'), creds, runAs.switchUser ? { uid: runAs.uid, gid: runAs.gid } : null);
-  await createMailbox(info.host, info.imapPort, username);
+  await firstLogin(info.host, info.imapPort, creds);
   return creds;
 }
 

@@ -1,4 +1,5 @@
-// Contract tests of the IMAP adapter (adapters/imap) against the real Dovecot the harness starts:
+// Contract tests of the IMAP adapter (adapters/imap) against every IMAP server the harness starts
+// (Dovecot, and Cyrus with its INBOX. namespace: test/support/imap-targets.ts), one suite:
 // connecting and error mapping, folders, APPEND/SELECT/FETCH, UID paging, CONDSTORE/QRESYNC
 // changes, searches, flags, MOVE, and what happens when a selected folder is deleted under us.
 
@@ -8,17 +9,17 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImapConnector, ImapSession } from '../../../adapters/imap/index.js';
 import type { MailboxSession, MailServerSettings } from '../../../src/ports/mail.js';
-import { createMailUsers, type Credentials } from '../../servers/users.js';
+import type { Credentials } from '../../servers/users.js';
 import { findFreePort } from '../../servers/util.js';
 import { rejection } from '../../support/errors.js';
-import { imapClient } from '../../support/mail.js';
+import { imapTargets, type ImapTarget } from '../../support/imap-targets.js';
 
 const servers = inject('servers');
 
-function settingsFor(user: Credentials, extra: Partial<MailServerSettings> = {}): MailServerSettings {
+function settingsFor(server: ImapTarget, user: Credentials, extra: Partial<MailServerSettings> = {}): MailServerSettings {
   return {
-    host: servers.dovecot.host,
-    port: servers.dovecot.imapPort,
+    host: server.host,
+    port: server.port,
     security: 'none',
     username: user.username,
     password: user.password,
@@ -28,8 +29,6 @@ function settingsFor(user: Credentials, extra: Partial<MailServerSettings> = {})
   };
 }
 
-/** A second, independent client: "another mail program" changing the mailbox. */
-const otherClient = (user: Credentials): Promise<ImapFlow> => imapClient(servers, user.username, user.password);
 
 function message(n: number, extra = ''): Buffer {
   return Buffer.from(
@@ -49,20 +48,23 @@ function message(n: number, extra = ''): Buffer {
   );
 }
 
-function folderName(prefix: string): string {
+function randomFolderName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
 
-describe('IMAP adapter against Dovecot', () => {
+describe.each(imapTargets(servers))('IMAP adapter against $title', (server) => {
+  /** A second, independent client: "another mail program" changing the mailbox. */
+  const otherClient = (user: Credentials): Promise<ImapFlow> => server.client(user);
+  const folderName = (prefix: string): string => server.folder(randomFolderName(prefix));
   let user: Credentials;
   let other: Credentials;
   let session: MailboxSession;
   const connector = new ImapConnector();
 
   beforeAll(async () => {
-    [user, other] = await createMailUsers(servers, ['imap', 'imapauth']) as [Credentials, Credentials];
-    session = await connector.connect(settingsFor(user));
+    [user, other] = await server.createUsers(['imap', 'imapauth']) as [Credentials, Credentials];
+    session = await connector.connect(settingsFor(server, user));
   });
 
   afterAll(async () => {
@@ -78,9 +80,9 @@ describe('IMAP adapter against Dovecot', () => {
 
     it('maps a wrong password to AUTH without ever showing the password', async () => {
       const password = `pw-${randomBytes(8).toString('hex')}`;
-      const error = await rejection(connector.connect(settingsFor({ username: other.username, password })));
+      const error = await rejection(connector.connect(settingsFor(server, { username: other.username, password })));
       expect(error.code).toBe('AUTH');
-      expect(error.message).toContain(`IMAP login to ${servers.dovecot.host}:${servers.dovecot.imapPort} as ${other.username} rejected`);
+      expect(error.message).toContain(`IMAP login to ${server.host}:${server.port} as ${other.username} rejected`);
       expect(error.message).not.toContain(password);
       // Not in the cause chain either, however deep a logger digs.
       expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(password);
@@ -88,14 +90,14 @@ describe('IMAP adapter against Dovecot', () => {
     });
 
     it('maps an unknown user to AUTH', async () => {
-      const error = await rejection(connector.connect(settingsFor({ username: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'secret' })));
+      const error = await rejection(connector.connect(settingsFor(server, { username: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'secret' })));
       expect(error.code).toBe('AUTH');
     });
 
     it('fails fast with TEMPORARY when nothing listens on the port', async () => {
       const port = await findFreePort();
       const started = Date.now();
-      const error = await rejection(connector.connect(settingsFor(user, { port })));
+      const error = await rejection(connector.connect(settingsFor(server, user, { port })));
       expect(error.code).toBe('TEMPORARY');
       expect(error.message).toContain(`127.0.0.1:${port}`);
       expect(error.message).toContain('ECONNREFUSED');
@@ -103,15 +105,15 @@ describe('IMAP adapter against Dovecot', () => {
     });
 
     it('refuses to log in in clear text when STARTTLS is required but not offered (CONFIG)', async () => {
-      // The harness's Dovecot has ssl = no, so it does not announce STARTTLS.
-      const error = await rejection(connector.connect(settingsFor(user, { security: 'starttls' })));
+      // The harness's servers have no TLS here, so they do not announce STARTTLS.
+      const error = await rejection(connector.connect(settingsFor(server, user, { security: 'starttls' })));
       expect(error.code).toBe('CONFIG');
       expect(error.message).not.toContain(user.password);
     });
 
     it('gives every connect a fresh client (sessions are independent)', async () => {
-      const a = await connector.connect(settingsFor(user));
-      const b = await connector.connect(settingsFor(user));
+      const a = await connector.connect(settingsFor(server, user));
+      const b = await connector.connect(settingsFor(server, user));
       await a.close();
       await a.close(); // idempotent
       expect((await b.listFolders()).length).toBeGreaterThan(0);
@@ -125,9 +127,9 @@ describe('IMAP adapter against Dovecot', () => {
     it('lists INBOX and the special-use folders', async () => {
       const folders = await session.listFolders();
       const inbox = folders.find((f) => f.path === 'INBOX');
-      expect(inbox).toMatchObject({ selectable: true, specialUse: null, delimiter: servers.dovecot.separator });
-      expect(folders.find((f) => f.specialUse === '\\Sent')?.path).toBe('Sent');
-      expect(folders.find((f) => f.specialUse === '\\Trash')?.path).toBe('Trash');
+      expect(inbox).toMatchObject({ selectable: true, specialUse: null, delimiter: server.separator });
+      expect(folders.find((f) => f.specialUse === '\\Sent')?.path).toBe(server.sent);
+      expect(folders.find((f) => f.specialUse === '\\Trash')?.path).toBe(server.trash);
     });
 
     it('creates a folder, and creating it again is fine', async () => {
@@ -205,7 +207,7 @@ describe('IMAP adapter against Dovecot', () => {
       await session.openFolder('INBOX');
       const again = await session.openFolder(folder);
       expect(again.uidValidity).toBe(state.uidValidity);
-      const second = await connector.connect(settingsFor(user));
+      const second = await connector.connect(settingsFor(server, user));
       try {
         expect((await second.openFolder(folder)).uidValidity).toBe(state.uidValidity);
       } finally {
@@ -428,7 +430,7 @@ describe('IMAP adapter against Dovecot', () => {
       for (let i = 1; i <= 3; i++) uids.push((await session.append(folder, message(i))).uid as number);
     });
 
-    it('can store custom keywords on Dovecot (PERMANENTFLAGS \\*)', async () => {
+    it('can store custom keywords (PERMANENTFLAGS \\*)', async () => {
       const state = await session.openFolder(folder);
       expect(state.canStoreKeyword('$CRMTracked')).toBe(true);
     });
@@ -446,7 +448,7 @@ describe('IMAP adapter against Dovecot', () => {
       summaries = await session.summaries(folder, a, c);
       expect(summaries.map((s) => [...s.flags].sort())).toEqual([['\\Flagged'], [], ['$CRMTracked', '\\Flagged']]);
       // Another session sees the stored keyword (it is permanent, not session state).
-      const second = await connector.connect(settingsFor(user));
+      const second = await connector.connect(settingsFor(server, user));
       try {
         expect((await second.summaries(folder, c, c))[0]?.flags).toContain('$CRMTracked');
       } finally {
@@ -506,7 +508,7 @@ describe('IMAP adapter against Dovecot', () => {
       // A client that believes the server has no MOVE.
       const client = await otherClient(user);
       client.capabilities.delete('MOVE');
-      const noMove = new ImapSession(client, settingsFor(user));
+      const noMove = new ImapSession(client, settingsFor(server, user));
       try {
         expect(noMove.capabilities.has('MOVE')).toBe(false);
         await noMove.move(source, [move], target);
@@ -545,7 +547,7 @@ describe('IMAP adapter against Dovecot', () => {
 
   describe('a quiet session', () => {
     it('stays usable across pauses longer than the timeout, with and without a folder selected', async () => {
-      const quiet = await connector.connect(settingsFor(user, { timeoutMs: 1000 }));
+      const quiet = await connector.connect(settingsFor(server, user, { timeoutMs: 1000 }));
       try {
         await quiet.listFolders();
         await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -560,7 +562,7 @@ describe('IMAP adapter against Dovecot', () => {
 
   describe('a folder deleted by another client while selected', () => {
     it('fails with a clear TEMPORARY error instead of hanging, and keeps failing fast', async () => {
-      const own = await connector.connect(settingsFor(user));
+      const own = await connector.connect(settingsFor(server, user));
       const folder = folderName('Doomed');
       try {
         await own.createFolder(folder);
@@ -576,15 +578,20 @@ describe('IMAP adapter against Dovecot', () => {
         const error = await rejection(own.summaries(folder, 1, 10));
         expect(error.code).toBe('TEMPORARY');
         expect(error.message).toContain(`IMAP folder "${folder}"`);
-        // Dovecot drops the connection ("Mailbox was deleted under us"); later calls fail at once.
-        const next = await rejection(own.openFolder('INBOX'));
-        expect(next.code).toBe('TEMPORARY');
+        if (server.name === 'dovecot') {
+          // Dovecot drops the connection ("Mailbox was deleted under us"); later calls fail at once.
+          const next = await rejection(own.openFolder('INBOX'));
+          expect(next.code).toBe('TEMPORARY');
+        } else {
+          // Cyrus answers NO "Mailbox does not exist" and keeps the session: other folders still open.
+          expect((await own.openFolder('INBOX')).path).toBe('INBOX');
+        }
         expect(Date.now() - started).toBeLessThan(3000);
       } finally {
         await own.close();
       }
       // A new session sees the folder as missing.
-      const fresh = await connector.connect(settingsFor(user));
+      const fresh = await connector.connect(settingsFor(server, user));
       try {
         expect((await rejection(fresh.openFolder(folder))).code).toBe('NOT_FOUND');
       } finally {

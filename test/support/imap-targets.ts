@@ -1,0 +1,66 @@
+// The IMAP servers of the matrix (issue 15), as the adapter contract suite and the mail scenarios
+// see them: where to connect, how a top-level personal folder is named there, how to make users and
+// a second "mail program" client. Dovecot has its personal folders at the root with `/`; Cyrus has
+// the `INBOX.` namespace with `.` (RFC 2342), as Cyrus installations (and Fastmail-like stacks) do.
+
+import { ImapFlow } from 'imapflow';
+import { createCyrusUser } from '../servers/cyrus.js';
+import type { Credentials, TestServers } from '../servers/types.js';
+import { createMailUsers } from '../servers/users.js';
+import { imapClient } from './mail.js';
+
+export type ImapServerName = 'dovecot' | 'cyrus';
+
+export interface ImapTarget {
+  name: ImapServerName;
+  /** For test titles. */
+  title: string;
+  host: string;
+  port: number;
+  /** Hierarchy separator of the personal namespace. */
+  separator: string;
+  /** The path of a top-level personal folder called `name`. */
+  folder(name: string): string;
+  /** The special-use folders every new user has. */
+  sent: string;
+  trash: string;
+  /** Fresh users, one per prefix. */
+  createUsers(prefixes: readonly string[]): Promise<Credentials[]>;
+  /** Another mail program, logged in as `user`. */
+  client(user: Credentials): Promise<ImapFlow>;
+}
+
+export function imapTargets(servers: TestServers): ImapTarget[] {
+  const { dovecot, cyrus } = servers;
+  return [
+    {
+      name: 'dovecot',
+      title: 'Dovecot',
+      host: dovecot.host,
+      port: dovecot.imapPort,
+      separator: dovecot.separator,
+      folder: (name) => name,
+      sent: 'Sent',
+      trash: 'Trash',
+      createUsers: (prefixes) => createMailUsers(servers, [...prefixes]),
+      client: (user) => imapClient(servers, user.username, user.password),
+    },
+    {
+      name: 'cyrus',
+      title: 'Cyrus IMAP',
+      host: cyrus.host,
+      port: cyrus.imapPort,
+      separator: cyrus.separator,
+      folder: (name) => `INBOX${cyrus.separator}${name}`,
+      sent: `INBOX${cyrus.separator}Sent`,
+      trash: `INBOX${cyrus.separator}Trash`,
+      createUsers: (prefixes) => Promise.all(prefixes.map((prefix) => createCyrusUser(servers, prefix))),
+      client: async (user) => {
+        const client = new ImapFlow({ host: cyrus.host, port: cyrus.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.username, pass: user.password }, logger: false, disableAutoIdle: true });
+        client.on('error', () => undefined);
+        await client.connect();
+        return client;
+      },
+    },
+  ];
+}
