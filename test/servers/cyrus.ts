@@ -53,12 +53,13 @@ virtdomains: no
 # A user's INBOX and the usual special-use folders are made on the first login, as many Cyrus
 # installations do.
 autocreate_quota: 0
-autocreate_inbox_folders: Drafts|Sent|Trash|Junk
-autocreate_subscribe_folders: Drafts|Sent|Trash|Junk
+autocreate_inbox_folders: Drafts|Sent|Trash|Junk|Archive
+autocreate_subscribe_folders: Drafts|Sent|Trash|Junk|Archive
 xlist-drafts: Drafts
 xlist-sent: Sent
 xlist-trash: Trash
 xlist-junk: Junk
+xlist-archive: Archive
 lmtpsocket: ${dir}/run/lmtp
 idlesocket: ${dir}/run/idle
 notifysocket: ${dir}/run/notify

@@ -11,6 +11,10 @@ import { imapClient } from './mail.js';
 
 export type ImapServerName = 'dovecot' | 'cyrus';
 
+export interface MailAccount extends Credentials {
+  address: string;
+}
+
 export interface ImapTarget {
   name: ImapServerName;
   /** For test titles. */
@@ -24,8 +28,8 @@ export interface ImapTarget {
   /** The special-use folders every new user has. */
   sent: string;
   trash: string;
-  /** Fresh users, one per prefix. */
-  createUsers(prefixes: readonly string[]): Promise<Credentials[]>;
+  /** Fresh users, one per prefix, with the address mail for them is sent to. */
+  createUsers(prefixes: readonly string[]): Promise<MailAccount[]>;
   /** Another mail program, logged in as `user`. */
   client(user: Credentials): Promise<ImapFlow>;
 }
@@ -42,7 +46,8 @@ export function imapTargets(servers: TestServers): ImapTarget[] {
       folder: (name) => name,
       sent: 'Sent',
       trash: 'Trash',
-      createUsers: (prefixes) => createMailUsers(servers, [...prefixes]),
+      // Dovecot logs users in with their address.
+      createUsers: async (prefixes) => (await createMailUsers(servers, [...prefixes])).map((user) => ({ ...user, address: user.username })),
       client: (user) => imapClient(servers, user.username, user.password),
     },
     {
@@ -54,7 +59,10 @@ export function imapTargets(servers: TestServers): ImapTarget[] {
       folder: (name) => `INBOX${cyrus.separator}${name}`,
       sent: `INBOX${cyrus.separator}Sent`,
       trash: `INBOX${cyrus.separator}Trash`,
-      createUsers: (prefixes) => Promise.all(prefixes.map((prefix) => createCyrusUser(servers, prefix))),
+      createUsers: (prefixes) => Promise.all(prefixes.map(async (prefix) => {
+        const user = await createCyrusUser(servers, prefix);
+        return { ...user, address: `${user.username}@example.com` };
+      })),
       client: async (user) => {
         const client = new ImapFlow({ host: cyrus.host, port: cyrus.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.username, pass: user.password }, logger: false, disableAutoIdle: true });
         client.on('error', () => undefined);

@@ -60,7 +60,15 @@ export interface MailTestConfig {
 
 /** A configuration whose mailboxes live on the harness Dovecot. */
 export function mailConfig(servers: Pick<TestServers, 'dovecot'>, spec: MailTestConfig): Config {
-  const imap = (username: string) => ({ host: servers.dovecot.host, port: servers.dovecot.imapPort, security: 'none', username, password: 'secret' });
+  return mailConfigOn({ host: servers.dovecot.host, port: servers.dovecot.imapPort }, spec);
+}
+
+/**
+ * The configuration of `spec` with every mailbox on the IMAP server at `server`; `login` maps an
+ * address to its IMAP username (Dovecot logs in with the address itself, Cyrus with a plain name).
+ */
+export function mailConfigOn(server: { host: string; port: number }, spec: MailTestConfig, login: (address: string) => string = (address) => address): Config {
+  const imap = (address: string) => ({ host: server.host, port: server.port, security: 'none', username: login(address), password: 'secret' });
   return configSchema.parse({
     users: (spec.users ?? []).map((user) => ({ id: user.id, name: user.id, email: user.email, imap: imap(user.email), mail: user.mail ?? {} })),
     sharedMailboxes: (spec.shared ?? []).map((box) => ({ id: box.id, address: box.address, imap: imap(box.address), ...(box.extra ?? {}) })),

@@ -31,13 +31,17 @@ export function resolveFolderPath(name: string, folders: readonly MailFolder[]):
   return underInbox ? inboxPrefixed : translated;
 }
 
-/** A folder name safe to use as one path segment: no delimiter, no wildcard, no control characters. */
+/**
+ * A folder name safe to use as one path segment: no delimiter, no wildcard, no control characters,
+ * and no `/` whatever the delimiter: configured folder names use `/` between segments, and Cyrus
+ * (delimiter `.`) refuses a `/` in a name ("Invalid mailbox name").
+ */
 export function folderSegment(name: string, delimiter: string): string {
+  const replacement = delimiter === '-' ? '_' : '-';
   const cleaned = [...name]
     .filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f && char !== '*' && char !== '%')
+    .map((char) => (char === delimiter || char === '/' ? replacement : char))
     .join('')
-    .split(delimiter)
-    .join(delimiter === '-' ? '_' : '-')
     // A dropped wildcard leaves two spaces where there was one: `50% * off` -> `50 off`.
     .replace(/ {2,}/g, ' ')
     .trim();

@@ -12,7 +12,7 @@ import type { MailboxSession, MailServerSettings } from '../../../src/ports/mail
 import type { Credentials } from '../../servers/users.js';
 import { findFreePort } from '../../servers/util.js';
 import { rejection } from '../../support/errors.js';
-import { imapTargets, type ImapTarget } from '../../support/imap-targets.js';
+import { imapTargets, type ImapTarget, type MailAccount } from '../../support/imap-targets.js';
 
 const servers = inject('servers');
 
@@ -63,7 +63,7 @@ describe.each(imapTargets(servers))('IMAP adapter against $title', (server) => {
   const connector = new ImapConnector();
 
   beforeAll(async () => {
-    [user, other] = await server.createUsers(['imap', 'imapauth']) as [Credentials, Credentials];
+    [user, other] = (await server.createUsers(['imap', 'imapauth'])) as [MailAccount, MailAccount];
     session = await connector.connect(settingsFor(server, user));
   });
 

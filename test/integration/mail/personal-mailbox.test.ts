@@ -1,7 +1,10 @@
+// The personal-mailbox scenarios against every IMAP server of the matrix (test/support/imap-targets.ts):
+// the configuration names folders as users see them (CRM, Sent), the server has them where its
+// namespace puts them (INBOX.CRM on Cyrus).
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createMailUsers } from '../../servers/users.js';
+import { imapTargets, type ImapTarget } from '../../support/imap-targets.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { buildMessage, flagsOf, imapClient, mailConfig, newMessageId, syncSource } from '../../support/mail.js';
+import { buildMessage, flagsOf, mailConfigOn, newMessageId, syncSource } from '../../support/mail.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -10,15 +13,18 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-async function setup(mail: Record<string, unknown> = {}) {
-  const [account] = await createMailUsers(servers, ['alice']);
-  const config = mailConfig(servers, { users: [{ id: 'alice', email: account!.username, mail }] });
+async function setupOn(server: ImapTarget, mail: Record<string, unknown> = {}) {
+  const [account] = await server.createUsers(['alice']);
+  const config = mailConfigOn(server, { users: [{ id: 'alice', email: account!.address, mail }] }, () => account!.username);
   for (const user of config.users) await t.store.users.upsert(user);
-  const client = await imapClient(servers, account!.username);
-  return { address: account!.username, config, client, sync: () => syncSource(t.store, config, 'imap:alice') };
+  const client = await server.client(account!);
+  return { address: account!.address, config, client, sync: () => syncSource(t.store, config, 'imap:alice') };
 }
 
-describe('personal mailboxes (real Dovecot)', () => {
+describe.each(imapTargets(servers))('personal mailboxes on $title', (server) => {
+  const setup = (mail: Record<string, unknown> = {}) => setupOn(server, mail);
+  /** A folder path on the server: `f('CRM', 'Acme')` is CRM/Acme on Dovecot, INBOX.CRM.Acme on Cyrus. */
+  const f = (...names: string[]): string => server.folder(names.join(server.separator));
   it('tracks mail moved into the tracked folder, marks it $CRMTracked, and untracks it when moved out', async () => {
     const { client, sync } = await setup({ autoTrack: 'none' });
     await sync(); // creates the CRM folder
@@ -28,13 +34,13 @@ describe('personal mailboxes (real Dovecot)', () => {
     expect((await t.store.activities.list({}, { limit: 10 })).items).toHaveLength(0);
 
     await client.mailboxOpen('INBOX');
-    await client.messageMove('1:*', 'CRM');
+    await client.messageMove('1:*', f('CRM'));
     expect(await sync()).toMatchObject({ changed: 1, itemErrors: 0 });
     const [activity] = (await t.store.activities.list({ messageId: id }, { limit: 10 })).items;
     expect(activity).toMatchObject({ kind: 'email_in', owner: 'alice', subject: 'Offer' });
-    expect((await flagsOf(client, 'CRM')).get(id)).toContain('$CRMTracked');
+    expect((await flagsOf(client, f('CRM'))).get(id)).toContain('$CRMTracked');
 
-    await client.mailboxOpen('CRM');
+    await client.mailboxOpen(f('CRM'));
     await client.messageMove('1:*', 'INBOX');
     await sync();
     expect(await t.store.activities.get(activity!.id)).toBeUndefined();
@@ -45,9 +51,9 @@ describe('personal mailboxes (real Dovecot)', () => {
     const { client, sync } = await setup({ autoTrack: 'none' });
     await sync();
     const id = newMessageId();
-    await client.append('CRM', buildMessage({ messageId: id }));
+    await client.append(f('CRM'), buildMessage({ messageId: id }));
     await sync();
-    await client.mailboxOpen('CRM');
+    await client.mailboxOpen(f('CRM'));
     await client.messageDelete('1:*');
     await sync();
     expect((await t.store.activities.list({ messageId: id }, { limit: 10 })).items).toHaveLength(1);
@@ -57,20 +63,20 @@ describe('personal mailboxes (real Dovecot)', () => {
   it('a tracked message moved into a folder the bridge does not read is untracked; moved to Trash it stays', async () => {
     const { client, sync } = await setup({ autoTrack: 'none' });
     await sync();
-    await client.mailboxCreate('Projects/Old');
-    await client.mailboxCreate('Deleted Items'); // Trash by name, without SPECIAL-USE
+    await client.mailboxCreate(f('Projects', 'Old'));
+    await client.mailboxCreate(f('Deleted Items')); // Trash by name, without SPECIAL-USE
     const ids = { archived: newMessageId(), nested: newMessageId(), trashed: newMessageId(), deletedItems: newMessageId() };
-    for (const id of Object.values(ids)) await client.append('CRM', buildMessage({ messageId: id }));
+    for (const id of Object.values(ids)) await client.append(f('CRM'), buildMessage({ messageId: id }));
     expect(await sync()).toMatchObject({ changed: 4, itemErrors: 0 });
     const activityOf = async (id: string) => (await t.store.activities.list({ messageId: id }, { limit: 10 })).items[0];
     const before = Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await activityOf(id))!.id])));
 
-    await client.mailboxOpen('CRM');
+    await client.mailboxOpen(f('CRM'));
     const uidOf = async (id: string) => (await client.search({ header: { 'message-id': id } }, { uid: true })) as number[];
-    await client.messageMove(await uidOf(ids.archived), 'Archive', { uid: true });
-    await client.messageMove(await uidOf(ids.nested), 'Projects/Old', { uid: true });
-    await client.messageMove(await uidOf(ids.trashed), 'Trash', { uid: true });
-    await client.messageMove(await uidOf(ids.deletedItems), 'Deleted Items', { uid: true });
+    await client.messageMove(await uidOf(ids.archived), f('Archive'), { uid: true });
+    await client.messageMove(await uidOf(ids.nested), f('Projects', 'Old'), { uid: true });
+    await client.messageMove(await uidOf(ids.trashed), server.trash, { uid: true });
+    await client.messageMove(await uidOf(ids.deletedItems), f('Deleted Items'), { uid: true });
     await sync();
 
     // Moved out of the tracked folder: the user's own CRM copies are gone.
@@ -121,7 +127,7 @@ describe('personal mailboxes (real Dovecot)', () => {
     await client.append('INBOX', buildMessage({ messageId: reply, inReplyTo: '<offer-1@example.com>', references: '<offer-1@example.com>', subject: 'Re: Our offer' }));
     await client.append('INBOX', buildMessage({ subject: 'Unrelated newsletter' }));
     const sentReply = newMessageId(address.split('@')[1]);
-    await client.append('Sent', buildMessage({ from: address, to: 'customer@acme.example', messageId: sentReply, inReplyTo: reply, references: `<offer-1@example.com> ${reply}`, subject: 'Re: Re: Our offer' }));
+    await client.append(server.sent, buildMessage({ from: address, to: 'customer@acme.example', messageId: sentReply, inReplyTo: reply, references: `<offer-1@example.com> ${reply}`, subject: 'Re: Re: Our offer' }));
     expect(await sync()).toMatchObject({ changed: 2, itemErrors: 0 });
     const [incoming] = (await t.store.activities.list({ messageId: reply }, { limit: 5 })).items;
     expect(incoming).toMatchObject({ kind: 'email_in', correlation: { method: 'in-reply-to', activityId: sentFromCrm.id }, regarding: { type: 'opportunity', id: deal.id }, threadId: 'offer-1@example.com' });
@@ -155,32 +161,30 @@ describe('personal mailboxes (real Dovecot)', () => {
     await t.store.opportunities.create({ name: 'Lost one', owner: 'alice', stage: 'lost' });
     await sync();
     const folders = (await client.list()).map((folder) => folder.path);
-    expect(folders).toEqual(expect.arrayContaining(['CRM', 'CRM/Acme-Corp', 'CRM/Renewal 2027']));
-    expect(folders).not.toContain('CRM/Lost one');
+    expect(folders).toEqual(expect.arrayContaining([f('CRM'), f('CRM', 'Acme-Corp'), f('CRM', 'Renewal 2027')]));
+    expect(folders).not.toContain(f('CRM', 'Lost one'));
     const id = newMessageId();
-    await client.append('CRM/Renewal 2027', buildMessage({ messageId: id }));
-    await client.append('CRM/Acme-Corp', buildMessage({ subject: 'for the account' }));
+    await client.append(f('CRM', 'Renewal 2027'), buildMessage({ messageId: id }));
+    await client.append(f('CRM', 'Acme-Corp'), buildMessage({ subject: 'for the account' }));
     await sync();
     expect((await t.store.activities.list({ messageId: id }, { limit: 5 })).items[0]?.regarding).toEqual({ type: 'opportunity', id: deal.id });
     expect((await t.store.activities.list({ regarding: account.id }, { limit: 5 })).items.map((activity) => activity.subject)).toEqual(['for the account']);
     await client.logout();
   });
-});
 
-describe('untracking from the CRM (real Dovecot)', () => {
   it('deleting the activity takes the keywords off the message and it is not imported again', async () => {
     const { client, sync } = await setup({ autoTrack: 'none', trackingKeyword: '$CRM' });
     await sync();
     const inFolder = newMessageId();
     const byKeyword = newMessageId();
-    await client.append('CRM', buildMessage({ messageId: inFolder }));
+    await client.append(f('CRM'), buildMessage({ messageId: inFolder }));
     await client.append('INBOX', buildMessage({ messageId: byKeyword }), ['$CRM']);
     expect(await sync()).toMatchObject({ changed: 2 });
     for (const activity of (await t.store.activities.list({}, { limit: 10 })).items) await t.store.activities.delete(activity.id);
     await sync();
     await sync();
     expect((await t.store.activities.list({}, { limit: 10 })).items).toEqual([]);
-    expect((await flagsOf(client, 'CRM')).get(inFolder)).not.toContain('$CRMTracked');
+    expect((await flagsOf(client, f('CRM'))).get(inFolder)).not.toContain('$CRMTracked');
     const inboxFlags = (await flagsOf(client, 'INBOX')).get(byKeyword);
     expect(inboxFlags).not.toContain('$CRM');
     expect(inboxFlags).not.toContain('$CRMTracked');

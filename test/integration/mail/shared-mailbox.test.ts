@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createMailUsers } from '../../servers/users.js';
+import { imapTargets } from '../../support/imap-targets.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
-import { appendMessages, buildMessage, flagsOf, imapClient, mailConfig, newMessageId, syncSource } from '../../support/mail.js';
+import { appendMessages, buildMessage, flagsOf, mailConfigOn, newMessageId, syncSource } from '../../support/mail.js';
 
 const servers = inject('servers');
 let t: TestStore;
@@ -10,22 +10,30 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-describe('shared mailboxes (real Dovecot)', () => {
+// Against every IMAP server of the matrix (test/support/imap-targets.ts).
+describe.each(imapTargets(servers))('shared mailboxes on $title', (server) => {
+  const accounts = new Map<string, string>();
+  const createUsers = async (prefixes: string[]) => {
+    const made = await server.createUsers(prefixes);
+    for (const account of made) accounts.set(account.address, account.username);
+    return made;
+  };
+  const mailConfig = (spec: Parameters<typeof mailConfigOn>[1]) => mailConfigOn(server, spec, (address) => accounts.get(address) ?? address);
   it('turns every message into an email_in activity of the queue, creates leads only for unknown human senders, classifies automatic mail, marks processed', async () => {
-    const [support] = await createMailUsers(servers, ['support']);
-    const client = await imapClient(servers, support!.username);
+    const [support] = await createUsers(['support']);
+    const client = await server.client(support!);
     const known = await t.store.contacts.create({ displayName: 'Known Person', emails: ['known@customer.example'] });
     const normal = newMessageId();
     const outOfOffice = newMessageId();
     const bounce = newMessageId();
     await appendMessages(client, 'INBOX', [
-      buildMessage({ from: 'New Prospect <prospect@newco.example>', to: support!.username, subject: 'Pricing?', messageId: normal }),
-      buildMessage({ from: 'Known Person <known@customer.example>', to: support!.username, subject: 'Question' }),
-      buildMessage({ from: 'Away <away@elsewhere.example>', to: support!.username, subject: 'Automatic reply: Pricing?', messageId: outOfOffice, headers: { 'Auto-Submitted': 'auto-replied' } }),
+      buildMessage({ from: 'New Prospect <prospect@newco.example>', to: support!.address, subject: 'Pricing?', messageId: normal }),
+      buildMessage({ from: 'Known Person <known@customer.example>', to: support!.address, subject: 'Question' }),
+      buildMessage({ from: 'Away <away@elsewhere.example>', to: support!.address, subject: 'Automatic reply: Pricing?', messageId: outOfOffice, headers: { 'Auto-Submitted': 'auto-replied' } }),
       Buffer.from(
         [
           'From: Mail Delivery System <MAILER-DAEMON@mx.example>',
-          `To: ${support!.username}`,
+          `To: ${support!.address}`,
           'Subject: Undelivered Mail Returned to Sender',
           `Message-ID: ${bounce}`,
           'MIME-Version: 1.0',
@@ -48,7 +56,7 @@ describe('shared mailboxes (real Dovecot)', () => {
         ].join('\r\n'),
       ),
     ]);
-    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { unknownSender: 'lead' } }] });
+    const config = mailConfig({ shared: [{ id: 'support', address: support!.address, extra: { unknownSender: 'lead' } }] });
     const result = await syncSource(t.store, config, 'shared-mailbox:support');
     expect(result).toMatchObject({ changed: 4, itemErrors: 0 });
 
@@ -77,11 +85,11 @@ describe('shared mailboxes (real Dovecot)', () => {
   });
 
   it('creates one lead for an unknown sender however many of their messages one pass imports', async () => {
-    const [support] = await createMailUsers(servers, ['support']);
-    const client = await imapClient(servers, support!.username);
-    await appendMessages(client, 'INBOX', [1, 2, 3].map((i) => buildMessage({ from: 'Repeat Prospect <repeat@newco.example>', to: support!.username, subject: `Question ${i}` })));
+    const [support] = await createUsers(['support']);
+    const client = await server.client(support!);
+    await appendMessages(client, 'INBOX', [1, 2, 3].map((i) => buildMessage({ from: 'Repeat Prospect <repeat@newco.example>', to: support!.address, subject: `Question ${i}` })));
     await client.logout();
-    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username, extra: { unknownSender: 'lead' } }] });
+    const config = mailConfig({ shared: [{ id: 'support', address: support!.address, extra: { unknownSender: 'lead' } }] });
     expect(await syncSource(t.store, config, 'shared-mailbox:support')).toMatchObject({ changed: 3, itemErrors: 0 });
     const leads = (await t.store.leads.list({}, { limit: 10 })).items;
     expect(leads.map((lead) => lead.email)).toEqual(['repeat@newco.example']);
@@ -90,30 +98,30 @@ describe('shared mailboxes (real Dovecot)', () => {
   });
 
   it('moves processed messages when configured, and honours importSince on the first import', async () => {
-    const [sales] = await createMailUsers(servers, ['sales']);
-    const client = await imapClient(servers, sales!.username);
+    const [sales] = await createUsers(['sales']);
+    const client = await server.client(sales!);
     await client.append('INBOX', buildMessage({ subject: 'old' }), [], new Date('2020-01-05T10:00:00Z'));
     await client.append('INBOX', buildMessage({ subject: 'new' }), [], new Date());
-    const config = mailConfig(servers, { shared: [{ id: 'sales', address: sales!.username, extra: { processed: { moveTo: 'Processed' }, importSince: '2024-01-01' } }] });
+    const config = mailConfig({ shared: [{ id: 'sales', address: sales!.address, extra: { processed: { moveTo: 'Processed' }, importSince: '2024-01-01' } }] });
     expect(await syncSource(t.store, config, 'shared-mailbox:sales')).toMatchObject({ changed: 1, itemErrors: 0 });
     expect((await t.store.activities.list({ queue: 'sales' }, { limit: 10 })).items.map((activity) => activity.subject)).toEqual(['new']);
     const inbox = await client.status('INBOX', { messages: true });
-    const processed = await client.status('Processed', { messages: true });
+    const processed = await client.status(server.folder('Processed'), { messages: true });
     expect([inbox && inbox.messages, processed && processed.messages]).toEqual([1, 1]);
     expect(await syncSource(t.store, config, 'shared-mailbox:sales')).toMatchObject({ changed: 0 });
     await client.logout();
   });
 
   it('stores the same Message-ID seen in two mailboxes as one activity with two sources', async () => {
-    const [support, sales] = await createMailUsers(servers, ['support', 'sales']);
+    const [support, sales] = await createUsers(['support', 'sales']);
     const id = newMessageId();
-    const message = buildMessage({ to: `${support!.username}, ${sales!.username}`, messageId: id, subject: 'To both' });
+    const message = buildMessage({ to: `${support!.address}, ${sales!.address}`, messageId: id, subject: 'To both' });
     for (const account of [support!, sales!]) {
-      const client = await imapClient(servers, account.username);
+      const client = await server.client(account!);
       await client.append('INBOX', message);
       await client.logout();
     }
-    const config = mailConfig(servers, { shared: [{ id: 'support', address: support!.username }, { id: 'sales', address: sales!.username }] });
+    const config = mailConfig({ shared: [{ id: 'support', address: support!.address }, { id: 'sales', address: sales!.address }] });
     await syncSource(t.store, config, 'shared-mailbox:support');
     await syncSource(t.store, config, 'shared-mailbox:sales');
     const found = await t.store.activities.list({ messageId: id }, { limit: 10 });

@@ -29,9 +29,9 @@ describe('Cyrus IMAP test server', () => {
       for (const capability of ['CONDSTORE', 'QRESYNC', 'IDLE', 'MOVE', 'UIDPLUS', 'SPECIAL-USE']) expect(imap.capabilities.has(capability), capability).toBe(true);
       expect(imap.namespace?.prefix).toBe('INBOX.');
       expect(imap.namespace?.delimiter).toBe('.');
-      await imap.mailboxCreate('INBOX.Archive');
+      await imap.mailboxCreate('INBOX.Projects');
       const listed = (await imap.list()).map((m) => m.path);
-      expect(listed).toEqual(expect.arrayContaining(['INBOX', 'INBOX.Archive']));
+      expect(listed).toEqual(expect.arrayContaining(['INBOX', 'INBOX.Sent', 'INBOX.Trash', 'INBOX.Archive', 'INBOX.Projects']));
       await imap.append('INBOX', 'From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n', ['$CRM']);
       const status = await imap.status('INBOX', { messages: true, highestModseq: true });
       expect(status).toMatchObject({ messages: 1 });

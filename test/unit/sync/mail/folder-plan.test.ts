@@ -42,6 +42,8 @@ describe('folder plan', () => {
   it('makes record names safe as one folder segment', () => {
     expect(folderSegment('Acme/Corp', '/')).toBe('Acme-Corp');
     expect(folderSegment('A.B', '.')).toBe('A-B');
+    // Cyrus (delimiter `.`) refuses a `/` in a mailbox name.
+    expect(folderSegment('Acme/Corp', '.')).toBe('Acme-Corp');
     expect(folderSegment('*%\u0001', '/')).toBe('unnamed');
     expect(folderSegment('50% * off', '/')).toBe('50 off');
   });
