@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CalDavConnector } from '../../../adapters/caldav/index.js';
 import type { DavCollection, DavServerSettings, DavSession } from '../../../src/ports/dav.js';
+import { createCyrusUser } from '../../servers/cyrus.js';
 import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 import { rejection } from '../../support/errors.js';
@@ -16,7 +17,7 @@ const servers = inject('servers');
 
 interface Target {
   name: string;
-  server: 'radicale' | 'xandikos' | 'sabre';
+  server: 'radicale' | 'xandikos' | 'sabre' | 'cyrus';
   /** Settings plus what discovery must find. */
   setup(): Promise<{ settings: DavServerSettings; principalUrl: string; calendarHomeUrl: string; addressbookHomeUrl: string }>;
 }
@@ -55,6 +56,17 @@ function sabreAccount(from: 'root' | 'principal'): Promise<Awaited<ReturnType<Ta
   });
 }
 
+async function cyrusAccount(from: 'root' | 'principal'): Promise<Awaited<ReturnType<Target['setup']>>> {
+  const user = await createCyrusUser(servers, 'caldav');
+  const principal = `${servers.cyrus.url}dav/principals/user/${user.username}/`;
+  return {
+    settings: { url: from === 'root' ? servers.cyrus.url : principal, username: user.username, password: user.password, timeoutMs: 15_000 },
+    principalUrl: principal,
+    calendarHomeUrl: `${servers.cyrus.url}dav/calendars/user/${user.username}/`,
+    addressbookHomeUrl: `${servers.cyrus.url}dav/addressbooks/user/${user.username}/`,
+  };
+}
+
 const targets: Target[] = [
   { name: 'Radicale, discovered from the server root', server: 'radicale', setup: () => radicaleAccount('root') },
   { name: 'Radicale, discovered from the user home', server: 'radicale', setup: () => radicaleAccount('home') },
@@ -62,6 +74,8 @@ const targets: Target[] = [
   { name: 'Xandikos, discovered from the principal', server: 'xandikos', setup: () => xandikosAccount('principal') },
   { name: 'sabre/dav 1.8, discovered from the server root', server: 'sabre', setup: () => sabreAccount('root') },
   { name: 'sabre/dav 1.8, discovered from the principal', server: 'sabre', setup: () => sabreAccount('principal') },
+  { name: 'Cyrus, discovered from the server root', server: 'cyrus', setup: () => cyrusAccount('root') },
+  { name: 'Cyrus, discovered from the principal', server: 'cyrus', setup: () => cyrusAccount('principal') },
 ];
 
 function icsDate(d: Date): string {
@@ -129,7 +143,7 @@ describe.each(targets)('CalDAV adapter against $name', (target) => {
     if (target.server === 'sabre') expect(listedEvents?.syncToken).toBeNull();
     else expect(listedEvents?.syncToken).toBeTruthy();
     expect(listedEvents?.ctag).toBeTruthy();
-    if (target.server === 'radicale' || target.server === 'sabre') {
+    if (target.server !== 'xandikos') {
       expect(listedEvents?.components).toEqual(['VEVENT']);
       expect(listedTasks?.components).toEqual(['VTODO']);
     } else {
@@ -265,10 +279,10 @@ describe.each(targets)('CalDAV adapter against $name', (target) => {
     expect(await session.listEtags(calendar)).toEqual([{ href, etag }]);
 
     let current = (await session.put(href, vevent(uid, 'No suffix, changed'), etag, 'text/calendar')).etag;
-    // Replacing a resource with one of another UID: Radicale refuses (RFC 4791 §5.3.2.1
-    // no-uid-conflict, 409), Xandikos 0.2.8 accepts it.
+    // Replacing a resource with one of another UID: Radicale (409) and Cyrus (403) refuse (RFC 4791
+    // §5.3.2.1 no-uid-conflict), Xandikos 0.2.8 and sabre/dav 1.8 accept it.
     const otherUid = session.put(href, vevent(randomUUID(), 'Other UID'), current, 'text/calendar');
-    if (target.server === 'radicale') {
+    if (target.server === 'radicale' || target.server === 'cyrus') {
       const conflict = await rejection(otherUid);
       expect(conflict.code).toBe('CONFLICT');
     } else {

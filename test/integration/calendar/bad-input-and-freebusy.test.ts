@@ -19,7 +19,7 @@ const hour = 3_600_000;
 const fixture = (name: string) => readFileSync(`test/fixtures/ical/${name}.ics`, 'utf8');
 
 /**
- * Broken text as a server hands it out. Radicale 3.1 validates iCalendar on PUT (and a broken file
+ * Broken text as a server hands it out. Radicale 3.1 and Cyrus validate iCalendar on PUT (and a broken file
  * in its storage fails the whole collection with 500); Xandikos would store it, but has one
  * principal for every test, so real broken objects would show up in every other test's pass. So a
  * valid placeholder is stored and the connector corrupts it on the way in, on both servers.
@@ -28,7 +28,7 @@ const corrupt = new Map<string, string>();
 const connector = corruptingConnector((href) => corrupt.get(href.split('/').pop()!));
 async function storeBroken(client: DavSession, collection: DavCollection, name: string, text: string, etag: string | null = null): Promise<void> {
   const uid = /^UID:(.*)$/m.exec(text)![1]!.trim();
-  await client.put(`${collection.href}${name}`, vevent(uid, [`DTSTART:${icsDate(new Date())}`, `SUMMARY:placeholder ${tag()}`]), etag, 'text/calendar');
+  await client.put(`${collection.href}${name}`, vevent(uid, [`DTSTART:${icsDate(new Date())}`, `DTEND:${icsDate(new Date(Date.now() + hour))}`, `SUMMARY:placeholder ${tag()}`]), etag, 'text/calendar');
   corrupt.set(name, text);
 }
 

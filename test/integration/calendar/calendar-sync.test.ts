@@ -81,7 +81,8 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     const floatingUid = `floating-${tag()}`;
     await client.put(`${personal.href}${floatingUid}.ics`, vevent(floatingUid, ['DTSTART:20310405T080000', 'DURATION:PT45M', 'SUMMARY:Morning run', `CATEGORIES:${user.trackCategory}`]), null, 'text/calendar');
     const privateUid = `private-${tag()}`;
-    await client.put(`${personal.href}${privateUid}.ics`, vevent(privateUid, [`DTSTART:${icsDate(start)}`, 'SUMMARY:Dentist']), null, 'text/calendar');
+    // With an end: Cyrus refuses an event whose end would equal its start ("DTEND must occur after DTSTART").
+    await client.put(`${personal.href}${privateUid}.ics`, vevent(privateUid, [`DTSTART:${icsDate(start)}`, `DTEND:${icsDate(new Date(start.getTime() + hour))}`, 'SUMMARY:Dentist']), null, 'text/calendar');
 
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 4, itemErrors: 0 });
     const items = (await t.store.activities.list({ owner: 'alice' }, { limit: 10 })).items;

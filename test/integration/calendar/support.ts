@@ -12,12 +12,13 @@ import type { SourceResult } from '../../../src/ports/source.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
 import type { Store } from '../../../src/store/store.js';
 import type { TestServers } from '../../servers/types.js';
+import { createCyrusUser } from '../../servers/cyrus.js';
 import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 
-/** Every CalDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection. */
-export type ServerName = 'radicale' | 'xandikos' | 'sabre';
-export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre'];
+/** Every CalDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection, Cyrus the one with RFC 6638 scheduling. */
+export type ServerName = 'radicale' | 'xandikos' | 'sabre' | 'cyrus';
+export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre', 'cyrus'];
 
 export function tag(): string {
   return randomBytes(4).toString('hex');
@@ -35,6 +36,10 @@ export async function calendarUser(servers: TestServers, server: ServerName): Pr
   if (server === 'radicale') {
     const user = await createRadicaleUser(servers, 'cal');
     return { caldav: { url: servers.radicale.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `alice-${id}@example.com` };
+  }
+  if (server === 'cyrus') {
+    const user = await createCyrusUser(servers, 'cal');
+    return { caldav: { url: servers.cyrus.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `${user.username}@example.com` };
   }
   if (server === 'sabre') {
     const user = createSabreUser(servers, 'cal');

@@ -12,18 +12,23 @@ import { contactRunner } from '../../../src/sync/contacts/contacts-runner.js';
 import type { DavCollection, DavObject, DavServerSettings } from '../../../src/ports/dav.js';
 import type { SourceResult } from '../../../src/ports/source.js';
 import { sourcesOf } from '../../../src/sync/sources.js';
+import { createCyrusUser } from '../../servers/cyrus.js';
 import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 import type { TestServers } from '../../servers/types.js';
 
-/** Every CardDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection. */
-export type ServerName = 'radicale' | 'xandikos' | 'sabre';
-export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre'];
+/** Every CardDAV server of the matrix (issue 15): sabre/dav 1.8 is the one without sync-collection, Cyrus the one with RFC 6638 scheduling. */
+export type ServerName = 'radicale' | 'xandikos' | 'sabre' | 'cyrus';
+export const serverNames: ServerName[] = ['radicale', 'xandikos', 'sabre', 'cyrus'];
 
 export async function davAccount(servers: TestServers, server: ServerName): Promise<DavServerSettings> {
   if (server === 'radicale') {
     const user = await createRadicaleUser(servers, 'cards');
     return { url: servers.radicale.url, username: user.username, password: user.password, timeoutMs: 20_000 };
+  }
+  if (server === 'cyrus') {
+    const user = await createCyrusUser(servers, 'cards');
+    return { url: servers.cyrus.url, username: user.username, password: user.password, timeoutMs: 20_000 };
   }
   if (server === 'sabre') {
     const user = createSabreUser(servers, 'cards');
