@@ -1,18 +1,22 @@
 // The RFC 6638 schedule outbox against the real servers. Neither Radicale nor Xandikos implements
 // scheduling, so both must answer "no outbox" (null), which makes the free/busy lookup fall back to
-// what the CRM knows, instead of an error. The request and response formats are checked on their own.
+// what the CRM knows, instead of an error. Cyrus implements it (free/busy of another local user,
+// also through the API: calendar/schedule-outbox-cyrus.test.ts); sabre/dav 1.8 has an outbox that
+// knows no recipient. The request and response formats are checked on their own.
 
 import { describe, expect, inject, it } from 'vitest';
-import { CalDavScheduleOutbox } from '../../../adapters/caldav/index.js';
+import { CalDavConnector, CalDavScheduleOutbox } from '../../../adapters/caldav/index.js';
 import { freeBusyRequestText, parseScheduleResponse } from '../../../adapters/caldav/schedule-outbox.js';
 import { parseFreeBusyPeriods } from '../../../src/calendar/freebusy-parse.js';
+import { createCyrusUser } from '../../servers/cyrus.js';
+import { createSabreUser } from '../../servers/sabre.js';
 import { createRadicaleUser } from '../../servers/users.js';
 import { rejection } from '../../support/errors.js';
 
 const servers = inject('servers');
 const request = { organizer: { email: 'alice@example.com', name: 'Alice' }, attendees: ['bob@example.org'], start: new Date('2030-01-07T00:00:00Z'), end: new Date('2030-01-08T00:00:00Z') };
 
-describe('schedule outbox on servers without scheduling', () => {
+describe('schedule outbox on the servers of the matrix', () => {
   it('Radicale: no schedule-outbox-URL, so no answer', async () => {
     const user = await createRadicaleUser(servers, 'sched');
     const answer = await new CalDavScheduleOutbox().query({ url: servers.radicale.url, username: user.username, password: user.password, timeoutMs: 15_000 }, request);
@@ -22,6 +26,24 @@ describe('schedule outbox on servers without scheduling', () => {
   it('Xandikos: no schedule-outbox-URL, so no answer', async () => {
     const answer = await new CalDavScheduleOutbox().query({ url: servers.xandikos.url, username: 'anyone', password: 'anything', timeoutMs: 15_000 }, request);
     expect(answer).toBeNull();
+  });
+
+  it('sabre/dav 1.8: an outbox that answers 3.7 (invalid calendar user) for another user of the server', async () => {
+    const [alice, bob] = [createSabreUser(servers, 'sched'), createSabreUser(servers, 'sched')];
+    const answer = await new CalDavScheduleOutbox().query({ url: servers.sabre.url, username: alice.username, password: alice.password, timeoutMs: 15_000 }, { ...request, organizer: { email: `${alice.username}@example.com`, name: 'Alice' }, attendees: [`${bob.username}@example.com`] });
+    expect(answer).toEqual([{ attendee: `${bob.username}@example.com`, requestStatus: '3.7', calendarData: null }]);
+  });
+
+  it('Cyrus: free/busy of another user of the server (RFC 6638 §5)', async () => {
+    const [alice, bob] = [await createCyrusUser(servers, 'sched'), await createCyrusUser(servers, 'sched')];
+    const ask = () => new CalDavScheduleOutbox().query({ url: servers.cyrus.url, username: alice.username, password: alice.password, timeoutMs: 15_000 }, { ...request, organizer: { email: `${alice.username}@example.com`, name: 'Alice' }, attendees: [`${bob.username}@example.com`] });
+    // Cyrus makes a user's calendar home on their first CalDAV request; before it, 5.1 (could not deliver).
+    expect((await ask())?.[0]).toMatchObject({ requestStatus: '5.1', calendarData: null });
+    await (await new CalDavConnector().connect({ url: servers.cyrus.url, username: bob.username, password: bob.password })).listCalendars();
+    const answer = await ask();
+    expect(answer).toHaveLength(1);
+    expect(answer![0]).toMatchObject({ attendee: `${bob.username}@example.com`, requestStatus: '2.0' });
+    expect(answer![0]!.calendarData).toMatch(/BEGIN:VFREEBUSY/);
   });
 
   it('a wrong password is an AUTH error, not "no outbox"', async () => {
