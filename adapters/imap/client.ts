@@ -4,6 +4,7 @@
 
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { MailServerSettings } from '../../src/ports/mail.js';
+import { withCa } from '../tls-trust.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -62,7 +63,7 @@ export function createImapClient(settings: MailServerSettings, purpose: ClientPu
     // `none` must say doSTARTTLS: false explicitly, else imapflow upgrades opportunistically.
     secure: settings.security === 'tls',
     doSTARTTLS: settings.security === 'starttls',
-    tls: { rejectUnauthorized: !settings.allowInsecureTls },
+    tls: { rejectUnauthorized: !settings.allowInsecureTls, ...withCa(settings.tlsCa) },
     auth: { user: settings.username, pass: settings.password },
     // No logger at all: imapflow's debug output would carry mailbox contents, and credentials are
     // only masked on a best-effort basis. Failures reach us as error objects instead.

@@ -13,6 +13,7 @@ import type { MailSender, OutgoingAddress, OutgoingMessage, SendResult } from '.
 import type { MailServerSettings } from '../../src/ports/mail.js';
 import { serverAddress, toBridgeError } from './parse-smtp-error.js';
 import { sendDeadline } from './send-deadline.js';
+import { withCa } from '../tls-trust.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Default of `sync.commandTimeoutSeconds`: the part of a send before the reply to its final ".". */
@@ -93,7 +94,7 @@ export function transportOptions(settings: MailServerSettings): SMTPTransportOpt
     secure: settings.security === 'tls',
     requireTLS: settings.security === 'starttls',
     ignoreTLS: settings.security === 'none',
-    tls: { rejectUnauthorized: !settings.allowInsecureTls },
+    tls: { rejectUnauthorized: !settings.allowInsecureTls, ...withCa(settings.tlsCa) },
     ...(withAuth
       ? {
           auth: { user: settings.username, pass: settings.password },

@@ -5,7 +5,7 @@ import { BridgeError, type ErrorDetail } from '../domain/errors.js';
 import { formatKeyPath } from '../domain/key-path.js';
 import { issuesToDetails } from '../domain/validation.js';
 import { protectReferences, substituteTree, type SubstitutionError } from './env-substitution.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, type Config, type MailServerConfig } from './schema.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -60,7 +60,47 @@ export function parseConfigText(source: string, env: Readonly<Record<string, str
     throw new BridgeError('CONFIG', `the configuration has ${details.length} error${details.length === 1 ? '' : 's'}`, { details: dedupe(details) });
   }
   const config = result.data!;
-  return { config, warnings: unknownKeys(substituted, config) };
+  return { config, warnings: [...unknownKeys(substituted, config), ...insecureTlsWarnings(config)] };
+}
+
+/** The IMAP and SMTP connections of a configuration, with the path of each in the file. */
+function mailConnections(config: Config): Array<{ path: string; server: MailServerConfig }> {
+  return [
+    ...config.users.flatMap((user, i) => [
+      ...(user.imap ? [{ path: `users[${i}].imap`, server: user.imap }] : []),
+      ...(user.smtp ? [{ path: `users[${i}].smtp`, server: user.smtp }] : []),
+    ]),
+    ...config.sharedMailboxes.map((box, i) => ({ path: `sharedMailboxes[${i}].imap`, server: box.imap })),
+  ];
+}
+
+/** `tls.rejectUnauthorized: false` lets anyone between the bridge and the server read the password. */
+function insecureTlsWarnings(config: Config): ErrorDetail[] {
+  const message = 'rejectUnauthorized: false accepts ANY certificate: whoever sits between the bridge and the server can read the password and the mail. Name the CA instead (tls.ca)';
+  if (config.tls?.rejectUnauthorized === false) return [{ path: 'tls.rejectUnauthorized', message }];
+  return mailConnections(config)
+    .filter(({ server }) => server.tls?.rejectUnauthorized === false)
+    .map(({ path }) => ({ path: `${path}.tls.rejectUnauthorized`, message }));
+}
+
+/** Every `tls.ca` must name a readable file of PEM certificates. */
+function caFileChecks(config: Config): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const check = (path: string, file: string) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      details.push({ path, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      return;
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) details.push({ path, message: `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+  };
+  if (config.tls?.ca !== undefined) check('tls.ca', config.tls.ca);
+  for (const { path, server } of mailConnections(config)) {
+    if (server.tls?.ca !== undefined && server.tls.ca !== config.tls?.ca) check(`${path}.tls.ca`, server.tls.ca);
+  }
+  return details;
 }
 
 function dedupe(details: ErrorDetail[]): ErrorDetail[] {
@@ -89,6 +129,7 @@ function crossChecks(config: Config): ErrorDetail[] {
   duplicates(config.sharedMailboxes.map((box) => box.id), (i) => `sharedMailboxes[${i}].id`, 'shared mailbox id');
   duplicates(config.webhooks.map((hook) => hook.id), (i) => `webhooks[${i}].id`, 'webhook id');
   duplicates(config.api.tokens.map((token) => token.name), (i) => `api.tokens[${i}].name`, 'token name');
+  details.push(...caFileChecks(config));
   const userIds = new Set(config.users.map((user) => user.id));
   config.sharedMailboxes.forEach((box, index) => {
     if (box.owner !== undefined && !userIds.has(box.owner)) details.push({ path: `sharedMailboxes[${index}].owner`, message: `no user with id "${box.owner}"` });

@@ -52,6 +52,18 @@ function withoutUserinfo(url: string): boolean {
 
 export const securityModes = ['none', 'starttls', 'tls'] as const;
 
+/**
+ * TLS of one connection (or, at the top level, the default of every connection): `ca` names a PEM
+ * file of certificates trusted besides the system's roots (an organisation's own CA);
+ * `rejectUnauthorized: false` accepts any certificate and is warned about loudly.
+ */
+const tlsOptions = z
+  .object({
+    ca: nonEmpty.optional(),
+    rejectUnauthorized: flag.optional(),
+  })
+  .strict();
+
 const mailServer = z.object({
   host: nonEmpty,
   port: integer(1, 65535),
@@ -60,6 +72,7 @@ const mailServer = z.object({
   password: text,
   /** Accept self-signed certificates: only for test servers. */
   allowInsecureTls: flag.default(false),
+  tls: tlsOptions.optional(),
 });
 
 const davServer = z.object({
@@ -318,9 +331,26 @@ export const configSchema = z.object({
       }),
     )
     .default([]),
+  /** The default TLS options of every IMAP and SMTP connection (each may set its own). */
+  tls: tlsOptions.optional(),
   users: z.array(userConfigSchema).default([]),
   sharedMailboxes: z.array(sharedMailboxConfigSchema).default([]),
-});
+}).transform(withDefaultTls);
+
+/** Every IMAP and SMTP connection with the top-level `tls` filled in where it sets nothing itself. */
+function withDefaultTls<T extends { tls?: TlsOptions | undefined; users: Array<{ imap?: MailServerShape | undefined; smtp?: MailServerShape | undefined }>; sharedMailboxes: Array<{ imap: MailServerShape }> }>(config: T): T {
+  const defaults = config.tls;
+  if (defaults === undefined) return config;
+  const fill = <S extends MailServerShape>(server: S): S => ({ ...server, tls: { ...defaults, ...server.tls } });
+  return {
+    ...config,
+    users: config.users.map((user) => ({ ...user, ...(user.imap ? { imap: fill(user.imap) } : {}), ...(user.smtp ? { smtp: fill(user.smtp) } : {}) })),
+    sharedMailboxes: config.sharedMailboxes.map((box) => ({ ...box, imap: fill(box.imap) })),
+  };
+}
+
+type TlsOptions = z.infer<typeof tlsOptions>;
+type MailServerShape = { tls?: TlsOptions | undefined };
 
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userConfigSchema>;

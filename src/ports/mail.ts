@@ -22,6 +22,8 @@ export interface MailServerSettings {
   password: string;
   /** Accept self-signed certificates (test servers only). */
   allowInsecureTls: boolean;
+  /** PEM certificates trusted besides the system's roots (the connection's `tls.ca` file, read). */
+  tlsCa?: string;
   /** Connection/greeting/socket timeout in ms. */
   timeoutMs?: number;
   /**

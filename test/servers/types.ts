@@ -90,6 +90,10 @@ export interface CyrusInfo {
   host: string;
   /** IMAP without TLS; plaintext LOGIN / AUTHENTICATE PLAIN allowed. */
   imapPort: number;
+  /** Implicit TLS (RFC 8314) with a certificate signed by the run's own CA (`caPem`); imapPort offers STARTTLS too. */
+  imapsPort: number;
+  /** The CA certificate that signed the server's (what a client's `tls.ca` names). */
+  caPem: string;
   /** Cyrus httpd: CalDAV and CardDAV below `${url}dav/`. */
   httpPort: number;
   url: string;

@@ -43,7 +43,8 @@ export async function calendarUser(servers: TestServers, server: ServerName): Pr
   }
   if (server === 'sabre') {
     const user = createSabreUser(servers, 'cal');
-    return { caldav: { url: servers.sabre.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `alice-${id}@example.com` };
+    // The principal's address (test/servers/sabre.ts), so the schedule outbox accepts the user as organizer.
+    return { caldav: { url: servers.sabre.url, username: user.username, password: user.password }, crmCalendar: 'CRM', trackCategory: 'CRM', email: `${user.username}@example.com` };
   }
   return { caldav: { url: servers.xandikos.url, username: 'anyone', password: 'anything' }, crmCalendar: `CRM ${id}`, trackCategory: `CRM-${id}`, email: `alice-${id}@example.com` };
 }
