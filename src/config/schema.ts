@@ -4,6 +4,7 @@ import { parseFilterExpression } from '../contacts/filter.js';
 import { isKnownRegion, knownRegions } from '../contacts/phone.js';
 import { isIanaTimeZone } from '../domain/wall-clock.js';
 import { busyStatuses } from '../domain/activity.js';
+import { DEFAULT_AUTOCONFIG_URLS } from '../discovery/discover.js';
 
 /**
  * The configuration file's schema. Every key here is documented in config.example.yaml.
@@ -290,6 +291,16 @@ export const configSchema = z.object({
        */
       commandTimeoutSeconds: integer(1, 3600).default(120),
     })
+    .prefault({}),
+  /** Autodiscovery of a user's servers from their address (POST /api/v1/discover, the admin UI's user form). */
+  discovery: z
+    .object({
+      /** DNS servers (`ip` or `ip:port`) for the SRV and TXT lookups instead of the system's. */
+      dnsServers: z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'expected an IP address, optionally with :port')).default([]),
+      /** Mozilla autoconfig URLs tried in order; {domain} and {email} are filled in. */
+      autoconfigUrls: z.array(nonEmpty.regex(/^https?:\/\//, 'expected an http(s) URL')).default([...DEFAULT_AUTOCONFIG_URLS]),
+    })
+    .strict()
     .prefault({}),
   freebusy: z
     .object({

@@ -9,6 +9,8 @@ import { calendarRunner } from '../sync/calendar/calendar-runner.js';
 import { CalendarChangeFollower } from '../sync/calendar/change-follower.js';
 import { MailChangeFollower } from '../sync/mail/change-follower.js';
 import type { ScheduleFreeBusy } from '../ports/freebusy.js';
+import type { DiscoveryLookup } from '../ports/discovery.js';
+import { NetworkDiscoveryLookup } from '../../adapters/discovery/index.js';
 import { OutboxWorker } from '../sync/outbox-worker.js';
 import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics.js';
@@ -64,6 +66,11 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
 export function createMail(config: Config, store: Store, log: Logger): { sender: SmtpSender; outbox: OutboxWorker } {
   const sender = new SmtpSender();
   return { sender, outbox: new OutboxWorker(store, config, sender, new ImapConnector(), log.child({ component: 'outbox' })) };
+}
+
+/** The DNS and HTTP lookups of autodiscovery (POST /api/v1/discover). */
+export function createDiscoveryLookup(config: Config): DiscoveryLookup {
+  return new NetworkDiscoveryLookup({ dnsServers: config.discovery.dnsServers });
 }
 
 /** Free/busy of people who are not users, asked from CalDAV servers (RFC 6638 schedule outbox). */

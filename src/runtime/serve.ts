@@ -13,7 +13,7 @@ import { packageVersion } from '../version.js';
 import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 import { targetPolicyOf } from '../webhooks/target-policy.js';
 import { openRuntime } from './open-runtime.js';
-import { createMail, createScheduler, createFreeBusyLookup } from './runners.js';
+import { createDiscoveryLookup, createMail, createScheduler, createFreeBusyLookup } from './runners.js';
 import { dutyLoop, startWorkerLoop } from './worker-loop.js';
 import { isPostgresUrl } from '../store/database.js';
 import { DUTY_LOCK_SPACE } from '../store/lock-spaces.js';
@@ -71,7 +71,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     for (const loop of loops.values()) await loop.start();
   }
 
-  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), notifyChange: () => webhookLoop.wake(), webhookPolicy };
+  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), discovery: createDiscoveryLookup(runtime.config), notifyChange: () => webhookLoop.wake(), webhookPolicy };
   const adminHooks = {
     yamlConfig: config,
     states,

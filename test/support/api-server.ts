@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { createMail } from '../../src/runtime/runners.js';
 import type { ScheduleFreeBusy } from '../../src/ports/freebusy.js';
 import { createTestStore, type TestStore } from './memory-store.js';
+import type { DiscoveryLookup } from '../../src/ports/discovery.js';
 
 export const testToken = 'test-token-0123456789abcdef';
 
@@ -22,13 +23,13 @@ export interface ApiHarness {
 }
 
 /** The real express app on a loopback port over a real (temporary) SQLite store. */
-export async function startApi(extraConfig: Record<string, unknown> = {}, options: { mail?: boolean; freeBusy?: ScheduleFreeBusy } = {}): Promise<ApiHarness> {
+export async function startApi(extraConfig: Record<string, unknown> = {}, options: { mail?: boolean; freeBusy?: ScheduleFreeBusy; discovery?: DiscoveryLookup } = {}): Promise<ApiHarness> {
   const t = await createTestStore();
   const config = configSchema.parse({ api: { tokens: [{ name: 'crm', token: testToken }] }, users: [{ id: 'alice', name: 'Alice', email: 'alice@example.com' }], ...extraConfig });
   for (const user of config.users) await t.store.users.upsert(user);
   const log = pino({ level: 'silent' });
   const mail = options.mail ? createMail(config, t.store, log) : undefined;
-  const app = createApp({ store: t.store, config, log, notifyChange: () => undefined, ...(mail ? { mail } : {}), ...(options.freeBusy ? { freeBusy: options.freeBusy } : {}) }, { metrics: createMetrics(), sessions: new AdminSessions(t.store.db, 1), version: 'test', ping: () => t.database.ping() });
+  const app = createApp({ store: t.store, config, log, notifyChange: () => undefined, ...(mail ? { mail } : {}), ...(options.freeBusy ? { freeBusy: options.freeBusy } : {}), ...(options.discovery ? { discovery: options.discovery } : {}) }, { metrics: createMetrics(), sessions: new AdminSessions(t.store.db, 1), version: 'test', ping: () => t.database.ping() });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

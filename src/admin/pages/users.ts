@@ -11,6 +11,7 @@ import { extraOf, userDocumentFromForm, type ConnectionKind, type FormBody } fro
 import { checkbox, errorList, input, password, select, textarea } from '../fields.js';
 import { csrfField, html, page, postButton, type SafeHtml } from '../html.js';
 import { connectionTestRoute } from './connection-test-route.js';
+import { discoverRoute } from './discover-route.js';
 
 type Mapping = Record<string, unknown>;
 const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -25,7 +26,8 @@ function withDefaults(document: Mapping): Mapping {
 
 const connectionNames: Record<ConnectionKind, string> = { imap: 'IMAP', smtp: 'SMTP', caldav: 'CalDAV', carddav: 'CardDAV' };
 
-export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnly: boolean): SafeHtml {
+/** `oob`: for an htmx out-of-band swap that replaces the form's fieldset of the same kind (autodiscovery). */
+export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnly: boolean, options: { oob?: boolean } = {}): SafeHtml {
   const connection = sub(entry, kind);
   const enabled = isMapping(entry[kind]);
   const disabled = { disabled: readOnly };
@@ -37,7 +39,7 @@ ${password(`${kind}.password`, 'Password', stored, disabled)}${checkbox(`${kind}
     : html`${input(`${kind}.url`, 'URL', connection['url'], { ...disabled, type: 'url', hint: 'server root, principal or home set' })}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
 ${password(`${kind}.password`, 'Password', stored, disabled)}`;
   const name = connectionNames[kind];
-  return html`<fieldset><legend>${name}</legend>${checkbox(`${kind}.enabled`, `use ${name}`, enabled, disabled)}${fields}
+  return html`<fieldset id="connection-${kind}"${options.oob ? html` hx-swap-oob="outerHTML"` : ''}><legend>${name}</legend>${checkbox(`${kind}.enabled`, `use ${name}`, enabled, disabled)}${fields}
 <button type="button" class="test" hx-post="/admin/connections/test/${kind}" hx-include="closest form" hx-target="#test-${kind}" hx-swap="innerHTML">Test connection</button>
 <div id="test-${kind}" class="test-result" aria-live="polite"></div></fieldset>`;
 }
@@ -54,7 +56,9 @@ function userForm(entry: Mapping, options: { action: string; isNew: boolean; rea
 <input type="hidden" name="entry" value="user">${options.isNew ? '' : html`<input type="hidden" name="id" value="${entry['id']}">`}
 ${errorList(options.errors ?? [])}
 <fieldset><legend>CRM user</legend>${options.isNew ? input('id', 'Id', entry['id'], { required: true, hint: 'letters, digits, _ . -' }) : html`<p>Id: <code>${entry['id']}</code></p>`}
-${input('name', 'Name', entry['name'], { ...d, required: true })}${input('email', 'E-mail', entry['email'], { ...d, type: 'email', required: true })}</fieldset>
+${input('name', 'Name', entry['name'], { ...d, required: true })}${input('email', 'E-mail', entry['email'], { ...d, type: 'email', required: true })}
+${readOnly ? '' : html`<button type="button" class="discover" hx-post="/admin/discover" hx-include="closest form" hx-target="#discover-result" hx-swap="innerHTML">Find server settings</button>`}
+<div id="discover-result" aria-live="polite"></div></fieldset>
 <h2>Connections</h2>
 ${connectionFieldset('imap', entry, readOnly)}${connectionFieldset('smtp', entry, readOnly)}
 ${connectionFieldset('caldav', entry, readOnly)}${connectionFieldset('carddav', entry, readOnly)}
@@ -177,5 +181,6 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/d
     res.redirect(303, '/admin/users');
   });
 
+  router.post('/discover', discoverRoute(ctx, (kind, entry, options) => connectionFieldset(kind, entry, false, options)));
   router.post('/connections/test/:kind', connectionTestRoute(ctx, (kind, settings) => testConnection(ctx.hooks.connections, kind, settings)));
 }

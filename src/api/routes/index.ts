@@ -5,6 +5,7 @@ import { activityRoutes } from './activities.js';
 import { calendarItemRoutes } from './calendar-items.js';
 import { changeRoutes } from './changes.js';
 import { contactRoutes } from './contacts.js';
+import { discoverRoutes } from './discover.js';
 import { emailRoutes } from './emails.js';
 import { freeBusyRoutes } from './freebusy.js';
 import { leadRoutes } from './leads.js';
@@ -27,6 +28,7 @@ export function apiRoutes(ctx: ApiContext): AnyRoute[] {
     ...changeRoutes(ctx),
     ...webhookRoutes(ctx),
     ...userRoutes(ctx),
+    ...discoverRoutes(ctx),
     ...syncErrorRoutes(ctx),
   ];
 }
