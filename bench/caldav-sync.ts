@@ -25,37 +25,16 @@ import { createApp } from '../src/runtime/http-app.js';
 import { configSchema } from '../src/config/schema.js';
 import { createMetrics } from '../src/metrics.js';
 import { startRadicale } from '../test/servers/index.js';
-import { bridgePasses, openBenchBridge, countRequests, measureVdirsyncer, percentile, seconds, timed } from './dav-bench-support.js';
+import { basic, bridgePasses, eventText, openBenchBridge, countRequests, measureVdirsyncer, percentile, seconds, timed } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
 const apiToken = 'bench-token-0123456789abcdef';
 const DAY = 86_400_000;
 
-function basic(value: Date): string {
-  return value.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
 /** A whole calendar in one VCALENDAR; Radicale's PUT on a collection stores each component by UID
  * and takes X-WR-CALNAME as the display name. */
 function calendarText(name: string, components: string[]): string {
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//crm-bridge//bench//EN', `X-WR-CALNAME:${name}`, ...components, 'END:VCALENDAR', ''].join('\r\n');
-}
-
-function eventText(index: number, recurring: boolean, start: Date, summary = `Customer call ${index}`): string {
-  const lines = [
-    'BEGIN:VEVENT',
-    `UID:bench-event-${index}@example.com`,
-    `DTSTAMP:${basic(new Date(Date.UTC(2026, 0, 1)))}`,
-    `DTSTART:${basic(start)}`,
-    `DTEND:${basic(new Date(start.getTime() + 3_600_000))}`,
-    `SUMMARY:${summary}`,
-    `LOCATION:Room ${index % 40}`,
-    `DESCRIPTION:Agenda item ${index}\\nSecond line`,
-    ...(recurring ? ['RRULE:FREQ=WEEKLY;COUNT=20'] : []),
-    ...(index % 3 === 0 ? [`ATTENDEE;CN=Guest ${index};PARTSTAT=NEEDS-ACTION:mailto:guest${index % 500}@customer.example`] : []),
-    'END:VEVENT',
-  ];
-  return lines.join('\r\n');
 }
 
 function todoText(index: number, now: Date): string {

@@ -30,6 +30,29 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; re
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** iCalendar's basic UTC form, 20260101T080000Z. */
+export function basic(value: Date): string {
+  return value.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** One bench event (a VEVENT, no VCALENDAR around it); every third has an attendee. */
+export function eventText(index: number, recurring: boolean, start: Date, summary = `Customer call ${index}`): string {
+  const lines = [
+    'BEGIN:VEVENT',
+    `UID:bench-event-${index}@example.com`,
+    `DTSTAMP:${basic(new Date(Date.UTC(2026, 0, 1)))}`,
+    `DTSTART:${basic(start)}`,
+    `DTEND:${basic(new Date(start.getTime() + 3_600_000))}`,
+    `SUMMARY:${summary}`,
+    `LOCATION:Room ${index % 40}`,
+    `DESCRIPTION:Agenda item ${index}\\nSecond line`,
+    ...(recurring ? ['RRULE:FREQ=WEEKLY;COUNT=20'] : []),
+    ...(index % 3 === 0 ? [`ATTENDEE;CN=Guest ${index};PARTSTAT=NEEDS-ACTION:mailto:guest${index % 500}@customer.example`] : []),
+    'END:VEVENT',
+  ];
+  return lines.join('\r\n');
+}
+
 export function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -19,32 +19,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../src/config/schema.js';
 import { startSabre } from '../test/servers/index.js';
-import { bridgePasses, countRequests, openBenchBridge } from './dav-bench-support.js';
+import { bridgePasses, countRequests, eventText, openBenchBridge } from './dav-bench-support.js';
 import type { BenchRow } from './store-and-api.js';
 
 const DAY = 86_400_000;
 
-function basic(value: Date): string {
-  return value.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
-function eventText(index: number, start: Date, summary = `Customer call ${index}`): string {
-  return [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//crm-bridge//bench//EN',
-    'BEGIN:VEVENT',
-    `UID:bench-event-${index}@example.com`,
-    `DTSTAMP:${basic(new Date(Date.UTC(2026, 0, 1)))}`,
-    `DTSTART:${basic(start)}`,
-    `DTEND:${basic(new Date(start.getTime() + 3_600_000))}`,
-    `SUMMARY:${summary}`,
-    `LOCATION:Room ${index % 40}`,
-    `DESCRIPTION:Agenda item ${index}\\nSecond line`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
+/** One event in its own VCALENDAR (sabre/dav 1.8 stores one object per PUT). */
+function eventObject(index: number, start: Date, summary?: string): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//crm-bridge//bench//EN', eventText(index, false, start, summary), 'END:VCALENDAR', ''].join('\r\n');
 }
 
 export async function benchDavWithoutSync(options: { events: number }): Promise<BenchRow[]> {
@@ -65,7 +47,7 @@ export async function benchDavWithoutSync(options: { events: number }): Promise<
     const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 8, 0, 0));
     const startOf = (index: number) => new Date(monday.getTime() + (index % 90) * DAY + (index % 8) * 3_600_000);
     const put = async (index: number, summary?: string) => {
-      const res = await fetch(`${calendar}bench-event-${index}.ics`, { method: 'PUT', headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8' }, body: eventText(index, startOf(index), summary) });
+      const res = await fetch(`${calendar}bench-event-${index}.ics`, { method: 'PUT', headers: { Authorization: auth, 'Content-Type': 'text/calendar; charset=utf-8' }, body: eventObject(index, startOf(index), summary) });
       await res.text();
       if (res.status >= 300) throw new Error(`PUT event ${index}: HTTP ${res.status}`);
     };

@@ -5,6 +5,7 @@
 
 import { Resolver } from 'node:dns/promises';
 import type { AutoconfigServer, DiscoveryLookup, MailSecurity, SrvTarget } from '../../src/ports/discovery.js';
+import { readTextWithin } from '../caldav/read-body.js';
 import { childOf, childrenOf, parseXml, type XmlElement } from '../caldav/xml.js';
 
 const HTTP_TIMEOUT_MS = 5000;
@@ -56,24 +57,6 @@ export function parseAutoconfig(xml: string): AutoconfigServer[] | null {
   return servers;
 }
 
-async function readLimited(response: Response): Promise<string | null> {
-  const reader = response.body?.getReader();
-  if (!reader) return null;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_DOCUMENT_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export class NetworkDiscoveryLookup implements DiscoveryLookup {
   private readonly resolver: Resolver;
 
@@ -107,8 +90,8 @@ export class NetworkDiscoveryLookup implements DiscoveryLookup {
         await response.body?.cancel();
         return null;
       }
-      const text = await readLimited(response);
-      return text === null ? null : parseAutoconfig(text);
+      // Larger than any real document: treated as none (readTextWithin throws, caught below).
+      return parseAutoconfig(await readTextWithin(response, MAX_DOCUMENT_BYTES, `autoconfig ${url}`));
     } catch {
       // Nothing there (no such host, refused, timed out, a certificate that is not trusted).
       return null;

@@ -46,6 +46,8 @@ beforeAll(async () => {
   http = createServer((req, res) => {
     documents.push(req.url ?? '');
     const domain = /^\/([^/]+)\/config-v1\.1\.xml/.exec(req.url ?? '')?.[1];
+    // A document larger than any real one (256 KiB): treated as none, however it goes on.
+    if (domain === 'huge.example.test') return void res.writeHead(200, { 'content-type': 'application/xml' }).end(autoconfigXml(domain).replace('<domain>', `<!--${'x'.repeat(300 * 1024)}--><domain>`));
     if (domain !== 'autoconfig.example.test') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/xml' }).end(autoconfigXml(domain));
   });
@@ -93,6 +95,13 @@ describe('POST /api/v1/discover', () => {
     expect(answer.body.imap).toEqual({ host: '127.0.0.1', port: cyrus.imapPort, security: 'starttls', username: 'Dana.Demo', source: expect.stringMatching(/^autoconfig http:\/\/127\.0\.0\.1:\d+\/autoconfig\.example\.test\/config-v1\.1\.xml\?emailaddress=Dana\.Demo%40autoconfig\.example\.test$/) });
     expect(answer.body.smtp).toMatchObject({ host: 'smtp.autoconfig.example.test', port: 587, security: 'starttls', username: 'Dana.Demo@autoconfig.example.test' });
     expect(documents).toContain('/autoconfig.example.test/config-v1.1.xml?emailaddress=Dana.Demo%40autoconfig.example.test');
+  });
+
+  it('ignores an autoconfig document larger than 256 KiB', async () => {
+    const answer = await api.call('POST', '/api/v1/discover', { body: { email: 'eve@huge.example.test' } });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ imap: null, smtp: null });
+    expect(documents.some((url) => url.startsWith('/huge.example.test/'))).toBe(true);
   });
 
   it('finds nothing for a domain that publishes nothing, and says what it tried', async () => {
