@@ -55,7 +55,10 @@ function unpackCyrus(prefix) {
   const work = join(prefix, '..', 'cyrus-debs');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true, mode: 0o755 });
-  if (!run('apt-get', ['download', ...CYRUS_DEBS], {}, work)) return false;
+  // Without package lists (a machine that had everything else installed) the download fails: as
+  // root, fetch the lists once and try again.
+  const download = () => run('apt-get', ['download', ...CYRUS_DEBS], {}, work);
+  if (!download() && !(canInstallWithApt() && run('apt-get', ['update'], { DEBIAN_FRONTEND: 'noninteractive' }) && download())) return false;
   rmSync(prefix, { recursive: true, force: true });
   mkdirSync(prefix, { recursive: true, mode: 0o755 });
   for (const deb of readdirSync(work).filter((name) => name.endsWith('.deb'))) {
