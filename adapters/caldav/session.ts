@@ -179,7 +179,9 @@ export class CalDavSession implements DavSession {
       }
       if (!this.mightAlreadyExist(res)) throw this.http.fail('MKCALENDAR', url, res);
       const existing = await this.readCollection(url, 'calendar');
-      if (existing !== null && existing.displayName === name) return existing;
+      // Our own calendar from a create whose answer was lost; not one of that name that cannot hold
+      // what is asked for (a client's events-only "CRM" when the CRM task list is to be "CRM" too).
+      if (existing !== null && existing.displayName === name && components.every((component) => existing.components.includes(component))) return existing;
       // Something else (another calendar, a plain collection) holds the name: try the random one.
     }
     throw new BridgeError('CONFLICT', `${describe('MKCALENDAR', home)} failed: a collection named like "${name}" already exists`);

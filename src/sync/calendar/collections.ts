@@ -26,7 +26,9 @@ export interface CrmCollections {
 export async function ensureCrmCollections(session: DavSession, spec: { sourceId: string; crmCalendar: string; crmTaskList: string }, calendars: readonly DavCollection[], log: Logger): Promise<CrmCollections> {
   const all = [...calendars];
   const sameName = spec.crmCalendar === spec.crmTaskList;
-  let crmCalendar = resolveCollection(all, spec.crmCalendar);
+  // Two calendars may carry the name (a client's events-only "CRM" and the task list the bridge
+  // made next to it): the events go to one that holds events.
+  let crmCalendar = resolveCollection(all.filter((calendar) => calendar.components.includes('VEVENT')), spec.crmCalendar) ?? resolveCollection(all, spec.crmCalendar);
   if (!crmCalendar) {
     // A configured URL names a calendar that must exist: the bridge creates only by name.
     if (/^https?:\/\//i.test(spec.crmCalendar)) throw new BridgeError('NOT_FOUND', `${spec.sourceId}: calendar ${spec.crmCalendar} does not exist`);

@@ -1,6 +1,7 @@
-// The caldav runner end to end against real servers (Radicale and Xandikos): CRM appointments and
+// The caldav runner end to end against real servers (every CalDAV server of the matrix): CRM appointments and
 // tasks reach the CRM calendar, client edits come back, tracked events become activities.
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { DavCollection } from '../../../src/ports/dav.js';
 import { resetUserSync } from '../../../src/sync/reset-user-sync.js';
 import { startApi } from '../../support/api-server.js';
 import { createTestStore, type TestStore } from '../../support/memory-store.js';
@@ -134,6 +135,43 @@ describe.each(serverNames)('calendar sync against %s', (server) => {
     expect(events.map((object) => object.data.includes('BEGIN:VEVENT'))).toEqual([true]);
     expect(todos.map((object) => object.data.includes('BEGIN:VTODO'))).toEqual([true]);
     expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
+  });
+
+  it('a client calendar for events only, named like the CRM task list: the tasks get a list of that name next to it, once', async () => {
+    const user = await calendarUser(servers, server);
+    const client = await clientSession(user);
+    const own = await client.createCalendar(user.crmCalendar, ['VEVENT']);
+    // crmCalendar and crmTaskList are the same name (calendarConfig): one calendar for both is wanted.
+    const config = calendarConfig(user);
+    await t.store.users.upsert({ id: 'alice', name: 'Alice Example', email: user.email });
+    const start = hoursAhead(6);
+    await t.store.activities.create({ kind: 'appointment', owner: 'alice', subject: 'Event', start: start.toISOString(), end: new Date(start.getTime() + hour).toISOString() });
+    await t.store.activities.create({ kind: 'task', owner: 'alice', subject: 'Todo' });
+    expect(await syncOnce(t.store, config)).toMatchObject({ changed: 2, itemErrors: 0 });
+    const named = (await client.listCalendars()).filter((calendar) => calendar.displayName === user.crmCalendar);
+    const texts = async (calendar: DavCollection) => (await objectsOf(client, calendar)).map((object) => (object.data.includes('BEGIN:VTODO') ? 'VTODO' : 'VEVENT'));
+    if (own.components.includes('VTODO')) {
+      // Xandikos ignores the component set of MKCALENDAR: its calendar holds both.
+      expect(named).toHaveLength(1);
+      expect((await texts(named[0]!)).sort()).toEqual(['VEVENT', 'VTODO']);
+    } else {
+      expect(named).toHaveLength(2);
+      expect(await texts(named.find((calendar) => calendar.href === own.href)!)).toEqual(['VEVENT']);
+      expect(await texts(named.find((calendar) => calendar.href !== own.href)!)).toEqual(['VTODO']);
+    }
+    // Later passes find both and create nothing.
+    const realFetch = globalThis.fetch;
+    const methods: string[] = [];
+    globalThis.fetch = (input, init) => {
+      methods.push(init?.method ?? 'GET');
+      return realFetch(input, init);
+    };
+    try {
+      expect(await syncOnce(t.store, config)).toMatchObject({ changed: 0, itemErrors: 0 });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(methods).not.toContain('MKCALENDAR');
   });
 
   it('syncs tasks both ways: completion, due date and priority; a personal task given the category becomes a CRM task', async () => {
