@@ -110,6 +110,9 @@ function mailConnection(body: FormBody, kind: ConnectionKind, previous: unknown)
     password: '',
     allowInsecureTls: body[`${kind}.allowInsecureTls`] === 'on',
   };
+  // The CA certificates the connection trusts besides the system's (a PEM file on the bridge's machine).
+  const ca = text(body, `${kind}.tls.ca`);
+  if (ca !== undefined) connection['tls'] = { ca };
   return withPassword(kind, connection, body, previous);
 }
 

@@ -7,7 +7,8 @@
  * read the password off the wire. So the stored password is reused only while the connection
  * still names the destination and account it was saved for:
  * - IMAP/SMTP: the same host (case-insensitive), port, security mode and user name, and
- *   `allowInsecureTls` not newly switched on (that would let a man in the middle read it);
+ *   `allowInsecureTls` not newly switched on and no other CA file trusted (either would let a man
+ *   in the middle read it);
  * - CalDAV/CardDAV: the same URL origin (scheme, host and port; another path on the same server
  *   is fine) and user name.
  * Anything else needs the password typed again.
@@ -36,6 +37,8 @@ export function destinationChanges(kind: StoredPasswordKind, typed: Mapping, sto
     if (Number(textOf(typed['port'])) !== Number(textOf(stored['port']))) changed.push('port');
     if ((textOf(typed['security']) || 'tls') !== (textOf(stored['security']) || 'tls')) changed.push('security');
     if (isOn(typed['allowInsecureTls']) && !isOn(stored['allowInsecureTls'])) changed.push('self-signed certificates');
+    const caOf = (connection: Mapping) => (isMapping(connection['tls']) ? textOf(connection['tls']['ca']) : '');
+    if (caOf(typed) !== '' && caOf(typed) !== caOf(stored)) changed.push('trusted CA certificates');
   } else {
     const typedOrigin = originOf(typed['url']);
     if (typedOrigin === undefined || typedOrigin !== originOf(stored['url'])) changed.push('server (URL scheme, host or port)');

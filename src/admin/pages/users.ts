@@ -35,7 +35,7 @@ export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnl
   const fields = kind === 'imap' || kind === 'smtp'
     ? html`${input(`${kind}.host`, 'Host', connection['host'], disabled)}${input(`${kind}.port`, 'Port', connection['port'] ?? (kind === 'imap' ? 993 : 465), { ...disabled, type: 'number' })}
 ${select(`${kind}.security`, 'Security', connection['security'] ?? 'tls', securityModes, disabled)}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
-${password(`${kind}.password`, 'Password', stored, disabled)}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
+${password(`${kind}.password`, 'Password', stored, disabled)}${input(`${kind}.tls.ca`, 'CA certificates', sub(connection, 'tls')['ca'], { ...disabled, hint: "PEM file on the bridge's machine, trusted besides the system's roots (tls.ca)" })}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
     : html`${input(`${kind}.url`, 'URL', connection['url'], { ...disabled, type: 'url', hint: 'server root, principal or home set' })}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
 ${password(`${kind}.password`, 'Password', stored, disabled)}`;
   const name = connectionNames[kind];

@@ -32,6 +32,14 @@ describe('admin forms to configuration entries', () => {
     expect(parsed.contacts.direction).toBe('crm-to-client');
   });
 
+  it('takes the CA certificates file of a mail connection (tls.ca), and none when the field is empty', () => {
+    const connection = { 'imap.enabled': 'on', 'imap.host': 'mail.example.com', 'imap.port': '993', 'imap.security': 'tls', 'imap.username': 'bob', 'imap.password': 'pw-1' };
+    const withCa = userDocumentFromForm({ ...base, ...connection, 'imap.tls.ca': ' /etc/ssl/corp-ca.pem ' }, {});
+    expect(withCa.errors).toEqual([]);
+    expect(userConfigSchema.parse(withCa.document).imap?.tls).toEqual({ ca: '/etc/ssl/corp-ca.pem' });
+    expect(userDocumentFromForm({ ...base, ...connection, 'imap.tls.ca': '' }, {}).document['imap']).not.toHaveProperty('tls');
+  });
+
   it('keeps the stored password when the password field is left empty (passwords are never sent to the browser)', () => {
     const previous = { ...base, caldav: { url: 'http://dav.example.com/', username: 'bob', password: 'stored-pw' } };
     const kept = userDocumentFromForm({ ...base, 'caldav.enabled': 'on', 'caldav.url': 'http://dav.example.com/', 'caldav.username': 'bob', 'caldav.password': '' }, previous);

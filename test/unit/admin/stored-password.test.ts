@@ -14,6 +14,11 @@ describe('reusing a stored connection password', () => {
   it('names every change of destination or account and gives no password', () => {
     expect(destinationChanges('smtp', { host: 'evil.example', port: '25', security: 'none', username: 'eve', allowInsecureTls: true }, imap)).toEqual(['host', 'port', 'security', 'self-signed certificates', 'user name']);
     expect(passwordFor('imap', { ...imap, host: 'evil.example', password: '' }, '', imap)).toEqual({ password: '', refusal: 'the host changed: type the password again (a stored password is only sent to the server and account it was saved for)' });
+    // Trusting another CA file could let a man in the middle read the password; keeping it, or none, is fine.
+    expect(destinationChanges('imap', { ...imap, tls: { ca: '/tmp/attacker-ca.pem' } }, { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } })).toEqual(['trusted CA certificates']);
+    expect(destinationChanges('imap', { ...imap, tls: { ca: '/tmp/attacker-ca.pem' } }, imap)).toEqual(['trusted CA certificates']);
+    expect(destinationChanges('imap', { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } }, { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } })).toEqual([]);
+    expect(destinationChanges('imap', imap, { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } })).toEqual([]);
     // Switching self-signed certificates off is no risk.
     expect(destinationChanges('imap', { ...imap, allowInsecureTls: false }, { ...imap, allowInsecureTls: true })).toEqual([]);
     for (const url of ['http://dav.example.com/bob/', 'https://dav.example.com:8443/bob/', 'https://dav.attacker.example/bob/', 'not a url']) {
