@@ -89,6 +89,10 @@ SERVICES {
 }
 EVENTS {
 }
+DAEMON {
+  # IDLE notifications (RFC 2177) the moment a mailbox changes, as deployments run it.
+  idled cmd="${bin}/idled -C ${conf}"
+}
 `;
 }
 

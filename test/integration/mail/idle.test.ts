@@ -1,14 +1,15 @@
 import { describe, expect, inject, it } from 'vitest';
-import { createMailUsers } from '../../servers/users.js';
 import { freePort, startServe, tempDir, writeConfig } from '../../support/cli.js';
-import { buildMessage, imapClient, newMessageId } from '../../support/mail.js';
+import { imapTargets } from '../../support/imap-targets.js';
+import { buildMessage, newMessageId } from '../../support/mail.js';
 
 const servers = inject('servers');
 const token = 'idle-test-token-0123456789';
 
-describe('serve keeps IDLE connections (real Dovecot)', () => {
+describe.each(imapTargets(servers))('serve keeps IDLE connections on $title', (imap) => {
   it('turns mail appended to the tracked folder into an activity within about a second', async () => {
-    const [alice] = await createMailUsers(servers, ['alice']);
+    const [alice] = await imap.createUsers(['alice']);
+    const crm = imap.folder('CRM');
     const dir = tempDir();
     const port = await freePort();
     const file = writeConfig(dir, `
@@ -21,12 +22,12 @@ sync: { intervalSeconds: 3600 }
 users:
   - id: alice
     name: Alice
-    email: ${alice!.username}
-    imap: { host: ${servers.dovecot.host}, port: ${servers.dovecot.imapPort}, security: none, username: ${alice!.username}, password: secret }
+    email: ${alice!.address}
+    imap: { host: ${imap.host}, port: ${imap.port}, security: none, username: ${alice!.username}, password: secret }
     mail: { autoTrack: none }
 `);
     const server = await startServe(file, dir);
-    const client = await imapClient(servers, alice!.username);
+    const client = await imap.client(alice!);
     try {
       const activities = async () => {
         const response = await fetch(`${server.url}/api/v1/activities`, { headers: { authorization: `Bearer ${token}` } });
@@ -34,13 +35,13 @@ users:
       };
       // The first pass creates the CRM folder and starts the watchers.
       const deadline = Date.now() + 20_000;
-      while (!(await client.list()).some((folder) => folder.path === 'CRM') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!(await client.list()).some((folder) => folder.path === crm) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 500));
       const latencies: number[] = [];
       for (let i = 0; i < 3; i += 1) {
         const id = newMessageId();
         const started = Date.now();
-        await client.append('CRM', buildMessage({ messageId: id, subject: `idle ${i}` }));
+        await client.append(crm, buildMessage({ messageId: id, subject: `idle ${i}` }));
         while (!(await activities()).some((activity) => activity.messageId === id)) {
           if (Date.now() - started > 10_000) throw new Error(`message ${i} did not arrive within 10 s:\n${server.output().stdout}\n${server.output().stderr}`);
           await new Promise((r) => setTimeout(r, 25));
