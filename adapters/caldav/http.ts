@@ -5,6 +5,7 @@
 
 import { BridgeError } from '../../src/domain/errors.js';
 import { abortError } from '../deadline.js';
+import { fetchTrusting } from '../tls-trust.js';
 import type { DavServerSettings } from '../../src/ports/dav.js';
 import { describe, fetchError, statusError } from './parse-dav-error.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readTextWithin } from './read-body.js';
@@ -26,6 +27,8 @@ export interface DavHttpOptions {
    * refused before they are sent. Absent: only the origin of the first request is trusted.
    */
   serverUrl?: string;
+  /** PEM certificates trusted besides the system's roots (the connection's `tls.ca`, read). */
+  tlsCa?: string;
 }
 
 export interface DavHttpResponse {
@@ -82,8 +85,11 @@ export class DavHttp {
   readonly secrets: readonly string[];
   /** Origins that get the credentials: the configured server's, plus trusted well-known redirects. */
   private readonly trustedOrigins = new Set<string>();
+  /** The fetch trusting the connection's CA; absent: the global fetch (looked up per request). */
+  private readonly trustingFetch: typeof fetch | undefined;
 
   constructor(options: DavHttpOptions) {
+    this.trustingFetch = options.tlsCa === undefined ? undefined : fetchTrusting(options.tlsCa);
     this.username = options.username;
     const token = Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64');
     this.authorization = `Basic ${token}`;
@@ -136,7 +142,7 @@ export class DavHttp {
     if (this.abort?.aborted) onAbort();
     else this.abort?.addEventListener('abort', onAbort, { once: true });
     try {
-      const res = await fetch(url, {
+      const res = await (this.trustingFetch ?? fetch)(url, {
         method,
         headers,
         ...(init.body !== undefined ? { body: init.body } : {}),
@@ -172,5 +178,6 @@ export function davHttpFor(settings: DavServerSettings, abort?: AbortSignal): Da
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.maxResponseBytes !== undefined ? { maxResponseBytes: settings.maxResponseBytes } : {}),
     ...(abort !== undefined ? { abort } : {}),
+    ...(settings.tlsCa !== undefined ? { tlsCa: settings.tlsCa } : {}),
   });
 }

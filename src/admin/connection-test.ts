@@ -1,5 +1,5 @@
 import type { DavServerConfig, MailServerConfig } from '../config/schema.js';
-import { serverSettings } from '../config/server-settings.js';
+import { davSettings, serverSettings } from '../config/server-settings.js';
 import { BridgeError, isBridgeError, type ErrorCode } from '../domain/errors.js';
 import { maskSecrets } from '../domain/mask-secrets.js';
 import type { AddressBookConnector } from '../ports/address-book.js';
@@ -51,7 +51,7 @@ async function run(adapters: ConnectionAdapters, kind: ConnectionKind, settings:
     return { ok: true, summary: 'connected and logged in (nothing sent)', items: [] };
   }
   const dav = settings as DavServerConfig;
-  const server = { url: dav.url, username: dav.username, password: dav.password, timeoutMs };
+  const server = davSettings(dav, { timeoutMs });
   const collections = kind === 'caldav' ? await (await adapters.caldav.connect(server)).listCalendars() : await (await adapters.carddav.connect(server)).listAddressBooks();
   const what = kind === 'caldav' ? 'calendar(s) and task list(s)' : 'address book(s)';
   return {

@@ -110,16 +110,20 @@ function mailConnection(body: FormBody, kind: ConnectionKind, previous: unknown)
     password: '',
     allowInsecureTls: body[`${kind}.allowInsecureTls`] === 'on',
   };
-  // The CA certificates the connection trusts besides the system's (a PEM file on the bridge's machine).
+  return withPassword(kind, withCaFile(connection, body, kind), body, previous);
+}
+
+/** The CA certificates the connection trusts besides the system's (a PEM file on the bridge's machine). */
+function withCaFile(connection: Mapping, body: FormBody, kind: ConnectionKind): Mapping {
   const ca = text(body, `${kind}.tls.ca`);
   if (ca !== undefined) connection['tls'] = { ca };
-  return withPassword(kind, connection, body, previous);
+  return connection;
 }
 
 function davConnection(body: FormBody, kind: ConnectionKind, previous: unknown): BuiltConnection {
   if (body[`${kind}.enabled`] !== 'on') return { connection: undefined };
   const connection: Mapping = { url: text(body, `${kind}.url`) ?? '', username: text(body, `${kind}.username`) ?? '', password: '' };
-  return withPassword(kind, connection, body, previous);
+  return withPassword(kind, withCaFile(connection, body, kind), body, previous);
 }
 
 /** Set the connection on the document; a refused stored password becomes a form error. */

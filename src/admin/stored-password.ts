@@ -10,7 +10,7 @@
  *   `allowInsecureTls` not newly switched on and no other CA file trusted (either would let a man
  *   in the middle read it);
  * - CalDAV/CardDAV: the same URL origin (scheme, host and port; another path on the same server
- *   is fine) and user name.
+ *   is fine), user name and no other CA file trusted.
  * Anything else needs the password typed again.
  */
 type Mapping = Record<string, unknown>;
@@ -37,12 +37,12 @@ export function destinationChanges(kind: StoredPasswordKind, typed: Mapping, sto
     if (Number(textOf(typed['port'])) !== Number(textOf(stored['port']))) changed.push('port');
     if ((textOf(typed['security']) || 'tls') !== (textOf(stored['security']) || 'tls')) changed.push('security');
     if (isOn(typed['allowInsecureTls']) && !isOn(stored['allowInsecureTls'])) changed.push('self-signed certificates');
-    const caOf = (connection: Mapping) => (isMapping(connection['tls']) ? textOf(connection['tls']['ca']) : '');
-    if (caOf(typed) !== '' && caOf(typed) !== caOf(stored)) changed.push('trusted CA certificates');
   } else {
     const typedOrigin = originOf(typed['url']);
     if (typedOrigin === undefined || typedOrigin !== originOf(stored['url'])) changed.push('server (URL scheme, host or port)');
   }
+  const caOf = (connection: Mapping) => (isMapping(connection['tls']) ? textOf(connection['tls']['ca']) : '');
+  if (caOf(typed) !== '' && caOf(typed) !== caOf(stored)) changed.push('trusted CA certificates');
   if (textOf(typed['username']) !== textOf(stored['username'])) changed.push('user name');
   return changed;
 }

@@ -5,6 +5,7 @@
  *     (RFC 6638 §5) where the server offers one;
  *  3. otherwise what was synced: appointments and meetings in the CRM the address takes part in.
  */
+import { davSettings } from '../config/server-settings.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { normalizeEmail } from '../domain/fields.js';
@@ -50,7 +51,7 @@ async function fromScheduleOutbox(deps: BusyLookupDeps, addresses: readonly stri
   const asker = askingUser(deps.config);
   if (!deps.schedule || !asker?.caldav || addresses.length === 0) return found;
   try {
-    const answers = await deps.schedule.query(asker.caldav, { organizer: { email: asker.email, name: asker.name }, attendees: addresses, start: from, end: to });
+    const answers = await deps.schedule.query(davSettings(asker.caldav), { organizer: { email: asker.email, name: asker.name }, attendees: addresses, start: from, end: to });
     for (const answer of answers ?? []) {
       if (answer.calendarData === null) continue;
       try {

@@ -97,7 +97,8 @@ function caFileChecks(config: Config): ErrorDetail[] {
     if (!text.includes('-----BEGIN CERTIFICATE-----')) details.push({ path, message: `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
   };
   if (config.tls?.ca !== undefined) check('tls.ca', config.tls.ca);
-  for (const { path, server } of mailConnections(config)) {
+  const davConnections = config.users.flatMap((user, i) => (['caldav', 'carddav'] as const).flatMap((kind) => (user[kind] ? [{ path: `users[${i}].${kind}`, server: user[kind] }] : [])));
+  for (const { path, server } of [...mailConnections(config), ...davConnections]) {
     if (server.tls?.ca !== undefined && server.tls.ca !== config.tls?.ca) check(`${path}.tls.ca`, server.tls.ca);
   }
   return details;

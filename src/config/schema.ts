@@ -80,6 +80,8 @@ const davServer = z.object({
   url: httpUrl,
   username: nonEmpty,
   password: text,
+  /** The CA certificates an https server is trusted by besides the system's roots. */
+  tls: z.object({ ca: nonEmpty.optional() }).strict().optional(),
 });
 
 const userMail = z.object({
@@ -348,20 +350,31 @@ export const configSchema = z.object({
   sharedMailboxes: z.array(sharedMailboxConfigSchema).default([]),
 }).transform(withDefaultTls);
 
-/** Every IMAP and SMTP connection with the top-level `tls` filled in where it sets nothing itself. */
-function withDefaultTls<T extends { tls?: TlsOptions | undefined; users: Array<{ imap?: MailServerShape | undefined; smtp?: MailServerShape | undefined }>; sharedMailboxes: Array<{ imap: MailServerShape }> }>(config: T): T {
+/**
+ * Every connection with the top-level `tls` filled in where it sets nothing itself: IMAP and SMTP
+ * take both keys, CalDAV and CardDAV the CA (their certificates are always checked).
+ */
+function withDefaultTls<T extends { tls?: TlsOptions | undefined; users: Array<{ imap?: MailServerShape | undefined; smtp?: MailServerShape | undefined; caldav?: DavServerShape | undefined; carddav?: DavServerShape | undefined }>; sharedMailboxes: Array<{ imap: MailServerShape }> }>(config: T): T {
   const defaults = config.tls;
   if (defaults === undefined) return config;
   const fill = <S extends MailServerShape>(server: S): S => ({ ...server, tls: { ...defaults, ...server.tls } });
+  const fillDav = <S extends DavServerShape>(server: S): S => (defaults.ca === undefined || server.tls?.ca !== undefined ? server : { ...server, tls: { ...server.tls, ca: defaults.ca } });
   return {
     ...config,
-    users: config.users.map((user) => ({ ...user, ...(user.imap ? { imap: fill(user.imap) } : {}), ...(user.smtp ? { smtp: fill(user.smtp) } : {}) })),
+    users: config.users.map((user) => ({
+      ...user,
+      ...(user.imap ? { imap: fill(user.imap) } : {}),
+      ...(user.smtp ? { smtp: fill(user.smtp) } : {}),
+      ...(user.caldav ? { caldav: fillDav(user.caldav) } : {}),
+      ...(user.carddav ? { carddav: fillDav(user.carddav) } : {}),
+    })),
     sharedMailboxes: config.sharedMailboxes.map((box) => ({ ...box, imap: fill(box.imap) })),
   };
 }
 
 type TlsOptions = z.infer<typeof tlsOptions>;
 type MailServerShape = { tls?: TlsOptions | undefined };
+type DavServerShape = { tls?: { ca?: string | undefined } | undefined };
 
 export type Config = z.infer<typeof configSchema>;
 export type UserConfig = z.infer<typeof userConfigSchema>;

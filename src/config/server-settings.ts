@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { BridgeError } from '../domain/errors.js';
+import type { DavServerSettings } from '../ports/dav.js';
 import type { MailServerSettings } from '../ports/mail.js';
-import type { MailServerConfig } from './schema.js';
+import type { DavServerConfig, MailServerConfig } from './schema.js';
 
 /**
  * The connection settings of a configured IMAP or SMTP server, as the mail ports take them. The
@@ -18,6 +19,14 @@ export function serverSettings(server: MailServerConfig): MailServerSettings {
   };
   const ca = server.tls?.ca;
   if (ca !== undefined) settings.tlsCa = readCaFile(ca, `${server.host}:${server.port}`);
+  return settings;
+}
+
+/** The connection settings of a configured CalDAV or CardDAV server; `tls.ca` read as for mail. */
+export function davSettings(server: DavServerConfig, extra: Pick<DavServerSettings, 'timeoutMs' | 'maxResponseBytes'> = {}): DavServerSettings {
+  const settings: DavServerSettings = { url: server.url, username: server.username, password: server.password, ...extra };
+  const ca = server.tls?.ca;
+  if (ca !== undefined) settings.tlsCa = readCaFile(ca, server.url);
   return settings;
 }
 

@@ -14,6 +14,8 @@ export interface DavServerSettings {
   timeoutMs?: number;
   /** Largest DAV response body read (`sync.maxDavResponseBytes`); the adapter's default when absent. */
   maxResponseBytes?: number;
+  /** PEM certificates trusted besides the system's roots (the connection's `tls.ca` file, read). */
+  tlsCa?: string;
 }
 
 export type DavComponent = 'VEVENT' | 'VTODO' | 'VJOURNAL';

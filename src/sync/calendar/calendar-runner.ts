@@ -1,3 +1,4 @@
+import { davSettings } from '../../config/server-settings.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import { BridgeError } from '../../domain/errors.js';
@@ -18,7 +19,7 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     // Radicale builds its item cache on the first request to a large collection (a PROPFIND of
     // a 6,000-item home took over 30 s in bench/caldav-sync); each request gets
     // sync.commandTimeoutSeconds (default two minutes).
-    server: { url: user.caldav.url, username: user.caldav.username, password: user.caldav.password, timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes },
+    server: davSettings(user.caldav, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
     crmCalendar: user.calendar.crmCalendar,
     trackCategory: user.calendar.trackCategory,
     crmTaskList: user.tasks.crmTaskList,

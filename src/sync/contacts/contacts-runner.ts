@@ -1,3 +1,4 @@
+import { davSettings } from '../../config/server-settings.js';
 import type { Logger } from 'pino';
 import { contactFieldKeys, type ContactFieldKey } from '../../contacts/card-fields.js';
 import { parseFilterExpression } from '../../contacts/filter.js';
@@ -24,7 +25,7 @@ export function contactSyncSpecOf(config: Config, source: SyncSource): ContactSy
     // sync state on the first sync-collection (84 s and 12 s for 10,000 cards in
     // bench/carddav-sync): the default sync.commandTimeoutSeconds (120) lets that finish, and the
     // next pass finds it warm.
-    server: { url: user.carddav.url, username: user.carddav.username, password: user.carddav.password, timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes },
+    server: davSettings(user.carddav, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
     addressBook: c.addressBook,
     direction: c.direction,
     filter: { owned: c.filter.owned, accounts: c.filter.accounts, where: c.filter.where === undefined ? [] : parseFilterExpression(c.filter.where) },

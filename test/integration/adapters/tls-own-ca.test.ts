@@ -10,14 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect as connectTcp } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { CalDavConnector } from '../../../adapters/caldav/index.js';
 import { ImapConnector } from '../../../adapters/imap/index.js';
 import { SmtpSender } from '../../../adapters/smtp/index.js';
 import { parseConfigText } from '../../../src/config/load.js';
-import { serverSettings } from '../../../src/config/server-settings.js';
+import { davSettings, serverSettings } from '../../../src/config/server-settings.js';
 import type { MailServerSettings } from '../../../src/ports/mail.js';
 import { createCyrusUser } from '../../servers/cyrus.js';
 import { startDovecot, type DovecotServer } from '../../servers/dovecot.js';
-import { randomUsername } from '../../servers/users.js';
+import { createRadicaleUser, randomUsername } from '../../servers/users.js';
 import { rejection } from '../../support/errors.js';
 import { testCertificateAuthority } from '../../support/tls.js';
 
@@ -147,4 +150,50 @@ describe('Cyrus with a certificate of the run\'s CA', () => {
       expect(error.message).toMatch(/not trusted/);
     });
   }
+});
+
+describe('CalDAV over https with a certificate of its own CA (Radicale behind a TLS terminator)', () => {
+  let terminator: TlsServer;
+  let url = '';
+  beforeAll(async () => {
+    const target = new URL(servers.radicale.url);
+    terminator = createTlsServer({ key: authority.keyPem, cert: authority.certPem }, (socket) => {
+      const upstream = connectTcp(Number(target.port), target.hostname);
+      socket.pipe(upstream).pipe(socket);
+      const close = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(terminator.address() as { port: number }).port}/`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (terminator ? terminator.close(() => resolve()) : resolve()));
+  });
+
+  const caldavOf = async (tls: { connection?: string; global?: string }) => {
+    const user = await createRadicaleUser(servers, 'tlsdav');
+    const { config } = parseConfigText(`${tls.global ?? ''}\nusers:\n  - { id: dana, name: Dana, email: dana@example.com, caldav: { url: "${url}", username: ${user.username}, password: ${user.password}${tls.connection ?? ''} } }\n`, {});
+    return { ...davSettings(config.users[0]!.caldav!), timeoutMs: 10_000 };
+  };
+
+  it('discovers and lists calendars with tls.ca on the connection, and with it once at the top level', async () => {
+    for (const settings of [await caldavOf({ connection: `, tls: { ca: ${caFile} }` }), await caldavOf({ global: `tls: { ca: ${caFile} }` })]) {
+      expect(settings.tlsCa).toBe(authority.caPem);
+      const session = await new CalDavConnector().connect(settings);
+      const calendar = await session.createCalendar(`Over TLS ${randomUsername('c')}`, ['VEVENT']);
+      expect(calendar.href.startsWith(url)).toBe(true);
+      expect((await session.listCalendars()).map((c) => c.href)).toContain(calendar.href);
+    }
+  });
+
+  it('refuses the certificate without tls.ca, naming the server and the reason', async () => {
+    const error = await rejection(new CalDavConnector().connect(await caldavOf({})));
+    expect(error.code).toBe('CONFIG');
+    expect(error.message).toContain('127.0.0.1');
+    expect(error.message).toMatch(/TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
+  });
 });

@@ -19,6 +19,7 @@ describe('reusing a stored connection password', () => {
     expect(destinationChanges('imap', { ...imap, tls: { ca: '/tmp/attacker-ca.pem' } }, imap)).toEqual(['trusted CA certificates']);
     expect(destinationChanges('imap', { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } }, { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } })).toEqual([]);
     expect(destinationChanges('imap', imap, { ...imap, tls: { ca: '/etc/ssl/corp-ca.pem' } })).toEqual([]);
+    expect(destinationChanges('caldav', { ...dav, tls: { ca: '/tmp/attacker-ca.pem' } }, dav)).toEqual(['trusted CA certificates']);
     // Switching self-signed certificates off is no risk.
     expect(destinationChanges('imap', { ...imap, allowInsecureTls: false }, { ...imap, allowInsecureTls: true })).toEqual([]);
     for (const url of ['http://dav.example.com/bob/', 'https://dav.example.com:8443/bob/', 'https://dav.attacker.example/bob/', 'not a url']) {
