@@ -5,9 +5,13 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 
+function trusted(extraPem: string): string[] {
+  return [...rootCertificates, extraPem];
+}
+
 /** The `ca` part of Node's TLS options for a connection with `tls.ca` (nothing without one). */
 export function withCa(extraPem: string | undefined): { ca?: string[] } {
-  return extraPem === undefined ? {} : { ca: [...rootCertificates, extraPem] };
+  return extraPem === undefined ? {} : { ca: trusted(extraPem) };
 }
 
 /** One connection pool per CA text: sessions of every pass share it instead of opening their own. */
@@ -21,7 +25,7 @@ const pools = new Map<string, Agent>();
 export function fetchTrusting(extraPem: string): typeof fetch {
   let pool = pools.get(extraPem);
   if (pool === undefined) {
-    pool = new Agent({ connect: { ca: [...rootCertificates, extraPem] } });
+    pool = new Agent({ connect: { ca: trusted(extraPem) } });
     pools.set(extraPem, pool);
   }
   const dispatcher = pool;

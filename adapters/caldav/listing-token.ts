@@ -2,9 +2,9 @@
 // (RFC 6578): sabre/dav 1.8 (older Baikal and ownCloud), Zimbra, many hosted servers. It holds what
 // a real token stands for, the state of the collection when it was issued: the collection's
 // CalendarServer getctag (calendarserver-ctag.txt: it changes whenever a member does) and each
-// member's href with a digest of its ETag (RFC 4918 §8.6). The next pass asks only for the ctag
-// (one PROPFIND Depth 0) and, when it changed, lists the ETags (Depth 1) and diffs that listing
-// against the token: members whose ETag changed or that are new are fetched, members the token
+// member's href with a digest of its ETag (RFC 4918 §8.6). The next pass reads only the collection
+// itself (one PROPFIND Depth 0, for its ctag) and, when that changed, lists the ETags (Depth 1) and
+// diffs that listing against the token: members whose ETag changed or that are new are fetched, members the token
 // has and the listing lacks are deleted. So the engine sees the same delta a sync-collection would
 // give, and the token is stored only with the rest of a finished pass, like a real one.
 //

@@ -28,9 +28,6 @@ export const COLLECTION_PROPS = [
 
 export const ETAG_PROPS = ['<d:resourcetype/>', '<d:getetag/>'];
 
-/** A collection's CalendarServer ctag alone (calendarserver-ctag.txt §4.1): the fallback's "anything changed?". */
-export const CTAG_PROPS = ['<cs:getctag/>'];
-
 /**
  * RFC 6578 §3.2: sync-level 1 (members only); an empty sync-token asks for the initial full
  * listing (§3.8). Only getetag is asked for: the data comes from multiget afterwards, which

@@ -14,7 +14,6 @@ import { describe, hasPrecondition } from './parse-dav-error.js';
 import { isResponseTooLarge } from './read-body.js';
 import {
   COLLECTION_PROPS,
-  CTAG_PROPS,
   ETAG_PROPS,
   freeBusyBody,
   mkcalendarBody,
@@ -60,6 +59,11 @@ function tooLargeFailure(href: string, limit: number): DavItemFailure {
     href,
     error: new BridgeError('PAYLOAD_TOO_LARGE', `${href}: the server's answer for this item alone is larger than ${limit} bytes (sync.maxDavResponseBytes): the item is skipped`),
   };
+}
+
+/** A collection that is gone from the server (404 on PROPFIND): the engine discovers again. */
+function collectionGone(href: string): BridgeError {
+  return new BridgeError('NOT_FOUND', `${describe('PROPFIND', href)} failed: the collection does not exist`);
 }
 
 function isSuccess(status: number): boolean {
@@ -280,12 +284,11 @@ export class CalDavSession implements DavSession {
     return encodeListingToken(collection.href, ctag, listing.filter((entry) => !gone.has(entry.href)));
   }
 
-  /** The collection's CalendarServer getctag (PROPFIND Depth 0), or null when it has none. */
+  /** The collection's CalendarServer getctag as it is now (one PROPFIND Depth 0), or null when it has none. */
   private async readCtag(collection: DavCollection): Promise<string | null> {
-    const entries = await this.propfind(collection.href, '0', CTAG_PROPS);
-    if (entries === null) throw new BridgeError('NOT_FOUND', `${describe('PROPFIND', collection.href)} failed: the collection does not exist`);
-    const self = entries.find((e) => sameUrl(e.href, collection.href)) ?? entries[0];
-    return self === undefined ? null : okText(self, NS_CS, 'getctag');
+    const current = await this.readCollection(collection.href, collection.kind);
+    if (current === null) throw collectionGone(collection.href);
+    return current.ctag;
   }
 
   /** REPORT sync-collection (RFC 6578 §3.2), following truncated results (§3.6, 507 on the collection). */
@@ -351,7 +354,7 @@ export class CalDavSession implements DavSession {
 
   async listEtags(collection: DavCollection): Promise<Array<{ href: string; etag: string }>> {
     const entries = await this.propfind(collection.href, '1', ETAG_PROPS);
-    if (entries === null) throw new BridgeError('NOT_FOUND', `${describe('PROPFIND', collection.href)} failed: the collection does not exist`);
+    if (entries === null) throw collectionGone(collection.href);
     const out: Array<{ href: string; etag: string }> = [];
     for (const e of entries) {
       if (sameUrl(e.href, collection.href) || hasResourceType(e, NS_DAV, 'collection')) continue;

@@ -41,6 +41,9 @@ export interface DiscoveryResult {
   tried: string[];
 }
 
+/** What discovery takes as an address: something@domain.tld (the domain is what it looks up). */
+export const DISCOVERABLE_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 export const DEFAULT_AUTOCONFIG_URLS: readonly string[] = [
   'https://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={email}',
   'https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress={email}',

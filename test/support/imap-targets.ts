@@ -3,11 +3,11 @@
 // a second "mail program" client. Dovecot has its personal folders at the root with `/`; Cyrus has
 // the `INBOX.` namespace with `.` (RFC 2342), as Cyrus installations (and Fastmail-like stacks) do.
 
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { createCyrusUser } from '../servers/cyrus.js';
 import type { Credentials, TestServers } from '../servers/types.js';
 import { createMailUsers } from '../servers/users.js';
-import { imapClient } from './mail.js';
+import { imapClient, imapClientAt } from './mail.js';
 
 export type ImapServerName = 'dovecot' | 'cyrus';
 
@@ -63,12 +63,7 @@ export function imapTargets(servers: TestServers): ImapTarget[] {
         const user = await createCyrusUser(servers, prefix);
         return { ...user, address: `${user.username}@example.com` };
       })),
-      client: async (user) => {
-        const client = new ImapFlow({ host: cyrus.host, port: cyrus.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.username, pass: user.password }, logger: false, disableAutoIdle: true });
-        client.on('error', () => undefined);
-        await client.connect();
-        return client;
-      },
+      client: (user) => imapClientAt({ host: cyrus.host, port: cyrus.imapPort }, user.username, user.password),
     },
   ];
 }

@@ -40,9 +40,14 @@ export function newMessageId(domain = 'acme.example'): string {
   return `<${randomBytes(8).toString('hex')}@${domain}>`;
 }
 
-/** A direct IMAP client for arranging test data, as a user's mail client would. */
-export async function imapClient(servers: Pick<TestServers, 'dovecot'>, username: string, password = 'secret'): Promise<ImapFlow> {
-  const client = new ImapFlow({ host: servers.dovecot.host, port: servers.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user: username, pass: password }, logger: false, disableAutoIdle: true });
+/** A direct IMAP client of the harness Dovecot for arranging test data, as a user's mail client would. */
+export function imapClient(servers: Pick<TestServers, 'dovecot'>, username: string, password = 'secret'): Promise<ImapFlow> {
+  return imapClientAt({ host: servers.dovecot.host, port: servers.dovecot.imapPort }, username, password);
+}
+
+/** The same for the IMAP server at `server` (plain text, no STARTTLS even when offered), logged in. */
+export async function imapClientAt(server: { host: string; port: number }, username: string, password = 'secret'): Promise<ImapFlow> {
+  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user: username, pass: password }, logger: false, disableAutoIdle: true });
   // An 'error' event without a listener would crash the test process.
   client.on('error', () => undefined);
   await client.connect();

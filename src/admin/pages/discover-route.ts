@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { discover, type DiscoveryResult } from '../../discovery/discover.js';
+import { discover, DISCOVERABLE_ADDRESS, type DiscoveryResult } from '../../discovery/discover.js';
 import type { AdminContext } from '../context.js';
 import { sessionOf } from '../context.js';
 import type { ConnectionKind, FormBody } from '../entry-forms.js';
@@ -20,11 +20,11 @@ export function discoverRoute(ctx: AdminContext, fieldset: (kind: ConnectionKind
       if (req.headers['hx-request']) return void res.status(200).type('html').send(fragment.value);
       res.status(200).type('html').send(page('Find server settings', html`<section><h1>Server settings for ${email}</h1>${fragment}</section>`, { session: sessionOf(res) }));
     };
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return send(html`<p class="error" role="alert">Enter the user's e-mail address first.</p>`);
+    if (!DISCOVERABLE_ADDRESS.test(email)) return send(html`<p class="error" role="alert">Enter the user's e-mail address first.</p>`);
     if (!ctx.api.discovery) return send(html`<p class="error" role="alert">Autodiscovery is not available in this process.</p>`);
     const result: DiscoveryResult = await discover(email, ctx.api.discovery, ctx.api.config.discovery.autoconfigUrls);
-    ctx.log.info({ email, found: kinds.filter((kind) => result[kind] !== null) }, 'admin autodiscovery');
     const found = kinds.filter((kind) => result[kind] !== null);
+    ctx.log.info({ email, found }, 'admin autodiscovery');
     const summary = found.length === 0
       ? html`<p class="error" role="alert">Nothing found for ${email}. Tried: ${result.tried.join(', ')}.</p>`
       : html`<p class="ok" role="status">Found ${found.map((kind) => kind.toUpperCase()).join(', ')}: filled in below; enter the passwords, test and save.</p><ul>${found.map((kind) => html`<li>${kind}: <code>${result[kind]!.source}</code></li>`)}</ul>`;

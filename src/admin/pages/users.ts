@@ -32,12 +32,13 @@ export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnl
   const enabled = isMapping(entry[kind]);
   const disabled = { disabled: readOnly };
   const stored = typeof connection['password'] === 'string' && connection['password'] !== '';
+  const caField = input(`${kind}.tls.ca`, 'CA certificates', sub(connection, 'tls')['ca'], { ...disabled, hint: "PEM file on the bridge's machine, trusted besides the system's roots (tls.ca)" });
   const fields = kind === 'imap' || kind === 'smtp'
     ? html`${input(`${kind}.host`, 'Host', connection['host'], disabled)}${input(`${kind}.port`, 'Port', connection['port'] ?? (kind === 'imap' ? 993 : 465), { ...disabled, type: 'number' })}
 ${select(`${kind}.security`, 'Security', connection['security'] ?? 'tls', securityModes, disabled)}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
-${password(`${kind}.password`, 'Password', stored, disabled)}${input(`${kind}.tls.ca`, 'CA certificates', sub(connection, 'tls')['ca'], { ...disabled, hint: "PEM file on the bridge's machine, trusted besides the system's roots (tls.ca)" })}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
+${password(`${kind}.password`, 'Password', stored, disabled)}${caField}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
     : html`${input(`${kind}.url`, 'URL', connection['url'], { ...disabled, type: 'url', hint: 'server root, principal or home set' })}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
-${password(`${kind}.password`, 'Password', stored, disabled)}${input(`${kind}.tls.ca`, 'CA certificates', sub(connection, 'tls')['ca'], { ...disabled, hint: "PEM file on the bridge's machine, trusted besides the system's roots (tls.ca)" })}`;
+${password(`${kind}.password`, 'Password', stored, disabled)}${caField}`;
   const name = connectionNames[kind];
   return html`<fieldset id="connection-${kind}"${options.oob ? html` hx-swap-oob="outerHTML"` : ''}><legend>${name}</legend>${checkbox(`${kind}.enabled`, `use ${name}`, enabled, disabled)}${fields}
 <button type="button" class="test" hx-post="/admin/connections/test/${kind}" hx-include="closest form" hx-target="#test-${kind}" hx-swap="innerHTML">Test connection</button>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { discover } from '../../discovery/discover.js';
+import { discover, DISCOVERABLE_ADDRESS } from '../../discovery/discover.js';
 import { BridgeError } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
@@ -18,7 +18,7 @@ export const discoverRoutes = (ctx: ApiContext) => [
     path: '/discover',
     tag: 'users',
     summary: 'Propose IMAP, SMTP, CalDAV and CardDAV settings for an e-mail address from DNS SRV records, autoconfig documents and well-known URIs',
-    body: z.object({ email: z.string().trim().max(320).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected an e-mail address such as alice@example.com') }).strict(),
+    body: z.object({ email: z.string().trim().max(320).regex(DISCOVERABLE_ADDRESS, 'expected an e-mail address such as alice@example.com') }).strict(),
     response: {
       description: 'the proposals (null where nothing was found) and every lookup made',
       schema: { type: 'object', properties: { email: { type: 'string' }, imap: mailServer, smtp: mailServer, caldav: davServer, carddav: davServer, tried: { type: 'array', items: { type: 'string' } } } },

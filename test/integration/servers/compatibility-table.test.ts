@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
 import { describe, expect, inject, it } from 'vitest';
 import { CalDavConnector, CalDavScheduleOutbox } from '../../../adapters/caldav/index.js';
 import { CardDavConnector } from '../../../adapters/carddav/index.js';
@@ -50,9 +49,7 @@ describe('README: IMAP compatibility table', () => {
     it(`${rowOf[server.name]}: version, capabilities and namespace as the server reports them`, async () => {
       const row = table.get(rowOf[server.name]!)!;
       const [user] = await server.createUsers(['compat']);
-      const client = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user: user!.username, pass: user!.password }, logger: false });
-      client.on('error', () => undefined);
-      await client.connect();
+      const client = await server.client(user!);
       try {
         for (const capability of ['CONDSTORE', 'QRESYNC', 'IDLE', 'MOVE', 'SPECIAL-USE']) expect(row[capability], capability).toBe(yesNo(client.capabilities.has(capability)));
         const namespace = client.namespace!;

@@ -2,18 +2,16 @@
 // users added at run time log in over IMAP with the namespace Cyrus installations have, and reach
 // their CalDAV and CardDAV homes on Cyrus's httpd; wrong passwords are refused on both.
 
-import { ImapFlow } from 'imapflow';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { propfind } from '../../servers/dav.js';
 import { createCyrusUser } from '../../servers/cyrus.js';
 import type { Credentials } from '../../servers/types.js';
+import { imapClientAt } from '../../support/mail.js';
 
 const servers = inject('servers');
 const { cyrus } = servers;
 
-function client(user: Credentials): ImapFlow {
-  return new ImapFlow({ host: cyrus.host, port: cyrus.imapPort, secure: false, doSTARTTLS: false, auth: { user: user.username, pass: user.password }, logger: false });
-}
+const client = (user: Credentials) => imapClientAt({ host: cyrus.host, port: cyrus.imapPort }, user.username, user.password);
 
 describe('Cyrus IMAP test server', () => {
   let user: Credentials;
@@ -23,8 +21,7 @@ describe('Cyrus IMAP test server', () => {
   });
 
   it('logs a new user in with CONDSTORE, QRESYNC and the INBOX. namespace', async () => {
-    const imap = client(user);
-    await imap.connect();
+    const imap = await client(user);
     try {
       for (const capability of ['CONDSTORE', 'QRESYNC', 'IDLE', 'MOVE', 'UIDPLUS', 'SPECIAL-USE']) expect(imap.capabilities.has(capability), capability).toBe(true);
       expect(imap.namespace?.prefix).toBe('INBOX.');
@@ -42,8 +39,7 @@ describe('Cyrus IMAP test server', () => {
   });
 
   it('refuses a wrong password over IMAP and HTTP', async () => {
-    const imap = client({ username: user.username, password: 'wrong' });
-    await expect(imap.connect()).rejects.toThrow();
+    await expect(client({ username: user.username, password: 'wrong' })).rejects.toThrow();
     const res = await propfind(`${cyrus.url}dav/calendars/user/${user.username}/`, '<d:resourcetype/>', '0', { username: user.username, password: 'wrong' });
     expect(res.status).toBe(401);
   });
