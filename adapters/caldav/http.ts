@@ -1,4 +1,4 @@
-// One HTTP exchange with a DAV server over Node's fetch: Basic auth on every request (servers
+// One HTTP exchange with a DAV server over Node's fetch: Basic auth (or an OAuth2 bearer token) on every request (servers
 // such as Radicale answer 401 to anonymous PROPFINDs instead of sending a challenge first), a
 // timeout that covers headers and body, and no interpretation of the status — callers decide,
 // because DAV reuses statuses per method (412 on PUT, 207 with errors inside, 404 = deleted).
@@ -7,6 +7,7 @@ import { BridgeError } from '../../src/domain/errors.js';
 import { abortError } from '../deadline.js';
 import { fetchTrusting } from '../tls-trust.js';
 import type { DavServerSettings } from '../../src/ports/dav.js';
+import type { BearerTokens } from '../../src/ports/oauth.js';
 import { describe, fetchError, statusError } from './parse-dav-error.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, readTextWithin } from './read-body.js';
 
@@ -29,6 +30,8 @@ export interface DavHttpOptions {
   serverUrl?: string;
   /** PEM certificates trusted besides the system's roots (the connection's `tls.ca`, read). */
   tlsCa?: string;
+  /** OAuth2: `Authorization: Bearer` (RFC 6750 §2.1) with these tokens instead of Basic. */
+  bearer?: BearerTokens;
 }
 
 export interface DavHttpResponse {
@@ -81,8 +84,9 @@ export class DavHttp {
   private readonly abort: AbortSignal | undefined;
   /** Largest response body read; see DavHttpOptions.maxResponseBytes. */
   readonly maxResponseBytes: number;
-  /** Never in a message: the password and the encoded credentials. */
-  readonly secrets: readonly string[];
+  /** Never in a message: the password, the encoded credentials and the access tokens sent. */
+  private readonly secretSet = new Set<string>();
+  private readonly bearer: BearerTokens | undefined;
   /** Origins that get the credentials: the configured server's, plus trusted well-known redirects. */
   private readonly trustedOrigins = new Set<string>();
   /** The fetch trusting the connection's CA; absent: the global fetch (looked up per request). */
@@ -96,9 +100,14 @@ export class DavHttp {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.abort = options.abort;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.secrets = [options.password, token];
+    for (const secret of [options.password, token]) if (secret !== '') this.secretSet.add(secret);
+    this.bearer = options.bearer;
     // An unparsable URL is discovery's CONFIG error to report; then the first request's origin is trusted.
     if (options.serverUrl !== undefined && URL.canParse(options.serverUrl)) this.trustedOrigins.add(new URL(options.serverUrl).origin);
+  }
+
+  get secrets(): readonly string[] {
+    return [...this.secretSet];
   }
 
   /**
@@ -128,7 +137,23 @@ export class DavHttp {
    */
   async request(method: string, url: string, init: DavRequestInit = {}): Promise<DavHttpResponse> {
     this.assertTrusted(method, url, init.pointedBy);
-    const headers: Record<string, string> = { Authorization: this.authorization, ...init.headers };
+    if (this.bearer === undefined) return this.send(method, url, init, this.authorization);
+    // RFC 6750 §3.1: 401 with error="invalid_token" when the token expired or was revoked; a
+    // fresh one is tried once, and the body (a string) can be sent again as it was.
+    const token = await this.bearerToken(() => this.bearer!.current());
+    const first = await this.send(method, url, init, `Bearer ${token}`);
+    if (first.status !== 401) return first;
+    return this.send(method, url, init, `Bearer ${await this.bearerToken(() => this.bearer!.rejected(token))}`);
+  }
+
+  private async bearerToken(obtain: () => Promise<string>): Promise<string> {
+    const token = await obtain();
+    this.secretSet.add(token);
+    return token;
+  }
+
+  private async send(method: string, url: string, init: DavRequestInit, authorization: string): Promise<DavHttpResponse> {
+    const headers: Record<string, string> = { Authorization: authorization, ...init.headers };
     if (init.depth !== undefined) headers['Depth'] = init.depth;
     // Xandikos answers 415 to an XML body without a Content-Type.
     if (init.body !== undefined && headers['Content-Type'] === undefined) headers['Content-Type'] = XML_CONTENT_TYPE;
@@ -179,5 +204,6 @@ export function davHttpFor(settings: DavServerSettings, abort?: AbortSignal): Da
     ...(settings.maxResponseBytes !== undefined ? { maxResponseBytes: settings.maxResponseBytes } : {}),
     ...(abort !== undefined ? { abort } : {}),
     ...(settings.tlsCa !== undefined ? { tlsCa: settings.tlsCa } : {}),
+    ...(settings.bearer !== undefined ? { bearer: settings.bearer } : {}),
   });
 }

@@ -52,7 +52,16 @@ export function describeAccount(settings: Pick<MailServerSettings, 'host' | 'por
   return `${settings.username} at ${settings.host}:${settings.port}`;
 }
 
-export function createImapClient(settings: MailServerSettings, purpose: ClientPurpose): ImapFlow {
+/**
+ * `accessToken`: sign in with OAuth2. imapflow then uses AUTHENTICATE OAUTHBEARER when the server
+ * announces it (RFC 7628 §3.1) and XOAUTH2 (Google's and Microsoft's older mechanism) otherwise.
+ */
+/** What must never appear in an error message of this connection. */
+export function secretsOf(settings: Pick<MailServerSettings, 'password'>, accessToken: string | undefined): string[] {
+  return [settings.password, ...(accessToken === undefined ? [] : [accessToken])].filter((secret) => secret !== '');
+}
+
+export function createImapClient(settings: MailServerSettings, purpose: ClientPurpose, accessToken?: string): ImapFlow {
   const timeoutMs = timeoutOf(settings);
   const options: ImapFlowOptions = {
     host: settings.host,
@@ -64,7 +73,7 @@ export function createImapClient(settings: MailServerSettings, purpose: ClientPu
     secure: settings.security === 'tls',
     doSTARTTLS: settings.security === 'starttls',
     tls: { rejectUnauthorized: !settings.allowInsecureTls, ...withCa(settings.tlsCa) },
-    auth: { user: settings.username, pass: settings.password },
+    auth: accessToken === undefined ? { user: settings.username, pass: settings.password } : { user: settings.username, accessToken },
     // No logger at all: imapflow's debug output would carry mailbox contents, and credentials are
     // only masked on a best-effort basis. Failures reach us as error objects instead.
     logger: false,

@@ -3,17 +3,22 @@
 // every later call are bounded by an overall deadline (command-deadline.ts).
 
 import type { MailboxConnector, MailboxSession, MailServerSettings } from '../../src/ports/mail.js';
+import { withBearerRetry } from '../bearer-retry.js';
 import { withDeadline } from '../deadline.js';
-import { createImapClient, describeAccount } from './client.js';
+import { createImapClient, describeAccount, secretsOf } from './client.js';
 import { COMMAND_TIMEOUT_KEY, DEFAULT_COMMAND_TIMEOUT_MS, withCommandDeadline } from './command-deadline.js';
 import { toBridgeError } from './parse-imap-error.js';
 import { ImapSession } from './session.js';
 
 export class ImapConnector implements MailboxConnector {
-  async connect(settings: MailServerSettings, abort?: AbortSignal): Promise<MailboxSession> {
+  connect(settings: MailServerSettings, abort?: AbortSignal): Promise<MailboxSession> {
+    return withBearerRetry(settings.bearer, (accessToken) => this.connectOnce(settings, accessToken, abort));
+  }
+
+  private async connectOnce(settings: MailServerSettings, accessToken: string | undefined, abort?: AbortSignal): Promise<MailboxSession> {
     // Never reuse a client: imapflow refuses a second connect() (InstanceReused), and a client
     // that was closed keeps stale mailbox state (DESIGN.md principle 7).
-    const client = createImapClient(settings, { autoIdle: true });
+    const client = createImapClient(settings, { autoIdle: true }, accessToken);
     // Without a listener an 'error' event (socket reset while idle) throws from the EventEmitter.
     // During connect() imapflow rejects the promise instead; ImapSession keeps its own listener.
     client.on('error', () => undefined);
@@ -25,7 +30,7 @@ export class ImapConnector implements MailboxConnector {
       await withDeadline(client.connect(), { timeoutMs, abort, onExpire: () => client.close(), what: context, key: COMMAND_TIMEOUT_KEY });
     } catch (error) {
       client.close();
-      throw toBridgeError(error, context, { secrets: [settings.password] });
+      throw toBridgeError(error, context, { secrets: secretsOf(settings, accessToken) });
     }
     // The pass deadline closes the connection at once, between calls too (e.g. while the engine
     // writes to the store); the next call then fails TEMPORARY.
@@ -34,6 +39,6 @@ export class ImapConnector implements MailboxConnector {
       abort.addEventListener('abort', onAbort, { once: true });
       client.once('close', () => abort.removeEventListener('abort', onAbort));
     }
-    return withCommandDeadline(new ImapSession(client, settings), client, { timeoutMs, abort, account: describeAccount(settings) });
+    return withCommandDeadline(new ImapSession(client, settings, accessToken), client, { timeoutMs, abort, account: describeAccount(settings) });
   }
 }

@@ -19,7 +19,7 @@ import type {
   RawMessage,
 } from '../../src/ports/mail.js';
 import { attachmentsOf } from './body-structure.js';
-import { closeClient, describeAccount, timeoutOf } from './client.js';
+import { closeClient, describeAccount, secretsOf, timeoutOf } from './client.js';
 import { canStoreFlag, reportedFlags, validateFlags } from './flags.js';
 import { toBridgeError } from './parse-imap-error.js';
 import { isUid, normalizeUids, uidRange, uidSets } from './uid-set.js';
@@ -100,11 +100,12 @@ export class ImapSession implements MailboxSession {
   constructor(
     private readonly client: ImapFlow,
     settings: MailServerSettings,
+    accessToken?: string,
   ) {
     // Capability names are case-insensitive (RFC 3501 §7.2.1); the port speaks upper case.
     this.capabilities = new Set([...client.capabilities.keys()].map((name) => name.toUpperCase()));
     this.account = describeAccount(settings);
-    this.secrets = [settings.password];
+    this.secrets = secretsOf(settings, accessToken);
     this.logoutWaitMs = Math.min(timeoutOf(settings), 5000);
     // imapflow reports some failures (STORE, MOVE, COPY, SEARCH) as `false`, without the error.
     // The tagged NO/BAD and its RFC 5530 code are still announced as a 'response' event.

@@ -7,7 +7,7 @@
 
 import type { ImapFlow } from 'imapflow';
 import type { FolderWatcher, MailboxWatcherFactory, MailServerSettings } from '../../src/ports/mail.js';
-import { closeClient, createImapClient, describeAccount, timeoutOf } from './client.js';
+import { closeClient, createImapClient, describeAccount, secretsOf, timeoutOf } from './client.js';
 import { toBridgeError } from './parse-imap-error.js';
 
 export interface ImapWatcherOptions {
@@ -49,6 +49,8 @@ export function backoffDelay(failures: number, initialMs: number, maxMs: number,
 class ImapFolderWatcher implements FolderWatcher {
   private stopped = false;
   private client: ImapFlow | null = null;
+  /** The access token the server refused at the last sign-in, to be refreshed before the next. */
+  private refusedToken: string | undefined;
   private wake: (() => void) | null = null;
   private notifyQueued = false;
   private readonly done: Promise<void>;
@@ -86,6 +88,16 @@ class ImapFolderWatcher implements FolderWatcher {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      let accessToken: string | undefined;
+      try {
+        accessToken = await this.accessToken();
+      } catch (error) {
+        this.report(error, 'Signing in to watch');
+        failures += 1;
+        await this.sleep(backoffDelay(failures, this.initialBackoffMs, this.maxBackoffMs, this.options.random ?? Math.random));
+        continue;
+      }
+      if (this.stopped) break;
       const client = createImapClient(this.settings, {
         // IDLE is driven below, so that an IDLE broken by imapflow's keepalive NOOP is re-issued
         // and polling happens at pollMs rather than imapflow's own fallback interval.
@@ -94,7 +106,7 @@ class ImapFolderWatcher implements FolderWatcher {
         // a keepalive NOOP after this much quiet, which also detects a dead peer.
         socketTimeoutMs: this.timeoutMs + this.pollMs,
         maxIdleTimeMs: this.options.idleRestartMs ?? 10 * 60_000,
-      });
+      }, accessToken);
       this.client = client;
       // imapflow emits 'error' at most once per connection and closes it; without a listener the
       // EventEmitter would throw. The loop reports why the connection ended.
@@ -123,7 +135,9 @@ class ImapFolderWatcher implements FolderWatcher {
         await (idle ? this.idleLoop(client) : this.pollLoop(client));
         if (!this.stopped) throw connectionError ?? lostConnection(client);
       } catch (error) {
-        if (!this.stopped) this.report(error, selected ? 'Watching' : 'Connecting to watch');
+        // A refused access token is refreshed before the next attempt (adapters/bearer-retry.ts).
+        if (!selected && accessToken !== undefined && toBridgeError(error, 'sign-in').code === 'AUTH') this.refusedToken = accessToken;
+        if (!this.stopped) this.report(error, selected ? 'Watching' : 'Connecting to watch', accessToken);
       } finally {
         if (this.client === client) this.client = null;
         client.close();
@@ -184,10 +198,19 @@ class ImapFolderWatcher implements FolderWatcher {
     });
   }
 
-  private report(error: unknown, doing: string): void {
+  /** The OAuth2 access token to sign in with (none with a password); a refused one is refreshed once. */
+  private async accessToken(): Promise<string | undefined> {
+    const bearer = this.settings.bearer;
+    if (bearer === undefined) return undefined;
+    const refused = this.refusedToken;
+    this.refusedToken = undefined;
+    return refused === undefined ? bearer.current() : bearer.rejected(refused);
+  }
+
+  private report(error: unknown, doing: string, accessToken?: string): void {
     const context = `${doing} IMAP folder "${this.path}" of ${describeAccount(this.settings)}`;
     try {
-      this.watchOptions.onError(toBridgeError(error, context, { folder: this.path, secrets: [this.settings.password] }));
+      this.watchOptions.onError(toBridgeError(error, context, { folder: this.path, secrets: secretsOf(this.settings, accessToken) }));
     } catch {
       // A throwing onError must not end the watch loop.
     }

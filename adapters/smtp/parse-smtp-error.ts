@@ -28,6 +28,8 @@ export interface SmtpErrorContext {
   port: number;
   username?: string;
   password?: string;
+  /** An OAuth2 access token, kept out of messages like the password. */
+  accessToken?: string | undefined;
 }
 
 
@@ -94,7 +96,7 @@ function byReplyClass(code: number): ErrorCode {
 export function toBridgeError(error: unknown, context: SmtpErrorContext): BridgeError {
   if (isBridgeError(error)) return error;
   const server = `SMTP server ${serverAddress(context)}`;
-  const secrets = context.password !== undefined && context.password !== '' ? [context.password] : [];
+  const secrets = [context.password, context.accessToken].filter((secret): secret is string => secret !== undefined && secret !== '');
   const make = (code: ErrorCode, message: string): BridgeError => new BridgeError(code, maskSecrets(message, secrets), { cause: error });
   if (typeof error !== 'object' || error === null) {
     return make('INTERNAL', `Sending through ${server} failed: ${String(error)}`);

@@ -6,6 +6,7 @@
 // configuration changes, and a failed connection could never be reused by accident (DESIGN.md
 // principle 7: a closed client is replaced, not reused).
 
+import { withBearerRetry } from '../bearer-retry.js';
 import nodemailer, { type SMTPTransportOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { BridgeError, type ErrorDetail } from '../../src/domain/errors.js';
@@ -81,7 +82,7 @@ function validate(message: OutgoingMessage): ErrorDetail[] {
 }
 
 /** nodemailer SMTP transport options for one submission with these settings. */
-export function transportOptions(settings: MailServerSettings): SMTPTransportOptions {
+export function transportOptions(settings: MailServerSettings, accessToken?: string): SMTPTransportOptions {
   const timeoutMs = timeoutOf(settings);
   const withAuth = settings.username !== '';
   return {
@@ -97,7 +98,9 @@ export function transportOptions(settings: MailServerSettings): SMTPTransportOpt
     tls: { rejectUnauthorized: !settings.allowInsecureTls, ...withCa(settings.tlsCa) },
     ...(withAuth
       ? {
-          auth: { user: settings.username, pass: settings.password },
+          // With an OAuth2 access token nodemailer sends AUTH XOAUTH2, the SASL mechanism Gmail and
+          // Exchange Online take for SMTP (nodemailer has no OAUTHBEARER, RFC 7628).
+          auth: accessToken === undefined ? { user: settings.username, pass: settings.password } : { type: 'OAuth2', user: settings.username, accessToken },
           // nodemailer skips AUTH silently when the EHLO reply does not advertise it (RFC 4954
           // §3) and submits unauthenticated; the server then typically refuses the recipients
           // ("relay access denied"), which reads as a bad message (INVALID_INPUT, never retried)
@@ -176,10 +179,16 @@ export class SmtpSender implements MailSender {
     if (envelope.to.length === 0) {
       throw new BridgeError('INVALID_INPUT', `No recipients to send the message to through ${server}`);
     }
-    if (settings.username !== '' && settings.password === '') {
+    if (settings.username !== '' && settings.password === '' && settings.bearer === undefined) {
       throw new BridgeError('CONFIG', `No password configured for ${settings.username} at ${server}`);
     }
-    const transport = nodemailer.createTransport(transportOptions(settings));
+    // A refused access token fails at AUTH, before MAIL FROM: trying again cannot send twice.
+    return withBearerRetry(settings.bearer, (accessToken) => this.sendOnce(settings, envelope, raw, accessToken));
+  }
+
+  private async sendOnce(settings: MailServerSettings, envelope: { from: string; to: string[] }, raw: Buffer, accessToken: string | undefined): Promise<SendResult> {
+    const server = `SMTP server ${serverAddress(settings)}`;
+    const transport = nodemailer.createTransport(transportOptions(settings, accessToken));
     const deadline = sendDeadline(raw, { commandTimeoutMs: settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, dataTerminationMs: dataTerminationTimeoutMs, server });
     try {
       const mail: Parameters<typeof transport.sendMail>[0] & { signal: AbortSignal } = {
@@ -208,7 +217,7 @@ export class SmtpSender implements MailSender {
       }
       return { accepted, rejected, response: info.response };
     } catch (error) {
-      throw deadline.expired() ?? toBridgeError(error, settings);
+      throw deadline.expired() ?? toBridgeError(error, { ...settings, accessToken });
     } finally {
       deadline.clear();
       transport.close();
@@ -216,12 +225,16 @@ export class SmtpSender implements MailSender {
   }
 
   /** Connect, negotiate TLS and log in without sending anything (the admin UI's "Test connection"). */
-  async verify(settings: MailServerSettings): Promise<void> {
-    const transport = nodemailer.createTransport(transportOptions(settings));
+  verify(settings: MailServerSettings): Promise<void> {
+    return withBearerRetry(settings.bearer, (accessToken) => this.verifyOnce(settings, accessToken));
+  }
+
+  private async verifyOnce(settings: MailServerSettings, accessToken: string | undefined): Promise<void> {
+    const transport = nodemailer.createTransport(transportOptions(settings, accessToken));
     try {
       await transport.verify();
     } catch (error) {
-      throw toBridgeError(error, settings);
+      throw toBridgeError(error, { ...settings, accessToken });
     } finally {
       transport.close();
     }

@@ -5,6 +5,7 @@ import { maskSecrets } from '../domain/mask-secrets.js';
 import type { AddressBookConnector } from '../ports/address-book.js';
 import type { DavConnector } from '../ports/dav.js';
 import type { MailboxConnector } from '../ports/mail.js';
+import type { OAuthAuthorizer } from '../ports/oauth.js';
 import type { MailLogin } from '../ports/sending.js';
 import type { ConnectionKind } from './entry-forms.js';
 
@@ -14,6 +15,8 @@ export interface ConnectionAdapters {
   smtp: MailLogin;
   caldav: DavConnector;
   carddav: AddressBookConnector;
+  /** The OAuth2 authorization server side of Connect (pages/oauth-connect.ts). */
+  oauth: OAuthAuthorizer;
 }
 
 export type ConnectionTestResult = { ok: true; summary: string; items: string[] } | { ok: false; code: ErrorCode; message: string };
@@ -31,7 +34,7 @@ export async function testConnection(adapters: ConnectionAdapters, kind: Connect
   } catch (error) {
     const code = isBridgeError(error) ? error.code : 'INTERNAL';
     const raw = error instanceof Error ? error.message : String(error);
-    const message = maskSecrets(raw, [settings.password]);
+    const message = maskSecrets(raw, [settings.password ?? '']);
     return { ok: false, code, message };
   }
 }
@@ -51,7 +54,7 @@ async function run(adapters: ConnectionAdapters, kind: ConnectionKind, settings:
     return { ok: true, summary: 'connected and logged in (nothing sent)', items: [] };
   }
   const dav = settings as DavServerConfig;
-  const server = davSettings(dav, { timeoutMs });
+  const server = davSettings(dav, undefined, { timeoutMs });
   const collections = kind === 'caldav' ? await (await adapters.caldav.connect(server)).listCalendars() : await (await adapters.carddav.connect(server)).listAddressBooks();
   const what = kind === 'caldav' ? 'calendar(s) and task list(s)' : 'address book(s)';
   return {

@@ -11,6 +11,7 @@ import { registerFreeBusyPage } from './pages/freebusy.js';
 import { registerSharedMailboxPages } from './pages/shared-mailboxes.js';
 import { registerStatusPages } from './pages/status.js';
 import { registerUserPages } from './pages/users.js';
+import { registerOAuthCallback, registerOAuthConnect } from './pages/oauth-connect.js';
 import { csrfMatches, type AdminSessions } from '../store/admin-sessions.js';
 
 const cookieName = 'crm_bridge_admin';
@@ -79,6 +80,7 @@ export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: Adm
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
 
   registerLogin(router, ctx);
+  registerOAuthCallback(router, ctx);
 
   router.use(async (req, res, next) => {
     const session = await ctx.sessions.lookup(sessionCookie(req));
@@ -101,6 +103,7 @@ export function adminRouter(api: ApiContext, sessions: AdminSessions, hooks: Adm
 
   registerStatusPages(router, ctx);
   registerUserPages(router, ctx);
+  registerOAuthConnect(router, ctx);
   registerSharedMailboxPages(router, ctx);
   registerActivityPages(router, ctx);
   registerFreeBusyPage(router, ctx);

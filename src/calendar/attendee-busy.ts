@@ -51,7 +51,7 @@ async function fromScheduleOutbox(deps: BusyLookupDeps, addresses: readonly stri
   const asker = askingUser(deps.config);
   if (!deps.schedule || !asker?.caldav || addresses.length === 0) return found;
   try {
-    const answers = await deps.schedule.query(davSettings(asker.caldav), { organizer: { email: asker.email, name: asker.name }, attendees: addresses, start: from, end: to });
+    const answers = await deps.schedule.query(davSettings(asker.caldav, { type: 'user', id: asker.id, kind: 'caldav' }), { organizer: { email: asker.email, name: asker.name }, attendees: addresses, start: from, end: to });
     for (const answer of answers ?? []) {
       if (answer.calendarData === null) continue;
       try {

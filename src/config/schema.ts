@@ -65,24 +65,70 @@ const tlsOptions = z
   })
   .strict();
 
-const mailServer = z.object({
-  host: nonEmpty,
-  port: integer(1, 65535),
-  security: z.enum(securityModes, { error: expected('none, starttls or tls') }).default('tls'),
-  username: nonEmpty,
-  password: text,
-  /** Accept self-signed certificates: only for test servers. */
-  allowInsecureTls: flag.default(false),
-  tls: tlsOptions.optional(),
+export const oauthProviders = ['google', 'microsoft', 'custom'] as const;
+
+/**
+ * Sign-in with OAuth2 instead of a password (RFC 6749 authorization code with PKCE, RFC 7636): the
+ * admin UI's Connect button gets a refresh token, and each connection authenticates with an access
+ * token (IMAP/SMTP SASL XOAUTH2 or OAUTHBEARER, RFC 7628; DAV `Authorization: Bearer`, RFC 6750).
+ * google and microsoft know their endpoints and scopes (src/oauth/providers.ts); custom names them.
+ */
+const oauth2Auth = z
+  .object({
+    type: z.literal('oauth2'),
+    provider: z.enum(oauthProviders, { error: expected(oauthProviders.join(', ')) }),
+    clientId: nonEmpty,
+    /** Empty or absent for a public client (PKCE alone). */
+    clientSecret: text.optional(),
+    authorizeUrl: httpUrl.optional(),
+    tokenUrl: httpUrl.optional(),
+    /** The authorization server's issuer identifier (RFC 8414 §2), checked against the `iss` it sends back (RFC 9207); default: the token URL's origin. */
+    issuer: httpUrl.optional(),
+    scopes: z.array(nonEmpty).optional(),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.provider !== 'custom') return;
+    for (const key of ['authorizeUrl', 'tokenUrl'] as const) {
+      if (auth[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required with provider: custom' });
+    }
+  });
+
+const connectionAuth = z.discriminatedUnion('type', [z.object({ type: z.literal('password') }).strict(), oauth2Auth], {
+  error: 'expected { type: password } or { type: oauth2, provider: ..., clientId: ... }',
 });
 
-const davServer = z.object({
-  url: httpUrl,
-  username: nonEmpty,
-  password: text,
-  /** The CA certificates an https server is trusted by besides the system's roots. */
-  tls: z.object({ ca: nonEmpty.optional() }).strict().optional(),
-});
+export type OAuth2AuthConfig = z.infer<typeof oauth2Auth>;
+
+/** A password is required unless the connection signs in with OAuth2. */
+function passwordOrOAuth(connection: { password?: string | undefined; auth?: { type: string } | undefined }, ctx: z.RefinementCtx): void {
+  if (connection.auth?.type !== 'oauth2' && connection.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required (or auth: { type: oauth2, ... })' });
+}
+
+const mailServer = z
+  .object({
+    host: nonEmpty,
+    port: integer(1, 65535),
+    security: z.enum(securityModes, { error: expected('none, starttls or tls') }).default('tls'),
+    username: nonEmpty,
+    password: text.optional(),
+    auth: connectionAuth.optional(),
+    /** Accept self-signed certificates: only for test servers. */
+    allowInsecureTls: flag.default(false),
+    tls: tlsOptions.optional(),
+  })
+  .superRefine(passwordOrOAuth);
+
+const davServer = z
+  .object({
+    url: httpUrl,
+    username: nonEmpty,
+    password: text.optional(),
+    auth: connectionAuth.optional(),
+    /** The CA certificates an https server is trusted by besides the system's roots. */
+    tls: z.object({ ca: nonEmpty.optional() }).strict().optional(),
+  })
+  .superRefine(passwordOrOAuth);
 
 const userMail = z.object({
   trackedFolders: z.array(nonEmpty).default(['CRM']),
@@ -170,6 +216,13 @@ export const userConfigSchema = z.object({
   calendar: userCalendar.prefault({}),
   tasks: userTasks.prefault({}),
   contacts: userContacts.prefault({}),
+}).superRefine((user, ctx) => {
+  // Exchange Online has no CalDAV or CardDAV (src/oauth/providers.ts).
+  for (const kind of ['caldav', 'carddav'] as const) {
+    if (user[kind]?.auth?.type === 'oauth2' && user[kind].auth.provider === 'microsoft') {
+      ctx.addIssue({ code: 'custom', path: [kind, 'auth', 'provider'], message: `microsoft offers no ${kind === 'caldav' ? 'CalDAV' : 'CardDAV'}; use provider: custom with its URLs, or a password` });
+    }
+  }
 });
 
 export const sharedMailboxConfigSchema = z.object({

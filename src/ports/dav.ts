@@ -1,4 +1,5 @@
 import type { BridgeError } from '../domain/errors.js';
+import type { BearerTokens, OAuthConnection } from './oauth.js';
 
 /**
  * The CalDAV/CardDAV side of calendar, task and contact sync, as the sync engine sees it.
@@ -10,6 +11,13 @@ export interface DavServerSettings {
   url: string;
   username: string;
   password: string;
+  /** The OAuth2 grant the connection signs in with; the runtime gives it `bearer` from it. */
+  oauth?: OAuthConnection;
+  /**
+   * Sign in with OAuth2 access tokens instead of the password: SASL OAUTHBEARER or XOAUTH2
+   * (RFC 7628) for IMAP and SMTP, `Authorization: Bearer` (RFC 6750) for DAV.
+   */
+  bearer?: BearerTokens;
   /** Overall time one HTTP request (headers and body) may take, in ms (`sync.commandTimeoutSeconds`). */
   timeoutMs?: number;
   /** Largest DAV response body read (`sync.maxDavResponseBytes`); the adapter's default when absent. */

@@ -1,3 +1,5 @@
+import type { BearerTokens, OAuthConnection } from './oauth.js';
+
 /**
  * The IMAP side of mail ingestion, as the sync engine sees it. adapters/imap implements these
  * with imapflow; the engine never sees imapflow types. All UIDs are numbers, all modseqs and
@@ -20,6 +22,13 @@ export interface MailServerSettings {
   security: 'none' | 'starttls' | 'tls';
   username: string;
   password: string;
+  /** The OAuth2 grant the connection signs in with; the runtime gives it `bearer` from it. */
+  oauth?: OAuthConnection;
+  /**
+   * Sign in with OAuth2 access tokens instead of the password: SASL OAUTHBEARER or XOAUTH2
+   * (RFC 7628) for IMAP and SMTP, `Authorization: Bearer` (RFC 6750) for DAV.
+   */
+  bearer?: BearerTokens;
   /** Accept self-signed certificates (test servers only). */
   allowInsecureTls: boolean;
   /** PEM certificates trusted besides the system's roots (the connection's `tls.ca` file, read). */

@@ -4,6 +4,7 @@ import { CardDavConnector } from '../../adapters/carddav/index.js';
 import { ImapConnector } from '../../adapters/imap/index.js';
 import { SmtpSender } from '../../adapters/smtp/index.js';
 import type { ConnectionAdapters } from '../admin/connection-test.js';
+import { OpenIdAuthorizer } from '../../adapters/oauth/index.js';
 import { SourceStates } from '../sync/source-states.js';
 import type { AdminHooks } from '../admin/context.js';
 import { adminRouter } from '../admin/routes.js';
@@ -29,7 +30,7 @@ export interface AppOptions {
 
 /** The adapters the sync uses, for the admin UI's "Test connection". */
 export function connectionAdapters(): ConnectionAdapters {
-  return { imap: new ImapConnector(), smtp: new SmtpSender(), caldav: new CalDavConnector(), carddav: new CardDavConnector() };
+  return { imap: new ImapConnector(), smtp: new SmtpSender(), caldav: new CalDavConnector(), carddav: new CardDavConnector(), oauth: new OpenIdAuthorizer() };
 }
 
 /** Without a running scheduler (tests of the API alone): the configuration is the YAML, nothing runs. */

@@ -24,15 +24,18 @@ import { sourceLimitsOf } from '../sync/source-deadline.js';
 import { sourcesOf } from '../sync/sources.js';
 import type { SourceStates } from '../sync/source-states.js';
 import { ProgressConnector } from './progress-connector.js';
+import { accessTokensOf, signingInWith } from './oauth-signin.js';
 
 /** The composition root of the sync engine: which adapter serves which kind of source. */
 export function createRunners(config: Config, store: Store, log: Logger, states?: SourceStates): Map<SourceKind, SourceRunner> {
   const runners = new Map<SourceKind, SourceRunner>();
   // Under serve, mail passes report their progress to the admin UI's status page.
-  const imap = states ? new ProgressConnector(new ImapConnector(), states, config) : new ImapConnector();
+  const tokens = accessTokensOf(store, log);
+  const signedIn = signingInWith(new ImapConnector(), tokens);
+  const imap = states ? new ProgressConnector(signedIn, states, config) : signedIn;
   for (const runner of mailRunners(config, store, imap, log.child({ component: 'mail' }))) runners.set(runner.kind, runner);
-  runners.set('caldav', calendarRunner(config, store, new CalDavConnector(), log.child({ component: 'calendar' })));
-  runners.set('carddav', contactRunner(config, store, new CardDavConnector(), log.child({ component: 'contacts' })));
+  runners.set('caldav', calendarRunner(config, store, signingInWith(new CalDavConnector(), tokens), log.child({ component: 'calendar' })));
+  runners.set('carddav', contactRunner(config, store, signingInWith(new CardDavConnector(), tokens), log.child({ component: 'contacts' })));
   return runners;
 }
 
@@ -54,7 +57,7 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
     ...(config.sync.idle
       ? {
           watchers: {
-            factory: new ImapWatcherFactory(),
+            factory: signingInWith(new ImapWatcherFactory(), accessTokensOf(store, log)),
             settingsOf: (source) => (source.kind === 'imap' || source.kind === 'shared-mailbox' ? mailboxSpecOf(config, source).server : undefined),
           },
         }
@@ -64,8 +67,9 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
 
 /** Sending: the SMTP sender and the outbox that retries and files copies in Sent. */
 export function createMail(config: Config, store: Store, log: Logger): { sender: SmtpSender; outbox: OutboxWorker } {
-  const sender = new SmtpSender();
-  return { sender, outbox: new OutboxWorker(store, config, sender, new ImapConnector(), log.child({ component: 'outbox' })) };
+  const tokens = accessTokensOf(store, log);
+  const sender = signingInWith(new SmtpSender(), tokens);
+  return { sender, outbox: new OutboxWorker(store, config, sender, signingInWith(new ImapConnector(), tokens), log.child({ component: 'outbox' })) };
 }
 
 /** The DNS and HTTP lookups of autodiscovery (POST /api/v1/discover). */
@@ -74,6 +78,6 @@ export function createDiscoveryLookup(config: Config): DiscoveryLookup {
 }
 
 /** Free/busy of people who are not users, asked from CalDAV servers (RFC 6638 schedule outbox). */
-export function createFreeBusyLookup(): ScheduleFreeBusy {
-  return new CalDavScheduleOutbox();
+export function createFreeBusyLookup(store: Store, log: Logger): ScheduleFreeBusy {
+  return signingInWith(new CalDavScheduleOutbox(), accessTokensOf(store, log));
 }

@@ -71,7 +71,7 @@ export async function startServer(config: Config, log: Logger, print: (line: str
     for (const loop of loops.values()) await loop.start();
   }
 
-  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(), discovery: createDiscoveryLookup(runtime.config), notifyChange: () => webhookLoop.wake(), webhookPolicy };
+  const ctx: ApiContext = { store, config: runtime.config, log, mail, freeBusy: createFreeBusyLookup(store, log), discovery: createDiscoveryLookup(runtime.config), notifyChange: () => webhookLoop.wake(), webhookPolicy };
   const adminHooks = {
     yamlConfig: config,
     states,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config/schema.js';
+import type { Config, OAuth2AuthConfig } from '../config/schema.js';
+import { grantKeyOf, oauthClientSpec, type ConnectionKind } from '../oauth/providers.js';
+import { grantKind } from './oauth-grants.js';
 import type { CredentialOwner } from './credentials.js';
 import type { Store } from './store.js';
 
@@ -21,13 +23,11 @@ export async function applyConfig(store: Store, config: Config): Promise<void> {
       for (const kind of ['imap', 'smtp', 'caldav', 'carddav'] as const) {
         const connection = user[kind];
         if (!connection) continue;
-        await tx.credentials.put('user', user.id, kind, connection.password);
-        keep.push({ ownerType: 'user', ownerId: user.id, kind });
+        await keepSecret(tx, keep, 'user', user.id, kind, connection);
       }
     }
     for (const box of config.sharedMailboxes) {
-      await tx.credentials.put('shared-mailbox', box.id, 'imap', box.imap.password);
-      keep.push({ ownerType: 'shared-mailbox', ownerId: box.id, kind: 'imap' });
+      await keepSecret(tx, keep, 'shared-mailbox', box.id, 'imap', box.imap);
     }
     await tx.credentials.removeAllExcept(keep);
 
@@ -40,4 +40,24 @@ export async function applyConfig(store: Store, config: Config): Promise<void> {
       if (hook.origin === 'config' && !configured.has(hook.id) && hook.active) await tx.webhooks.deactivate(hook.id);
     }
   });
+}
+
+/**
+ * A password is stored for its connection; an OAuth2 connection's grant (made by the admin UI's
+ * Connect step, not by the file) is kept as long as a connection of its owner names its client.
+ */
+async function keepSecret(
+  tx: Store,
+  keep: Array<{ ownerType: CredentialOwner; ownerId: string; kind: string }>,
+  ownerType: 'user' | 'shared-mailbox',
+  ownerId: string,
+  kind: ConnectionKind,
+  connection: { password?: string | undefined; auth?: OAuth2AuthConfig | { type: 'password' } | undefined },
+): Promise<void> {
+  if (connection.auth?.type === 'oauth2') {
+    keep.push({ ownerType, ownerId, kind: grantKind(grantKeyOf(oauthClientSpec(connection.auth, kind))) });
+    return;
+  }
+  await tx.credentials.put(ownerType, ownerId, kind, connection.password ?? '');
+  keep.push({ ownerType, ownerId, kind });
 }

@@ -13,3 +13,5 @@ export const DUTY_LOCK_SPACE = 0x43524d03;
 export const CHANGE_FEED_LOCK_SPACE = 0x43524d04;
 /** One per outbox entry while its SMTP transaction runs (store/outbox.ts). */
 export const SEND_LOCK_SPACE = 0x43524d05;
+/** One per OAuth2 grant while its refresh token is used (store/oauth-grants.ts). */
+export const OAUTH_GRANT_LOCK_SPACE = 0x43524d06;

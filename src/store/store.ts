@@ -7,6 +7,7 @@ import type { BlobStorage } from './blob-storage.js';
 import { appendPending, ChangeRepository, collectChanges, discardPendingAfter, pendingMark } from './changes.js';
 import { ContactRepository } from './contacts.js';
 import { CredentialRepository } from './credentials.js';
+import { OAuthGrantRepository } from './oauth-grants.js';
 import { LeadRepository } from './leads.js';
 import { IdempotencyRepository } from './idempotency.js';
 import { MailMessageRepository } from './mail-messages.js';
@@ -41,6 +42,7 @@ export class Store implements UnitOfWork {
   readonly changes: ChangeRepository;
   readonly users: UserRepository;
   readonly credentials: CredentialRepository;
+  readonly oauthGrants: OAuthGrantRepository;
   readonly settings: SettingsRepository;
   readonly webhooks: WebhookRepository;
   readonly syncStatus: SyncStatusRepository;
@@ -69,6 +71,7 @@ export class Store implements UnitOfWork {
     this.changes = new ChangeRepository(db);
     this.users = new UserRepository(db);
     this.credentials = new CredentialRepository(db, box);
+    this.oauthGrants = new OAuthGrantRepository(db, this.credentials);
     this.settings = new SettingsRepository(db);
     this.webhooks = new WebhookRepository(db, box);
     this.syncStatus = new SyncStatusRepository(db);

@@ -63,7 +63,7 @@ export class OutboxWorker {
       const raw = await this.store.blobs.read(entry.rawSha256);
       // Bounded (adapters/smtp/send-deadline.ts): a stalled server holds the outbox for
       // sync.commandTimeoutSeconds plus the upload time, not for ever.
-      const result = await this.sender.send({ ...serverSettings(user.smtp), commandTimeoutMs: this.config.sync.commandTimeoutSeconds * 1000 }, entry.envelope, raw);
+      const result = await this.sender.send({ ...serverSettings(user.smtp, { type: 'user', id: user.id, kind: 'smtp' }), commandTimeoutMs: this.config.sync.commandTimeoutSeconds * 1000 }, entry.envelope, raw);
       const sentAt = new Date().toISOString();
       await this.store.atomically(async (tx) => {
         await tx.outbox.update(activityId, { state: 'sent', attempts, sentAt, nextAttemptAt: null, lastError: result.rejected.length > 0 ? `refused recipients: ${result.rejected.join(', ')}` : null });
@@ -90,7 +90,7 @@ export class OutboxWorker {
     const user = this.config.users.find((candidate) => candidate.id === entry.userId);
     if (!user?.imap) return;
     try {
-      const session = await this.connector.connect(serverSettings(user.imap));
+      const session = await this.connector.connect(serverSettings(user.imap, { type: 'user', id: user.id, kind: 'imap' }));
       try {
         const folders = await session.listFolders();
         const sent = sentFolderPath(folders, user.mail.sentFolder);

@@ -320,7 +320,12 @@ describe('admin UI in Chromium', () => {
   it('refuses every admin route without a session: GET redirects to the login page, other methods get 401', async () => {
     const routes = await adminRouteList();
     expect(routes.length).toBeGreaterThan(20);
-    const open = new Set(['GET /login', 'POST /login']);
+    // The OAuth2 callback comes back from another site without the Strict session cookie; what
+    // stands in for the session is the sealed cookie of a Connect step, so without one it refuses.
+    const open = new Set(['GET /login', 'POST /login', 'GET /oauth/callback']);
+    const callback = await fetch(`${server.url}/admin/oauth/callback?code=stolen&state=guessed`, { redirect: 'manual' });
+    expect(callback.status).toBe(400);
+    expect(await callback.text()).toContain('was not started from this browser');
     for (const route of routes) {
       if (open.has(`${route.method} ${route.path}`)) continue;
       const response = await fetch(`${server.url}${concrete(route.path)}`, { method: route.method, redirect: 'manual', ...(route.method === 'GET' ? {} : { body: new URLSearchParams({ a: 'b' }) }) });

@@ -30,6 +30,22 @@ export interface SmtpServerHandle {
 export interface StartSmtpOptions {
   /** Where to deliver: the LMTP listener of a running test Dovecot. */
   dovecot: Pick<DovecotInfo, 'host' | 'lmtpPort' | 'passwdFile'>;
+  /**
+   * Also take AUTH XOAUTH2, checking each access token at this RFC 7662 introspection endpoint
+   * (as a resource server: with its own client credentials) and requiring `sub` to be the user.
+   */
+  oauth2?: { introspectionUrl: string; clientId: string; clientSecret: string };
+}
+
+/** RFC 7662 §2: POST token=..., authenticated as the resource server; `active` and `sub` decide. */
+async function introspectedUser(oauth2: NonNullable<StartSmtpOptions['oauth2']>, token: string): Promise<string | undefined> {
+  const response = await fetch(oauth2.introspectionUrl, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${oauth2.clientId}:${oauth2.clientSecret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+  });
+  const answer = (await response.json()) as { active?: boolean; sub?: string };
+  return answer.active === true && typeof answer.sub === 'string' ? answer.sub.toLowerCase() : undefined;
 }
 
 class SmtpReplyError extends Error {
@@ -90,7 +106,7 @@ export async function startSmtp(options: StartSmtpOptions): Promise<SmtpServerHa
     secure: false,
     disabledCommands: ['STARTTLS'],
     hideSTARTTLS: true,
-    authMethods: ['PLAIN', 'LOGIN'],
+    authMethods: options.oauth2 ? ['PLAIN', 'LOGIN', 'XOAUTH2'] : ['PLAIN', 'LOGIN'],
     authOptional: true,
     allowInsecureAuth: true,
     disableReverseLookup: true,
@@ -104,6 +120,18 @@ export async function startSmtp(options: StartSmtpOptions): Promise<SmtpServerHa
       callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
     ): void {
       const username = (auth.username ?? '').toLowerCase();
+      const { oauth2 } = options;
+      if (auth.method === 'XOAUTH2' && oauth2) {
+        introspectedUser(oauth2, auth.accessToken ?? '').then(
+          (user) => {
+            // Google's XOAUTH2 failure: 535 after the JSON status challenge (smtp-server sends it).
+            if (user !== undefined && user === username) callback(null, { user: username });
+            else callback(null, { data: { status: '401', schemes: 'bearer', scope: 'mail' } });
+          },
+          (err: unknown) => callback(new SmtpReplyError(454, `4.7.0 Temporary authentication failure: ${String(err)}`)),
+        );
+        return;
+      }
       localUsers().then(
         (users) => {
           const expected = users.get(username);

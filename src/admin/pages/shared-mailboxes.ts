@@ -9,6 +9,7 @@ import { extraOf, sharedMailboxDocumentFromForm, type FormBody } from '../entry-
 import { errorList, input, select, textarea } from '../fields.js';
 import { csrfField, html, page, postButton, type SafeHtml } from '../html.js';
 import { connectionFieldset } from './users.js';
+import { grantPanel } from './oauth-connect.js';
 
 type Mapping = Record<string, unknown>;
 const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,6 +89,7 @@ ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarte
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
 ${stored && !readOnly ? html`<p class="muted">Last changed in the admin UI by ${stored.updatedBy} at ${stored.updatedAt}.</p>` : ''}
+${await grantPanel(ctx, { type: 'shared-mailbox', id })}
 ${boxForm(entry, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/shared-mailboxes/${encodeURIComponent(id)}/delete`, 'Delete this shared mailbox from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/shared-mailboxes' }),
     );

@@ -5,6 +5,9 @@ import { sourcesOf } from '../../sync/sources.js';
 import { pairsOfSource } from '../../sync/engine/keys.js';
 import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, postButton, type SafeHtml } from '../html.js';
+import type { OAuthOwner } from '../../ports/oauth.js';
+import type { GrantOverview } from '../../store/oauth-grants.js';
+import { connectLink, grantsOf, grantState } from './oauth-connect.js';
 
 /** What "Re-deliver all" resets for a user's source (POST /api/v1/users/:id/reset scopes); shared mailboxes have none. */
 export function resetScopesOf(source: SyncSource): ResetScope[] {
@@ -53,15 +56,25 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
 <a href="/admin/errors?source=${source.id}">errors</a></td></tr>`;
 }
 
+/** A row per OAuth2 grant of the owner: whether it signs in, or needs the Connect step again. */
+function grantRows(ctx: AdminContext, owner: OAuthOwner, stored: GrantOverview[]): SafeHtml[] {
+  return grantsOf(ctx.api.config, owner).map((grant) => {
+    const state = stored.find((entry) => entry.ownerType === owner.type && entry.ownerId === owner.id && entry.key === grant.key);
+    return html`<tr class="oauth-grant" data-grant="${grant.key}"><td>OAuth2</td><td>${grant.client.provider}: ${grant.kinds.join(', ')}</td><td colspan="3">${grantState(state)}</td>
+<td class="actions">${connectLink(owner, grant.key, state)}</td></tr>`;
+  });
+}
+
 async function sourcesPanel(ctx: AdminContext, csrf: string): Promise<SafeHtml> {
   const config = ctx.api.config;
   const sources = sourcesOf(config);
-  const groups: Array<{ title: string; sources: SyncSource[] }> = [
-    ...config.users.map((user) => ({ title: `${user.name} <${user.email}> (user ${user.id})`, sources: sources.filter((source) => source.kind !== 'shared-mailbox' && source.ownerId === user.id) })),
-    ...config.sharedMailboxes.map((box) => ({ title: `Shared mailbox ${box.id} <${box.address}>`, sources: sources.filter((source) => source.kind === 'shared-mailbox' && source.ownerId === box.id) })),
+  const groups: Array<{ title: string; owner: OAuthOwner; sources: SyncSource[] }> = [
+    ...config.users.map((user) => ({ title: `${user.name} <${user.email}> (user ${user.id})`, owner: { type: 'user' as const, id: user.id }, sources: sources.filter((source) => source.kind !== 'shared-mailbox' && source.ownerId === user.id) })),
+    ...config.sharedMailboxes.map((box) => ({ title: `Shared mailbox ${box.id} <${box.address}>`, owner: { type: 'shared-mailbox' as const, id: box.id }, sources: sources.filter((source) => source.kind === 'shared-mailbox' && source.ownerId === box.id) })),
   ];
+  const grants = await ctx.api.store.oauthGrants.overview();
   const rows = await Promise.all(
-    groups.map(async (group) => html`<tr><th colspan="6">${group.title}</th></tr>${group.sources.length === 0 ? html`<tr><td colspan="6" class="muted">no connections configured</td></tr>` : await Promise.all(group.sources.map((source) => sourceRow(ctx, source, csrf)))}`),
+    groups.map(async (group) => html`<tr><th colspan="6">${group.title}</th></tr>${grantRows(ctx, group.owner, grants)}${group.sources.length === 0 ? html`<tr><td colspan="6" class="muted">no connections configured</td></tr>` : await Promise.all(group.sources.map((source) => sourceRow(ctx, source, csrf)))}`),
   );
   // htmx polls this panel every 2 s, so a first import's progress and its end show without reloading.
   return html`<section id="sources" hx-get="/admin/status/sources" hx-trigger="every 2s" hx-swap="outerHTML"><h2>Sources</h2>

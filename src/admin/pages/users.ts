@@ -12,6 +12,7 @@ import { checkbox, errorList, input, password, select, textarea } from '../field
 import { csrfField, html, page, postButton, type SafeHtml } from '../html.js';
 import { connectionTestRoute } from './connection-test-route.js';
 import { discoverRoute } from './discover-route.js';
+import { grantPanel } from './oauth-connect.js';
 
 type Mapping = Record<string, unknown>;
 const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -151,6 +152,7 @@ ${req.query['saved'] ? html`<p class="ok" role="status">Saved. The sync restarte
 ${readOnly ? html`<p class="note">Declared in the YAML configuration file, which wins over the admin UI for the ids it declares: shown read-only. Change it in the file (and restart), or remove it there to manage it here.</p>` : ''}
 ${problem ? html`<p class="error">This entry is not in use: ${problem.message}</p>` : ''}
 ${stored && !readOnly ? html`<p class="muted">Last changed in the admin UI by ${stored.updatedBy} at ${stored.updatedAt}.</p>` : ''}
+${await grantPanel(ctx, { type: 'user', id })}
 ${userForm(entry, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly, csrf: session.csrfToken, extra: readOnly ? entry : (stored?.document ?? entry) })}
 ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/delete`, 'Delete this user from the admin UI configuration', session.csrfToken)}</p>`}</section>`, { session, active: '/admin/users' }),
     );

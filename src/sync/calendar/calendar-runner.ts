@@ -19,7 +19,7 @@ export function calendarSpecOf(config: Config, source: SyncSource): CalendarSpec
     // Radicale builds its item cache on the first request to a large collection (a PROPFIND of
     // a 6,000-item home took over 30 s in bench/caldav-sync); each request gets
     // sync.commandTimeoutSeconds (default two minutes).
-    server: davSettings(user.caldav, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
+    server: davSettings(user.caldav, { type: 'user', id: user.id, kind: 'caldav' }, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
     crmCalendar: user.calendar.crmCalendar,
     trackCategory: user.calendar.trackCategory,
     crmTaskList: user.tasks.crmTaskList,

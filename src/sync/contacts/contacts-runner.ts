@@ -25,7 +25,7 @@ export function contactSyncSpecOf(config: Config, source: SyncSource): ContactSy
     // sync state on the first sync-collection (84 s and 12 s for 10,000 cards in
     // bench/carddav-sync): the default sync.commandTimeoutSeconds (120) lets that finish, and the
     // next pass finds it warm.
-    server: davSettings(user.carddav, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
+    server: davSettings(user.carddav, { type: 'user', id: user.id, kind: 'carddav' }, { timeoutMs: config.sync.commandTimeoutSeconds * 1000, maxResponseBytes: config.sync.maxDavResponseBytes }),
     addressBook: c.addressBook,
     direction: c.direction,
     filter: { owned: c.filter.owned, accounts: c.filter.accounts, where: c.filter.where === undefined ? [] : parseFilterExpression(c.filter.where) },

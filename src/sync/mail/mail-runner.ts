@@ -19,7 +19,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
       ownerId: user.id,
       ownerEmail: user.email,
       queue: null,
-      server: { ...serverSettings(user.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
+      server: { ...serverSettings(user.imap, { type: 'user', id: user.id, kind: 'imap' }), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
       personal: {
         trackedFolders: user.mail.trackedFolders,
         trackingKeyword: user.mail.trackingKeyword,
@@ -40,7 +40,7 @@ export function mailboxSpecOf(config: Config, source: SyncSource): MailboxSpec {
     ownerId: box.owner ?? null,
     ownerEmail: owner?.email ?? null,
     queue: box.id,
-    server: { ...serverSettings(box.imap), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
+    server: { ...serverSettings(box.imap, { type: 'shared-mailbox', id: box.id, kind: 'imap' }), commandTimeoutMs: config.sync.commandTimeoutSeconds * 1000, maxMessageBytes: config.mail.maxMessageBytes },
     shared: { folders: box.folders, unknownSender: box.unknownSender, processed: box.processed, importSince: box.importSince },
   };
 }

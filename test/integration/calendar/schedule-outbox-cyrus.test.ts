@@ -4,8 +4,7 @@
 // CalDAV (alice) and answers with method schedule-outbox and the periods Cyrus computed.
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CalDavConnector } from '../../../adapters/caldav/index.js';
-import { createFreeBusyLookup } from '../../../src/runtime/runners.js';
+import { CalDavConnector, CalDavScheduleOutbox } from '../../../adapters/caldav/index.js';
 import { applyConfig } from '../../../src/store/apply-config.js';
 import { createCyrusUser } from '../../servers/cyrus.js';
 import type { Credentials } from '../../servers/types.js';
@@ -26,7 +25,7 @@ beforeAll(async () => {
   await session.put(`${calendar!.href}partner-busy-1.ics`, event, null, 'text/calendar');
   api = await startApi(
     { users: [{ id: 'alice', name: 'Alice', email: `${alice.username}@example.com`, caldav: { url: servers.cyrus.url, username: alice.username, password: alice.password } }] },
-    { freeBusy: createFreeBusyLookup() },
+    { freeBusy: new CalDavScheduleOutbox() },
   );
   await applyConfig(api.t.store, api.config);
 });
