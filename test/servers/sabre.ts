@@ -61,7 +61,12 @@ function createDatabase(dbFile: string): void {
   }
 }
 
-export async function startSabre(options: { startTimeoutMs?: number; workers?: number } = {}): Promise<SabreServer> {
+/**
+ * `introspectionUrl`: also accept `Authorization: Bearer` tokens, checked at this RFC 7662
+ * endpoint (userinfo in the URL: the resource server's client credentials), the way Nextcloud's
+ * user_oidc app lets sabre/dav take the tokens of an OpenID provider.
+ */
+export async function startSabre(options: { startTimeoutMs?: number; workers?: number; introspectionUrl?: string } = {}): Promise<SabreServer> {
   const binaries = assertServerPackages();
   const life = await serverLifetime('sabre');
   const { dataDir, stop } = life;
@@ -84,6 +89,7 @@ export async function startSabre(options: { startTimeoutMs?: number; workers?: n
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
           LANG: 'C.UTF-8',
           SABRE_DB: dbFile,
+          ...(options.introspectionUrl !== undefined ? { SABRE_INTROSPECTION: options.introspectionUrl } : {}),
           // php -S forks this many workers (Linux), so the engine's parallel GETs are served.
           PHP_CLI_SERVER_WORKERS: String(options.workers ?? 4),
         },

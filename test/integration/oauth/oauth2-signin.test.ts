@@ -8,7 +8,9 @@ import { configSchema } from '../../../src/config/schema.js';
 import { startServer, type RunningServer } from '../../../src/runtime/serve.js';
 import { startDovecot, type DovecotServer } from '../../servers/dovecot.js';
 import { startOidc, type OidcServer } from '../../servers/oidc.js';
+import { startSabre, type SabreServer } from '../../servers/sabre.js';
 import { startSmtp, type SmtpServerHandle } from '../../servers/smtp.js';
+import { CalDavConnector } from '../../../adapters/caldav/index.js';
 import { eventually, freePort } from '../../support/cli.js';
 import { appendMessages, buildMessage, imapClientAt } from '../../support/mail.js';
 import { launchChromium } from '../../e2e/browser.js';
@@ -28,6 +30,7 @@ const logLines: string[] = [];
 let oidc: OidcServer;
 let dovecot: DovecotServer;
 let smtp: SmtpServerHandle;
+let sabre: SabreServer;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
@@ -91,6 +94,8 @@ beforeAll(async () => {
     users: [{ username: alice, password: 'setup-password' }, { username: carol, password: 'setup-password' }],
     extraConfig: `auth_mechanisms = plain login oauthbearer xoauth2\npassdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${oauthConf}\n}\n`,
   });
+  sabre = await startSabre({ introspectionUrl: introspection.toString(), workers: 2 });
+  sabre.addUser('olivia', 'sabre-basic-password');
   smtp = await startSmtp({ dovecot: dovecot.info, oauth2: { introspectionUrl: oidc.introspectionUrl, ...oidc.resourceServer } });
   for (const user of [alice, carol]) {
     const client = await imapClientAt({ host: dovecot.info.host, port: dovecot.info.imapPort }, user, 'setup-password');
@@ -100,6 +105,8 @@ beforeAll(async () => {
   await deliver(alice, 'Alice before connect');
   await deliver(carol, 'Carol first');
   const oauth = { type: 'oauth2', provider: 'custom', clientId: oidc.bridge.clientId, clientSecret: oidc.bridge.clientSecret, authorizeUrl: oidc.authorizeUrl, tokenUrl: oidc.tokenUrl, scopes: ['mail'] };
+  // The same client for the calendar: one grant, one Connect asking for both scopes.
+  const calendarOauth = { ...oauth, scopes: ['calendar'] };
   const imap = { host: dovecot.info.host, port: dovecot.info.imapPort, security: 'none' };
   const config = configSchema.parse({
     database: `sqlite:${join(dir, 'bridge.db')}`,
@@ -110,7 +117,7 @@ beforeAll(async () => {
     mail: { domain: 'example.com' },
     sync: { idle: false, intervalSeconds: 5 },
     users: [
-      { id: 'alice', name: 'Alice', email: alice, imap: { ...imap, username: alice, auth: oauth }, smtp: { host: smtp.info.host, port: smtp.info.port, security: 'none', username: alice, auth: oauth } },
+      { id: 'alice', name: 'Alice', email: alice, imap: { ...imap, username: alice, auth: oauth }, smtp: { host: smtp.info.host, port: smtp.info.port, security: 'none', username: alice, auth: oauth }, caldav: { url: sabre.info.url, username: 'olivia', auth: calendarOauth } },
       { id: 'carol', name: 'Carol', email: carol, imap: { ...imap, username: carol, password: 'setup-password' } },
     ],
   });
@@ -127,6 +134,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await smtp?.stop();
+  await sabre?.stop();
   await dovecot?.stop();
   await oidc?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -162,6 +170,19 @@ describe('OAuth2 sign-in (authorization code with PKCE, XOAUTH2/OAUTHBEARER, ref
       } finally {
         await client.logout();
       }
+    }, 30_000);
+  });
+
+  it('syncs the calendar with bearer tokens: a CRM appointment reaches the sabre/dav calendar', async () => {
+    const created = await api('/api/v1/appointments', { method: 'POST', body: JSON.stringify({ owner: 'alice', subject: 'Call with a token', start: '2030-03-04T10:00:00Z', end: '2030-03-04T11:00:00Z' }) });
+    expect(created.status).toBe(201);
+    const session = await new CalDavConnector().connect({ url: sabre.info.url, username: 'olivia', password: 'sabre-basic-password' });
+    await eventually(async () => {
+      const calendars = await session.listCalendars();
+      const crm = calendars.find((calendar) => calendar.displayName === 'CRM');
+      if (crm === undefined) return undefined;
+      const objects = await session.fetch(crm, (await session.listEtags(crm)).map((entry) => entry.href));
+      return objects.some((object) => object.data.includes('SUMMARY:Call with a token')) ? true : undefined;
     }, 30_000);
   });
 

@@ -24,6 +24,40 @@ class TestUsersBasicAuth extends Sabre\DAV\Auth\Backend\AbstractBasic {
     }
 }
 
+// With SABRE_INTROSPECTION set, a request with `Authorization: Bearer <token>` (RFC 6750) is
+// authenticated by asking the authorization server about the token (RFC 7662: POST token=...,
+// as the resource server's client, userinfo of the URL); the principal is named by the token's `sub`.
+// Anything else goes on to Basic.
+class BearerOrBasicAuth implements Sabre\DAV\Auth\Backend\BackendInterface {
+    private $basic;
+    private $introspection;
+    private $user = null;
+    function __construct($basic, $introspection) { $this->basic = $basic; $this->introspection = $introspection; }
+    function authenticate(Sabre\DAV\Server $server, $realm) {
+        $header = $server->httpRequest->getHeader('Authorization');
+        if ($this->introspection === false || !is_string($header) || stripos($header, 'Bearer ') !== 0) {
+            return $this->basic->authenticate($server, $realm);
+        }
+        $parts = parse_url($this->introspection);
+        $endpoint = $parts['scheme'] . '://' . $parts['host'] . ':' . $parts['port'] . $parts['path'];
+        $context = stream_context_create(['http' => [
+            'method' => 'POST',
+            'header' => "Content-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic " . base64_encode(urldecode($parts['user']) . ':' . urldecode($parts['pass'])) . "\r\n",
+            'content' => http_build_query(['token' => substr($header, 7)]),
+            'ignore_errors' => true,
+        ]]);
+        $answer = json_decode((string) file_get_contents($endpoint, false, $context), true);
+        if (!is_array($answer) || ($answer['active'] ?? false) !== true || !is_string($answer['sub'] ?? null)) {
+            $server->httpResponse->setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+            throw new Sabre\DAV\Exception\NotAuthenticated('The access token is not active');
+        }
+        // The user id is the local part of `sub` (test usernames have no @), as user_oidc maps a claim to a user id.
+        $this->user = explode('@', $answer['sub'])[0];
+        return true;
+    }
+    function getCurrentUser() { return $this->user ?? $this->basic->getCurrentUser(); }
+}
+
 $pdo = new PDO('sqlite:' . getenv('SABRE_DB'));
 $pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_EXCEPTION);
 $pdo->exec('PRAGMA busy_timeout = 5000');
@@ -39,7 +73,7 @@ $tree = [
 ];
 $server = new Sabre\DAV\Server($tree);
 $server->setBaseUri('/');
-$server->addPlugin(new Sabre\DAV\Auth\Plugin(new TestUsersBasicAuth($pdo), 'crm-bridge test sabre/dav'));
+$server->addPlugin(new Sabre\DAV\Auth\Plugin(new BearerOrBasicAuth(new TestUsersBasicAuth($pdo), getenv('SABRE_INTROSPECTION')), 'crm-bridge test sabre/dav'));
 $server->addPlugin(new Sabre\DAVACL\Plugin());
 $server->addPlugin(new Sabre\CalDAV\Plugin());
 $server->addPlugin(new Sabre\CardDAV\Plugin());
