@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit-postgres',
           // Every unit test that opens a store (test/support/memory-store.ts, api-server.ts).
-          include: ['test/unit/{store,api,admin,webhooks,sync,postgres}/**/*.test.ts', 'test/unit/mail/{ingest-attachments,message-identity}.test.ts'],
+          include: ['test/unit/{store,api,admin,webhooks,sync,oauth,postgres}/**/*.test.ts', 'test/unit/mail/{ingest-attachments,message-identity}.test.ts'],
           environment: 'node',
           env: { TEST_DATABASE: 'postgres' },
           globalSetup: ['test/servers/postgres-setup.ts'],

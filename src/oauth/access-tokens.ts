@@ -54,6 +54,8 @@ export class AccessTokens {
     private readonly authorizer: OAuthAuthorizer,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
+    /** How long a refused refresh waits for another process's rotation to show in the store. */
+    private readonly settleMs = 1000,
   ) {}
 
   /** BearerTokens for one connection's settings (the adapters' view). */
@@ -79,6 +81,17 @@ export class AccessTokens {
     return refresh;
   }
 
+  /** The access token stored with a refresh token other than `refused`, if one turns up within settleMs. */
+  private async rotatedMeanwhile(connection: OAuthConnection, key: string, refused: string): Promise<string | undefined> {
+    const { owner } = connection;
+    for (const wait of [0, this.settleMs]) {
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const after = await this.store.oauthGrants.get(owner.type, owner.id, key);
+      if (after !== undefined && after.refreshToken !== refused && after.refusedAt === undefined && after.accessToken !== undefined) return after.accessToken;
+    }
+    return undefined;
+  }
+
   /** The stored access token if it can be sent; throws when the grant is missing or refused. */
   private usable(connection: OAuthConnection, stored: StoredGrant | undefined, rejected: string | undefined): string | undefined {
     if (stored === undefined) throw needsReauthorisation(connection.owner, 'not connected yet');
@@ -101,10 +114,11 @@ export class AccessTokens {
     } catch (error) {
       if (!isReauthorisationNeeded(error)) throw error;
       const reason = (error as BridgeError).details.find((detail) => detail.path === GRANT_REFUSED)?.message ?? 'refused';
-      // A `sync --once` next to serve on SQLite has no shared lock: if the other process rotated the
-      // refresh token meanwhile, the stored one is newer than the one that was refused.
-      const after = await this.store.oauthGrants.get(owner.type, owner.id, key);
-      if (after !== undefined && after.refreshToken !== current.refreshToken && after.refusedAt === undefined && after.accessToken !== undefined) return after.accessToken;
+      // A `sync --once` next to serve on SQLite shares no lock: if the other process rotated the
+      // refresh token meanwhile, the stored one is newer than the one that was refused. Its write
+      // may still be on the way, so the store is asked again a moment later before giving up.
+      const rotated = await this.rotatedMeanwhile(connection, key, current.refreshToken);
+      if (rotated !== undefined) return rotated;
       await this.store.oauthGrants.put(owner.type, owner.id, key, { ...current, refusedAt: this.now().toISOString(), refusedReason: reason });
       this.log.warn({ owner: `${owner.type}/${owner.id}`, reason }, 'OAuth2 refresh refused: the grant needs re-authorisation');
       throw needsReauthorisation(owner, reason);

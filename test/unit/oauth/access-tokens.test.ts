@@ -4,7 +4,7 @@ import { BridgeError } from '../../../src/domain/errors.js';
 import { AccessTokens, isReauthorisationNeeded, renewDue, storeNewGrant } from '../../../src/oauth/access-tokens.js';
 import { grantKeyOf } from '../../../src/oauth/providers.js';
 import { GRANT_REFUSED, type OAuthAuthorizer, type OAuthClientSpec, type OAuthConnection, type OAuthTokenSet } from '../../../src/ports/oauth.js';
-import { createTestStore, type TestStore } from '../../support/memory-store.js';
+import { createTestStore, testDatabase, type TestStore } from '../../support/memory-store.js';
 
 const client: OAuthClientSpec = { provider: 'custom', clientId: 'bridge', clientSecret: 's', authorizeUrl: 'https://as.example/auth', tokenUrl: 'https://as.example/token', issuer: 'https://as.example', scopes: ['mail'], authorizeParams: {} };
 const connection: OAuthConnection = { owner: { type: 'user', id: 'alice' }, client };
@@ -25,11 +25,13 @@ class FakeAuthorizer implements OAuthAuthorizer {
   }
   async refresh(_spec: OAuthClientSpec, refreshToken: string): Promise<OAuthTokenSet> {
     this.refreshes += 1;
+    const number = this.refreshes;
+    const known = this.valid.delete(refreshToken);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    if (!this.valid.delete(refreshToken)) throw new BridgeError('AUTH', 'refused', { details: [{ path: GRANT_REFUSED, message: 'invalid_grant: grant request is invalid' }] });
-    const next = `rt-${this.refreshes}`;
+    if (!known) throw new BridgeError('AUTH', 'refused', { details: [{ path: GRANT_REFUSED, message: 'invalid_grant: grant request is invalid' }] });
+    const next = `rt-${number}`;
     this.valid.add(next);
-    return { accessToken: `at-${this.refreshes}`, refreshToken: next, expiresAt: new Date(this.clock().getTime() + this.lifetimeSeconds * 1000).toISOString() };
+    return { accessToken: `at-${number}`, refreshToken: next, expiresAt: new Date(this.clock().getTime() + this.lifetimeSeconds * 1000).toISOString() };
   }
 }
 
@@ -42,7 +44,7 @@ beforeEach(async () => {
   t = await createTestStore();
   now = new Date('2026-12-07T10:00:00Z');
   server = new FakeAuthorizer(() => now);
-  tokens = new AccessTokens(t.store, server, pino({ level: 'silent' }), () => now);
+  tokens = new AccessTokens(t.store, server, pino({ level: 'silent' }), () => now, 100);
   await storeNewGrant(t.store, connection.owner, key, { accessToken: 'at-first', refreshToken: 'rt-0', expiresAt: new Date(now.getTime() + 3600_000).toISOString() }, now);
 });
 afterEach(async () => t.close());
@@ -76,6 +78,18 @@ describe('AccessTokens', () => {
     // A caller that saw at-first refused after another one already refreshed gets at-1 without a refresh.
     expect(await tokens.accessToken(connection, 'at-first')).toBe('at-1');
     expect(server.refreshes).toBe(1);
+  });
+
+  it('refreshes a grant once when two processes need a new token at the same time', async () => {
+    server.delayMs = 30;
+    const otherProcess = new AccessTokens(t.store, server, pino({ level: 'silent' }), () => now, 100);
+    const [mine, theirs] = await Promise.all([tokens.accessToken(connection, 'at-first'), otherProcess.accessToken(connection, 'at-first')]);
+    expect([mine, theirs]).toEqual(['at-1', 'at-1']);
+    // PostgreSQL: the second waits for the first's lock and finds its token. SQLite (one serve
+    // process): the second's refresh with the rotated-away token is refused, and it takes the
+    // token the first one stored instead of marking the grant refused.
+    expect(server.refreshes).toBe(testDatabase === 'postgres' ? 1 : 2);
+    expect((await t.store.oauthGrants.get('user', 'alice', key))?.refusedAt).toBeUndefined();
   });
 
   it('marks the grant refused and stops asking the server until the next Connect', async () => {
