@@ -13,15 +13,12 @@ import { registerStatusPages } from './pages/status.js';
 import { registerUserPages } from './pages/users.js';
 import { registerOAuthCallback, registerOAuthConnect } from './pages/oauth-connect.js';
 import { csrfMatches, type AdminSessions } from '../store/admin-sessions.js';
+import { cookieValue } from './cookies.js';
 
 const cookieName = 'crm_bridge_admin';
 
 function sessionCookie(req: Request): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === cookieName) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
+  return cookieValue(req, cookieName);
 }
 
 /**

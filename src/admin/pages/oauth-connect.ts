@@ -1,4 +1,4 @@
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
 import { publicBaseUrl } from '../../api/public-url.js';
 import type { Config } from '../../config/schema.js';
 import { isBridgeError } from '../../domain/errors.js';
@@ -8,6 +8,7 @@ import { grantKeyOf, mergeSpecs, oauthClientSpec, type ConnectionKind } from '..
 import type { OAuthClientSpec, OAuthOwner } from '../../ports/oauth.js';
 import type { GrantOverview } from '../../store/oauth-grants.js';
 import { sessionOf, type AdminContext } from '../context.js';
+import { cookieValue } from '../cookies.js';
 import { html, page, type SafeHtml } from '../html.js';
 
 /** One grant an owner's connections sign in with: the connections sharing a client registration. */
@@ -58,14 +59,6 @@ function redirectUri(ctx: AdminContext): string {
   return `${publicBaseUrl(ctx.api.config.server, ctx.api.boundPort)}/admin/oauth/callback`;
 }
 
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
-
 /**
  * The pending authorization travels in a cookie sealed with the bridge's key (so any process
  * behind a load balancer can finish it). SameSite=Lax, not Strict like the session: the callback
@@ -90,7 +83,7 @@ export async function grantPanel(ctx: AdminContext, owner: OAuthOwner): Promise<
   if (grants.length === 0) return html``;
   const stored = await ctx.api.store.oauthGrants.overview();
   const rows = grants.map((grant) => {
-    const state = stored.find((entry) => entry.ownerType === owner.type && entry.ownerId === owner.id && entry.key === grant.key);
+    const state = storedStateOf(stored, owner, grant.key);
     return html`<tr data-grant="${grant.key}"><td>${grant.client.provider}</td><td>${grant.kinds.join(', ')}</td><td>${grantState(state)}</td><td>${connectLink(owner, grant.key, state)}</td></tr>`;
   });
   return html`<section class="oauth-grants"><h2>OAuth2 sign-in</h2><table><tr><th>provider</th><th>connections</th><th>state</th><th></th></tr>${rows}</table></section>`;
@@ -99,6 +92,11 @@ export async function grantPanel(ctx: AdminContext, owner: OAuthOwner): Promise<
 /** A link, not a form: form-action 'self' (CSP) would stop a form's redirect to the authorization server. */
 export function connectLink(owner: OAuthOwner, key: string, state: GrantOverview | undefined): SafeHtml {
   return html`<a class="button connect" href="/admin/oauth/connect?owner=${owner.type}&id=${encodeURIComponent(owner.id)}&grant=${key}">${state === undefined ? 'Connect' : 'Connect again'}</a>`;
+}
+
+/** The stored state of one grant of `owner`, from the store's overview. */
+export function storedStateOf(stored: readonly GrantOverview[], owner: OAuthOwner, key: string): GrantOverview | undefined {
+  return stored.find((entry) => entry.ownerType === owner.type && entry.ownerId === owner.id && entry.key === key);
 }
 
 export function grantState(state: GrantOverview | undefined): SafeHtml {

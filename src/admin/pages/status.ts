@@ -7,7 +7,7 @@ import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, postButton, type SafeHtml } from '../html.js';
 import type { OAuthOwner } from '../../ports/oauth.js';
 import type { GrantOverview } from '../../store/oauth-grants.js';
-import { connectLink, grantsOf, grantState } from './oauth-connect.js';
+import { connectLink, grantsOf, grantState, storedStateOf } from './oauth-connect.js';
 
 /** What "Re-deliver all" resets for a user's source (POST /api/v1/users/:id/reset scopes); shared mailboxes have none. */
 export function resetScopesOf(source: SyncSource): ResetScope[] {
@@ -59,7 +59,7 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
 /** A row per OAuth2 grant of the owner: whether it signs in, or needs the Connect step again. */
 function grantRows(ctx: AdminContext, owner: OAuthOwner, stored: GrantOverview[]): SafeHtml[] {
   return grantsOf(ctx.api.config, owner).map((grant) => {
-    const state = stored.find((entry) => entry.ownerType === owner.type && entry.ownerId === owner.id && entry.key === grant.key);
+    const state = storedStateOf(stored, owner, grant.key);
     return html`<tr class="oauth-grant" data-grant="${grant.key}"><td>OAuth2</td><td>${grant.client.provider}: ${grant.kinds.join(', ')}</td><td colspan="3">${grantState(state)}</td>
 <td class="actions">${connectLink(owner, grant.key, state)}</td></tr>`;
   });
