@@ -7,7 +7,7 @@
 // loopback); a user's first login creates its INBOX and special-use folders (autocreate).
 
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { testCertificateAuthority } from '../support/tls.js';
@@ -16,7 +16,7 @@ import { ensureServiceUser } from './dovecot.js';
 import { assertServerPackages } from './ensure-packages.mjs';
 import type { Credentials, CyrusInfo } from './types.js';
 import { DEFAULT_PASSWORD, randomUsername } from './users.js';
-import { findFreePort, LOOPBACK, readGreeting, serverLifetime, spawnServer, startOnFreePorts, waitUntilReady } from './util.js';
+import { chownTree, findFreePort, LOOPBACK, readGreeting, serverLifetime, spawnServer, startOnFreePorts, waitUntilReady } from './util.js';
 
 export const PRESET_CYRUS_USERS: readonly string[] = ['alice', 'bob'];
 /** The Cyrus admin (imapd.conf `admins`): creates the users' mailboxes. */
@@ -94,13 +94,6 @@ DAEMON {
   idled cmd="${bin}/idled -C ${conf}"
 }
 `;
-}
-
-/** Give `path` and everything below it to the service user (the harness writes them as root). */
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (!statSync(path).isDirectory()) return;
-  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }
 
 function setSaslPassword(saslpasswd: string, dbFile: string, creds: Credentials, owner: { uid: number; gid: number } | null): void {

@@ -17,6 +17,8 @@ export interface ServerBinaries {
   saslpasswd?: string;
   /** Cyrus IMAP unpacked into a private prefix: its binaries and its own shared libraries. */
   cyrus?: { bin: string; lib: string };
+  /** Courier IMAP unpacked into a private prefix: the programs it runs, authdaemond's module directory and its library path. */
+  courier?: { couriertcpd: string; imaplogin: string; imapd: string; authdaemond: string; makedatprog: string; authModules: string; lib: string };
 }
 
 export interface PackageCheck {
@@ -32,6 +34,9 @@ export declare const DEBIAN_PACKAGES: readonly string[];
 export declare const CYRUS_DEBS: readonly string[];
 /** Where the Cyrus packages are unpacked. */
 export declare function cyrusPrefix(): string;
+export declare const COURIER_DEBS: readonly string[];
+/** Where the Courier packages are unpacked. */
+export declare function courierPrefix(): string;
 export declare const INSTALL_COMMAND: string;
 export declare function checkServerPackages(): PackageCheck;
 export declare function describeMissing(result: PackageCheck): string;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Checks that the real servers the integration tests run against are installed:
-// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; Chromium, the
+// Dovecot (master binary, IMAP and LMTP services), Radicale 3 and Xandikos; Cyrus IMAP and Courier
+// IMAP unpacked into private prefixes; Chromium, the
 // browser the admin UI's e2e tests drive (playwright-core downloads none); and Python's icalendar,
 // the second parser the published free/busy must satisfy (issue 5); PostgreSQL, the second
 // database every store test runs on (issue 14); PHP with sabre/dav 1.8 and its SQLite PDO driver, the
@@ -19,24 +20,43 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * Cyrus IMAP (IMAP, CalDAV, CardDAV) cannot be installed next to Dovecot: `cyrus-imapd` and
- * `dovecot-imapd` both provide imap-server and conflict. So its packages are fetched with
- * `apt-get download` and unpacked with `dpkg-deb -x` into a private prefix the harness runs them
- * from (test/servers/cyrus.ts); only the libraries they link and sasl2-bin (saslpasswd2, for the
- * test users) are installed the usual way.
+ * Cyrus IMAP (IMAP, CalDAV, CardDAV) and Courier IMAP cannot be installed next to Dovecot:
+ * `cyrus-imapd`, `courier-imap` and `dovecot-imapd` all provide imap-server and conflict. So their
+ * packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x` into private prefixes
+ * the harness runs them from (test/servers/cyrus.ts, test/servers/courier.ts); only the libraries
+ * they link (and sasl2-bin: saslpasswd2, for the Cyrus test users) are installed the usual way.
  */
 export const CYRUS_DEBS = ['cyrus-common', 'cyrus-imapd', 'cyrus-caldav'];
 const CYRUS_LIBRARIES = ['libical3', 'libclamav12', 'libxapian30', 'libzephyr4', 'libshp2', 'libpcre3', 'libjansson4', 'libnghttp2-14', 'libbrotli1', 'libpq5', 'libwrap0', 'libsasl2-modules', 'libicu72', 'sasl2-bin'];
+/** Courier IMAP 5 with the parts of Courier it runs with: its TCP server, authlib, authdaemond and the userdb module. */
+export const COURIER_DEBS = ['courier-imap', 'courier-base', 'courier-authlib', 'courier-authdaemon', 'courier-authlib-userdb', 'libcourier-unicode4'];
+const COURIER_LIBRARIES = ['libidn12', 'libgamin0', 'libltdl7', 'libgdbm6'];
 
-export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav', ...CYRUS_LIBRARIES];
+export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav', ...CYRUS_LIBRARIES, ...COURIER_LIBRARIES];
 
-/** Where the Cyrus packages are unpacked (CRM_BRIDGE_CYRUS_PREFIX overrides). */
-export function cyrusPrefix() {
-  const override = process.env.CRM_BRIDGE_CYRUS_PREFIX;
+/** Where the packages of `name` (cyrus, courier) are unpacked (CRM_BRIDGE_<NAME>_PREFIX overrides). */
+function privatePrefix(name) {
+  const override = process.env[`CRM_BRIDGE_${name.toUpperCase()}_PREFIX`];
   if (override !== undefined && override !== '') return override;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const cache = isRoot ? '/var/cache' : (process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/tmp', '.cache'));
-  return join(cache, 'crm-bridge-test', 'cyrus');
+  return join(cache, 'crm-bridge-test', name);
+}
+
+/** Where the Cyrus packages are unpacked (CRM_BRIDGE_CYRUS_PREFIX overrides). */
+export function cyrusPrefix() {
+  return privatePrefix('cyrus');
+}
+
+/** Where the Courier packages are unpacked (CRM_BRIDGE_COURIER_PREFIX overrides). */
+export function courierPrefix() {
+  return privatePrefix('courier');
+}
+
+/** True when every library the `binaries` link resolves, with `libDirs` searched first. */
+function librariesResolve(binaries, libDirs) {
+  const ldd = spawnSync('ldd', binaries, { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: libDirs.join(':') }, timeout: 10_000 });
+  return ldd.status === 0 && !/not found/.test(ldd.stdout);
 }
 
 /** The unpacked Cyrus: its binaries and the directory of its own shared libraries, or undefined. */
@@ -45,19 +65,37 @@ function findCyrus(prefix) {
   const lib = join(prefix, 'usr/lib/x86_64-linux-gnu');
   for (const name of ['master', 'imapd', 'httpd', 'ctl_cyrusdb']) if (!isExecutable(join(bin, name))) return undefined;
   // Every library it links must resolve (the packages installed the usual way provide the rest).
-  const ldd = spawnSync('ldd', [join(bin, 'imapd'), join(bin, 'httpd')], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: lib }, timeout: 10_000 });
-  if (ldd.status !== 0 || /not found/.test(ldd.stdout)) return undefined;
-  return { bin, lib };
+  return librariesResolve([join(bin, 'imapd'), join(bin, 'httpd')], [lib]) ? { bin, lib } : undefined;
 }
 
-/** apt-get download + dpkg-deb -x of CYRUS_DEBS into `prefix` (no root needed). */
-function unpackCyrus(prefix) {
-  const work = join(prefix, '..', 'cyrus-debs');
+/**
+ * The unpacked Courier: the programs a Courier IMAP server runs (couriertcpd, imaplogin, imapd,
+ * authdaemond and its userdb module), the userdb builder, and its library directories, or undefined.
+ */
+function findCourier(prefix) {
+  const programs = {
+    couriertcpd: join(prefix, 'usr/sbin/couriertcpd'),
+    imaplogin: join(prefix, 'usr/lib/courier/courier/imaplogin'),
+    imapd: join(prefix, 'usr/bin/imapd'),
+    authdaemond: join(prefix, 'usr/lib/courier/courier-authlib/authdaemond'),
+    makedatprog: join(prefix, 'usr/lib/courier/courier-authlib/makedatprog'),
+  };
+  for (const path of Object.values(programs)) if (!isExecutable(path)) return undefined;
+  const authModules = join(prefix, 'usr/lib/courier-authlib');
+  if (!isReadable(join(authModules, 'libauthuserdb.so.0'))) return undefined;
+  const lib = [join(prefix, 'usr/lib'), join(prefix, 'usr/lib/x86_64-linux-gnu')];
+  if (!librariesResolve([...Object.values(programs), join(authModules, 'libauthuserdb.so.0')], lib)) return undefined;
+  return { ...programs, authModules, lib: lib.join(':') };
+}
+
+/** apt-get download + dpkg-deb -x of `debs` into `prefix` (no root needed). */
+function unpackPrivately(prefix, debs) {
+  const work = `${prefix}-debs`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true, mode: 0o755 });
   // Without package lists (a machine that had everything else installed) the download fails: as
   // root, fetch the lists once and try again.
-  const download = () => run('apt-get', ['download', ...CYRUS_DEBS], {}, work);
+  const download = () => run('apt-get', ['download', ...debs], {}, work);
   if (!download() && !(canInstallWithApt() && run('apt-get', ['update'], { DEBIAN_FRONTEND: 'noninteractive' }) && download())) return false;
   rmSync(prefix, { recursive: true, force: true });
   mkdirSync(prefix, { recursive: true, mode: 0o755 });
@@ -67,6 +105,12 @@ function unpackCyrus(prefix) {
   rmSync(work, { recursive: true, force: true });
   return true;
 }
+
+/** The servers run from private prefixes: where, what they are made of, and how to find them there. */
+const PRIVATE_SERVERS = [
+  { name: 'cyrus', title: 'Cyrus IMAP 3', debs: CYRUS_DEBS, libraries: CYRUS_LIBRARIES, prefix: cyrusPrefix, find: findCyrus },
+  { name: 'courier', title: 'Courier IMAP 5', debs: COURIER_DEBS, libraries: COURIER_LIBRARIES, prefix: courierPrefix, find: findCourier },
+];
 export const INSTALL_COMMAND =
   'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ' + DEBIAN_PACKAGES.join(' ');
 
@@ -237,12 +281,14 @@ export function checkServerPackages() {
   } else {
     binaries.saslpasswd = saslpasswd;
   }
-  const cyrus = findCyrus(cyrusPrefix());
-  if (cyrus === undefined) {
-    missing.push(`Cyrus IMAP 3 unpacked in ${cyrusPrefix()} (apt-get download ${CYRUS_DEBS.join(' ')}, then dpkg-deb -x each there), with every library it links installed`);
-    for (const pkg of CYRUS_LIBRARIES) missingPackages.add(pkg);
-  } else {
-    binaries.cyrus = cyrus;
+  for (const server of PRIVATE_SERVERS) {
+    const found = server.find(server.prefix());
+    if (found === undefined) {
+      missing.push(`${server.title} unpacked in ${server.prefix()} (apt-get download ${server.debs.join(' ')}, then dpkg-deb -x each there), with every library it links installed`);
+      for (const pkg of server.libraries) missingPackages.add(pkg);
+    } else {
+      binaries[server.name] = found;
+    }
   }
 
   return { ok: missing.length === 0, missing, missingPackages: [...missingPackages], binaries };
@@ -317,16 +363,18 @@ function run(cmd, args, extraEnv, cwd) {
 export function ensureServerPackages() {
   let result = checkServerPackages();
   if (result.ok) {
-    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, sabre/dav, chromium, python3-icalendar and postgresql are installed, Cyrus IMAP is unpacked');
+    console.log('ensure-packages: dovecot (imap, lmtp), radicale, xandikos, sabre/dav, chromium, python3-icalendar and postgresql are installed, Cyrus IMAP and Courier IMAP are unpacked');
     return 0;
   }
   console.error(describeMissing(result));
-  if (result.binaries.cyrus === undefined && which('apt-get') !== undefined && result.missingPackages.every((pkg) => CYRUS_LIBRARIES.includes(pkg))) {
-    // Only the unpacked Cyrus is missing: that needs no root.
-    unpackCyrus(cyrusPrefix());
+  const unpackMissing = () => PRIVATE_SERVERS.every((server) => result.binaries[server.name] !== undefined || unpackPrivately(server.prefix(), server.debs));
+  const privateLibraries = PRIVATE_SERVERS.flatMap((server) => server.libraries);
+  if (which('apt-get') !== undefined && result.missingPackages.every((pkg) => privateLibraries.includes(pkg))) {
+    // Only an unpacked server is missing: that needs no root.
+    unpackMissing();
     result = checkServerPackages();
     if (result.ok) {
-      console.log(`ensure-packages: unpacked Cyrus IMAP into ${cyrusPrefix()}`);
+      console.log('ensure-packages: unpacked ' + PRIVATE_SERVERS.map((server) => `${server.title} into ${server.prefix()}`).join(', '));
       return 0;
     }
   }
@@ -342,9 +390,11 @@ export function ensureServerPackages() {
     console.error(`ensure-packages: installing failed; run this yourself:\n  ${INSTALL_COMMAND}`);
     return 1;
   }
-  if (findCyrus(cyrusPrefix()) === undefined && !unpackCyrus(cyrusPrefix())) {
-    console.error(`ensure-packages: unpacking Cyrus IMAP into ${cyrusPrefix()} failed`);
-    return 1;
+  for (const server of PRIVATE_SERVERS) {
+    if (server.find(server.prefix()) === undefined && !unpackPrivately(server.prefix(), server.debs)) {
+      console.error(`ensure-packages: unpacking ${server.title} into ${server.prefix()} failed`);
+      return 1;
+    }
   }
   result = checkServerPackages();
   if (!result.ok) {

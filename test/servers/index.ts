@@ -6,6 +6,7 @@
 //   await withTestServers(async (servers) => { ... servers.dovecot.imapPort ... });
 
 import { startDovecot, type DovecotServer } from './dovecot.js';
+import { startCourier, type CourierServer } from './courier.js';
 import { startCyrus, type CyrusServer } from './cyrus.js';
 import { startRadicale, type RadicaleServer } from './radicale.js';
 import { startSabre, type SabreServer } from './sabre.js';
@@ -15,6 +16,7 @@ import { startXandikos, type XandikosServer } from './xandikos.js';
 
 export type {
   Credentials,
+  CourierInfo,
   CyrusInfo,
   DovecotInfo,
   RadicaleInfo,
@@ -24,6 +26,7 @@ export type {
   XandikosInfo,
 } from './types.js';
 export { startDovecot, type DovecotServer } from './dovecot.js';
+export { addCourierUser, createCourierUser, startCourier, type CourierServer } from './courier.js';
 export { addCyrusUser, createCyrusUser, startCyrus, type CyrusServer } from './cyrus.js';
 export { startRadicale, type RadicaleServer } from './radicale.js';
 export { addSabreUser, createSabreUser, startSabre, type SabreServer } from './sabre.js';
@@ -40,13 +43,14 @@ export interface RunningTestServers {
   xandikos: XandikosServer;
   sabre: SabreServer;
   cyrus: CyrusServer;
+  courier: CourierServer;
   /** Stops everything (process groups killed, temp dirs removed). Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
  * Start Dovecot (IMAP + LMTP), then the SMTP server that delivers into it; Radicale, Xandikos
- * sabre/dav and Cyrus start concurrently with Dovecot. If anything fails, whatever did start is
+ * sabre/dav, Cyrus and Courier start concurrently with Dovecot. If anything fails, whatever did start is
  * stopped again and the error (with the failing server's log) is thrown.
  */
 export async function startTestServers(): Promise<RunningTestServers> {
@@ -69,16 +73,17 @@ export async function startTestServers(): Promise<RunningTestServers> {
     const smtp = await track(startSmtp({ dovecot: dovecot.info }));
     return { dovecot, smtp };
   });
-  const [mail, radicale, xandikos, sabre, cyrus] = await Promise.allSettled([
+  const [mail, radicale, xandikos, sabre, cyrus, courier] = await Promise.allSettled([
     dovecotAndSmtp,
     track(startRadicale()),
     track(startXandikos()),
     track(startSabre()),
     track(startCyrus()),
+    track(startCourier()),
   ]);
-  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected' || sabre.status === 'rejected' || cyrus.status === 'rejected') {
+  if (mail.status === 'rejected' || radicale.status === 'rejected' || xandikos.status === 'rejected' || sabre.status === 'rejected' || cyrus.status === 'rejected' || courier.status === 'rejected') {
     await stopAll().catch(() => undefined);
-    const errors = [mail, radicale, xandikos, sabre, cyrus]
+    const errors = [mail, radicale, xandikos, sabre, cyrus, courier]
       .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
       .map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
     throw new Error(`starting the test servers failed:\n\n${errors.join('\n\n')}`);
@@ -91,6 +96,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     xandikos: xandikos.value.info,
     sabre: sabre.value.info,
     cyrus: cyrus.value.info,
+    courier: courier.value.info,
   };
   return {
     info,
@@ -100,6 +106,7 @@ export async function startTestServers(): Promise<RunningTestServers> {
     xandikos: xandikos.value,
     sabre: sabre.value,
     cyrus: cyrus.value,
+    courier: courier.value,
     stop: stopAll,
   };
 }

@@ -106,6 +106,19 @@ export interface CyrusInfo {
   users: Credentials[];
 }
 
+export interface CourierInfo {
+  host: string;
+  /** IMAP without TLS; plaintext LOGIN allowed. */
+  imapPort: number;
+  /** Hierarchy separator of the `INBOX.` namespace. */
+  separator: string;
+  logFile: string;
+  /** Holds the userdb, the users' Maildirs and the namespace script; add users with createCourierUser (courier.ts). */
+  dataDir: string;
+  /** Pre-created users (alice, bob; password `secret`). */
+  users: Credentials[];
+}
+
 export interface TestServers {
   dovecot: DovecotInfo;
   smtp: SmtpInfo;
@@ -115,4 +128,6 @@ export interface TestServers {
   sabre: SabreInfo;
   /** Cyrus IMAP 3: IMAP, CalDAV, CardDAV (issue 15). */
   cyrus: CyrusInfo;
+  /** Courier IMAP 5: IMAP without CONDSTORE, QRESYNC, MOVE or SPECIAL-USE (issue 15). */
+  courier: CourierInfo;
 }

@@ -3,7 +3,7 @@
 // protocol greeting, and making sure nothing is left behind when the process exits.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, closeSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,13 @@ export function readLogTail(file: string, maxBytes = 8000): string {
   } catch {
     return `(no log at ${file})`;
   }
+}
+
+/** Give `path` and everything below it to the service user (the harness writes them as root). */
+export function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  if (!statSync(path).isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }
 
 export function sleep(ms: number): Promise<void> {

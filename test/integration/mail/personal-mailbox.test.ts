@@ -65,6 +65,8 @@ describe.each(imapTargets(servers))('personal mailboxes on $title', (server) => 
     await sync();
     await client.mailboxCreate(f('Projects', 'Old'));
     await client.mailboxCreate(f('Deleted Items')); // Trash by name, without SPECIAL-USE
+    // Dovecot and Cyrus users have an Archive folder; a Courier user makes one.
+    if (!(await client.list()).some((folder) => folder.path === f('Archive'))) await client.mailboxCreate(f('Archive'));
     const ids = { archived: newMessageId(), nested: newMessageId(), trashed: newMessageId(), deletedItems: newMessageId() };
     for (const id of Object.values(ids)) await client.append(f('CRM'), buildMessage({ messageId: id }));
     expect(await sync()).toMatchObject({ changed: 4, itemErrors: 0 });
@@ -73,10 +75,11 @@ describe.each(imapTargets(servers))('personal mailboxes on $title', (server) => 
 
     await client.mailboxOpen(f('CRM'));
     const uidOf = async (id: string) => (await client.search({ header: { 'message-id': id } }, { uid: true })) as number[];
-    await client.messageMove(await uidOf(ids.archived), f('Archive'), { uid: true });
-    await client.messageMove(await uidOf(ids.nested), f('Projects', 'Old'), { uid: true });
-    await client.messageMove(await uidOf(ids.trashed), server.trash, { uid: true });
-    await client.messageMove(await uidOf(ids.deletedItems), f('Deleted Items'), { uid: true });
+    const move = async (id: string, to: string) => expect(await client.messageMove(await uidOf(id), to, { uid: true }), `moved to ${to}`).toBeTruthy();
+    await move(ids.archived, f('Archive'));
+    await move(ids.nested, f('Projects', 'Old'));
+    await move(ids.trashed, server.trash);
+    await move(ids.deletedItems, f('Deleted Items'));
     await sync();
 
     // Moved out of the tracked folder: the user's own CRM copies are gone.

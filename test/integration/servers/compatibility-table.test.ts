@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { CalDavConnector, CalDavScheduleOutbox } from '../../../adapters/caldav/index.js';
 import { CardDavConnector } from '../../../adapters/carddav/index.js';
-import { cyrusPrefix } from '../../servers/ensure-packages.mjs';
+import { assertServerPackages, cyrusPrefix } from '../../servers/ensure-packages.mjs';
 import { davRequest } from '../../servers/dav.js';
 import { imapTargets } from '../../support/imap-targets.js';
 import { calendarUser, tag, type ServerName } from '../calendar/support.js';
@@ -35,11 +35,16 @@ function readmeTable(first: string): Map<string, Record<string, string>> {
 }
 
 const packageVersion = (pkg: string): string => execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' });
+/** Courier has no ID command (RFC 2971); its imapd names its version: "Courier 1.0.16 (Courier-IMAP 5.0.13)/...". */
+function courierVersion(): string {
+  const { courier } = assertServerPackages();
+  return execFileSync(courier.imapd, ['--version'], { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: courier.lib } });
+}
 const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
 
 describe('README: IMAP compatibility table', () => {
   const table = readmeTable('CONDSTORE');
-  const rowOf: Record<string, string> = { dovecot: 'Dovecot', cyrus: 'Cyrus IMAP' };
+  const rowOf: Record<string, string> = { dovecot: 'Dovecot', cyrus: 'Cyrus IMAP', courier: 'Courier IMAP' };
 
   it('lists exactly the IMAP servers of the matrix', () => {
     expect([...table.keys()].sort()).toEqual(imapTargets(servers).map((server) => rowOf[server.name]).sort());
@@ -54,7 +59,10 @@ describe('README: IMAP compatibility table', () => {
         for (const capability of ['CONDSTORE', 'QRESYNC', 'IDLE', 'MOVE', 'SPECIAL-USE']) expect(row[capability], capability).toBe(yesNo(client.capabilities.has(capability)));
         const namespace = client.namespace!;
         expect(row['Personal namespace']).toBe(namespace.prefix === '' ? `root, \`${namespace.delimiter}\`` : `\`${namespace.prefix}\`, \`${namespace.delimiter}\``);
-        const version = server.name === 'dovecot' ? packageVersion('dovecot-imapd') : String(client.serverInfo?.version ?? '');
+        const version =
+          server.name === 'dovecot' ? packageVersion('dovecot-imapd')
+          : server.name === 'courier' ? courierVersion()
+          : String(client.serverInfo?.version ?? '');
         expect(version).toContain(row['Version']!);
       } finally {
         await client.logout();
