@@ -30,7 +30,8 @@ export const CYRUS_DEBS = ['cyrus-common', 'cyrus-imapd', 'cyrus-caldav'];
 const CYRUS_LIBRARIES = ['libical3', 'libclamav12', 'libxapian30', 'libzephyr4', 'libshp2', 'libpcre3', 'libjansson4', 'libnghttp2-14', 'libbrotli1', 'libpq5', 'libwrap0', 'libsasl2-modules', 'libicu72', 'sasl2-bin'];
 /** Courier IMAP 5 with the parts of Courier it runs with: its TCP server, authlib, authdaemond and the userdb module. */
 export const COURIER_DEBS = ['courier-imap', 'courier-base', 'courier-authlib', 'courier-authdaemon', 'courier-authlib-userdb', 'libcourier-unicode4'];
-const COURIER_LIBRARIES = ['libidn12', 'libgamin0', 'libltdl7', 'libgdbm6'];
+// openssl: the crypt(3) hashes of the test users' userdb passwords.
+const COURIER_LIBRARIES = ['libidn12', 'libgamin0', 'libltdl7', 'libgdbm6', 'openssl'];
 
 export const DEBIAN_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd', 'radicale', 'xandikos', 'chromium', 'python3-icalendar', 'postgresql', 'php-cli', 'php-sqlite3', 'php-sabre-dav', ...CYRUS_LIBRARIES, ...COURIER_LIBRARIES];
 
@@ -81,6 +82,7 @@ function findCourier(prefix) {
     makedatprog: join(prefix, 'usr/lib/courier/courier-authlib/makedatprog'),
   };
   for (const path of Object.values(programs)) if (!isExecutable(path)) return undefined;
+  if (which('openssl') === undefined) return undefined;
   const authModules = join(prefix, 'usr/lib/courier-authlib');
   if (!isReadable(join(authModules, 'libauthuserdb.so.0'))) return undefined;
   const lib = [join(prefix, 'usr/lib'), join(prefix, 'usr/lib/x86_64-linux-gnu')];
