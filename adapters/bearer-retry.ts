@@ -1,5 +1,6 @@
 import { isBridgeError } from '../src/domain/errors.js';
 import type { BearerTokens } from '../src/ports/oauth.js';
+import { UNTRUSTED_CERTIFICATE } from './network-errors.js';
 
 /**
  * One sign-in with OAuth2 (or with the password when there are no bearer tokens): the current
@@ -14,7 +15,8 @@ export async function withBearerRetry<T>(bearer: BearerTokens | undefined, attem
   try {
     return await attempt(token);
   } catch (error) {
-    if (!isBridgeError(error) || error.code !== 'AUTH') throw error;
+    // A certificate not trusted is AUTH too, but no token was refused: refreshing would not help.
+    if (!isBridgeError(error) || error.code !== 'AUTH' || error.details.some((detail) => detail.path === UNTRUSTED_CERTIFICATE)) throw error;
     return attempt(await bearer.rejected(token));
   }
 }

@@ -6,7 +6,7 @@
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
 import { displayUrl } from './href.js';
 import { NS_CALDAV, NS_CARDDAV, NS_DAV, parseXml, type XmlElement } from './xml.js';
-import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes, untrustedCertificate } from '../network-errors.js';
 import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 export interface ErrorContext {
@@ -127,7 +127,7 @@ export function fetchError(error: unknown, method: string, url: string, extra: E
   if (name === 'AbortError') return make('TEMPORARY', 'the request was aborted');
   const code = causeCode(error);
   if (code !== undefined && NETWORK_CODES.has(code)) return make('TEMPORARY', `could not reach the server (${code})`);
-  if (code !== undefined && certificateCodes.has(code)) return make('CONFIG', `the server's TLS certificate is not trusted (${code})`);
+  if (code !== undefined && certificateCodes.has(code)) return untrustedCertificate(maskSecrets(`${context} failed`, extra.secrets), code, error);
   if (code !== undefined && code.startsWith('ERR_SSL_')) return make('CONFIG', `TLS could not be established (${code})`);
   if (code === 'ERR_INVALID_URL') return make('CONFIG', 'the URL is invalid');
   // undici's TypeError("fetch failed") without a recognisable cause is still a transport failure.

@@ -5,7 +5,7 @@
 // languages. The server's own text may be quoted in the message for the operator, never parsed.
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
-import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes, untrustedCertificate } from '../network-errors.js';
 import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 /** The imapflow error properties this module reads; every one is optional (see imapflow's errors.d.ts). */
@@ -138,7 +138,7 @@ export function toBridgeError(error: unknown, context: string, extra: ErrorConte
   if (e.mailboxMissing === true) return folderMissing();
 
   if (code !== undefined && certificateCodes.has(code)) {
-    return make('CONFIG', `${context} failed: the server's TLS certificate is not trusted (${code}); allowInsecureTls accepts it (test servers only)`);
+    return untrustedCertificate(maskSecrets(`${context} failed`, extra.secrets), code, error);
   }
   if (code !== undefined && (unreachableCodes.has(code) || CONNECTION_CODES.has(code))) {
     const what = unreachableCodes.has(code) ? 'could not reach the server' : 'the connection to the server was lost';

@@ -6,7 +6,7 @@
 // beyond its reply code and its RFC 3463 enhanced status code (both are fixed-format prefixes).
 
 import { BridgeError, isBridgeError, type ErrorCode } from '../../src/domain/errors.js';
-import { certificateCodes, unreachableCodes } from '../network-errors.js';
+import { certificateCodes, unreachableCodes, untrustedCertificate } from '../network-errors.js';
 import { maskSecrets } from '../../src/domain/mask-secrets.js';
 
 /** The nodemailer error properties this module reads; every one is optional (see nodemailer's errors.d.ts). */
@@ -139,7 +139,7 @@ export function toBridgeError(error: unknown, context: SmtpErrorContext): Bridge
   }
 
   if (original !== undefined && certificateCodes.has(original)) {
-    return make('CONFIG', `${server} presented a TLS certificate that is not trusted (${original}); allowInsecureTls accepts it (test servers only)`);
+    return untrustedCertificate(maskSecrets(`Connecting to ${server} failed`, secrets), original, error);
   }
   // An implicit-TLS connection to a plain-text port (or the other way round) fails inside OpenSSL.
   if (original !== undefined && (original.startsWith('ERR_SSL_') || original === 'EPROTO')) {

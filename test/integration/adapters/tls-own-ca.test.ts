@@ -88,12 +88,14 @@ describe('servers with a certificate of their own CA', () => {
   it('refuses the certificate without tls.ca, naming the server and the reason', async () => {
     const { imap, smtp: submission } = configured({});
     const imapError = await rejection(new ImapConnector().connect(imap));
-    expect(imapError.code).toBe('CONFIG');
+    // AUTH-class, as issue 15 words it: the server could not prove who it is; no retry helps.
+    expect(imapError.code).toBe('AUTH');
     expect(imapError.message).toContain(`127.0.0.1:${dovecot.info.imapPort}`);
+    expect(imapError.message).toContain('name the CA that signed it in tls.ca');
     expect(imapError.message).toMatch(/not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/i);
     expect(imapError.message).not.toContain('secret');
     const smtpError = await rejection(new SmtpSender().verify(submission));
-    expect(smtpError.code).toBe('CONFIG');
+    expect(smtpError.code).toBe('AUTH');
     expect(smtpError.message).toContain(`127.0.0.1:${smtpPort}`);
     expect(smtpError.message).toMatch(/not trusted/);
   });
@@ -146,7 +148,7 @@ describe('Cyrus with a certificate of the run\'s CA', () => {
         await session.close();
       }
       const error = await rejection(new ImapConnector().connect(await settingsFor(security, '')));
-      expect(error.code).toBe('CONFIG');
+      expect(error.code).toBe('AUTH');
       expect(error.message).toMatch(/not trusted/);
     });
   }
@@ -192,7 +194,7 @@ describe('CalDAV over https with a certificate of its own CA (Radicale behind a 
 
   it('refuses the certificate without tls.ca, naming the server and the reason', async () => {
     const error = await rejection(new CalDavConnector().connect(await caldavOf({})));
-    expect(error.code).toBe('CONFIG');
+    expect(error.code).toBe('AUTH');
     expect(error.message).toContain('127.0.0.1');
     expect(error.message).toMatch(/TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
   });

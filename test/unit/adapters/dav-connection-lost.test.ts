@@ -17,6 +17,6 @@ describe('DAV failures', () => {
     expect(statusError('REPORT', url, 500)).toMatchObject({ code: 'TEMPORARY', connectionLost: false });
     expect(statusError('PUT', url, 503)).toMatchObject({ code: 'TEMPORARY', connectionLost: false });
     expect(statusError('PUT', url, 412)).toMatchObject({ code: 'PRECONDITION_FAILED', connectionLost: false });
-    expect(fetchError(new TypeError('fetch failed', { cause: Object.assign(new Error('self signed'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }) }), 'GET', url)).toMatchObject({ code: 'CONFIG', connectionLost: false });
+    expect(fetchError(new TypeError('fetch failed', { cause: Object.assign(new Error('self signed'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }) }), 'GET', url)).toMatchObject({ code: 'AUTH', connectionLost: false });
   });
 });
