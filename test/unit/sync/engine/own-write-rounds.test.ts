@@ -38,6 +38,14 @@ describe('withVanishedPuts', () => {
 });
 
 describe('tokensAfterOwnWrites', () => {
+  it('confirms later than anything settled before it returned, so a quiet next pass looks nothing up', async () => {
+    for (let i = 0; i < 5; i++) {
+      const settled = new Date().toISOString();
+      const tokens = await tokensAfterOwnWrites(new Map([[BOOK, read('t1')]]), new OwnWrites(), io([], []).script);
+      expect(tokens.get(BOOK)!.confirmedUntil > settled).toBe(true);
+    }
+  });
+
   it('keeps the later token without a second round when the later read holds only our own writes', async () => {
     const writes = new OwnWrites();
     writes.put(A);
@@ -137,6 +145,16 @@ describe('withUnconfirmedGone', () => {
       return [{ href: B, etag: '"1"', data: '' }];
     });
     expect(asked).toEqual([[A, B]]);
+    expect(after.deleted).toEqual([A]);
+  });
+
+  it('looks up an item settled in the same millisecond as the token was confirmed (timestamps tie; a fast next pass)', async () => {
+    const asked: string[][] = [];
+    const after = await withUnconfirmedGone(changes({}), BOOK, '2026-12-03T09:00:00.000Z', [row(A, '2026-12-03T09:00:00.000Z')], async (hrefs) => {
+      asked.push(hrefs);
+      return [];
+    });
+    expect(asked).toEqual([[A]]);
     expect(after.deleted).toEqual([A]);
   });
 
