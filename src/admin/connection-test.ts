@@ -40,6 +40,10 @@ export async function testConnection(adapters: ConnectionAdapters, kind: Connect
 }
 
 async function run(adapters: ConnectionAdapters, kind: ConnectionKind, settings: MailServerConfig | DavServerConfig): Promise<ConnectionTestResult> {
+  if (settings.auth?.type === 'oauth2') {
+    // The access token comes from the grant Connect stores, which a connection being typed has not got yet.
+    return { ok: false, code: 'UNSUPPORTED', message: 'this connection signs in with OAuth2: save it, then press Connect; the status page shows whether the sign-in works' };
+  }
   if (kind === 'imap') {
     const session = await adapters.imap.connect({ ...serverSettings(settings as MailServerConfig), timeoutMs });
     try {

@@ -3,7 +3,7 @@ import type { ErrorDetail } from '../domain/errors.js';
 import { issuesToDetails } from '../domain/validation.js';
 import { sharedMailboxConfigSchema, userConfigSchema } from '../config/schema.js';
 import { contactFieldKeys } from '../contacts/card-fields.js';
-import { passwordFor } from './stored-password.js';
+import { clientSecretFor, passwordFor } from './stored-password.js';
 
 /**
  * Form bodies of the user and shared-mailbox pages <-> configuration documents, the same shape a
@@ -100,6 +100,22 @@ function withPassword(kind: ConnectionKind, connection: Mapping, body: FormBody,
   return refusal === undefined ? { connection } : { connection, refusal: { path: `${kind}.password`, message: refusal } };
 }
 
+/**
+ * The connection's sign-in: a password (the default), or OAuth2 with the client the Connect step of
+ * the user page authorizes (the refresh token is not part of the entry; src/store/oauth-grants.ts).
+ */
+function withSignIn(kind: ConnectionKind, connection: Mapping, body: FormBody, previous: unknown): BuiltConnection {
+  if (body[`${kind}.auth.type`] !== 'oauth2') return withPassword(kind, connection, body, previous);
+  const auth: Mapping = { type: 'oauth2', provider: text(body, `${kind}.auth.provider`) ?? '', clientId: text(body, `${kind}.auth.clientId`) ?? '' };
+  for (const key of ['authorizeUrl', 'tokenUrl', 'issuer'] as const) setOptional(auth, key, text(body, `${kind}.auth.${key}`));
+  setOptional(auth, 'scopes', list(body[`${kind}.auth.scopes`]));
+  const { secret, refusal } = clientSecretFor(auth, body[`${kind}.auth.clientSecret`], previous);
+  if (secret !== '') auth['clientSecret'] = secret;
+  delete connection['password'];
+  connection['auth'] = auth;
+  return refusal === undefined ? { connection } : { connection, refusal: { path: `${kind}.auth.clientSecret`, message: refusal } };
+}
+
 function mailConnection(body: FormBody, kind: ConnectionKind, previous: unknown): BuiltConnection {
   if (body[`${kind}.enabled`] !== 'on') return { connection: undefined };
   const connection: Mapping = {
@@ -110,7 +126,7 @@ function mailConnection(body: FormBody, kind: ConnectionKind, previous: unknown)
     password: '',
     allowInsecureTls: body[`${kind}.allowInsecureTls`] === 'on',
   };
-  return withPassword(kind, withCaFile(connection, body, kind), body, previous);
+  return withSignIn(kind, withCaFile(connection, body, kind), body, previous);
 }
 
 /** The CA certificates the connection trusts besides the system's (a PEM file on the bridge's machine). */
@@ -123,7 +139,7 @@ function withCaFile(connection: Mapping, body: FormBody, kind: ConnectionKind): 
 function davConnection(body: FormBody, kind: ConnectionKind, previous: unknown): BuiltConnection {
   if (body[`${kind}.enabled`] !== 'on') return { connection: undefined };
   const connection: Mapping = { url: text(body, `${kind}.url`) ?? '', username: text(body, `${kind}.username`) ?? '', password: '' };
-  return withPassword(kind, withCaFile(connection, body, kind), body, previous);
+  return withSignIn(kind, withCaFile(connection, body, kind), body, previous);
 }
 
 /** Set the connection on the document; a refused stored password becomes a form error. */

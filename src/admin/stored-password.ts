@@ -68,3 +68,21 @@ export function passwordFor(kind: StoredPasswordKind, typed: Mapping, typedPassw
     refusal: `the ${inWords(changes)} changed: type the password again (a stored password is only sent to the server and account it was saved for)`,
   };
 }
+
+/**
+ * The OAuth2 client secret a connection gets from its form, by the same rule as passwords: the
+ * typed one, else the stored one while the connection still names the client and token endpoint it
+ * was saved for (the secret is sent to the token URL; another URL could be an admin's own server).
+ */
+export function clientSecretFor(typed: Mapping, typedSecret: string | undefined, previous: unknown): { secret: string; refusal?: string } {
+  if (typedSecret) return { secret: typedSecret };
+  const stored = isMapping(previous) && isMapping(previous['auth']) ? previous['auth'] : {};
+  const storedSecret = textOf(stored['clientSecret']);
+  if (storedSecret === '') return { secret: '' };
+  const changes: string[] = [];
+  if (textOf(typed['provider']) !== textOf(stored['provider'])) changes.push('provider');
+  if (textOf(typed['tokenUrl']) !== textOf(stored['tokenUrl'])) changes.push('token URL');
+  if (textOf(typed['clientId']) !== textOf(stored['clientId'])) changes.push('client id');
+  if (changes.length === 0) return { secret: storedSecret };
+  return { secret: '', refusal: `the ${inWords(changes)} changed: type the client secret again (a stored secret is only sent to the token endpoint it was saved for)` };
+}

@@ -22,7 +22,13 @@ const connectionKeys = { user: ['imap', 'smtp', 'caldav', 'carddav'], 'shared-ma
 type Mapping = Record<string, unknown>;
 const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Take the connection passwords out of a document: the document is stored as JSON, the passwords sealed. */
+/** Where a connection's OAuth2 client secret is kept among the sealed secrets. */
+const clientSecretKey = (connection: string): string => `${connection}.auth.clientSecret`;
+
+/**
+ * Take the connection passwords and OAuth2 client secrets out of a document: the document is
+ * stored as JSON, the secrets sealed.
+ */
 export function splitSecrets(kind: UiConfigKind, document: Mapping): { document: Mapping; secrets: Record<string, string> } {
   const copy: Mapping = { ...document };
   const secrets: Record<string, string> = {};
@@ -31,6 +37,11 @@ export function splitSecrets(kind: UiConfigKind, document: Mapping): { document:
     if (!isMapping(connection)) continue;
     const { password, ...rest } = connection;
     if (typeof password === 'string') secrets[key] = password;
+    if (isMapping(rest['auth'])) {
+      const { clientSecret, ...auth } = rest['auth'];
+      if (typeof clientSecret === 'string') secrets[clientSecretKey(key)] = clientSecret;
+      rest['auth'] = auth;
+    }
     copy[key] = rest;
   }
   return { document: copy, secrets };
@@ -40,7 +51,15 @@ export function joinSecrets(kind: UiConfigKind, document: Mapping, secrets: Reco
   const copy: Mapping = { ...document };
   for (const key of connectionKeys[kind]) {
     const connection = copy[key];
-    if (isMapping(connection)) copy[key] = { ...connection, password: secrets[key] ?? '' };
+    if (!isMapping(connection)) continue;
+    const auth = connection['auth'];
+    const oauth = isMapping(auth) && auth['type'] === 'oauth2';
+    const joined: Mapping = { ...connection };
+    // An OAuth2 connection has no password unless one was stored with it.
+    if (!oauth || secrets[key] !== undefined) joined['password'] = secrets[key] ?? '';
+    const clientSecret = secrets[clientSecretKey(key)];
+    if (isMapping(auth) && clientSecret !== undefined) joined['auth'] = { ...auth, clientSecret };
+    copy[key] = joined;
   }
   return copy;
 }

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { originOf } from '../../config/merge-ui.js';
-import { conflictPolicies, securityModes, userConfigSchema, type UserConfig } from '../../config/schema.js';
+import { conflictPolicies, oauthProviders, securityModes, userConfigSchema, type UserConfig } from '../../config/schema.js';
 import { contactFieldKeys } from '../../contacts/card-fields.js';
 import { splitSecrets } from '../../store/ui-config.js';
 import { testConnection } from '../connection-test.js';
@@ -27,19 +27,37 @@ function withDefaults(document: Mapping): Mapping {
 
 const connectionNames: Record<ConnectionKind, string> = { imap: 'IMAP', smtp: 'SMTP', caldav: 'CalDAV', carddav: 'CardDAV' };
 
+/**
+ * How the connection signs in: its password, or OAuth2 with a client registered at the provider
+ * (README "OAuth2 sign-in"); the Connect link below the form gets the refresh token once saved.
+ */
+function signInFields(kind: ConnectionKind, connection: Mapping, disabled: { disabled: boolean }): SafeHtml {
+  const auth = sub(connection, 'auth');
+  const oauth = auth['type'] === 'oauth2';
+  const stored = typeof connection['password'] === 'string' && connection['password'] !== '';
+  const storedSecret = typeof auth['clientSecret'] === 'string' && auth['clientSecret'] !== '';
+  const custom = { ...disabled, hint: 'provider custom only' };
+  return html`${select(`${kind}.auth.type`, 'Sign in with', oauth ? 'oauth2' : 'password', ['password', 'oauth2'], disabled)}
+${password(`${kind}.password`, 'Password', stored, disabled)}
+<details class="oauth"${oauth ? html` open` : ''}><summary>OAuth2 (with Sign in with: oauth2)</summary>
+${select(`${kind}.auth.provider`, 'Provider', auth['provider'] ?? 'google', oauthProviders, disabled)}${input(`${kind}.auth.clientId`, 'Client id', auth['clientId'], disabled)}
+${password(`${kind}.auth.clientSecret`, 'Client secret', storedSecret, disabled)}${input(`${kind}.auth.scopes`, 'Scopes', joinList(auth['scopes']), { ...disabled, hint: "comma-separated; empty: the provider's for this protocol" })}
+${input(`${kind}.auth.authorizeUrl`, 'Authorization URL', auth['authorizeUrl'], { ...custom, type: 'url' })}${input(`${kind}.auth.tokenUrl`, 'Token URL', auth['tokenUrl'], { ...custom, type: 'url' })}
+${input(`${kind}.auth.issuer`, 'Issuer', auth['issuer'], { ...disabled, type: 'url', hint: "default: the token URL's origin" })}</details>`;
+}
+
 /** `oob`: for an htmx out-of-band swap that replaces the form's fieldset of the same kind (autodiscovery). */
 export function connectionFieldset(kind: ConnectionKind, entry: Mapping, readOnly: boolean, options: { oob?: boolean } = {}): SafeHtml {
   const connection = sub(entry, kind);
   const enabled = isMapping(entry[kind]);
   const disabled = { disabled: readOnly };
-  const stored = typeof connection['password'] === 'string' && connection['password'] !== '';
   const caField = input(`${kind}.tls.ca`, 'CA certificates', sub(connection, 'tls')['ca'], { ...disabled, hint: "PEM file on the bridge's machine, trusted besides the system's roots (tls.ca)" });
   const fields = kind === 'imap' || kind === 'smtp'
     ? html`${input(`${kind}.host`, 'Host', connection['host'], disabled)}${input(`${kind}.port`, 'Port', connection['port'] ?? (kind === 'imap' ? 993 : 465), { ...disabled, type: 'number' })}
 ${select(`${kind}.security`, 'Security', connection['security'] ?? 'tls', securityModes, disabled)}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
-${password(`${kind}.password`, 'Password', stored, disabled)}${caField}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
+${signInFields(kind, connection, disabled)}${caField}${checkbox(`${kind}.allowInsecureTls`, 'accept self-signed certificates (test servers only)', connection['allowInsecureTls'] === true, disabled)}`
     : html`${input(`${kind}.url`, 'URL', connection['url'], { ...disabled, type: 'url', hint: 'server root, principal or home set' })}${input(`${kind}.username`, 'User name', connection['username'], disabled)}
-${password(`${kind}.password`, 'Password', stored, disabled)}${caField}`;
+${signInFields(kind, connection, disabled)}${caField}`;
   const name = connectionNames[kind];
   return html`<fieldset id="connection-${kind}"${options.oob ? html` hx-swap-oob="outerHTML"` : ''}><legend>${name}</legend>${checkbox(`${kind}.enabled`, `use ${name}`, enabled, disabled)}${fields}
 <button type="button" class="test" hx-post="/admin/connections/test/${kind}" hx-include="closest form" hx-target="#test-${kind}" hx-swap="innerHTML">Test connection</button>

@@ -28,6 +28,21 @@ describe('admin UI storage', () => {
     expect(await repo.list()).toEqual([]);
   });
 
+  it('seals an OAuth2 client secret like a password, and gives an OAuth2 connection no password it never had', async () => {
+    const repo = new UiConfigRepository(t.store.db, t.store.box);
+    const auth = { type: 'oauth2', provider: 'google', clientId: 'client-1.apps.example', clientSecret: 'client-secret-3' };
+    const document = { id: 'carol', name: 'Carol', email: 'carol@example.com', imap: { host: 'imap.gmail.com', port: 993, username: 'carol@example.com', auth }, caldav: { url: 'https://apidata.googleusercontent.com/caldav/v2/', username: 'carol@example.com', auth: { ...auth, clientSecret: undefined } } };
+    await repo.put('user', 'carol', document, 'admin');
+    const raw = await t.store.db.selectFrom('ui_config').selectAll().where('id', '=', 'carol').executeTakeFirstOrThrow();
+    expect(raw.document).not.toContain('secret');
+    expect(raw.document).toContain('client-1.apps.example');
+    expect(raw.secrets).not.toContain('secret');
+    const read = (await repo.get('user', 'carol'))!.document as Record<string, Record<string, unknown>>;
+    expect(read['imap']).toEqual({ host: 'imap.gmail.com', port: 993, username: 'carol@example.com', auth });
+    expect(read['caldav']).not.toHaveProperty('password');
+    expect(read['caldav']!['auth']).toEqual({ type: 'oauth2', provider: 'google', clientId: 'client-1.apps.example' });
+  });
+
   it('bootstraps user admin once, resets it to a configured password, and allows more admins', async () => {
     const first = await bootstrapAdmin(t.store, undefined);
     expect(first.source).toBe('generated');

@@ -48,6 +48,36 @@ describe('admin forms to configuration entries', () => {
     expect(changed.document['caldav']).toMatchObject({ password: 'new-pw' });
   });
 
+  it('signs a connection in with OAuth2 from the sign-in fields, keeping a stored client secret only for the same client and token URL', () => {
+    const oauth = {
+      ...base,
+      'imap.enabled': 'on', 'imap.host': 'imap.gmail.com', 'imap.port': '993', 'imap.security': 'tls', 'imap.username': 'bob@example.com', 'imap.password': '',
+      'imap.auth.type': 'oauth2', 'imap.auth.provider': 'google', 'imap.auth.clientId': 'client-1', 'imap.auth.clientSecret': 'typed-secret', 'imap.auth.scopes': '', 'imap.auth.tokenUrl': '',
+    };
+    const typed = userDocumentFromForm(oauth, {});
+    expect(typed.errors).toEqual([]);
+    expect(typed.document['imap']).toEqual({ host: 'imap.gmail.com', port: '993', security: 'tls', username: 'bob@example.com', allowInsecureTls: false, auth: { type: 'oauth2', provider: 'google', clientId: 'client-1', clientSecret: 'typed-secret' } });
+    expect(userConfigSchema.parse(typed.document).imap?.auth).toMatchObject({ type: 'oauth2', provider: 'google' });
+
+    const previous = { ...base, imap: typed.document['imap'] };
+    const kept = userDocumentFromForm({ ...oauth, 'imap.auth.clientSecret': '' }, previous);
+    expect(kept.errors).toEqual([]);
+    expect(kept.document['imap']).toMatchObject({ auth: { clientSecret: 'typed-secret' } });
+    // The secret goes to the token URL: another one needs it typed again.
+    const moved = userDocumentFromForm({ ...oauth, 'imap.auth.clientSecret': '', 'imap.auth.provider': 'custom', 'imap.auth.authorizeUrl': 'https://evil.example/authorize', 'imap.auth.tokenUrl': 'https://evil.example/token' }, previous);
+    expect(moved.document['imap']).not.toHaveProperty('auth.clientSecret');
+    expect(moved.errors).toEqual([{ path: 'imap.auth.clientSecret', message: 'the provider and token URL changed: type the client secret again (a stored secret is only sent to the token endpoint it was saved for)' }]);
+
+    // A custom provider names its endpoints; scopes are a list.
+    const custom = userDocumentFromForm({ ...oauth, 'imap.auth.provider': 'custom', 'imap.auth.scopes': 'openid, email', 'imap.auth.tokenUrl': 'https://id.example/token' }, {});
+    expect(custom.document['imap']).toMatchObject({ auth: { provider: 'custom', scopes: ['openid', 'email'], tokenUrl: 'https://id.example/token' } });
+    expect(custom.errors).toEqual([{ path: 'imap.auth.authorizeUrl', message: 'is required with provider: custom' }]);
+    // Sign in with: password (the default) leaves the OAuth2 fields out.
+    const withPassword = userDocumentFromForm({ ...oauth, 'imap.auth.type': 'password', 'imap.password': 'pw-2' }, {});
+    expect(withPassword.document['imap']).toMatchObject({ password: 'pw-2' });
+    expect(withPassword.document['imap']).not.toHaveProperty('auth');
+  });
+
   it('reports schema errors with their key paths, like check-config', () => {
     const { errors } = userDocumentFromForm({ ...base, email: 'nope', 'imap.enabled': 'on', 'imap.host': 'h', 'imap.port': 'abc', 'imap.username': 'u', 'mail.autoTrack': 'sometimes' });
     const paths = errors.map((error) => error.path);

@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAccounts } from '../../../src/store/admin-accounts.js';
+import { UiConfigRepository } from '../../../src/store/ui-config.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 
 const google = { type: 'oauth2', provider: 'google', clientId: 'bridge.apps.googleusercontent.com', clientSecret: 'google-client-secret' };
@@ -59,6 +60,30 @@ describe('admin UI: OAuth2 Connect', () => {
     const noCookie = await fetch(`${api.url}/admin/oauth/callback?code=abc&state=forged`, { redirect: 'manual' });
     expect(noCookie.status).toBe(400);
     expect(await api.t.store.oauthGrants.overview()).toEqual([]);
+  });
+
+  it('sets up an OAuth2 connection in the user form: the secret is kept sealed, never shown, and the page offers Connect', async () => {
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${api.url}/admin`, { headers: { cookie } })).text())![1]!;
+    const form = {
+      _csrf: csrf, entry: 'user', id: 'ben', name: 'Ben', email: 'ben@example.com',
+      'imap.enabled': 'on', 'imap.host': 'imap.gmail.com', 'imap.port': '993', 'imap.security': 'tls', 'imap.username': 'ben@example.com', 'imap.password': '',
+      'imap.auth.type': 'oauth2', 'imap.auth.provider': 'google', 'imap.auth.clientId': 'ui.apps.googleusercontent.com', 'imap.auth.clientSecret': 'ui-client-secret-4',
+    };
+    const saved = await fetch(`${api.url}/admin/users/new`, { method: 'POST', headers: { cookie }, body: new URLSearchParams(form), redirect: 'manual' });
+    expect(saved.status).toBe(303);
+    const page = await (await fetch(`${api.url}/admin/users/ben`, { headers: { cookie } })).text();
+    expect(page).not.toContain('ui-client-secret-4');
+    expect(page).toContain('(stored; leave empty to keep)');
+    expect(page).toMatch(/<option value="oauth2" selected>/);
+    expect(page).toContain('OAuth2 sign-in');
+    expect(page).toMatch(/<a class="button connect" href="[^"]*grant=/);
+    const raw = await api.t.store.db.selectFrom('ui_config').selectAll().where('id', '=', 'ben').executeTakeFirstOrThrow();
+    expect(raw.document).not.toContain('ui-client-secret-4');
+    // Saved again with the secret field left empty, the stored secret stays.
+    const again = await fetch(`${api.url}/admin/users/ben`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ...form, 'imap.auth.clientSecret': '' }), redirect: 'manual' });
+    expect(again.status).toBe(303);
+    const stored = await new UiConfigRepository(api.t.store.db, api.t.store.box).get('user', 'ben');
+    expect(stored?.document['imap']).toMatchObject({ auth: { clientSecret: 'ui-client-secret-4' } });
   });
 
   it('needs an admin session to start, and names no such connection', async () => {
