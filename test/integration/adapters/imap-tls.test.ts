@@ -63,13 +63,13 @@ describe('IMAP adapter over implicit TLS', () => {
     }
   });
 
-  it('rejects an untrusted certificate with CONFIG', async () => {
+  it('rejects an untrusted certificate with AUTH (issue 15: the server could not prove who it is)', async () => {
     const error = await new ImapConnector().connect(settings(false)).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(BridgeError);
-    expect((error as BridgeError).code).toBe('CONFIG');
+    expect((error as BridgeError).code).toBe('AUTH');
     expect((error as BridgeError).message).toContain('certificate');
     expect((error as BridgeError).message).not.toContain(user.password);
   });
