@@ -41,7 +41,13 @@ export interface SyncErrorsTable {
   item_ref: string | null;
   code: string;
   message: string;
+  /** The last time the problem was seen. */
   at: string;
+  /** item_ref, or '' for the whole source: the problem's key with source and code (unique). */
+  item_key: Generated<string>;
+  first_seen: string | null;
+  count: Generated<number>;
+  resolved_at: string | null;
 }
 
 /** Per-message sync status of mail ingestion: what the bridge saw at each IMAP UID. */

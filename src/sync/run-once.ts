@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import { ConcurrencyLimit } from '../domain/concurrency-limit.js';
 import type { SourceKind, SourceResult, SourceRunner, SyncSource } from '../ports/source.js';
 import { DEFAULT_GRACE_MS, runWithDeadline, type SourceLimits } from './source-deadline.js';
+import { errorLogFields } from '../domain/log-fields.js';
 
 export interface PassSummary {
   results: SourceResult[];
@@ -39,13 +40,18 @@ export async function runSource(source: SyncSource, runners: ReadonlyMap<SourceK
   const runner = runners.get(source.kind);
   if (!runner) return { source: source.id, reached: true, changed: 0, itemErrors: 0, skipped: `no ${source.kind} sync is implemented yet` };
   const limits = options.limits ?? DEFAULT_SOURCE_LIMITS;
+  const started = new Date().toISOString();
   const outcome = await runWithDeadline((signals) => runner.runOnce(source, signals.stop, signals.abort), signal, limits, () => deadlineError(source, limits.deadlineMs), options.abort);
-  if (outcome.kind === 'done') return { source: source.id, reached: true, ...outcome.value };
+  if (outcome.kind === 'done') {
+    // Reached: whatever kept the source from syncing before is over (it stays as history).
+    await store.syncErrors.resolveSource(source.id, started);
+    return { source: source.id, reached: true, ...outcome.value };
+  }
   const failure = outcome.kind === 'failed' ? outcome.error : outcome.reason;
   const code = isBridgeError(failure) ? failure.code : 'INTERNAL';
   const message = failure instanceof Error ? failure.message : String(failure);
   await store.syncErrors.record(source.id, null, code, message);
-  log.error({ source: source.id, code, err: failure }, outcome.kind === 'deadline' ? 'source hit its pass deadline' : 'source failed');
+  log.error({ source: source.id, code, ...errorLogFields(failure) }, outcome.kind === 'deadline' ? 'source hit its pass deadline' : 'source failed');
   // Work a deadline-stopped pass finished before it stopped still counts (its checkpoints are kept).
   const done = outcome.kind === 'deadline' && outcome.ended?.kind === 'done' ? outcome.ended.value : undefined;
   if (outcome.kind === 'deadline' && outcome.ended === undefined) {

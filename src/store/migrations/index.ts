@@ -11,6 +11,7 @@ import * as appointmentReminder from './0009-appointment-reminder.js';
 import * as messageFingerprint from './0010-message-fingerprint.js';
 import * as oneSyncBase from './0011-one-sync-base.js';
 import * as sharedState from './0012-shared-state.js';
+import * as syncErrorCounts from './0013-sync-error-counts.js';
 
 /**
  * Numbered migrations, listed statically so the compiled build needs no directory scan.
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010-message-fingerprint': messageFingerprint,
   '0011-one-sync-base': oneSyncBase,
   '0012-shared-state': sharedState,
+  '0013-sync-error-counts': syncErrorCounts,
 };

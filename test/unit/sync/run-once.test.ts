@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
+import { BridgeError } from '../../../src/domain/errors.js';
 import type { SourceKind, SourceRunner, SyncSource } from '../../../src/ports/source.js';
 import { DEFAULT_SOURCE_LIMITS, runSource, runSyncPass } from '../../../src/sync/run-once.js';
 import { sourceLimitsOf, type SourceLimits } from '../../../src/sync/source-deadline.js';
@@ -177,5 +178,22 @@ describe('runSource with a deadline', () => {
     release();
     await lingering;
     expect(settled).toBe(true);
+  });
+});
+
+describe('runSource and the error rows (issue 16)', () => {
+  it('records a source failing on every pass as one row with its count, and resolves it when the source syncs again', async () => {
+    let failing = true;
+    const runners = runnersOf({ 'imap:alice': async () => {
+      if (failing) throw new BridgeError('AUTH', 'IMAP login rejected');
+      return { changed: 0, itemErrors: 0 };
+    } });
+    for (let pass = 0; pass < 3; pass++) expect(await runSource(source('imap:alice'), runners, t.store, log, new AbortController().signal, { limits })).toMatchObject({ reached: false, error: { code: 'AUTH' } });
+    expect(await t.store.syncErrors.list(10)).toEqual([expect.objectContaining({ source: 'imap:alice', itemRef: null, code: 'AUTH', count: 3, resolvedAt: null })]);
+    failing = false;
+    await sleep(2);
+    expect(await runSource(source('imap:alice'), runners, t.store, log, new AbortController().signal, { limits })).toMatchObject({ reached: true });
+    expect(await t.store.syncErrors.list(10)).toEqual([]);
+    expect(await t.store.syncErrors.list(10, { state: 'resolved' })).toEqual([expect.objectContaining({ code: 'AUTH', count: 3 })]);
   });
 });

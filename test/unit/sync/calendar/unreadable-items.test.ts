@@ -27,8 +27,6 @@ it('records an unreadable object with its href and keeps the appointment through
   expect(await alice.t.store.activities.get(activity.id)).toMatchObject({ subject: 'Keep me' });
   expect(alice.dav.object(object.href)).toBeDefined();
   const errors = await alice.t.store.syncErrors.recent(10, 'caldav:alice');
-  expect(errors.map((e) => [e.itemRef, e.code])).toEqual([
-    [object.href, 'PAYLOAD_TOO_LARGE'],
-    [object.href, 'PAYLOAD_TOO_LARGE'],
-  ]);
+  // One problem, seen on both passes: one row counting them (issue 16).
+  expect(errors.map((e) => [e.itemRef, e.code, e.count])).toEqual([[object.href, 'PAYLOAD_TOO_LARGE', 2]]);
 });
