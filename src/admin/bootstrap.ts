@@ -21,7 +21,7 @@ export async function bootstrapAdmin(store: Store, configured: string | undefine
   const accounts = new AdminAccounts(store.db);
   if (configured) {
     const stored = await accounts.hashOf(adminUser);
-    if (!stored || !verifyPassword(configured, stored)) await accounts.setPassword(adminUser, configured);
+    if (!stored || !(await verifyPassword(configured, stored))) await accounts.setPassword(adminUser, configured);
     return { source: 'configured' };
   }
   if ((await accounts.count()) > 0) return { source: 'stored' };

@@ -37,7 +37,13 @@ function sameOrigin(req: Request): boolean {
   }
 }
 
-const clientAddress = (req: Request) => req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address: the socket's peer, or with `server.trustProxy` (a reverse proxy in front)
+ * the address X-Forwarded-For names (express's req.ip, `trust proxy` set in http-app.ts). Off by
+ * default: anyone can send that header, and trusting it would let a guesser pick a fresh address
+ * for every attempt.
+ */
+const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /**
  * The admin UI under /admin (README "Admin UI"). Every route but the login form and the static
@@ -138,12 +144,12 @@ function registerLogin(router: Router, ctx: AdminContext): void {
     const body = req.body as { username?: unknown; password?: unknown };
     if (!sameOrigin(req)) return void res.status(403).type('html').send(loginPage('cross-site request refused'));
     const username = typeof body.username === 'string' ? body.username.slice(0, 64) : '';
-    const keys = [`ip:${clientAddress(req)}`, `user:${username.toLowerCase()}`];
+    const keys = ctx.throttle.keysFor(username, clientAddress(req));
     const wait = await ctx.throttle.retryAfter(keys);
     if (wait > 0) {
       ctx.log.warn({ username, address: clientAddress(req) }, 'admin login refused: too many failed attempts');
       res.setHeader('Retry-After', String(wait));
-      return void res.status(429).type('html').send(loginPage(`Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s).`, username));
+      return void res.status(429).type('html').send(loginPage(`Too many failed logins from here; try again in ${wait < 120 ? `${wait} second(s)` : `${Math.ceil(wait / 60)} minute(s)`}.`, username));
     }
     const ok = typeof body.password === 'string' && username !== '' && (await ctx.accounts.verify(username, body.password));
     if (!ok) {

@@ -10,7 +10,7 @@ export interface AdminAccount {
 }
 
 /** A hash of a random password: verifying an unknown user costs as much as a known one (no user enumeration by timing). */
-const dummyHash = hashPassword(Math.random().toString(36));
+let dummyHash: Promise<string> | undefined;
 
 /** Admin UI accounts (several admins may exist); only scrypt hashes are stored. */
 export class AdminAccounts {
@@ -42,7 +42,7 @@ export class AdminAccounts {
    */
   async setPassword(username: string, password: string, options: { keepSessionToken?: string; now?: string } = {}): Promise<void> {
     const now = options.now ?? new Date().toISOString();
-    const hash = hashPassword(password);
+    const hash = await hashPassword(password);
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('admin_accounts')
@@ -62,7 +62,7 @@ export class AdminAccounts {
 
   async verify(username: string, password: string): Promise<boolean> {
     const stored = await this.hashOf(username);
-    const ok = verifyPassword(password, stored ?? dummyHash);
+    const ok = await verifyPassword(password, stored ?? (await (dummyHash ??= hashPassword(Math.random().toString(36)))));
     return stored !== undefined && ok;
   }
 }

@@ -3,7 +3,7 @@ import { AdminAccounts } from '../../../src/store/admin-accounts.js';
 import { startApi, type ApiHarness } from '../../support/api-server.js';
 
 // The admin router over HTTP without a running sync (the API test harness): cookies, the
-// rate limit per user name, and saving configuration that the API then sees.
+// login throttle per address, and saving configuration that the API then sees.
 let api: ApiHarness | undefined;
 afterEach(async () => {
   await api?.close();
@@ -31,13 +31,29 @@ describe('admin router', () => {
     expect(polled.headers.get('hx-redirect')).toBe('/admin/login');
   });
 
-  it('limits failed logins per user name as well as per address', async () => {
+  it('throttles failed logins from one address with growing delays, and lets the right password in from another (server.trustProxy)', async () => {
+    api = await startApi({ server: { trustProxy: true } });
+    await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
+    const from = (address: string, password: string) => fetch(`${api!.url}/admin/login`, { method: 'POST', headers: { 'x-forwarded-for': address }, body: new URLSearchParams({ username: 'admin', password }), redirect: 'manual' });
+    for (let i = 0; i < 3; i++) expect((await from('203.0.113.9', `wrong-${i}`)).status).toBe(401);
+    // Three are free; then 1 s, doubling with every further failure.
+    const blocked = await from('203.0.113.9', 'admin-password-123');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBe(1);
+    expect(await blocked.text()).toContain('Too many failed logins from here; try again in 1 second(s).');
+    // The guesser does not lock the admin out: another address gets in at once.
+    expect((await from('192.0.2.1', 'admin-password-123')).status).toBe(303);
+  });
+
+  it('takes the client address from the socket, not X-Forwarded-For, without server.trustProxy', async () => {
     api = await startApi();
     await new AdminAccounts(api.t.store.db).setPassword('admin', 'admin-password-123');
-    for (let i = 0; i < 5; i++) expect((await login(api, 'Admin', `wrong-${i}`)).status).toBe(401);
-    const blocked = await login(api, 'admin', 'admin-password-123');
-    expect(blocked.status).toBe(429);
-    expect(await blocked.text()).toContain('Too many failed logins');
+    for (let i = 0; i < 3; i++) {
+      const wrong = await fetch(`${api.url}/admin/login`, { method: 'POST', headers: { 'x-forwarded-for': `198.51.100.${i}` }, body: new URLSearchParams({ username: 'admin', password: `wrong-${i}` }), redirect: 'manual' });
+      expect(wrong.status).toBe(401);
+    }
+    // A fresh X-Forwarded-For per attempt gains nothing: all three came from 127.0.0.1.
+    expect((await login(api, 'admin', 'admin-password-123')).status).toBe(429);
   });
 
   it('saves a user made in the UI into the running configuration the API uses', async () => {

@@ -22,7 +22,7 @@ describe('migration 0006-admin', () => {
     const before = Object.keys(migrations).filter((name) => name < '0006');
     const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
     expect((await migrator.migrateTo(before.at(-1)!)).error).toBeUndefined();
-    await sql`insert into settings (key, value) values ('admin_password_hash', ${hashPassword('old-admin-password')})`.execute(database.db);
+    await sql`insert into settings (key, value) values ('admin_password_hash', ${await hashPassword('old-admin-password')})`.execute(database.db);
     await sql`insert into admin_sessions (token_hash, created_at, expires_at) values ('x', '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')`.execute(database.db);
 
     await migrateToLatest(database.db);
