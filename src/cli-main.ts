@@ -158,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
     out(`${file}: configuration is valid (${config.users.length} user(s), ${config.sharedMailboxes.length} shared mailbox(es), ${config.webhooks.length} webhook(s))`);
     return 0;
   }
-  const log = createLogger(loaded.config.logging.level);
+  const log = createLogger(loaded.config.logging.level, { format: loaded.config.logging.format });
   try {
     if (command === 'serve') return await serve(loaded, log);
     if (command === 'sync') return await syncOnce(loaded, log);

@@ -254,6 +254,8 @@ export const configSchema = z.object({
       /** Require an API token for /metrics as well; off so Prometheus can scrape without one. */
       metricsRequireToken: flag.default(false),
       shutdownTimeoutSeconds: integer(1, 3600).default(30),
+      /** Behind a reverse proxy: take the client's address from X-Forwarded-For (login throttle, logs). */
+      trustProxy: flag.default(false),
     })
     .prefault({}),
   // As SecretBox requires at run time, so check-config reports it (empty: unset, a key file is generated).
@@ -283,7 +285,11 @@ export const configSchema = z.object({
     })
     .prefault({}),
   logging: z
-    .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: expected('trace, debug, info, warn, error, fatal or silent') }).default('info') })
+    .object({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: expected('trace, debug, info, warn, error, fatal or silent') }).default('info'),
+      /** json: one JSON object per line (log collectors); pretty: readable lines (pino-pretty). Default: pretty on a terminal, else json. */
+      format: z.enum(['json', 'pretty'], { error: expected('json or pretty') }).optional(),
+    })
     .prefault({}),
   mail: z
     .object({
@@ -304,6 +310,8 @@ export const configSchema = z.object({
        * structure (attachments listed by name, type and size). Also caps what the IMAP client buffers.
        */
       maxMessageBytes: integer(64 * 1024, 2 ** 31).default(52_428_800),
+      /** Add X-CRM-Bridge-Activity (the activity id) to mail sent from the CRM: for debugging only, it tells recipients about the CRM. */
+      debugHeaders: flag.default(false),
     })
     .prefault({}),
   attachments: z

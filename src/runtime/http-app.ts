@@ -17,6 +17,7 @@ import { freeBusyFile } from '../api/freebusy-file.js';
 import { buildOpenApiDocument } from '../api/openapi.js';
 import { apiV1Router } from '../api/router.js';
 import { apiRoutes } from '../api/routes/index.js';
+import { OUTBOX_STATES } from '../store/outbox.js';
 
 export interface AppOptions {
   metrics: Metrics;
@@ -43,6 +44,8 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // server.trustProxy: the proxy in front (one hop) names the client in X-Forwarded-For; else the socket's peer.
+  app.set('trust proxy', ctx.config.server.trustProxy ? 1 : false);
   const routes = apiRoutes(ctx);
   const openApi = buildOpenApiDocument(routes, { version: options.version, serverUrl: ctx.config.server.publicUrl });
   const matchToken = tokenMatcher(ctx.config.api.tokens);
@@ -60,6 +63,8 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
   });
 
   app.get('/', (_req, res) => res.redirect(302, '/admin'));
+  // Browsers ask for /favicon.ico on their own (the free/busy URLs, the API in a tab).
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/admin/assets/favicon.svg'));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', version: options.version });
   });
@@ -75,6 +80,9 @@ export function createApp(ctx: ApiContext, options: AppOptions): Express {
   const metricsAuth = ctx.config.server.metricsRequireToken ? [requireApiToken(matchToken)] : [];
   app.get('/metrics', ...metricsAuth, async (_req, res) => {
     options.metrics.changeFeedSeq.set(await ctx.store.changes.latestSeq());
+    const byState = await ctx.store.outbox.countByState();
+    // Every state, 0 included: an alert on failed > 0 needs the series to exist.
+    for (const state of OUTBOX_STATES) options.metrics.outboxMessages.set({ state }, byState.get(state) ?? 0);
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 

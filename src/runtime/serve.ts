@@ -114,12 +114,19 @@ export async function startServer(config: Config, log: Logger, print: (line: str
   if (!config.server.publicUrl) log.warn({ url, listen: config.server.listen }, `server.publicUrl is not set: free/busy URLs use the listen address ${url}; set server.publicUrl to the URL clients reach the bridge at`);
 
   const admin = await bootstrapAdmin(store, config.admin.password ?? process.env['CRM_BRIDGE_ADMIN_PASSWORD']);
-  log.info({ url, version, database: runtime.database.location, users: config.users.length, sharedMailboxes: config.sharedMailboxes.length }, 'crm-bridge is serving');
+  // Counted from what runs: the file's entries and the admin UI's (kept in the database).
+  const fromFile = { users: config.users.length, sharedMailboxes: config.sharedMailboxes.length };
+  const running = { users: runtime.config.users.length, sharedMailboxes: runtime.config.sharedMailboxes.length };
+  log.info(
+    { url, version, database: runtime.database.location, ...running, fromAdminUi: { users: running.users - fromFile.users, sharedMailboxes: running.sharedMailboxes - fromFile.sharedMailboxes } },
+    `crm-bridge is serving ${running.users} user(s) and ${running.sharedMailboxes} shared mailbox(es) (${running.users - fromFile.users} and ${running.sharedMailboxes - fromFile.sharedMailboxes} of them from the admin UI)`,
+  );
   print(`crm-bridge ${version} listening on ${url}`);
   print(`Admin UI: ${url}/admin`);
   if (admin.generatedPassword) {
-    print(`First start: log in as "${adminUser}" with password ${admin.generatedPassword}`);
-    print('This password is shown only once; set CRM_BRIDGE_ADMIN_PASSWORD to choose your own.');
+    // Framed and set apart by blank lines: it must not drown among the log lines around it.
+    const rule = '='.repeat(72);
+    print(['', rule, `  First start: log in as "${adminUser}" with password ${admin.generatedPassword}`, '  This password is shown only once; set CRM_BRIDGE_ADMIN_PASSWORD to choose your own.', rule, ''].join('\n'));
   } else if (admin.source === 'configured') {
     print(`Log in as "${adminUser}" with the password from ${config.admin.password === undefined ? 'CRM_BRIDGE_ADMIN_PASSWORD' : 'admin.password in the configuration'}.`);
   }

@@ -8,6 +8,7 @@ import type { MailboxConnector } from '../ports/mail.js';
 import { sentFolderPath } from './mail/folder-plan.js';
 import { serverSettings } from '../config/server-settings.js';
 import type { MailSender } from '../ports/sending.js';
+import { errorLogFields } from '../domain/log-fields.js';
 
 const SENT_COPY_GIVE_UP_MS = 3 * 86_400_000;
 
@@ -77,10 +78,10 @@ export class OutboxWorker {
       if (code === 'TEMPORARY') {
         const delay = backoffSeconds(attempts, 3600);
         await this.store.outbox.update(activityId, { state: 'queued', attempts, lastError: message, nextAttemptAt: new Date(Date.now() + delay * 1000).toISOString() });
-        this.log.warn({ activity: activityId, attempts, retryInSeconds: Math.round(delay), err: error }, 'mail not sent yet; will retry');
+        this.log.warn({ activity: activityId, attempts, retryInSeconds: Math.round(delay), ...errorLogFields(error) }, 'mail not sent yet; will retry');
       } else {
         await this.store.outbox.update(activityId, { state: 'failed', attempts, lastError: message, nextAttemptAt: null });
-        this.log.error({ activity: activityId, code, err: error }, 'mail could not be sent');
+        this.log.error({ activity: activityId, ...errorLogFields(error), code }, 'mail could not be sent');
       }
       return null;
     }
@@ -106,12 +107,12 @@ export class OutboxWorker {
       const age = now.getTime() - (entry.sentAt ? Date.parse(entry.sentAt) : now.getTime());
       if (age > SENT_COPY_GIVE_UP_MS) {
         await this.store.outbox.update(entry.activityId, { sentCopy: 'failed' });
-        this.log.error({ activity: entry.activityId, err: error }, 'gave up putting a copy into the Sent folder after three days');
+        this.log.error({ activity: entry.activityId, ...errorLogFields(error) }, 'gave up putting a copy into the Sent folder after three days');
         return;
       }
       const delay = Math.min(Math.max(age / 4, 60_000), 3_600_000);
       await this.store.outbox.update(entry.activityId, { nextAttemptAt: new Date(now.getTime() + delay).toISOString() });
-      this.log.warn({ activity: entry.activityId, retryInSeconds: Math.round(delay / 1000), err: error }, 'could not put a copy into the Sent folder; will retry');
+      this.log.warn({ activity: entry.activityId, retryInSeconds: Math.round(delay / 1000), ...errorLogFields(error) }, 'could not put a copy into the Sent folder; will retry');
     }
   }
 }

@@ -10,6 +10,7 @@ import { ConcurrencyLimit } from '../domain/concurrency-limit.js';
 import { DEFAULT_SOURCE_LIMITS, runSource } from './run-once.js';
 import type { SourceLimits } from './source-deadline.js';
 import type { SourceStates } from './source-states.js';
+import { errorLogFields } from '../domain/log-fields.js';
 
 export interface SchedulerOptions {
   intervalMs: number;
@@ -185,7 +186,7 @@ export class SyncScheduler {
     const watchers = result.watch.map((path) =>
       watching.factory.watch(settings, path, () => this.poke(source), {
         pollMs: this.options.intervalMs,
-        onError: (error) => this.log.warn({ source: source.id, folder: path, err: error }, 'IDLE connection problem; reconnecting'),
+        onError: (error) => this.log.warn({ source: source.id, folder: path, ...errorLogFields(error) }, 'IDLE connection problem; reconnecting'),
       }),
     );
     this.watchers.set(source.id, { paths, watchers });

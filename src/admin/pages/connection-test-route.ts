@@ -44,7 +44,7 @@ export function connectionTestRoute(ctx: AdminContext, test: (kind: ConnectionKi
       const { document, errors } = entryKind === 'user' ? userDocumentFromForm({ ...body, [`${kind}.enabled`]: 'on' }, previous) : sharedMailboxDocumentFromForm({ ...body }, previous);
       connection = document[kind];
       // The stored password goes only to the server and account it was saved for (stored-password.ts).
-      refusal = errors.find((error) => error.path === `${kind}.password`);
+      refusal = errors.find((error) => error.path === `${kind}.password` || error.path === `${kind}.auth.clientSecret`);
     }
     const schema = entryKind === 'user' ? userConfigSchema.shape[kind].unwrap() : sharedMailboxConfigSchema.shape.imap;
     const parsed = schema.safeParse(connection);
@@ -54,7 +54,9 @@ export function connectionTestRoute(ctx: AdminContext, test: (kind: ConnectionKi
       return send(400, html`<p class="error" role="alert">Not tested: ${refusal.path}: ${refusal.message}</p>`);
     }
     const result = await test(kind, parsed.data);
-    ctx.log.info({ kind, entry: entryKind, id, ok: result.ok }, 'admin connection test');
+    // The result's message has the password cut out already (connection-test.ts).
+    if (result.ok) ctx.log.info({ kind, entry: entryKind, id, ok: true }, 'admin connection test');
+    else ctx.log.warn({ kind, entry: entryKind, id, ok: false, code: result.code, reason: result.message }, 'admin connection test failed');
     send(200, resultHtml(result));
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isBridgeError, type ErrorCode } from '../../domain/errors.js';
 import type { SyncErrorRepository } from '../../store/sync-errors.js';
+import { errorLogFields } from '../../domain/log-fields.js';
 
 /**
  * How far a failure reaches, decided in one place for every engine (mbsync's message / box /
@@ -90,7 +91,7 @@ export class PassFailures {
   /** Record a failure the engine found itself (a held mass deletion, an unreadable item); it counts. */
   async record(ref: string | null, code: ErrorCode, message: string, cause?: unknown): Promise<void> {
     this.count += 1;
-    this.log.warn({ source: this.sourceId, item: ref, code, ...(cause === undefined ? {} : { err: cause }) }, message);
+    this.log.warn({ source: this.sourceId, item: ref, code, ...(cause === undefined ? {} : errorLogFields(cause)) }, message);
     await this.errors.record(this.sourceId, ref, code, message);
   }
 
