@@ -9,6 +9,8 @@ export interface Metrics {
   syncRuns: Counter<'source' | 'outcome'>;
   syncItemErrors: Counter<'source'>;
   changeFeedSeq: Gauge;
+  /** Mail sent from the CRM by delivery state (failed and uncertain ones need someone), read from the store at each scrape. */
+  outboxMessages: Gauge<'state'>;
 }
 
 export function createMetrics(): Metrics {
@@ -22,5 +24,6 @@ export function createMetrics(): Metrics {
     syncRuns: new Counter({ name: 'crm_bridge_sync_runs_total', help: 'Sync passes per source', labelNames: ['source', 'outcome'], registers: [registry] }),
     syncItemErrors: new Counter({ name: 'crm_bridge_sync_item_errors_total', help: 'Items that failed to sync', labelNames: ['source'], registers: [registry] }),
     changeFeedSeq: new Gauge({ name: 'crm_bridge_change_feed_seq', help: 'Latest change-feed sequence number', registers: [registry] }),
+    outboxMessages: new Gauge({ name: 'crm_bridge_outbox_messages', help: 'Mail sent from the CRM by delivery state (failed, uncertain: see the status page)', labelNames: ['state'], registers: [registry] }),
   };
 }

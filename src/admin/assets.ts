@@ -45,6 +45,9 @@ document.addEventListener('htmx:configRequest', function (event) {
 });
 `;
 
+/** The tab icon: two linked nodes (CRM and groupware), in the UI's blue; SVG, so one file serves every size. */
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f5fbf"/><circle cx="10" cy="16" r="5" fill="#fff"/><circle cx="22" cy="16" r="5" fill="none" stroke="#fff" stroke-width="2.5"/><rect x="13" y="14.75" width="6" height="2.5" fill="#fff"/></svg>`;
+
 /** Static files of the admin UI: public (no data in them), so the login page can use them too. */
 export function assetsRouter(): Router {
   const router = express.Router();
@@ -56,5 +59,6 @@ export function assetsRouter(): Router {
   router.get('/admin.css', send('text/css', css));
   router.get('/admin.js', send('application/javascript', script));
   router.get('/htmx.min.js', send('application/javascript', htmx));
+  router.get('/favicon.svg', send('image/svg+xml', favicon));
   return router;
 }

@@ -70,6 +70,7 @@ export function page(title: string, body: SafeHtml, options: PageOptions = {}): 
 <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'>
 ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 <link rel="stylesheet" href="/admin/assets/admin.css">
+<link rel="icon" type="image/svg+xml" href="/admin/assets/favicon.svg">
 <script src="/admin/assets/htmx.min.js" defer></script>
 <script src="/admin/assets/admin.js" defer></script>
 </head>

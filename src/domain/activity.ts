@@ -91,7 +91,9 @@ export type Attachment = z.infer<typeof attachmentSchema>;
 /** Delivery of mail sent from the CRM (POST /api/v1/emails). */
 export const deliverySchema = z
   .object({
-    state: z.enum(['queued', 'sending', 'sent', 'failed', 'uncertain']).describe('uncertain: the bridge stopped during the SMTP transaction; it is never re-sent by itself'),
+    state: z
+      .enum(['queued', 'sending', 'sent', 'failed', 'uncertain', 'cancelled'])
+      .describe('failed: refused for good (see lastError); uncertain: the bridge stopped during the SMTP transaction, never re-sent by itself; both can be retried or cancelled (POST /api/v1/emails/:id/retry, /cancel)'),
     attempts: z.number().int(),
     lastError: nullable(z.string()),
     nextAttemptAt: nullable(z.string()),

@@ -75,7 +75,8 @@ export async function queueEmail(store: Store, config: Config, sender: MailSende
     inReplyTo: original?.messageId ?? null,
     references,
     date: now,
-    headers: { 'X-CRM-Bridge-Activity': id },
+    // Recipients see every header: internal ones only when asked for (mail.debugHeaders).
+    ...(config.mail.debugHeaders ? { headers: { 'X-CRM-Bridge-Activity': id } } : {}),
   });
   const blob = await store.blobs.put(raw, { force: true });
 

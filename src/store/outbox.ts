@@ -5,7 +5,11 @@ import { isPostgres } from './dialect.js';
 import { SEND_LOCK_SPACE } from './lock-spaces.js';
 import type { Database, OutboxTable } from './schema.js';
 
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain';
+export const OUTBOX_STATES = ['queued', 'sending', 'sent', 'failed', 'uncertain', 'cancelled'] as const;
+export type DeliveryState = (typeof OUTBOX_STATES)[number];
+
+/** Sends that need someone: the server refused them for good, or the bridge stopped in the middle. */
+export const STUCK_STATES: readonly DeliveryState[] = ['failed', 'uncertain'];
 
 export interface OutboxEntry {
   activityId: string;
@@ -106,6 +110,34 @@ export class OutboxRepository {
       .limit(limit)
       .execute();
     return rows.map(toEntry);
+  }
+
+  /** Failed and uncertain sends, most recent first: what the status page's outbox section lists. */
+  async stuck(limit = 50): Promise<OutboxEntry[]> {
+    const rows = await this.db.selectFrom('outbox').selectAll().where('state', 'in', [...STUCK_STATES]).orderBy('updated_at', 'desc').limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
+  /** How many sends are in each state (for /metrics). */
+  async countByState(): Promise<Map<DeliveryState, number>> {
+    const rows = await this.db.selectFrom('outbox').select((eb) => ['state', eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+    return new Map(rows.map((row) => [row.state as DeliveryState, Number(row.n)]));
+  }
+
+  /**
+   * Queue a failed or uncertain send again (an admin or the CRM asked: for an uncertain one that
+   * accepts a second copy). False when it is in another state: a queued or sending one is on its
+   * way, a sent one went out, a cancelled one stays cancelled.
+   */
+  async requeue(activityId: string, now = new Date().toISOString()): Promise<boolean> {
+    const result = await this.db.updateTable('outbox').set({ state: 'queued', next_attempt_at: now, updated_at: now }).where('activity_id', '=', activityId).where('state', 'in', [...STUCK_STATES]).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Give a send up: never attempted again. False when it went out or is being sent right now. */
+  async cancel(activityId: string, now = new Date().toISOString()): Promise<boolean> {
+    const result = await this.db.updateTable('outbox').set({ state: 'cancelled', next_attempt_at: null, updated_at: now }).where('activity_id', '=', activityId).where('state', 'in', ['queued', ...STUCK_STATES]).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Claim a queued row for one SMTP attempt; false when someone else did or it is not queued. */

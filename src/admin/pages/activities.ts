@@ -1,8 +1,10 @@
 import type { Router } from 'express';
-import type { Activity } from '../../domain/activity.js';
+import type { Activity, Delivery } from '../../domain/activity.js';
+import { isBridgeError } from '../../domain/errors.js';
+import { cancelSend, retrySend } from '../../mail/send-control.js';
 import { sanitizeMailHtmlBounded } from '../../mail/sanitize-bounded.js';
 import { sessionOf, type AdminContext } from '../context.js';
-import { html, page, trusted, type SafeHtml } from '../html.js';
+import { html, page, postButton, trusted, type SafeHtml } from '../html.js';
 
 function correlation(activity: Activity): SafeHtml | string {
   if (!activity.correlation) return '';
@@ -20,6 +22,15 @@ ${activities.map((activity) => html`<tr><td>${activity.start ?? activity.due ?? 
 }
 
 /** Activities: search, a timeline per contact or account, and one activity with its mail body (text or sanitized HTML only). */
+/** Where a mail sent from the CRM stands, with its reason, and Retry / Cancel while someone has to decide. */
+export function deliveryView(id: string, delivery: Delivery, csrfToken: string): SafeHtml {
+  const stuck = delivery.state === 'failed' || delivery.state === 'uncertain';
+  const cancellable = stuck || delivery.state === 'queued';
+  return html`<span class="badge state-${stuck ? 'error' : delivery.state === 'sent' ? 'idle' : 'pending'}">${delivery.state}</span> after ${delivery.attempts} attempt(s)${delivery.sentAt ? html`, sent ${delivery.sentAt}` : ''}${delivery.nextAttemptAt ? html`, next attempt ${delivery.nextAttemptAt}` : ''}
+${delivery.lastError ? html`<div class="error">${delivery.lastError}</div>` : ''}${delivery.state === 'uncertain' ? html`<div class="muted">It may or may not have gone out: a retry can deliver it twice.</div>` : ''}
+${stuck ? postButton(`/admin/emails/${id}/retry`, 'Retry', csrfToken) : ''}${cancellable ? postButton(`/admin/emails/${id}/cancel`, 'Cancel', csrfToken) : ''}`;
+}
+
 export function registerActivityPages(router: Router, ctx: AdminContext): void {
   router.get('/activities', async (req, res) => {
     const session = sessionOf(res);
@@ -73,8 +84,28 @@ ${contacts.length + accounts.length > 0 ? html`<p>Timelines: ${contacts.map((con
 <tr><th>regarding</th><td>${activity.regarding ? `${activity.regarding.type} ${activity.regarding.id}` : ''}</td></tr>
 <tr><th>correlation</th><td>${correlation(activity) || 'none'}</td></tr>
 <tr><th>sources</th><td>${activity.sources.map((source) => html`<div>${source.type} ${source.sourceId}: <code>${source.ref}</code></div>`)}</td></tr>
-<tr><th>queue</th><td>${activity.queue ?? ''}</td></tr><tr><th>Message-ID</th><td><code>${activity.messageId ?? ''}</code></td></tr></table></section>
+<tr><th>queue</th><td>${activity.queue ?? ''}</td></tr><tr><th>Message-ID</th><td><code>${activity.messageId ?? ''}</code></td></tr>
+${activity.delivery ? html`<tr><th>delivery</th><td>${deliveryView(activity.id, activity.delivery, session.csrfToken)}</td></tr>` : ''}</table></section>
 <section><h2>Body</h2>${bodyView}</section>`, { session, active: '/admin/activities' }),
     );
   });
+
+  // Retry / Cancel of a send (the same as POST /api/v1/emails/:id/retry|cancel), audited; back to
+  // where the button was, which then shows the new state.
+  for (const action of ['retry', 'cancel'] as const) {
+    router.post(`/emails/:id/${action}`, async (req, res) => {
+      const session = sessionOf(res);
+      const id = String(req.params['id']);
+      try {
+        const mail = ctx.api.mail;
+        if (action === 'retry' && !mail) throw new Error('sending is not available in this process');
+        const activity = action === 'retry' ? await retrySend(ctx.api.store, mail!.outbox, id, ctx.log) : await cancelSend(ctx.api.store, id, ctx.log);
+        await ctx.audit.record(session.username, `email.${action}`, `activity:${id}`, { delivery: activity.delivery?.state ?? null });
+        res.redirect(303, `/admin/activities/${encodeURIComponent(id)}`);
+      } catch (error) {
+        const status = isBridgeError(error) ? (error.code === 'NOT_FOUND' ? 404 : error.code === 'CONFLICT' ? 409 : 500) : 500;
+        res.status(status).type('html').send(page('Not done', html`<section><p class="error" role="alert">${(error as Error).message}</p><p><a href="/admin/activities/${id}">back to the mail</a></p></section>`, { session }));
+      }
+    });
+  }
 }

@@ -7,6 +7,8 @@ import { sessionOf, type AdminContext } from '../context.js';
 import { html, page, postButton, type SafeHtml } from '../html.js';
 import type { OAuthOwner } from '../../ports/oauth.js';
 import type { GrantOverview } from '../../store/oauth-grants.js';
+import type { SyncErrorRecord } from '../../store/sync-errors.js';
+import { deliveryView } from './activities.js';
 import { connectLink, grantsOf, grantState, storedStateOf } from './oauth-connect.js';
 
 /** What "Re-deliver all" resets for a user's source (POST /api/v1/users/:id/reset scopes); shared mailboxes have none. */
@@ -82,18 +84,43 @@ ${groups.length === 0 ? html`<p>No users or shared mailboxes configured yet. <a 
 <table><tr><th>kind</th><th>where</th><th>state</th><th>last sync</th><th>items</th><th></th></tr>${rows}</table></section>`;
 }
 
-function errorTable(errors: Awaited<ReturnType<AdminContext['api']['store']['syncErrors']['recent']>>): SafeHtml {
-  return html`<table><tr><th>when</th><th>source</th><th>item</th><th>code</th><th>message</th></tr>
-${errors.map((error) => html`<tr><td><a href="/admin/errors/${error.id}">${error.at}</a></td><td>${error.source}</td><td>${error.itemRef ?? ''}</td><td>${error.code}</td><td>${error.message.slice(0, 200)}</td></tr>`)}</table>`;
+/** One row per problem: when it was last seen, how often since when, and Dismiss while it stands. */
+function errorTable(errors: readonly SyncErrorRecord[], csrfToken: string): SafeHtml {
+  return html`<table><tr><th>last seen</th><th>source</th><th>item</th><th>code</th><th>message</th><th>times</th><th>since</th><th></th></tr>
+${errors.map((error) => html`<tr><td><a href="/admin/errors/${error.id}">${error.lastSeen}</a></td><td>${error.source}</td><td>${error.itemRef ?? ''}</td><td>${error.code}</td><td>${error.message.slice(0, 200)}</td><td>${error.count}</td><td>${error.firstSeen}</td>
+<td>${error.resolvedAt === null ? postButton(`/admin/errors/${error.id}/dismiss`, 'Dismiss', csrfToken) : html`<span class="muted">resolved ${error.resolvedAt}</span>`}</td></tr>`)}</table>`;
+}
+
+/** Sends that need someone (failed, uncertain): why, and Retry / Cancel (pages/activities.ts). */
+async function outboxSection(ctx: AdminContext, csrfToken: string): Promise<SafeHtml> {
+  const stuck = await ctx.api.store.outbox.stuck(50);
+  if (stuck.length === 0) return html`<section><h2>Outbox</h2><p class="muted">no failed or uncertain sends</p></section>`;
+  const activities = new Map((await Promise.all(stuck.map((entry) => ctx.api.store.activities.get(entry.activityId)))).flatMap((activity) => (activity ? [[activity.id, activity] as const] : [])));
+  return html`<section><h2>Outbox</h2><p>${stuck.length} send(s) need a decision.</p><table><tr><th>mail</th><th>from</th><th>to</th><th>state</th></tr>
+${stuck.map((entry) => {
+    const activity = activities.get(entry.activityId);
+    return html`<tr><td><a href="/admin/activities/${entry.activityId}">${activity?.subject || entry.activityId}</a></td><td>${entry.userId}</td><td>${entry.envelope.to.join(', ')}</td>
+<td>${activity?.delivery ? deliveryView(entry.activityId, activity.delivery, csrfToken) : entry.state}</td></tr>`;
+  })}</table></section>`;
+}
+
+/**
+ * The sends and sync problems that need someone, refreshed in place every few seconds (htmx, like
+ * the sources panel): a problem that is resolved or dismissed goes, a new one appears, without a reload.
+ */
+async function problemsPanel(ctx: AdminContext, csrfToken: string): Promise<SafeHtml> {
+  const recent = await ctx.api.store.syncErrors.recent(200);
+  const conflicts = recent.filter((error) => error.code === 'CONFLICT').slice(0, 20);
+  const errors = recent.filter((error) => error.code !== 'CONFLICT').slice(0, 20);
+  return html`<div id="problems" hx-get="/admin/status/problems" hx-trigger="every 5s" hx-swap="outerHTML">${await outboxSection(ctx, csrfToken)}
+<section><h2>Sync conflicts</h2>${conflicts.length === 0 ? html`<p class="muted">none</p>` : errorTable(conflicts, csrfToken)}</section>
+<section><h2>Current sync errors</h2>${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors, csrfToken)}<p><a href="/admin/errors">all current errors</a> · <a href="/admin/errors?state=all">history</a></p></section></div>`;
 }
 
 export function registerStatusPages(router: Router, ctx: AdminContext): void {
   router.get('/', async (_req, res) => {
     const session = sessionOf(res);
     const { store, config } = ctx.api;
-    const recent = await store.syncErrors.recent(200);
-    const conflicts = recent.filter((error) => error.code === 'CONFLICT').slice(0, 20);
-    const errors = recent.filter((error) => error.code !== 'CONFLICT').slice(0, 20);
     const hooks = await store.webhooks.list();
     const latest = await store.changes.latestSeq();
     const merged = await ctx.merged();
@@ -102,8 +129,7 @@ export function registerStatusPages(router: Router, ctx: AdminContext): void {
 <p>${config.users.length} user(s): ${config.users.map((user, index) => html`${index > 0 ? ', ' : ''}${user.name} &lt;${user.email}&gt;`)}. ${config.sharedMailboxes.length} shared mailbox(es). Change feed at sequence ${latest}. ${config.api.tokens.length} API token(s) configured.</p>
 ${merged.problems.map((problem) => html`<p class="error">UI entry ${problem.kind} ${problem.id} is not used: ${problem.message}</p>`)}</section>
 ${await sourcesPanel(ctx, session.csrfToken)}
-<section><h2>Sync conflicts</h2>${conflicts.length === 0 ? html`<p class="muted">none</p>` : errorTable(conflicts)}</section>
-<section><h2>Recent sync errors</h2>${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors)}<p><a href="/admin/errors">all errors</a></p></section>
+${await problemsPanel(ctx, session.csrfToken)}
 <section><h2>Webhooks</h2><table><tr><th>id</th><th>url</th><th>delivered up to</th><th>failed attempts</th></tr>
 ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook.cursorSeq}</td><td>${hook.attempts}</td></tr>`)}</table></section>`, { session, active: '/admin' }),
     );
@@ -113,10 +139,26 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
     res.type('html').send((await sourcesPanel(ctx, sessionOf(res).csrfToken)).value);
   });
 
+  router.get('/status/problems', async (_req, res) => {
+    res.type('html').send((await problemsPanel(ctx, sessionOf(res).csrfToken)).value);
+  });
+
   router.get('/errors', async (req, res) => {
+    const session = sessionOf(res);
     const source = typeof req.query['source'] === 'string' && req.query['source'] !== '' ? req.query['source'] : undefined;
-    const errors = await ctx.api.store.syncErrors.recent(200, source);
-    res.type('html').send(page('Sync errors', html`<section><h1>Sync errors${source ? html` of ${source}` : ''}</h1>${errorTable(errors)}</section>`, { session: sessionOf(res), active: '/admin' }));
+    const history = req.query['state'] === 'all';
+    const errors = await ctx.api.store.syncErrors.list(200, { source, state: history ? 'all' : 'current' });
+    const other = `/admin/errors?${new URLSearchParams({ ...(source ? { source } : {}), ...(history ? {} : { state: 'all' }) }).toString()}`;
+    res.type('html').send(page('Sync errors', html`<section><h1>Sync errors${source ? html` of ${source}` : ''}${history ? ' (history)' : ''}</h1>
+<p><a href="${other}">${history ? 'only the current ones' : 'with the resolved ones (history)'}</a></p>
+${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors, session.csrfToken)}</section>`, { session, active: '/admin' }));
+  });
+
+  router.post('/errors/:id/dismiss', async (req, res) => {
+    const id = Number(req.params['id']);
+    const dismissed = Number.isInteger(id) && (await ctx.api.store.syncErrors.dismiss(id));
+    if (dismissed) await ctx.audit.record(sessionOf(res).username, 'sync-error.dismiss', `sync-error:${id}`, {});
+    res.redirect(303, '/admin');
   });
 
   router.get('/errors/:id', async (req, res) => {
@@ -124,7 +166,8 @@ ${hooks.map((hook) => html`<tr><td>${hook.id}</td><td>${hook.url}</td><td>${hook
     if (!row) return void res.status(404).type('html').send(page('Not found', html`<section><p>No such error.</p></section>`, { session: sessionOf(res) }));
     res.type('html').send(
       page('Sync error', html`<section><h1>${row.code === 'CONFLICT' ? 'Sync conflict' : 'Sync error'} #${row.id}</h1>
-<table><tr><th>when</th><td>${row.at}</td></tr><tr><th>source</th><td>${row.source}</td></tr><tr><th>item</th><td>${row.itemRef ?? '(the whole source)'}</td></tr>
+<table><tr><th>last seen</th><td>${row.lastSeen}</td></tr><tr><th>first seen</th><td>${row.firstSeen}</td></tr><tr><th>times</th><td>${row.count}</td></tr>
+<tr><th>state</th><td>${row.resolvedAt === null ? 'current' : html`resolved ${row.resolvedAt}`}</td></tr><tr><th>source</th><td>${row.source}</td></tr><tr><th>item</th><td>${row.itemRef ?? '(the whole source)'}</td></tr>
 <tr><th>code</th><td>${row.code}</td></tr><tr><th>detail</th><td><pre>${row.message}</pre></td></tr></table>
 <p><a href="/admin/errors?source=${row.source}">more errors of this source</a></p></section>`, { session: sessionOf(res), active: '/admin' }),
     );

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { BridgeError } from '../../domain/errors.js';
 import { emailInputSchema, queueEmail } from '../../mail/compose-email.js';
-import { ref } from '../common.js';
+import { cancelSend, retrySend } from '../../mail/send-control.js';
+import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
 import { RESERVED_STATUS, type StoredResponse } from '../../store/idempotency.js';
@@ -78,5 +79,28 @@ export const emailRoutes = (ctx: ApiContext, serialised = serialiser()) => [
         return activity;
       });
     },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/emails/:id/retry',
+    tag: 'emails',
+    summary: 'Send a failed or uncertain mail again (an uncertain one may then arrive twice); returns the email_out activity with its new delivery state',
+    params: idParams,
+    errors: [404, 409, 503],
+    response: { description: 'the email_out activity', schema: ref('Activity') },
+    handler: async ({ params }) => {
+      if (!ctx.mail) throw new BridgeError('UNSUPPORTED', 'sending is not available in this process');
+      return retrySend(ctx.store, ctx.mail.outbox, params.id, ctx.log);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/emails/:id/cancel',
+    tag: 'emails',
+    summary: 'Give up a queued, failed or uncertain mail: it is never sent (again); the activity becomes cancelled',
+    params: idParams,
+    errors: [404, 409],
+    response: { description: 'the email_out activity', schema: ref('Activity') },
+    handler: async ({ params }) => cancelSend(ctx.store, params.id, ctx.log),
   }),
 ];

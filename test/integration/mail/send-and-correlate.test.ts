@@ -12,13 +12,13 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function setup(options: { smart?: boolean; smtpPort?: number; autoTrack?: string } = {}) {
+async function setup(options: { smart?: boolean; smtpPort?: number; autoTrack?: string; debugHeaders?: boolean } = {}) {
   const [alice, bob] = await createMailUsers(servers, ['alice', 'bob']);
   const imap = (username: string) => ({ host: servers.dovecot.host, port: servers.dovecot.imapPort, security: 'none', username, password: 'secret' });
   const smtp = (username: string) => ({ host: servers.smtp.host, port: options.smtpPort ?? servers.smtp.port, security: 'none', username, password: 'secret' });
   api = await startApi(
     {
-      mail: { domain: 'crm.example.com', trackingToken: { enabled: true, prefix: 'CRM:' }, smartMatching: { enabled: options.smart ?? false, minParticipants: 2, windowDays: 30 } },
+      mail: { domain: 'crm.example.com', trackingToken: { enabled: true, prefix: 'CRM:' }, smartMatching: { enabled: options.smart ?? false, minParticipants: 2, windowDays: 30 }, debugHeaders: options.debugHeaders ?? false },
       users: [{ id: 'alice', name: 'Alice Sender', email: alice!.username, imap: imap(alice!.username), smtp: smtp(alice!.username), mail: { autoTrack: options.autoTrack ?? 'replies' } }],
     },
     { mail: true },
@@ -67,6 +67,8 @@ describe('sending from the CRM (harness SMTP into Dovecot)', () => {
     expect(mail.parties.find((party) => party.role === 'from')?.userId).toBe('alice');
     const delivered = await waitForMessage(bob, mail.messageId);
     expect(delivered).toContain('Subject: Offer for 20 licences [CRM:');
+    // No internal header reaches the recipient (mail.debugHeaders is off).
+    expect(delivered).not.toMatch(/X-CRM-Bridge/i);
     const sentCopy = await imapClient(servers, alice);
     const status = await sentCopy.status('Sent', { messages: true });
     await sentCopy.logout();
@@ -87,6 +89,48 @@ describe('sending from the CRM (harness SMTP into Dovecot)', () => {
     expect(second).toMatchObject({ inReplyTo: replyId, references: [mail.messageId, replyId], threadId: mail.threadId });
     const secondRaw = await waitForMessage(bob, second.messageId);
     expect(secondRaw).toContain(`In-Reply-To: ${replyId}`);
+  });
+
+  it('a send refused for good shows failed with its reason and in /metrics; retried once fixed it goes out, and a cancelled one never does', async () => {
+    const [alice, bob] = await createMailUsers(servers, ['alice', 'bob']);
+    const smtp = { host: servers.smtp.host, port: servers.smtp.port, security: 'none', username: alice!.username, password: 'not-the-password' };
+    api = await startApi({ mail: { domain: 'crm.example.com' }, users: [{ id: 'alice', name: 'Alice', email: alice!.username, smtp }] }, { mail: true });
+    const send = async (subject: string) => (await api!.call('POST', '/api/v1/emails', { body: { from: 'alice', to: [bob!.username], subject, text: 'Dear Bob.' } })).body as { id: string; messageId: string; status: string; delivery: { state: string; attempts: number; lastError: string | null } };
+    const first = await send('Offer');
+    expect(first.delivery).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(first.delivery.lastError).toMatch(/refused the login/);
+    expect(first.delivery.lastError).not.toContain('not-the-password');
+    const metrics = await api.call('GET', '/metrics', { token: null });
+    expect(metrics.body).toContain('crm_bridge_outbox_messages{state="failed"} 1');
+    expect(metrics.body).toContain('crm_bridge_outbox_messages{state="uncertain"} 0');
+
+    // Retried while the password is still wrong: failed again, counted.
+    const again = await api.call('POST', `/api/v1/emails/${first.id}/retry`);
+    expect(again.status).toBe(200);
+    expect(again.body.delivery).toMatchObject({ state: 'failed', attempts: 2 });
+    // The password fixed (the running configuration): the retry sends it.
+    (api.config.users[0]!.smtp as { password: string }).password = 'secret';
+    const sent = await api.call('POST', `/api/v1/emails/${first.id}/retry`);
+    expect(sent.body).toMatchObject({ status: 'completed', delivery: { state: 'sent', attempts: 3 } });
+    expect(await waitForMessage(bob!.username, first.messageId)).toContain('Subject: Offer');
+    const twice = await api.call('POST', `/api/v1/emails/${first.id}/retry`);
+    expect(twice.status).toBe(409);
+    expect(twice.body).toMatchObject({ code: 'CONFLICT', error: `mail ${first.id} is sent: only a failed or uncertain one can be retried` });
+    expect((await api.call('POST', `/api/v1/emails/${first.id}/cancel`)).status).toBe(409);
+
+    (api.config.users[0]!.smtp as { password: string }).password = 'wrong-again';
+    const second = await send('Second offer');
+    expect(second.delivery.state).toBe('failed');
+    const cancelled = await api.call('POST', `/api/v1/emails/${second.id}/cancel`);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', delivery: { state: 'cancelled' } });
+    expect((await api.call('POST', `/api/v1/emails/${second.id}/retry`)).status).toBe(409);
+    expect((await api.call('POST', '/api/v1/emails/act_nope/retry')).status).toBe(404);
+  });
+
+  it('adds X-CRM-Bridge-Activity to sent mail only with mail.debugHeaders', async () => {
+    const { bob, send } = await setup({ debugHeaders: true });
+    const mail = (await send()).body as { id: string; messageId: string };
+    expect(await waitForMessage(bob, mail.messageId)).toContain(`\r\nX-CRM-Bridge-Activity: ${mail.id}\r\n`);
   });
 
   it('correlates by tracking token when the headers are lost, but not a forward, nor a stranger using the token', async () => {

@@ -23,6 +23,17 @@ describe('authentication', () => {
     expect(await api.call('GET', '/readyz', { token: null })).toMatchObject({ status: 200, body: { status: 'ready' } });
     expect((await api.call('GET', '/api/v1/openapi.json', { token: null })).status).toBe(200);
   });
+
+  it('has a favicon: an SVG under the admin assets, and /favicon.ico pointing at it', async () => {
+    const ico = await api.call('GET', '/favicon.ico', { token: null });
+    expect(ico.status).toBe(301);
+    expect(ico.headers.get('location')).toBe('/admin/assets/favicon.svg');
+    const svg = await fetch(`${api.url}/admin/assets/favicon.svg`);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await svg.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(await (await fetch(`${api.url}/admin/login`)).text()).toContain('<link rel="icon" type="image/svg+xml" href="/admin/assets/favicon.svg">');
+  });
 });
 
 describe('CRUD for every record type', () => {
