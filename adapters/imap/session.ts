@@ -318,12 +318,17 @@ export class ImapSession implements MailboxSession {
   }
 
   async findMessageIds(path: string, messageIds: readonly string[]): Promise<string[]> {
-    this.assertOpen('findMessageIds');
+    const found = await this.locateMessageIds(path, messageIds);
+    return messageIds.filter((id, index) => found.has(id) && messageIds.indexOf(id) === index);
+  }
+
+  async locateMessageIds(path: string, messageIds: readonly string[]): Promise<Map<string, number[]>> {
+    this.assertOpen('locateMessageIds');
     const wanted = new Map<string, string>();
     for (const id of messageIds) if (id.trim() !== '') wanted.set(messageKey(id), id);
-    if (wanted.size === 0) return [];
+    if (wanted.size === 0) return new Map();
     return this.inFolder(path, `Looking for ${wanted.size} Message-ID(s) in`, async () => {
-      const found = new Set<string>();
+      const found = new Map<string, number[]>();
       const ids = [...wanted.values()];
       for (let start = 0; start < ids.length; start += MESSAGE_IDS_PER_SEARCH) {
         const terms = ids.slice(start, start + MESSAGE_IDS_PER_SEARCH).map((id) => ({ header: { 'message-id': id } }));
@@ -333,11 +338,13 @@ export class ImapSession implements MailboxSession {
         for (const raw of await this.fetchRaw(uids, MESSAGE_ID_QUERY, (row) => row.headers)) {
           for (const id of parseMessageIdList(unfoldHeaderBlock(raw.source.toString('latin1')))) {
             const asked = wanted.get(messageKey(id));
-            if (asked !== undefined) found.add(asked);
+            if (asked === undefined) continue;
+            const at = found.get(asked) ?? [];
+            if (!at.includes(raw.uid)) found.set(asked, [...at, raw.uid].sort((a, b) => a - b));
           }
         }
       }
-      return ids.filter((id) => found.has(id));
+      return found;
     });
   }
 

@@ -139,6 +139,8 @@ export interface MailboxSession {
    * the spelling asked for.
    */
   findMessageIds(path: string, messageIds: readonly string[]): Promise<string[]>;
+  /** The same search, with the UIDs carrying each Message-ID found (by the spelling asked for). */
+  locateMessageIds(path: string, messageIds: readonly string[]): Promise<Map<string, number[]>>;
   addFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
   removeFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void>;
   /** UID MOVE (RFC 6851), or COPY + STORE \Deleted + UID EXPUNGE when MOVE is missing. */

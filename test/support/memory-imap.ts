@@ -297,6 +297,18 @@ class MemorySession implements MailboxSession {
     });
   }
 
+  locateMessageIds(path: string, messageIds: readonly string[]): Promise<Map<string, number[]>> {
+    return this.call('locateMessageIds', () => {
+      const found = new Map<string, number[]>();
+      for (const [uid, message] of this.select(path, () => true)) {
+        const id = messageIdOf(message.source);
+        const asked = id === null ? undefined : messageIds.find((candidate) => messageKey(candidate) === messageKey(id));
+        if (asked !== undefined) found.set(asked, [...(found.get(asked) ?? []), uid]);
+      }
+      return found;
+    });
+  }
+
   addFlags(path: string, uids: readonly number[], flags: readonly string[]): Promise<void> {
     return this.call('addFlags', () => {
       this.inFolder(path);

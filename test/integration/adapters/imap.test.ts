@@ -438,6 +438,13 @@ describe.each(imapTargets(servers))('IMAP adapter against $title', (server) => {
       const found = await session.findMessageIds(folder, asked);
       // <a-…> is only a substring of <xa-…> (HEADER matches substrings): not found.
       expect(found).toEqual(asked.slice(0, 30));
+      // The same search with the UIDs: one message per id here, the folded header found too.
+      const located = await session.locateMessageIds(folder, asked);
+      expect([...located.keys()].sort()).toEqual(asked.slice(0, 30).sort());
+      expect(new Set([...located.values()].flat()).size).toBe(30);
+      const [foldedUid] = located.get(asked[7]!)!;
+      const [header] = await session.fetchHeaders(folder, [foldedUid!]);
+      expect(header!.source.toString()).toMatch(new RegExp(`Message-ID:\\r\\n <m7-${tag}@acme\\.example>`));
       expect(await session.findMessageIds(folder, [])).toEqual([]);
       expect(await session.findMessageIds('INBOX', [`<m1-${tag}@acme.example>`])).toEqual([]);
       await expect(session.findMessageIds(folderName('Missing'), [`<m1-${tag}@acme.example>`])).rejects.toMatchObject({ code: 'NOT_FOUND' });

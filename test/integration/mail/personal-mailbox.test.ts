@@ -44,6 +44,8 @@ describe.each(imapTargets(servers))('personal mailboxes on $title', (server) => 
     await client.messageMove('1:*', 'INBOX');
     await sync();
     expect(await t.store.activities.get(activity!.id)).toBeUndefined();
+    // Untracked, it loses the mark the client shows (issue 16).
+    expect((await flagsOf(client, 'INBOX')).get(id)).not.toContain('$CRMTracked');
     await client.logout();
   });
 
@@ -82,9 +84,12 @@ describe.each(imapTargets(servers))('personal mailboxes on $title', (server) => 
     await move(ids.deletedItems, f('Deleted Items'));
     await sync();
 
-    // Moved out of the tracked folder: the user's own CRM copies are gone.
+    // Moved out of the tracked folder: the user's own CRM copies are gone, and so is the mark on
+    // the message where it is now, though the bridge does not read those folders (issue 16).
     expect(await t.store.activities.get(before['archived']!)).toBeUndefined();
     expect(await t.store.activities.get(before['nested']!)).toBeUndefined();
+    expect((await flagsOf(client, f('Archive'))).get(ids.archived)).not.toContain('$CRMTracked');
+    expect((await flagsOf(client, f('Projects', 'Old'))).get(ids.nested)).not.toContain('$CRMTracked');
     // Thrown away: a deleted message never deletes its activity.
     expect(await t.store.activities.get(before['trashed']!)).toMatchObject({ messageId: ids.trashed });
     expect(await t.store.activities.get(before['deletedItems']!)).toMatchObject({ messageId: ids.deletedItems });
