@@ -24,7 +24,8 @@ progress{width:10rem}code{word-break:break-all}.body{border:1px solid #e3e6ea;pa
 `;
 
 /**
- * What admin.js does: copy buttons (free/busy URLs) and the CSRF header on htmx requests. A
+ * What admin.js does: copy buttons (free/busy URLs), confirmation of buttons that ask (data-confirm),
+ * port proposals when the security mode changes, and the CSRF header on htmx requests. A
  * file, not inline script, so the CSP can forbid inline script entirely.
  */
 const script = `'use strict';
@@ -38,6 +39,24 @@ document.addEventListener('click', function (event) {
   var fallback = function () { if (source.select) { source.select(); if (document.execCommand('copy')) done(); } };
   if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
   else fallback();
+});
+document.addEventListener('submit', function (event) {
+  var form = event.target;
+  var question = form.getAttribute && form.getAttribute('data-confirm');
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+// Security none/starttls proposes the plain port, tls the TLS port (RFC 8314 §3.3, RFC 6409), when
+// the port is empty or still one of those defaults (a port typed by hand stays).
+var defaultPorts = { imap: { none: '143', starttls: '143', tls: '993' }, smtp: { none: '587', starttls: '587', tls: '465' } };
+document.addEventListener('change', function (event) {
+  var select = event.target;
+  var match = select.name && /^(imap|smtp)\\.security$/.exec(select.name);
+  if (!match) return;
+  var port = select.form && select.form.querySelector('input[name="' + match[1] + '.port"]');
+  if (!port) return;
+  var ports = defaultPorts[match[1]];
+  var known = Object.keys(ports).map(function (key) { return ports[key]; });
+  if (port.value === '' || known.indexOf(port.value) >= 0) port.value = ports[select.value] || port.value;
 });
 document.addEventListener('htmx:configRequest', function (event) {
   var meta = document.querySelector('meta[name="csrf-token"]');

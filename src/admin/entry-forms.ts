@@ -97,7 +97,15 @@ function withPassword(kind: ConnectionKind, connection: Mapping, body: FormBody,
   // An empty password field keeps the stored one, but only for the destination it was saved for.
   const { password, refusal } = passwordFor(kind, connection, body[`${kind}.password`], previous);
   connection['password'] = password;
-  return refusal === undefined ? { connection } : { connection, refusal: { path: `${kind}.password`, message: refusal } };
+  if (refusal !== undefined) return { connection, refusal: { path: `${kind}.password`, message: refusal } };
+  // A connection without its credential would be saved and then fail every pass: refuse it here.
+  if (password === '') return { connection, refusal: { path: `${kind}.password`, message: 'is required: type the password (or choose Sign in with: oauth2)' } };
+  return { connection };
+}
+
+/** The secret fields of a form that were typed: a form that is not saved does not keep them (they are never sent back to the browser). */
+export function typedSecrets(body: FormBody): string[] {
+  return Object.keys(body).filter((name) => /\.(password|auth\.clientSecret)$/.test(name) && (body[name] ?? '') !== '');
 }
 
 /**

@@ -35,3 +35,9 @@ export function errorList(errors: readonly ErrorDetail[]): SafeHtml | '' {
   if (errors.length === 0) return '';
   return html`<div class="error" role="alert"><p>Not saved:</p><ul>${errors.map((error) => html`<li><code>${error.path}</code>: ${error.message}</li>`)}</ul></div>`;
 }
+
+/** Said above a form that was not saved: which typed secrets must be typed again (never echoed back). */
+export function retypeNotice(fields: readonly string[]): SafeHtml | '' {
+  if (fields.length === 0) return '';
+  return html`<p class="error" role="alert">Not saved, so what you typed in ${fields.map((field, index) => html`${index > 0 ? ', ' : ''}<code>${field}</code>`)} was not kept: type it again before saving (a password is never sent back to the browser).</p>`;
+}

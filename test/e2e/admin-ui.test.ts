@@ -290,6 +290,49 @@ describe('admin UI in Chromium', () => {
     expect((await fetch(`${server.url}/admin`, { headers: { cookie: erinCookie }, redirect: 'manual' })).status).toBe(303);
   });
 
+  it('proposes the ports of a security mode, says which typed passwords a rejected form dropped, and confirms Resync before saying what it did', async () => {
+    await page.goto(`${server.url}/admin/users/new`);
+    const port = page.locator('input[name="smtp.port"]');
+    await page.selectOption('select[name="smtp.security"]', 'none');
+    expect(await port.inputValue()).toBe('587');
+    await page.selectOption('select[name="smtp.security"]', 'tls');
+    expect(await port.inputValue()).toBe('465');
+    await page.selectOption('select[name="imap.security"]', 'none');
+    expect(await page.inputValue('input[name="imap.port"]')).toBe('143');
+    await port.fill('2525');
+    await page.selectOption('select[name="smtp.security"]', 'starttls');
+    expect(await port.inputValue()).toBe('2525'); // typed by hand: kept
+
+    // Rejected (an id with a space): the typed password is not kept, and the page says so.
+    await page.fill('input[name=id]', 'rejected one');
+    await page.fill('input[name=name]', 'Rejected');
+    await page.fill('input[name=email]', 'rejected@example.com');
+    await page.check('input[name="imap.enabled"]');
+    await page.fill('input[name="imap.host"]', servers.dovecot.host);
+    await page.fill('input[name="imap.username"]', 'someone');
+    await page.fill('input[name="imap.password"]', 'typed-then-dropped');
+    await page.click('form button[type=submit]:text("Save")');
+    await page.locator('.error[role=alert]').first().waitFor();
+    expect(await page.content()).toContain('was not kept: type it again before saving');
+    expect(await page.content()).not.toContain('typed-then-dropped');
+
+    // Resync asks first; dismissed, nothing happens; accepted, the page says what it did.
+    await page.goto(`${server.url}/admin`);
+    const resync = page.locator(`tr[data-source="imap:${userId}"] form[action$="/resync"] button`);
+    let asked = '';
+    page.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.dismiss();
+    });
+    await resync.click();
+    expect(asked).toContain(`Resync imap:${userId}?`);
+    expect(page.url()).toBe(`${server.url}/admin`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await resync.click();
+    await page.waitForURL(/\/admin\?did=resync/);
+    expect(await page.textContent('[role=status]')).toMatch(new RegExp(`^Resync of imap:${userId}: \\d+ cursor\\(s\\) forgotten; the sync started`));
+  });
+
   it('shows a source whose password is wrong as auth failed, and a sync conflict with its detail', async () => {
     const { cookie, csrf } = await login();
     const post = (path: string, fields: Record<string, string>) => fetch(`${server.url}/admin${path}`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, ...fields }), redirect: 'manual' });

@@ -5,8 +5,8 @@ import { splitSecrets } from '../../store/ui-config.js';
 import type { ErrorDetail } from '../../domain/errors.js';
 import { changesBetween } from '../../domain/audit-redaction.js';
 import { sessionOf, type AdminContext } from '../context.js';
-import { extraOf, sharedMailboxDocumentFromForm, type FormBody } from '../entry-forms.js';
-import { errorList, input, select, textarea } from '../fields.js';
+import { extraOf, sharedMailboxDocumentFromForm, typedSecrets, type FormBody } from '../entry-forms.js';
+import { errorList, input, retypeNotice, select, textarea } from '../fields.js';
 import { csrfField, html, page, postButton, type SafeHtml } from '../html.js';
 import { connectionFieldset } from './users.js';
 import { grantPanel } from './oauth-connect.js';
@@ -19,13 +19,13 @@ function withDefaults(document: Mapping): Mapping {
   return parsed.success ? (parsed.data as unknown as Mapping) : document;
 }
 
-function boxForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping }): SafeHtml {
+function boxForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping; retype?: readonly string[] }): SafeHtml {
   const d = { disabled: options.readOnly };
   const processed = isMapping(entry['processed']) ? entry['processed'] : {};
   const mode = 'moveTo' in processed ? 'moveTo' : 'keyword';
   return html`<form method="post" action="${options.action}">${csrfField(options.csrf)}
 <input type="hidden" name="entry" value="shared-mailbox">${options.isNew ? '' : html`<input type="hidden" name="id" value="${entry['id']}">`}
-${errorList(options.errors ?? [])}
+${errorList(options.errors ?? [])}${retypeNotice(options.retype ?? [])}
 <fieldset><legend>Shared mailbox</legend>${options.isNew ? input('id', 'Id', entry['id'], { required: true, hint: 'letters, digits, _ . -; becomes the activities\' queue' }) : html`<p>Id: <code>${entry['id']}</code></p>`}
 ${input('address', 'Address', entry['address'], { ...d, type: 'email', required: true })}
 ${input('owner', 'Owner (user id)', entry['owner'], { ...d, hint: 'optional: the user who owns its activities' })}</fieldset>
@@ -65,7 +65,7 @@ export function registerSharedMailboxPages(router: Router, ctx: AdminContext): v
     const id = String(document['id']);
     if (ctx.api.config.sharedMailboxes.some((box) => box.id.toLowerCase() === id.toLowerCase()) || (await ctx.uiConfig.get('shared-mailbox', id))) errors.push({ path: 'id', message: `a shared mailbox with id "${id}" exists already` });
     if (errors.length > 0) {
-      return void res.status(400).type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(splitSecrets('shared-mailbox', document).document, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/shared-mailboxes' }));
+      return void res.status(400).type('html').send(page('Add shared mailbox', html`<section><h1>Add a shared mailbox</h1>${boxForm(splitSecrets('shared-mailbox', document).document, { action: '/admin/shared-mailboxes/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors, retype: typedSecrets(req.body as FormBody) })}</section>`, { session, active: '/admin/shared-mailboxes' }));
     }
     await ctx.uiConfig.put('shared-mailbox', id, document, session.username);
     await ctx.audit.record(session.username, 'shared-mailbox.create', `shared-mailbox:${id}`, document);
@@ -102,7 +102,7 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/shared-mailboxes/${encodeURICompo
     const previous = (await ctx.uiConfig.get('shared-mailbox', id))?.document ?? {};
     const { document, errors } = sharedMailboxDocumentFromForm({ ...(req.body as FormBody), id }, previous);
     if (errors.length > 0) {
-      return void res.status(400).type('html').send(page(`Shared mailbox ${id}`, html`<section><h1>Shared mailbox ${id}</h1>${boxForm(document, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/shared-mailboxes' }));
+      return void res.status(400).type('html').send(page(`Shared mailbox ${id}`, html`<section><h1>Shared mailbox ${id}</h1>${boxForm(document, { action: `/admin/shared-mailboxes/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors, retype: typedSecrets(req.body as FormBody) })}</section>`, { session, active: '/admin/shared-mailboxes' }));
     }
     await ctx.uiConfig.put('shared-mailbox', id, document, session.username);
     await ctx.audit.record(session.username, 'shared-mailbox.update', `shared-mailbox:${id}`, { changes: changesBetween(previous, document) });

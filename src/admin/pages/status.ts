@@ -54,7 +54,7 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
 <td><span class="badge state-${name}">${label}</span> ${progress}${state?.error ? html`<div class="error">${state.error.code}: ${state.error.message}</div>` : ''}</td>
 <td>${last ?? 'never'}${state && state.state !== 'syncing' && state.runs > 0 ? html`<div class="muted">${state.changed} changed, ${state.itemErrors} item error(s)</div>` : ''}</td>
 <td>${facts.items}</td>
-<td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf)}${resetScopesOf(source).length > 0 ? postButton(`/admin/sources/${id}/redeliver`, 'Re-deliver all', csrf) : ''}
+<td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf, '', `Resync ${source.id}? It reads every folder or collection again (nothing is duplicated or deleted); a large mailbox takes a while.`)}${resetScopesOf(source).length > 0 ? postButton(`/admin/sources/${id}/redeliver`, 'Re-deliver all', csrf, '', `Re-deliver everything of ${source.id}? The bridge forgets what it delivered to the client and delivers it again on the next pass.`) : ''}
 <a href="/admin/errors?source=${source.id}">errors</a></td></tr>`;
 }
 
@@ -117,15 +117,26 @@ async function problemsPanel(ctx: AdminContext, csrfToken: string): Promise<Safe
 <section><h2>Current sync errors</h2>${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors, csrfToken)}<p><a href="/admin/errors">all current errors</a> · <a href="/admin/errors?state=all">history</a></p></section></div>`;
 }
 
+/** The line the status page shows after Resync or Re-deliver redirected to it (fixed wording; the query only fills in the source and the number). */
+function whatWasDone(query: Record<string, unknown>): string | null {
+  const source = typeof query['source'] === 'string' ? query['source'].slice(0, 200) : '';
+  const count = Number(query['count']);
+  if (source === '' || !Number.isInteger(count) || count < 0) return null;
+  if (query['did'] === 'resync') return `Resync of ${source}: ${count} cursor(s) forgotten; the sync started and reads everything again.`;
+  if (query['did'] === 'redeliver') return `Re-deliver of ${source}: ${count} delivered item(s) forgotten; the sync started and delivers them again.`;
+  return null;
+}
+
 export function registerStatusPages(router: Router, ctx: AdminContext): void {
-  router.get('/', async (_req, res) => {
+  router.get('/', async (req, res) => {
     const session = sessionOf(res);
     const { store, config } = ctx.api;
+    const done = whatWasDone(req.query);
     const hooks = await store.webhooks.list();
     const latest = await store.changes.latestSeq();
     const merged = await ctx.merged();
     res.type('html').send(
-      page('Status', html`<section><h1>Status</h1>
+      page('Status', html`<section><h1>Status</h1>${done ? html`<p class="ok" role="status">${done}</p>` : ''}
 <p>${config.users.length} user(s): ${config.users.map((user, index) => html`${index > 0 ? ', ' : ''}${user.name} &lt;${user.email}&gt;`)}. ${config.sharedMailboxes.length} shared mailbox(es). Change feed at sequence ${latest}. ${config.api.tokens.length} API token(s) configured.</p>
 ${merged.problems.map((problem) => html`<p class="error">UI entry ${problem.kind} ${problem.id} is not used: ${problem.message}</p>`)}</section>
 ${await sourcesPanel(ctx, session.csrfToken)}
@@ -189,7 +200,7 @@ ${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors, ses
     const cursorsForgotten = await ctx.api.store.syncCursors.removeUnder(pairsOfSource(source));
     const started = ctx.hooks.runNow(id);
     await ctx.audit.record(sessionOf(res).username, 'source.resync', id, { cursorsForgotten, started });
-    res.redirect(303, '/admin');
+    res.redirect(303, `/admin?${new URLSearchParams({ did: 'resync', source: id, count: String(cursorsForgotten) }).toString()}`);
   });
 
   // Re-deliver: what POST /api/v1/users/:id/reset does for the source's scopes (issue 6 point 7: after
@@ -203,6 +214,7 @@ ${errors.length === 0 ? html`<p class="muted">none</p>` : errorTable(errors, ses
     for (const scope of scopes) forgotten[scope] = (await resetUserSync(ctx.api.store, source.ownerId, scope)).mappings;
     const started = ctx.hooks.runNow(id);
     await ctx.audit.record(sessionOf(res).username, 'source.redeliver', id, { forgotten, started });
-    res.redirect(303, '/admin');
+    const total = Object.values(forgotten).reduce((sum, n) => sum + n, 0);
+    res.redirect(303, `/admin?${new URLSearchParams({ did: 'redeliver', source: id, count: String(total) }).toString()}`);
   });
 }

@@ -7,8 +7,8 @@ import { testConnection } from '../connection-test.js';
 import type { ErrorDetail } from '../../domain/errors.js';
 import { changesBetween } from '../../domain/audit-redaction.js';
 import { sessionOf, type AdminContext } from '../context.js';
-import { extraOf, userDocumentFromForm, type ConnectionKind, type FormBody } from '../entry-forms.js';
-import { checkbox, errorList, input, password, select, textarea } from '../fields.js';
+import { extraOf, typedSecrets, userDocumentFromForm, type ConnectionKind, type FormBody } from '../entry-forms.js';
+import { checkbox, errorList, input, password, retypeNotice, select, textarea } from '../fields.js';
 import { csrfField, html, page, postButton, type SafeHtml } from '../html.js';
 import { connectionTestRoute } from './connection-test-route.js';
 import { discoverRoute } from './discover-route.js';
@@ -65,7 +65,7 @@ ${signInFields(kind, connection, disabled)}${caField}`;
 }
 
 /** `extra`: the entry as stored, whose keys without a field of their own go to the "more settings" box (defaults are not written into it). */
-function userForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping }): SafeHtml {
+function userForm(entry: Mapping, options: { action: string; isNew: boolean; readOnly: boolean; csrf: string; errors?: readonly ErrorDetail[]; extra?: Mapping; retype?: readonly string[] }): SafeHtml {
   const { readOnly } = options;
   const d = { disabled: readOnly };
   const mail = sub(entry, 'mail');
@@ -74,7 +74,7 @@ function userForm(entry: Mapping, options: { action: string; isNew: boolean; rea
   const contacts = sub(entry, 'contacts');
   return html`<form method="post" action="${options.action}">${csrfField(options.csrf)}
 <input type="hidden" name="entry" value="user">${options.isNew ? '' : html`<input type="hidden" name="id" value="${entry['id']}">`}
-${errorList(options.errors ?? [])}
+${errorList(options.errors ?? [])}${retypeNotice(options.retype ?? [])}
 <fieldset><legend>CRM user</legend>${options.isNew ? input('id', 'Id', entry['id'], { required: true, hint: 'letters, digits, _ . -' }) : html`<p>Id: <code>${entry['id']}</code></p>`}
 ${input('name', 'Name', entry['name'], { ...d, required: true })}${input('email', 'E-mail', entry['email'], { ...d, type: 'email', required: true })}
 ${readOnly ? '' : html`<button type="button" class="discover" hx-post="/admin/discover" hx-include="closest form" hx-target="#discover-result" hx-swap="innerHTML">Find server settings</button>`}
@@ -145,7 +145,7 @@ ${unused.length > 0 ? html`<p class="note">Admin UI entries not in use (the YAML
     if (ctx.api.config.users.some((user) => user.id.toLowerCase() === id.toLowerCase()) || (await ctx.uiConfig.get('user', id))) errors.push({ path: 'id', message: `a user with id "${id}" exists already` });
     if (errors.length > 0) {
       // The typed passwords are not stored yet: shown as empty fields without the "stored" hint.
-      return void res.status(400).type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(splitSecrets('user', document).document, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/users' }));
+      return void res.status(400).type('html').send(page('Add user', html`<section><h1>Add a user</h1>${userForm(splitSecrets('user', document).document, { action: '/admin/users/new', isNew: true, readOnly: false, csrf: session.csrfToken, errors, retype: typedSecrets(req.body as FormBody) })}</section>`, { session, active: '/admin/users' }));
     }
     await ctx.uiConfig.put('user', id, document, session.username);
     await ctx.audit.record(session.username, 'user.create', `user:${id}`, document);
@@ -183,7 +183,7 @@ ${readOnly ? '' : html`<p>${postButton(`/admin/users/${encodeURIComponent(id)}/d
     const previous = (await ctx.uiConfig.get('user', id))?.document ?? {};
     const { document, errors } = userDocumentFromForm({ ...(req.body as FormBody), id }, previous);
     if (errors.length > 0) {
-      return void res.status(400).type('html').send(page(`User ${id}`, html`<section><h1>User ${id}</h1>${userForm(document, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors })}</section>`, { session, active: '/admin/users' }));
+      return void res.status(400).type('html').send(page(`User ${id}`, html`<section><h1>User ${id}</h1>${userForm(document, { action: `/admin/users/${encodeURIComponent(id)}`, isNew: false, readOnly: false, csrf: session.csrfToken, errors, retype: typedSecrets(req.body as FormBody) })}</section>`, { session, active: '/admin/users' }));
     }
     await ctx.uiConfig.put('user', id, document, session.username);
     await ctx.audit.record(session.username, 'user.update', `user:${id}`, { changes: changesBetween(previous, document) });

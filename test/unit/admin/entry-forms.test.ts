@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extraOf, parseExtra, sharedMailboxDocumentFromForm, userDocumentFromForm } from '../../../src/admin/entry-forms.js';
+import { extraOf, parseExtra, sharedMailboxDocumentFromForm, typedSecrets, userDocumentFromForm } from '../../../src/admin/entry-forms.js';
 import { userConfigSchema } from '../../../src/config/schema.js';
 
 const base = { id: 'bob', name: 'Bob', email: 'bob@example.com' };
@@ -76,6 +76,18 @@ describe('admin forms to configuration entries', () => {
     const withPassword = userDocumentFromForm({ ...oauth, 'imap.auth.type': 'password', 'imap.password': 'pw-2' }, {});
     expect(withPassword.document['imap']).toMatchObject({ password: 'pw-2' });
     expect(withPassword.document['imap']).not.toHaveProperty('auth');
+  });
+
+  it('refuses a connection without its credential instead of saving one that fails every pass', () => {
+    const imap = { 'imap.enabled': 'on', 'imap.host': 'mail.example.com', 'imap.port': '993', 'imap.security': 'tls', 'imap.username': 'bob', 'imap.password': '' };
+    expect(userDocumentFromForm({ ...base, ...imap }, {}).errors).toEqual([{ path: 'imap.password', message: 'is required: type the password (or choose Sign in with: oauth2)' }]);
+    expect(sharedMailboxDocumentFromForm({ id: 'sales', address: 'sales@example.com', ...imap }, {}).errors).toContainEqual({ path: 'imap.password', message: 'is required: type the password (or choose Sign in with: oauth2)' });
+    // Stored for this destination: kept, no error.
+    expect(userDocumentFromForm({ ...base, ...imap }, { imap: { host: 'mail.example.com', port: 993, security: 'tls', username: 'bob', password: 'stored' } }).errors).toEqual([]);
+  });
+
+  it('names the typed secrets a form that is not saved drops', () => {
+    expect(typedSecrets({ 'imap.password': 'x', 'smtp.password': '', 'caldav.auth.clientSecret': 'y', name: 'Bob', 'imap.host': 'h' }).sort()).toEqual(['caldav.auth.clientSecret', 'imap.password']);
   });
 
   it('reports schema errors with their key paths, like check-config', () => {
