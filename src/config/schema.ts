@@ -353,6 +353,8 @@ export const configSchema = z.object({
        * 10,000-card book took 84 s (bench/carddav-sync), hence two minutes.
        */
       commandTimeoutSeconds: integer(1, 3600).default(120),
+      /** Under serve, calendars and address books are passed over this often (a quiet pass: one cheap request per collection), so client edits arrive quickly. */
+      davPollSeconds: integer(5, 86_400).default(30),
     })
     .prefault({}),
   /** Autodiscovery of a user's servers from their address (POST /api/v1/discover, the admin UI's user form). */

@@ -44,6 +44,7 @@ export function createScheduler(config: Config, store: Store, log: Logger, metri
   const mailSourceIds = sources.filter((source) => source.kind === 'imap' || source.kind === 'shared-mailbox').map((source) => source.id);
   return new SyncScheduler(sources, createRunners(config, store, log, states), store, log.child({ component: 'sync' }), {
     intervalMs: config.sync.intervalSeconds * 1000,
+    davPollMs: config.sync.davPollSeconds * 1000,
     limits: sourceLimitsOf(config),
     // Several `serve` processes may share a PostgreSQL database: each source runs in one of them.
     ...(isPostgresUrl(config.database) ? { claims: new PostgresSourceClaims(config.database, log.child({ component: 'claims' })) } : {}),

@@ -26,7 +26,17 @@ export interface SchedulerOptions {
   limits?: SourceLimits;
   /** Several processes on one database: only the sources claimed here run here (undefined: all). */
   claims?: SourceClaims;
+  /**
+   * Calendars and address books have no IDLE: their sources are passed over this often
+   * (`sync.davPollSeconds`), so a client's edit arrives within it. A quiet pass is one
+   * sync-collection (or getctag) request per collection. A source whose last pass failed is left
+   * to its backoff and the interval: polling a refused login every few seconds could lock the account.
+   */
+  davPollMs?: number;
 }
+
+/** The sources the DAV poll passes over. */
+const polledKinds: ReadonlySet<string> = new Set(['caldav', 'carddav']);
 
 /** Something that asks for a source to run soon, by source id (`caldav:alice`). */
 export interface SyncTrigger {
@@ -57,6 +67,7 @@ export class SyncScheduler {
   /** Runs that outlived their deadline and grace time: the source's next run waits for them. */
   private readonly lingering = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** With claims: the sources this process holds (the others are synced by other processes). */
   private readonly owned = new Set<string>();
@@ -83,6 +94,19 @@ export class SyncScheduler {
       this.timer.unref();
     };
     tick();
+    const pollMs = this.options.davPollMs;
+    if (pollMs !== undefined && pollMs < this.options.intervalMs) {
+      const poll = () => {
+        if (this.stopped) return;
+        for (const source of this.sources) {
+          if (polledKinds.has(source.kind) && !this.running.has(source.id) && !this.failures.has(source.id) && this.owns(source.id)) void this.run(source);
+        }
+        this.pollTimer = setTimeout(poll, pollMs);
+        this.pollTimer.unref();
+      };
+      this.pollTimer = setTimeout(poll, pollMs);
+      this.pollTimer.unref();
+    }
     this.options.claims?.start(
       this.sources.map((source) => source.id),
       {
@@ -236,6 +260,7 @@ export class SyncScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.pollTimer);
     await Promise.allSettled((this.options.triggers ?? []).map((trigger) => trigger.stop()));
     for (const timer of this.debounce.values()) clearTimeout(timer);
     // Runs stop at the next page boundary; the page in flight (each message its own transaction)

@@ -341,6 +341,8 @@ describe('admin UI in Chromium', () => {
     const box = await createMailUser(servers, 'broken');
     expect((await post('/shared-mailboxes/new', { id: 'broken', address: box.username, 'imap.host': servers.dovecot.host, 'imap.port': String(servers.dovecot.imapPort), 'imap.security': 'none', 'imap.username': box.username, 'imap.password': 'not-the-password' })).status).toBe(303);
     await expect.poll(async () => rowOf(await status(), 'shared-mailbox:broken'), { timeout: 30_000, interval: 500 }).toMatch(/state-auth-failed">auth failed<\/span> <div class="error">AUTH: /);
+    // It never got through: the row says so instead of a "last sync" that did nothing.
+    expect(rowOf(await status(), 'shared-mailbox:broken')).toMatch(/<td>never connected<div class="muted">last tried 20/);
     // One row for the refused login, counting the passes (issue 16), and Dismiss takes it off the page.
     const errorRow = (text: string) => /<h2>Current sync errors<\/h2>[\s\S]*?<\/section>/.exec(text)?.[0].split('<tr>').find((row) => row.includes('<td>shared-mailbox:broken</td>'));
     expect((await post(`/sources/${encodeURIComponent('shared-mailbox:broken')}/retry`, {})).status).toBe(303);

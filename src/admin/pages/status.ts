@@ -49,10 +49,15 @@ async function sourceRow(ctx: AdminContext, source: SyncSource, csrf: string): P
       : html`<progress></progress> ${facts.itemsSoFar} so far`
     : '';
   const last = state?.finishedAt ?? facts.lastCursorAt;
+  // Tried but never got through (a wrong password from the start): say so, not "last sync ... 0 changed".
+  const neverConnected = state !== undefined && state.state !== 'syncing' && state.runs > 0 && state.lastReachedAt === null && facts.lastCursorAt === null;
+  const lastCell = neverConnected
+    ? html`never connected<div class="muted">last tried ${state.finishedAt ?? ''}</div>`
+    : html`${last ?? 'never'}${state && state.state !== 'syncing' && state.runs > 0 ? html`<div class="muted">${state.changed} changed, ${state.itemErrors} item error(s)</div>` : ''}`;
   const id = encodeURIComponent(source.id);
   return html`<tr data-source="${source.id}"><td>${source.kind}</td><td><code>${source.location}</code></td>
 <td><span class="badge state-${name}">${label}</span> ${progress}${state?.error ? html`<div class="error">${state.error.code}: ${state.error.message}</div>` : ''}</td>
-<td>${last ?? 'never'}${state && state.state !== 'syncing' && state.runs > 0 ? html`<div class="muted">${state.changed} changed, ${state.itemErrors} item error(s)</div>` : ''}</td>
+<td>${lastCell}</td>
 <td>${facts.items}</td>
 <td class="actions">${postButton(`/admin/sources/${id}/retry`, 'Retry now', csrf)}${postButton(`/admin/sources/${id}/resync`, 'Resync', csrf, '', `Resync ${source.id}? It reads every folder or collection again (nothing is duplicated or deleted); a large mailbox takes a while.`)}${resetScopesOf(source).length > 0 ? postButton(`/admin/sources/${id}/redeliver`, 'Re-deliver all', csrf, '', `Re-deliver everything of ${source.id}? The bridge forgets what it delivered to the client and delivers it again on the next pass.`) : ''}
 <a href="/admin/errors?source=${source.id}">errors</a></td></tr>`;

@@ -17,6 +17,32 @@ beforeEach(async () => {
 afterEach(async () => t.close());
 
 describe('sync scheduler', () => {
+  it('passes over calendars and address books every davPollMs, mail at the interval, and leaves a failing source to its backoff', async () => {
+    const runs = new Map<string, number>();
+    const counting = (kind: SourceRunner['kind'], fails = false): SourceRunner => ({
+      kind,
+      runOnce: async (s) => {
+        runs.set(s.id, (runs.get(s.id) ?? 0) + 1);
+        if (fails) throw new BridgeError('AUTH', 'login rejected');
+        return { changed: 0, itemErrors: 0 };
+      },
+    });
+    const sources: SyncSource[] = [
+      { id: 'caldav:alice', kind: 'caldav', ownerId: 'alice', location: 'test' },
+      { id: 'imap:alice', kind: 'imap', ownerId: 'alice', location: 'test' },
+      { id: 'carddav:bob', kind: 'carddav', ownerId: 'bob', location: 'test' },
+    ];
+    const runners = new Map<SourceRunner['kind'], SourceRunner>([['caldav', counting('caldav')], ['imap', counting('imap')], ['carddav', counting('carddav', true)]]);
+    const scheduler = new SyncScheduler(sources, runners, t.store, log, { intervalMs: 60_000, davPollMs: 40 });
+    scheduler.start();
+    await sleep(450);
+    await scheduler.stop();
+    expect(runs.get('caldav:alice')).toBeGreaterThanOrEqual(5);
+    expect(runs.get('imap:alice')).toBe(1);
+    // Refused once: no poll every 40 ms against a server that refuses the login.
+    expect(runs.get('carddav:bob')).toBe(1);
+  });
+
   it('never runs one source twice at once, and runs it once more when asked during a run', async () => {
     let running = 0;
     let maxRunning = 0;
