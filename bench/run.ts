@@ -16,6 +16,7 @@ const benches: Record<string, (options: { records: number }) => Promise<BenchRow
   'imap-large-message': async ({ records }) => (await import('./imap-large-message.js')).benchImapLargeMessage({ megabytes: process.argv.some((arg) => arg.startsWith('--records')) ? records : 300 }),
   'scale-out': async ({ records }) => (await import('./scale-out.js')).benchScaleOut({ perMailbox: process.argv.some((arg) => arg.startsWith('--records')) ? records : 1000, mailboxes: Number(process.env['BENCH_MAILBOXES'] ?? 50) }),
   'dav-without-sync': async ({ records }) => (await import('./dav-without-sync.js')).benchDavWithoutSync({ events: process.argv.some((arg) => arg.startsWith('--records')) ? records : 2000 }),
+  'client-edit-latency': async ({ records }) => (await import('./client-edit-latency.js')).benchClientEditLatency({ edits: process.argv.some((arg) => arg.startsWith('--records')) ? records : 12 }),
   'imap-import': async ({ records }) => (await import('./imap-import.js')).benchImapImport({ messages: process.argv.some((arg) => arg.startsWith('--records')) ? records : 10_000 }),
 };
 
