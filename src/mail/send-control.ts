@@ -8,8 +8,17 @@ export interface DeliversNow {
   deliver(activityId: string): Promise<void>;
 }
 
-/** How long a retry waits for its attempt before answering (the attempt goes on; the activity shows it). */
+/** How long a request waits for its attempt before answering (the attempt goes on; the activity shows it). */
 const attemptWaitMs = 15_000;
+
+/**
+ * One delivery attempt now, waited for at most attemptWaitMs: the answer usually says whether the
+ * mail went out, and a slow server does not hold the request longer (POST /emails, retry).
+ */
+export async function attemptNow(outbox: DeliversNow, activityId: string, log: Logger): Promise<void> {
+  const attempt = outbox.deliver(activityId).catch((error: unknown) => log.error({ err: error, activity: activityId }, 'delivery attempt failed'));
+  await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, attemptWaitMs).unref())]);
+}
 
 /**
  * Retry and cancel of mail sent from the CRM, for the REST API and the admin UI alike (issue 16):
@@ -22,8 +31,7 @@ export async function retrySend(store: Store, outbox: DeliversNow, id: string, l
   const entry = await outboxEntryOf(store, id);
   if (!(await store.outbox.requeue(entry.activityId))) throw await notNow(store, entry.activityId, 'retried');
   log.info({ activity: entry.activityId, was: entry.state }, 'mail queued again on request');
-  const attempt = outbox.deliver(entry.activityId).catch((error: unknown) => log.error({ err: error, activity: entry.activityId }, 'delivery attempt failed'));
-  await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, attemptWaitMs).unref())]);
+  await attemptNow(outbox, entry.activityId, log);
   return store.activities.require(entry.activityId);
 }
 

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Activity, Delivery } from '../../domain/activity.js';
+import { httpStatusOf } from '../../api/errors.js';
 import { isBridgeError } from '../../domain/errors.js';
 import { cancelSend, retrySend } from '../../mail/send-control.js';
 import { sanitizeMailHtmlBounded } from '../../mail/sanitize-bounded.js';
@@ -103,7 +104,7 @@ ${activity.delivery ? html`<tr><th>delivery</th><td>${deliveryView(activity.id, 
         await ctx.audit.record(session.username, `email.${action}`, `activity:${id}`, { delivery: activity.delivery?.state ?? null });
         res.redirect(303, `/admin/activities/${encodeURIComponent(id)}`);
       } catch (error) {
-        const status = isBridgeError(error) ? (error.code === 'NOT_FOUND' ? 404 : error.code === 'CONFLICT' ? 409 : 500) : 500;
+        const status = isBridgeError(error) ? httpStatusOf[error.code] : 500;
         res.status(status).type('html').send(page('Not done', html`<section><p class="error" role="alert">${(error as Error).message}</p><p><a href="/admin/activities/${id}">back to the mail</a></p></section>`, { session }));
       }
     });

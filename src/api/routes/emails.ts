@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { BridgeError } from '../../domain/errors.js';
 import { emailInputSchema, queueEmail } from '../../mail/compose-email.js';
-import { cancelSend, retrySend } from '../../mail/send-control.js';
+import { attemptNow, cancelSend, retrySend } from '../../mail/send-control.js';
 import { idParams, ref } from '../common.js';
 import type { ApiContext } from '../context.js';
 import { defineRoute } from '../route.js';
 import { RESERVED_STATUS, type StoredResponse } from '../../store/idempotency.js';
 import type { Store } from '../../store/store.js';
-
-const firstAttemptWaitMs = 15_000;
 
 /** Another request (perhaps in another process) reserved the Idempotency-Key first. */
 class KeyTaken extends Error {}
@@ -45,10 +43,7 @@ export const emailRoutes = (ctx: ApiContext, serialised = serialiser()) => [
       const key = req.header('idempotency-key');
       const send = async (reserve?: (tx: Store, activityId: string) => Promise<void>) => {
         const activity = await queueEmail(ctx.store, ctx.config, mail.sender, body, new Date(), reserve);
-        // Try at once, so the answer usually says whether it went out; a slow server does not hold
-        // the request longer than firstAttemptWaitMs (the attempt goes on; the activity shows it).
-        const attempt = mail.outbox.deliver(activity.id).catch((error: unknown) => ctx.log.error({ err: error, activity: activity.id }, 'delivery attempt failed'));
-        await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, firstAttemptWaitMs).unref())]);
+        await attemptNow(mail.outbox, activity.id, ctx.log);
         return ctx.store.activities.require(activity.id);
       };
       if (!key) return send();
